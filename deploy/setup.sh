@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs everything woo3d and its tests need on a fresh Debian machine (run as root, or with sudo
+# available): Debian packages, a virtualenv in .venv with woo3d and its dev extra, and the npm tools.
+# Safe to run again: each step is skipped when already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  redis-server                               # the queue broker; tests start their own
+  assimp-utils                               # FBX export
+  libegl1 libegl-mesa0 libgl1-mesa-dri       # offline poster rendering (EGL on Mesa llvmpipe)
+  nodejs npm                                 # gltf-validator, model-viewer bundling
+)
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+# nodesource's nodejs carries npm itself; Debian's npm would conflict with it.
+if command -v npm >/dev/null 2>&1; then
+  missing=("${missing[@]/npm}"); missing=("${missing[@]/nodejs}")
+fi
+read -r -a missing <<<"${missing[*]}"
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  echo "setup: creating .venv"
+  "$PYTHON" -m venv .venv
+fi
+stamp=.venv/.woo3d-installed
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  echo "setup: installing woo3d into .venv"
+  .venv/bin/pip install -q --upgrade pip
+  .venv/bin/pip install -q -e ".[dev]"
+  touch "$stamp"
+fi
+
+if [ ! -d node_modules ] || [ package.json -nt node_modules ]; then
+  echo "setup: installing npm tools"
+  npm install --no-audit --no-fund --loglevel=error >/dev/null
+  touch node_modules
+fi
+echo "setup: ready"

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Sets everything up, then runs the whole test suite. Tests start and stop their own redis-server.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash deploy/setup.sh
+exec .venv/bin/python -m pytest "$@"

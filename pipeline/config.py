@@ -1,0 +1,28 @@
+"""Settings of the generation pipeline (the seed's `PipelineConfig`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    """What the pipeline may do and where it writes.
+
+    `enable_huggingface_3d` / `enable_3d_generation` keep the seed's names (stage 0 and stage 1);
+    with both off, or without keys, the offline local generator runs.
+    """
+
+    output_dir: Path = Path("var/output")
+    cache_dir: Path = Path("var/cache")
+    allowed_image_hosts: tuple[str, ...] = ()
+    face_budget: int = 50_000
+    max_texture_size: int = 2048
+    formats: tuple[str, ...] = ("glb", "usdz")
+    enable_huggingface_3d: bool = False
+    enable_3d_generation: bool = True
+    cache_ttl_s: int = 30 * 24 * 3600
+    batch_concurrency: int = 4
+    max_image_bytes: int = 20 * 1024 * 1024
+    image_timeout_s: float = 20.0

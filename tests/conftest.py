@@ -1,0 +1,49 @@
+"""Shared fixtures: a real Redis server for the whole session, a flushed database per test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from redis import Redis
+
+from tests.redis_server import RedisServer
+
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
+FIXTURES = SHARED / "fixtures"
+WOOCOMMERCE_FIXTURES = FIXTURES / "woocommerce"
+PHOTOS = FIXTURES / "photos"
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    server = RedisServer().start()
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> Iterator[str]:
+    """A private, flushed database on the session's real Redis."""
+    url = f"{redis_server.url}/1"
+    connection = Redis.from_url(url)
+    connection.flushdb()
+    yield url
+    connection.flushdb()
+    connection.close()
+
+
+@pytest.fixture
+def redis_conn(redis_url: str) -> Iterator[Redis]:
+    connection = Redis.from_url(redis_url)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
+def spare_redis() -> Iterator[RedisServer]:
+    """A Redis of the test's own, for tests that stop and restart it."""
+    server = RedisServer().start()
+    yield server
+    server.cleanup()

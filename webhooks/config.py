@@ -1,0 +1,18 @@
+"""Settings of the webhook receiver and the admin API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+DEFAULT_PRODUCT_TYPES = ("simple", "variable", "variation", "grouped", "external")
+
+
+@dataclass(frozen=True)
+class ReceiverConfig:
+    webhook_secret: str | None = field(default=None, repr=False)
+    admin_token: str | None = field(default=None, repr=False)
+    max_body_bytes: int = 2 * 1024 * 1024
+    delivery_retention_count: int = 10_000
+    delivery_retention_days: int = 14
+    enabled_product_types: tuple[str, ...] = DEFAULT_PRODUCT_TYPES
+    queue_name: str = "woo3d"

@@ -1,0 +1,137 @@
+"""The one frozen settings object, read once from the environment (and an optional .env)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+from pipeline.config import PipelineConfig
+from webhooks.config import DEFAULT_PRODUCT_TYPES, ReceiverConfig
+from wp_bridge.config import StoreConfig
+
+
+class SettingsError(ValueError):
+    """Raised with every bad or missing setting at once, so one restart fixes them all."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("invalid settings:\n  - " + "\n  - ".join(problems))
+
+
+@dataclass(frozen=True)
+class Settings:
+    receiver: ReceiverConfig
+    pipeline: PipelineConfig
+    store: StoreConfig
+    redis_url: str | None = None
+    embedded_redis_path: Path = Path("var/redis.db")
+    log_format: str = "json"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, env_file: str | None = ".env") -> Settings:
+        """Build settings from `environ` (default: os.environ over an optional .env file).
+
+        Raises SettingsError naming every problem found.
+        """
+        values: dict[str, str] = {}
+        if environ is None:
+            if env_file and Path(env_file).is_file():
+                values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+            values.update(os.environ)
+        else:
+            values.update(environ)
+        return _Reader(values).settings()
+
+
+class _Reader:
+    """Collects problems while reading, instead of failing on the first one."""
+
+    def __init__(self, values: Mapping[str, str]):
+        self.values = values
+        self.problems: list[str] = []
+
+    def text(self, name: str, default: str | None = None) -> str | None:
+        value = self.values.get(name, "").strip()
+        return value or default
+
+    def integer(self, name: str, default: int, minimum: int = 0) -> int:
+        raw = self.text(name)
+        if raw is None:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            self.problems.append(f"{name}={raw!r} is not an integer")
+            return default
+        if value < minimum:
+            self.problems.append(f"{name}={value} must be at least {minimum}")
+        return value
+
+    def flag(self, name: str, default: bool) -> bool:
+        raw = self.text(name)
+        if raw is None:
+            return default
+        if raw.lower() in {"1", "true", "yes", "on"}:
+            return True
+        if raw.lower() in {"0", "false", "no", "off"}:
+            return False
+        self.problems.append(f"{name}={raw!r} is not a boolean (use true/false)")
+        return default
+
+    def words(self, name: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
+        raw = self.text(name)
+        if raw is None:
+            return default
+        return tuple(w.strip() for w in raw.replace(";", ",").split(",") if w.strip())
+
+    def settings(self) -> Settings:
+        receiver = ReceiverConfig(
+            webhook_secret=self.text("WC_WEBHOOK_SECRET"),
+            admin_token=self.text("WOO3D_ADMIN_TOKEN"),
+            max_body_bytes=self.integer("WOO3D_MAX_BODY_BYTES", 2 * 1024 * 1024, minimum=1024),
+            delivery_retention_count=self.integer("WOO3D_DELIVERY_RETENTION_COUNT", 10_000, minimum=1),
+            delivery_retention_days=self.integer("WOO3D_DELIVERY_RETENTION_DAYS", 14, minimum=1),
+            enabled_product_types=self.words("WOO3D_PRODUCT_TYPES", DEFAULT_PRODUCT_TYPES),
+            queue_name=self.text("WOO3D_QUEUE", "woo3d") or "woo3d",
+        )
+        store = StoreConfig(
+            url=(self.text("WC_STORE_URL") or "").rstrip("/") or None,
+            consumer_key=self.text("WC_CONSUMER_KEY"),
+            consumer_secret=self.text("WC_CONSUMER_SECRET"),
+            wp_username=self.text("WP_USERNAME"),
+            wp_application_password=self.text("WP_APPLICATION_PASSWORD"),
+            timeout_s=float(self.integer("WOO3D_STORE_TIMEOUT_S", 30, minimum=1)),
+        )
+        if store.url and not store.url.startswith(("http://", "https://")):
+            self.problems.append(f"WC_STORE_URL={store.url!r} must start with http:// or https://")
+        if store.url and not (store.consumer_key and store.consumer_secret):
+            self.problems.append("WC_STORE_URL is set but WC_CONSUMER_KEY / WC_CONSUMER_SECRET are not")
+        pipeline = PipelineConfig(
+            output_dir=Path(self.text("WOO3D_OUTPUT_DIR") or self.text("HF_3D_OUTPUT_DIR") or "var/output"),
+            cache_dir=Path(self.text("WOO3D_CACHE_DIR", "var/cache") or "var/cache"),
+            allowed_image_hosts=self.words("WOO3D_ALLOWED_IMAGE_HOSTS"),
+            face_budget=self.integer("WOO3D_FACE_BUDGET", 50_000, minimum=100),
+            max_texture_size=self.integer("WOO3D_MAX_TEXTURE_SIZE", 2048, minimum=64),
+            formats=self.words("WOO3D_FORMATS", ("glb", "usdz")),
+            enable_huggingface_3d=self.flag("PIPELINE_ENABLE_HF_3D", False),
+            enable_3d_generation=self.flag("PIPELINE_ENABLE_3D", True),
+            cache_ttl_s=self.integer("PIPELINE_CACHE_TTL", 30 * 24 * 3600),
+            batch_concurrency=self.integer("PIPELINE_BATCH_CONCURRENCY", 4, minimum=1),
+        )
+        log_format = self.text("WOO3D_LOG_FORMAT", "json") or "json"
+        if log_format not in {"json", "console"}:
+            self.problems.append(f"WOO3D_LOG_FORMAT={log_format!r} must be json or console")
+        if self.problems:
+            raise SettingsError(self.problems)
+        return Settings(
+            receiver=receiver,
+            pipeline=pipeline,
+            store=store,
+            redis_url=self.text("WOO3D_REDIS_URL"),
+            embedded_redis_path=Path(self.text("WOO3D_EMBEDDED_REDIS", "var/redis.db") or "var/redis.db"),
+            log_format=log_format,
+        )
