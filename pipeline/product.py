@@ -1,0 +1,87 @@
+"""What the pipeline is asked to model: a product's text, photos and real size, as plain values."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_UNIT_TO_M = {"m": 1.0, "cm": 0.01, "mm": 0.001, "in": 0.0254, "yd": 0.9144, "ft": 0.3048}
+_DIMENSIONS = re.compile(
+    r"^\s*(?P<w>\d+(?:\.\d+)?)\s*[x×]\s*(?P<h>\d+(?:\.\d+)?)\s*[x×]\s*(?P<d>\d+(?:\.\d+)?)\s*(?P<unit>[a-z]*)\s*$",
+    re.IGNORECASE,
+)
+
+
+class DimensionsError(ValueError):
+    """Raised for dimensions that cannot be read or are not positive."""
+
+
+@dataclass(frozen=True)
+class Dimensions:
+    """Real size in metres, in the viewer's axes: width (X, left-right in the front photo),
+    height (Y, up), depth (Z, towards the viewer)."""
+
+    width_m: float
+    height_m: float
+    depth_m: float
+
+    def __post_init__(self) -> None:
+        if min(self.width_m, self.height_m, self.depth_m) <= 0:
+            raise DimensionsError(f"dimensions must be positive, got {self}")
+
+    @classmethod
+    def parse(cls, text: str, default_unit: str = "cm") -> Dimensions:
+        """Parse `WxHxD[unit]`, e.g. `30x40x5cm`, `0.3x0.4x0.05m`, `12x16x2in`.
+
+        Raises DimensionsError naming the problem.
+        """
+        match = _DIMENSIONS.match(text)
+        if not match:
+            raise DimensionsError(f"cannot read dimensions {text!r}: expected WxHxD[cm|m|mm|in], e.g. 30x40x5cm")
+        unit = (match["unit"] or default_unit).lower()
+        if unit not in _UNIT_TO_M:
+            raise DimensionsError(f"unknown unit {unit!r} in {text!r}: use one of {', '.join(_UNIT_TO_M)}")
+        scale = _UNIT_TO_M[unit]
+        return cls(float(match["w"]) * scale, float(match["h"]) * scale, float(match["d"]) * scale)
+
+    @classmethod
+    def from_woocommerce(cls, length: str, width: str, height: str, unit: str) -> Dimensions | None:
+        """WooCommerce's length/width/height strings in the store's unit, or None if any is blank.
+
+        The front photo shows a product's length across and its height up; WooCommerce's width
+        is then the depth.
+        """
+        try:
+            values = [float(v) for v in (length, width, height)]
+        except (TypeError, ValueError):
+            return None
+        if min(values) <= 0 or unit.lower() not in _UNIT_TO_M:
+            return None
+        scale = _UNIT_TO_M[unit.lower()]
+        return cls(values[0] * scale, values[2] * scale, values[1] * scale)
+
+    def as_dict(self) -> dict[str, float]:
+        return {"width": self.width_m, "height": self.height_m, "depth": self.depth_m}
+
+
+@dataclass(frozen=True)
+class SourceImage:
+    """One product photo as downloaded bytes (validation happens in the pipeline)."""
+
+    data: bytes
+    name: str = "image"
+
+
+@dataclass(frozen=True)
+class ProductInput:
+    """Everything a generator may use. The first image is the main (front) photo; a second one,
+    when present, is taken as the back."""
+
+    title: str = ""
+    description: str = ""
+    images: tuple[SourceImage, ...] = ()
+    dimensions: Dimensions | None = None
+    product_id: int | None = None
+    category: str = ""
+    collection: str = ""
+    garment_type: str = ""
