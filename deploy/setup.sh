@@ -37,7 +37,7 @@ stamp=.venv/.woo3d-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "setup: installing woo3d into .venv"
   .venv/bin/pip install -q --upgrade pip
-  .venv/bin/pip install -q -e ".[dev]"
+  .venv/bin/pip install -q -e ".[dev]" --config-settings editable_mode=compat
   touch "$stamp"
 fi
 

@@ -1,0 +1,109 @@
+"""The fingerprint of a product's 3D-relevant fields: equal fingerprints mean the same model.
+
+Price, stock, dates and our own meta never enter it, so a price edit or the echo of our own
+write-back costs nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+# Bump only when the meaning of the fields changes: every product would be regenerated (and paid for).
+FINGERPRINT_VERSION = 1
+MODEL_META_KEY = "_woo3d_model"
+OPT_OUT_META_KEY = "_woo3d_disabled"
+
+# Attribute names whose values change what the product looks like (a colour does; a licence does not).
+_LOOK_WORDS = ("color", "colour", "material", "finish", "pattern", "fabric", "texture", "style", "shape", "print")
+_TAG = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"\s+")
+
+
+def plain_text(markup: str | None) -> str:
+    """Product text as a shopper reads it: tags stripped, entities decoded, whitespace collapsed."""
+    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", markup or ""))).strip()
+
+
+@dataclass(frozen=True)
+class LookFields:
+    """The fields a 3D model is made from, normalised."""
+
+    name: str
+    description: str
+    images: tuple[tuple[int, str], ...]  # (media id, URL) in gallery order
+    dimensions: tuple[str, str, str]  # length, width, height as the store wrote them
+    attributes: tuple[tuple[str, tuple[str, ...]], ...]
+
+    @classmethod
+    def from_payload(cls, product: Mapping[str, Any]) -> LookFields:
+        """From a WooCommerce REST v3 product (a webhook body or a GET /products/<id>)."""
+        images = tuple(
+            (int(image.get("id") or 0), str(image.get("src") or ""))
+            for image in _as_list(product.get("images"))
+            if isinstance(image, Mapping)
+        )
+        dims = product.get("dimensions") if isinstance(product.get("dimensions"), Mapping) else {}
+        return cls(
+            name=plain_text(str(product.get("name") or "")),
+            description=plain_text(str(product.get("description") or ""))
+            or plain_text(str(product.get("short_description") or "")),
+            images=images,
+            dimensions=tuple(str(dims.get(k) or "").strip() for k in ("length", "width", "height")),  # type: ignore[arg-type]
+            attributes=look_attributes(_as_list(product.get("attributes"))),
+        )
+
+
+def look_attributes(attributes: Sequence[Any]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The attributes that change the look, sorted, with their option(s)."""
+    found = []
+    for attribute in attributes:
+        if not isinstance(attribute, Mapping):
+            continue
+        name = str(attribute.get("name") or attribute.get("slug") or "").strip()
+        if not any(word in name.lower() for word in _LOOK_WORDS):
+            continue
+        options = attribute.get("options")
+        values = [str(v) for v in options] if isinstance(options, list) else [str(attribute.get("option") or "")]
+        found.append((name.lower(), tuple(sorted(v.strip() for v in values if v.strip()))))
+    return tuple(sorted(found))
+
+
+def fingerprint(fields: LookFields) -> str:
+    """`sha256:<hex>` of the canonical JSON of the fields."""
+    canonical = json.dumps({"v": FINGERPRINT_VERSION, **asdict(fields)}, sort_keys=True, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def product_fingerprint(product: Mapping[str, Any]) -> str:
+    return fingerprint(LookFields.from_payload(product))
+
+
+def meta_value(product: Mapping[str, Any], key: str) -> Any:
+    """The value of a product meta key in a REST payload, or None."""
+    for entry in _as_list(product.get("meta_data")):
+        if isinstance(entry, Mapping) and entry.get("key") == key:
+            return entry.get("value")
+    return None
+
+
+def stored_fingerprint(product: Mapping[str, Any]) -> str | None:
+    """The fingerprint of the model already written to the product, if any."""
+    model = meta_value(product, MODEL_META_KEY)
+    if isinstance(model, str):
+        try:
+            model = json.loads(model)
+        except ValueError:
+            return None
+    if isinstance(model, Mapping) and isinstance(model.get("fingerprint"), str):
+        return model["fingerprint"]
+    return None
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []

@@ -1,0 +1,29 @@
+"""The latest product payload each delivery brought, for running jobs with no store configured."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from redis import Redis
+
+SNAPSHOT_TTL_S = 30 * 24 * 3600
+
+
+class ProductSnapshots:
+    def __init__(self, connection: Redis, prefix: str = "woo3d"):
+        self.connection = connection
+        self.prefix = prefix
+
+    def _key(self, product_id: int) -> str:
+        return f"{self.prefix}:product-snapshot:{product_id}"
+
+    def save(self, product_id: int, payload: dict[str, Any]) -> None:
+        self.connection.set(self._key(product_id), json.dumps(payload), ex=SNAPSHOT_TTL_S)
+
+    def load(self, product_id: int) -> dict[str, Any] | None:
+        raw = self.connection.get(self._key(product_id))
+        return json.loads(raw) if raw else None
+
+    def forget(self, product_id: int) -> None:
+        self.connection.delete(self._key(product_id))

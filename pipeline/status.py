@@ -1,0 +1,85 @@
+"""Job status in Redis (never in product meta: every product write fires another webhook)."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any
+
+from redis import Redis
+
+STATUS_TTL_S = 30 * 24 * 3600
+
+
+class JobState(str, Enum):
+    NONE = "none"
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    product_id: int
+    state: JobState = JobState.NONE
+    job_id: str | None = None
+    stage: str | None = None
+    progress: float | None = None
+    reason: str | None = None
+    model: dict[str, Any] | None = None
+    updated_at: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "state": self.state.value}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> JobStatus:
+        return cls(**{**data, "state": JobState(data["state"])})
+
+
+class StatusBoard:
+    """Per-job status records, and a pointer from each product to its latest job."""
+
+    def __init__(self, connection: Redis, prefix: str = "woo3d"):
+        self.connection = connection
+        self.prefix = prefix
+
+    def _job_key(self, job_id: str) -> str:
+        return f"{self.prefix}:status:job:{job_id}"
+
+    def _product_key(self, product_id: int) -> str:
+        return f"{self.prefix}:status:product:{product_id}"
+
+    def queued(self, product_id: int, job_id: str) -> JobStatus:
+        """Record a new job and make it the product's current one."""
+        status = self._write(JobStatus(product_id, JobState.QUEUED, job_id=job_id, progress=0.0))
+        self.connection.set(self._product_key(product_id), job_id, ex=STATUS_TTL_S)
+        return status
+
+    def running(self, product_id: int, job_id: str, stage: str, progress: float) -> JobStatus:
+        return self._write(JobStatus(product_id, JobState.RUNNING, job_id, stage=stage, progress=round(progress, 3)))
+
+    def done(self, product_id: int, job_id: str, model: dict[str, Any] | None, reason: str | None = None) -> JobStatus:
+        return self._write(JobStatus(product_id, JobState.DONE, job_id, stage="done", progress=1.0, model=model, reason=reason))
+
+    def failed(self, product_id: int, job_id: str, reason: str, stage: str | None = None) -> JobStatus:
+        return self._write(JobStatus(product_id, JobState.FAILED, job_id, stage=stage, reason=reason))
+
+    def for_job(self, job_id: str) -> JobStatus | None:
+        raw = self.connection.get(self._job_key(job_id))
+        return JobStatus.from_dict(json.loads(raw)) if raw else None
+
+    def for_product(self, product_id: int) -> JobStatus:
+        job_id = self.connection.get(self._product_key(product_id))
+        status = self.for_job(job_id.decode()) if job_id else None
+        return status or JobStatus(product_id)
+
+    def _write(self, status: JobStatus) -> JobStatus:
+        stamped = replace(status, updated_at=datetime.fromtimestamp(time.time(), UTC).isoformat(timespec="seconds"))
+        assert stamped.job_id is not None
+        self.connection.set(self._job_key(stamped.job_id), json.dumps(stamped.as_dict()), ex=STATUS_TTL_S)
+        return stamped

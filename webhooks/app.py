@@ -1,0 +1,81 @@
+"""The Flask application factory: wires Redis, the queue, the delivery store and the routes once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from flask import Flask, current_app, jsonify
+from redis import Redis
+from rq import Queue
+from werkzeug.exceptions import HTTPException
+
+from pipeline.config import PipelineConfig
+from pipeline.snapshots import ProductSnapshots
+from pipeline.status import StatusBoard
+from webhooks.config import ReceiverConfig
+from webhooks.deliveries import DeliveryStore
+from webhooks.intake import Intake
+from wp_bridge.config import StoreConfig
+
+
+class ConfigurationError(ValueError):
+    """The receiver cannot start with these settings."""
+
+
+class AppSettings(Protocol):
+    receiver: ReceiverConfig
+    pipeline: PipelineConfig
+    store: StoreConfig
+
+
+@dataclass(frozen=True)
+class Services:
+    """Everything the views use, built once per app."""
+
+    settings: AppSettings
+    connection: Redis
+    queue: Queue
+    store: DeliveryStore
+    board: StatusBoard
+    intake: Intake
+
+
+def services() -> Services:
+    return current_app.extensions["woo3d"]
+
+
+def build_services(settings: AppSettings, connection: Redis) -> Services:
+    """The receiver's parts, for the app and for the CLI. Raises ConfigurationError without a secret."""
+    config = settings.receiver
+    if not config.webhook_secret:
+        raise ConfigurationError(
+            "WC_WEBHOOK_SECRET is not set: the receiver cannot verify WooCommerce deliveries "
+            "(use the secret given to the webhook in WooCommerce → Settings → Advanced → Webhooks)"
+        )
+    queue = Queue(config.queue_name, connection=connection)
+    store = DeliveryStore(
+        connection, retention_count=config.delivery_retention_count, retention_days=config.delivery_retention_days
+    )
+    board = StatusBoard(connection)
+    intake = Intake(config, store, queue, board, ProductSnapshots(connection))
+    return Services(settings, connection, queue, store, board, intake)
+
+
+def create_app(settings: AppSettings, connection: Redis) -> Flask:
+    """Build the receiver. Raises ConfigurationError when no webhook secret is set."""
+    app = Flask("woo3d")
+    app.extensions["woo3d"] = build_services(settings, connection)
+    app.config["MAX_CONTENT_LENGTH"] = settings.receiver.max_body_bytes
+
+    from webhooks.routes import admin, health, receiver
+
+    app.register_blueprint(receiver.blueprint)
+    app.register_blueprint(admin.blueprint)
+    app.register_blueprint(health.blueprint)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Any:
+        return jsonify(error=error.description, status=error.code), error.code
+
+    return app

@@ -1,0 +1,184 @@
+"""What happens to one WooCommerce delivery, live or replayed: verify, store, filter, fingerprint, enqueue."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from redis.exceptions import RedisError
+from rq import Queue
+
+from pipeline.fingerprint import OPT_OUT_META_KEY, meta_value, plain_text, product_fingerprint, stored_fingerprint
+from pipeline.queueing import enqueue_generation
+from pipeline.snapshots import ProductSnapshots
+from pipeline.status import StatusBoard
+from webhooks import signature
+from webhooks.config import ReceiverConfig
+from webhooks.deliveries import Delivery, DeliveryStore, Headers, new_record_id
+
+log = structlog.get_logger(__name__)
+
+GENERATING_TOPICS = {"product.created", "product.updated", "product.restored"}
+DELETING_TOPICS = {"product.deleted"}
+_PING = re.compile(rb"^webhook_id=\d+$")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The HTTP answer to a delivery, and the stored record it produced (if any)."""
+
+    http_status: int
+    body: dict[str, Any]
+    delivery: Delivery | None = None
+
+
+def skip_reason(product: Mapping[str, Any], config: ReceiverConfig) -> str | None:
+    """Why this product gets no model, or None when it should get one."""
+    status = product.get("status")
+    if status != "publish":
+        return f"not published (status: {status})"
+    product_type = product.get("type")
+    if product_type not in config.enabled_product_types:
+        return f"product type {product_type!r} is not enabled (WOO3D_PRODUCT_TYPES)"
+    opted_out = meta_value(product, OPT_OUT_META_KEY)
+    if opted_out not in (None, "", "0", 0, False, "no", "false"):
+        return f"opted out ({OPT_OUT_META_KEY} is set)"
+    has_images = any(isinstance(i, Mapping) and i.get("src") for i in product.get("images") or [])
+    if not has_images and not plain_text(str(product.get("description") or product.get("short_description") or "")):
+        return "no images and no description"
+    return None
+
+
+class Intake:
+    """Turns raw deliveries into stored records and queued jobs. One instance per app."""
+
+    def __init__(
+        self,
+        config: ReceiverConfig,
+        store: DeliveryStore,
+        queue: Queue,
+        board: StatusBoard,
+        snapshots: ProductSnapshots,
+    ):
+        self.config = config
+        self.store = store
+        self.queue = queue
+        self.board = board
+        self.snapshots = snapshots
+
+    def receive(
+        self, headers: Headers, body: bytes, *, source: str = "live", force: bool = False, replay_of: str | None = None
+    ) -> Outcome:
+        """Answer one delivery. Never raises for bad input; Redis being down gives 503."""
+        try:
+            return self._receive(headers, body, source=source, force=force, replay_of=replay_of)
+        except RedisError as error:
+            log.error("delivery_not_stored", error=str(error))
+            return Outcome(503, {"error": "storage unavailable: the delivery was not accepted, please retry"})
+
+    def _receive(self, headers: Headers, body: bytes, *, source: str, force: bool, replay_of: str | None) -> Outcome:
+        lookup = {k.lower(): v for k, v in headers}
+        if len(body) > self.config.max_body_bytes:
+            return self._reject(headers, body, 413, f"body of {len(body)} bytes is over the limit of {self.config.max_body_bytes}")
+        given_signature = lookup.get("x-wc-webhook-signature")
+        if given_signature is None:
+            if "x-wc-webhook-topic" not in lookup and _PING.match(body.strip()):
+                return self._ping(headers, body, source)
+            return self._reject(headers, body, 401, "missing X-WC-Webhook-Signature")
+        if not signature.verify(self.config.webhook_secret or "", body, given_signature):
+            return self._reject(headers, body, 401, "signature does not match the body (check WC_WEBHOOK_SECRET)")
+
+        try:
+            payload = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            return self._reject(headers, body, 400, "body is not valid JSON", signature_valid=True)
+        product_id = payload.get("id") if isinstance(payload, dict) else None
+        if isinstance(product_id, bool) or not isinstance(product_id, int) or product_id <= 0:
+            return self._reject(headers, body, 400, "body has no product id", signature_valid=True)
+
+        wc_delivery_id = lookup.get("x-wc-webhook-delivery-id") or "body-" + hashlib.sha256(body).hexdigest()[:32]
+        topic = lookup.get("x-wc-webhook-topic") or _topic_from(lookup)
+        record_id = wc_delivery_id if source == "live" else new_record_id("replay")
+        first = self.store.claim(wc_delivery_id, record_id)
+        if first is not None and source == "live":
+            record_id = new_record_id(wc_delivery_id)
+        delivery = Delivery(
+            id=record_id, received_at=time.time(), headers=headers, body=body, body_len=len(body), source=source,
+            wc_delivery_id=wc_delivery_id, topic=topic, product_id=product_id, signature_valid=True,
+            replay_of=replay_of,
+        )
+        self.store.save(delivery)  # stored before anything is acknowledged
+        bound = log.bind(delivery_id=record_id, product_id=product_id, topic=topic)
+        if first is not None and not force:
+            return self._finish(delivery, 200, "skipped", f"duplicate delivery {wc_delivery_id} (first seen as {first}); use --force to process it again")
+        return self._act(delivery, payload, force, bound)
+
+    def _act(self, delivery: Delivery, product: dict[str, Any], force: bool, bound: Any) -> Outcome:
+        product_id = delivery.product_id
+        assert product_id is not None
+        if delivery.topic in DELETING_TOPICS:
+            self.snapshots.forget(product_id)
+            return self._finish(delivery, 200, "deleted", "product deleted: nothing to generate")
+        if delivery.topic not in GENERATING_TOPICS:
+            return self._finish(delivery, 200, "skipped", f"topic {delivery.topic!r} is not handled")
+        reason = skip_reason(product, self.config)
+        if reason:
+            return self._finish(delivery, 200, "skipped", reason)
+        current = product_fingerprint(product)
+        if not force and stored_fingerprint(product) == current:
+            return self._finish(delivery, 200, "skipped", "unchanged: the product's model already matches its photos and text")
+        self.snapshots.save(product_id, product)
+        enqueued = enqueue_generation(self.queue, self.board, product_id, current, force=force)
+        bound.info("delivery_queued", job_id=enqueued.job_id, new_job=enqueued.created)
+        return self._finish(delivery, 202, "queued", None, job_id=enqueued.job_id, fingerprint=current)
+
+    def _finish(
+        self, delivery: Delivery, http_status: int, outcome: str, reason: str | None,
+        job_id: str | None = None, fingerprint: str | None = None,
+    ) -> Outcome:
+        stored = self.store.update(delivery, outcome=outcome, http_status=http_status, reason=reason, job_id=job_id)
+        body: dict[str, Any] = {"status": outcome, "delivery_id": stored.id, "product_id": stored.product_id}
+        if reason:
+            body["reason"] = reason
+        if job_id:
+            body["job_id"] = job_id
+            body["fingerprint"] = fingerprint
+        log.info("delivery_answered", delivery_id=stored.id, product_id=stored.product_id, outcome=outcome, reason=reason)
+        return Outcome(http_status, body, stored)
+
+    def _ping(self, headers: Headers, body: bytes, source: str) -> Outcome:
+        webhook_id = int(body.strip().split(b"=", 1)[1])
+        delivery = Delivery(
+            id=new_record_id("ping"), received_at=time.time(), headers=headers, body=body, body_len=len(body),
+            source=source, outcome="ping", http_status=200, reason=f"activation ping from webhook {webhook_id}",
+        )
+        try:
+            self.store.save(delivery)
+        except RedisError:
+            log.warning("ping_not_recorded", webhook_id=webhook_id)  # a ping carries nothing to lose
+        return Outcome(200, {"status": "ok", "ping": True, "webhook_id": webhook_id}, delivery)
+
+    def _reject(self, headers: Headers, body: bytes, http_status: int, reason: str, signature_valid: bool = False) -> Outcome:
+        """Record the attempt (headers and reason; the body only once its signature verified)."""
+        delivery = Delivery(
+            id=new_record_id("rejected"), received_at=time.time(), headers=headers,
+            body=body if signature_valid else None, body_len=len(body), signature_valid=signature_valid,
+            outcome="rejected" if http_status != 400 else "invalid", http_status=http_status, reason=reason,
+        )
+        try:
+            self.store.save(delivery)
+        except RedisError:
+            log.warning("rejection_not_recorded", reason=reason)  # the answer matters more than the record
+        log.warning("delivery_rejected", delivery_id=delivery.id, status=http_status, reason=reason)
+        return Outcome(http_status, {"error": reason, "delivery_id": delivery.id}, delivery)
+
+
+def _topic_from(lookup: Mapping[str, str]) -> str | None:
+    resource, event = lookup.get("x-wc-webhook-resource"), lookup.get("x-wc-webhook-event")
+    return f"{resource}.{event}" if resource and event else None

@@ -1,0 +1,1 @@
+"""The receiver's HTTP surfaces, one blueprint each."""

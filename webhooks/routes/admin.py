@@ -1,0 +1,95 @@
+"""The admin API (Bearer WOO3D_ADMIN_TOKEN): trigger generation, job status, deliveries and replay."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from flask import Blueprint, abort, jsonify, request
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
+
+from pipeline.queueing import enqueue_generation
+from pipeline.status import JobState, JobStatus
+from webhooks.app import services
+from webhooks.replay import ReplayError, replay_stored
+
+blueprint = Blueprint("admin", __name__, url_prefix="/api")
+
+@blueprint.before_request
+def require_admin_token() -> Any:
+    expected = services().settings.receiver.admin_token
+    if not expected:
+        return jsonify(error="the admin API is disabled: set WOO3D_ADMIN_TOKEN"), 401
+    given = request.headers.get("Authorization", "")
+    scheme, _, token = given.partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected.encode()):
+        return jsonify(error="missing or wrong admin token (Authorization: Bearer …)"), 401
+    return None
+
+def _json_body() -> dict[str, Any]:
+    data = request.get_json(silent=True) if request.get_data() else {}
+    if not isinstance(data, dict):
+        abort(400, "the body must be a JSON object")
+    return data
+
+def _force_flag(data: dict[str, Any]) -> bool:
+    force = data.get("force", False)
+    if not isinstance(force, bool):
+        abort(400, "force must be true or false")
+    return force
+
+@blueprint.post("/products/<int:product_id>/generate")
+def generate_product(product_id: int) -> Any:
+    force = _force_flag(_json_body())
+    app = services()
+    enqueued = enqueue_generation(app.queue, app.board, product_id, None, force=force)
+    return jsonify(status="queued", job_id=enqueued.job_id, product_id=product_id, new_job=enqueued.created), 202
+
+@blueprint.get("/products/<int:product_id>/status")
+def product_status(product_id: int) -> Any:
+    return jsonify(services().board.for_product(product_id).as_dict())
+
+@blueprint.get("/jobs/<job_id>")
+def job_status(job_id: str) -> Any:
+    app = services()
+    status = app.board.for_job(job_id)
+    if status is None:
+        status = _from_rq(job_id)
+    return jsonify(status.as_dict())
+
+def _from_rq(job_id: str) -> JobStatus:
+    """A job the status board has not seen (e.g. one enqueued by hand): ask RQ."""
+    try:
+        job = Job.fetch(job_id, connection=services().connection)
+    except NoSuchJobError:
+        abort(404, f"no job {job_id!r}")
+    product_id = job.args[0] if job.args and isinstance(job.args[0], int) else 0
+    state = {"queued": JobState.QUEUED, "started": JobState.RUNNING, "finished": JobState.DONE}.get(
+        job.get_status().value, JobState.FAILED
+    )
+    return JobStatus(product_id, state, job_id=job_id)
+
+@blueprint.get("/deliveries")
+def list_deliveries() -> Any:
+    limit = min(max(request.args.get("limit", 50, type=int), 1), 500)
+    offset = max(request.args.get("offset", 0, type=int), 0)
+    store = services().store
+    return jsonify(total=store.count(), deliveries=[d.summary() for d in store.recent(limit, offset)])
+
+@blueprint.get("/deliveries/<record_id>")
+def show_delivery(record_id: str) -> Any:
+    delivery = services().store.get(record_id)
+    if delivery is None:
+        abort(404, f"no stored delivery {record_id!r}")
+    return jsonify(delivery.detail())
+
+@blueprint.post("/deliveries/<record_id>/replay")
+def replay_delivery(record_id: str) -> Any:
+    force = _force_flag(_json_body())
+    app = services()
+    try:
+        outcome = replay_stored(app.intake, app.store, record_id, force=force)
+    except ReplayError as error:
+        return jsonify(error=str(error)), 409 if app.store.get(record_id) else 404
+    return jsonify(outcome.body), outcome.http_status

@@ -1,0 +1,70 @@
+"""`woo3d deliveries list|show|replay`: look at stored webhook deliveries and run them again."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from webhooks.replay import ReplayError, replay_file, replay_stored
+from woo3d.cli import main
+from woo3d.cli.context import echo_json, load_services
+
+
+@main.group()
+def deliveries() -> None:
+    """Stored webhook deliveries (for debugging)."""
+
+
+@deliveries.command("list")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 500))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def list_deliveries(limit: int, as_json: bool) -> None:
+    """The most recent deliveries, newest first."""
+    store = load_services().store
+    recent = store.recent(limit)
+    if as_json:
+        echo_json([d.summary() for d in recent])
+        return
+    click.echo(f"{'id':<40} {'received (UTC)':<20} {'topic':<16} {'product':>7} {'status':>6}  outcome")
+    for delivery in recent:
+        received = datetime.fromtimestamp(delivery.received_at, UTC).strftime("%Y-%m-%d %H:%M:%S")
+        outcome = delivery.outcome + (f": {delivery.reason}" if delivery.reason else "")
+        click.echo(
+            f"{delivery.id:<40} {received:<20} {delivery.topic or '-':<16} {delivery.product_id or '-':>7} "
+            f"{delivery.http_status or '-':>6}  {outcome}"
+        )
+    click.echo(f"({len(recent)} of {store.count()} stored)")
+
+
+@deliveries.command()
+@click.argument("delivery_id")
+def show(delivery_id: str) -> None:
+    """One delivery: headers, body, outcome."""
+    delivery = load_services().store.get(delivery_id)
+    if delivery is None:
+        raise click.ClickException(f"no stored delivery {delivery_id!r}")
+    echo_json(delivery.detail())
+
+
+@deliveries.command()
+@click.argument("delivery_id", required=False)
+@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Replay a saved delivery (JSON, the shape of the recorded fixtures) instead of a stored one.")
+@click.option("--force", is_flag=True, help="Bypass delivery-id and fingerprint de-duplication.")
+def replay(delivery_id: str | None, path: Path | None, force: bool) -> None:
+    """Run a delivery through the same code path as a live one."""
+    if bool(delivery_id) == bool(path):
+        raise click.UsageError("give either a DELIVERY_ID or --file PATH")
+    app = load_services()
+    try:
+        if path:
+            outcome = replay_file(app.intake, path, force=force)
+        else:
+            outcome = replay_stored(app.intake, app.store, delivery_id or "", force=force)
+    except ReplayError as error:
+        raise click.ClickException(str(error)) from error
+    echo_json({"http_status": outcome.http_status, **outcome.body})
+    if outcome.http_status >= 400:
+        raise SystemExit(1)
