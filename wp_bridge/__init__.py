@@ -1,5 +1,65 @@
 """The store side of woo3d: WooCommerce REST, WordPress media, the model metadata, write-back."""
 
+from wp_bridge.clients import StoreClients, StoreNotConfigured
 from wp_bridge.config import StoreConfig
+from wp_bridge.errors import (
+    AuthenticationError,
+    MediaTypeRejected,
+    PermanentStoreError,
+    ProductNotFound,
+    ResourceNotFound,
+    RetryableStoreError,
+    StoreError,
+    store_error,
+)
+from wp_bridge.ledger import AttachmentLedger, LedgerEntry
+from wp_bridge.media import Attachment, MediaClient, WordPressUser, content_type_for
+from wp_bridge.metadata import META_KEY, SCHEMA_VERSION, ModelMeta
+from wp_bridge.retry import RetryPolicy
+from wp_bridge.woocommerce import (
+    Product,
+    ProductAttribute,
+    ProductCategory,
+    ProductDimensions,
+    ProductImage,
+    ProductPage,
+    StoreStatus,
+    Webhook,
+    WooCommerceClient,
+)
+from wp_bridge.writeback import WriteBackResult, write_back
 
-__all__ = ["StoreConfig"]
+__all__ = [
+    "Attachment",
+    "AttachmentLedger",
+    "AuthenticationError",
+    "LedgerEntry",
+    "META_KEY",
+    "MediaClient",
+    "MediaTypeRejected",
+    "ModelMeta",
+    "PermanentStoreError",
+    "Product",
+    "ProductAttribute",
+    "ProductCategory",
+    "ProductDimensions",
+    "ProductImage",
+    "ProductNotFound",
+    "ProductPage",
+    "ResourceNotFound",
+    "RetryPolicy",
+    "RetryableStoreError",
+    "SCHEMA_VERSION",
+    "StoreClients",
+    "StoreConfig",
+    "StoreError",
+    "StoreNotConfigured",
+    "StoreStatus",
+    "Webhook",
+    "WooCommerceClient",
+    "WordPressUser",
+    "WriteBackResult",
+    "content_type_for",
+    "store_error",
+    "write_back",
+]

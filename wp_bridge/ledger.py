@@ -1,0 +1,79 @@
+"""The attachment ledger in Redis: which media woo3d uploaded for a product, so re-runs reuse them."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, replace
+
+from redis import Redis
+
+DEFAULT_TTL_S = 30 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One uploaded attachment: for which model (`fingerprint`), as which file (`role`: glb, usdz,
+    poster, …), with which content (`sha256`), and whether it was attached to the product yet."""
+
+    attachment_id: int
+    role: str
+    fingerprint: str
+    sha256: str
+    source_url: str
+    mime_type: str = ""
+    attached: bool = False
+
+    def as_attached(self) -> LedgerEntry:
+        return replace(self, attached=True)
+
+
+class AttachmentLedger:
+    """Per product, every attachment woo3d uploaded and has not deleted yet.
+
+    Uploads are not idempotent (WordPress renames `model.glb` to `model-1.glb`), so each upload
+    is recorded right after it succeeds; a retried write-back finds it here instead of uploading
+    again, and anything that is not part of the product's current model is deleted later. One
+    Redis hash per product (field: attachment id); it expires `ttl_s` after the last change.
+    Writers of one product must be serialised (the job holds a per-product lock).
+    """
+
+    def __init__(self, connection: Redis, *, prefix: str = "woo3d:attachments", ttl_s: int = DEFAULT_TTL_S) -> None:
+        self._redis = connection
+        self._prefix = prefix
+        self._ttl_s = ttl_s
+
+    def _key(self, product_id: int) -> str:
+        return f"{self._prefix}:{int(product_id)}"
+
+    def record(self, product_id: int, entry: LedgerEntry) -> None:
+        """Remember (or update) one attachment of this product."""
+        key = self._key(product_id)
+        with self._redis.pipeline() as pipe:
+            pipe.hset(key, str(entry.attachment_id), json.dumps(asdict(entry)))
+            pipe.expire(key, self._ttl_s)
+            pipe.execute()
+
+    def entries(self, product_id: int) -> list[LedgerEntry]:
+        """Every attachment on record for the product, oldest id first; unreadable rows are skipped."""
+        found: list[LedgerEntry] = []
+        for raw in self._redis.hvals(self._key(product_id)):
+            try:
+                found.append(LedgerEntry(**json.loads(raw)))
+            except (TypeError, ValueError):
+                continue
+        return sorted(found, key=lambda e: e.attachment_id)
+
+    def for_fingerprint(self, product_id: int, fingerprint: str) -> dict[str, LedgerEntry]:
+        """The attachments already uploaded for this model, by role (the newest when several)."""
+        return {e.role: e for e in self.entries(product_id) if e.fingerprint == fingerprint}
+
+    def find(self, product_id: int, fingerprint: str, role: str, sha256: str) -> LedgerEntry | None:
+        """The attachment holding exactly these bytes for this model and role, if one was uploaded."""
+        for entry in reversed(self.entries(product_id)):
+            if (entry.fingerprint, entry.role, entry.sha256) == (fingerprint, role, sha256):
+                return entry
+        return None
+
+    def forget(self, product_id: int, attachment_ids: list[int]) -> None:
+        if attachment_ids:
+            self._redis.hdel(self._key(product_id), *(str(i) for i in attachment_ids))

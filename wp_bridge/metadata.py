@@ -1,0 +1,102 @@
+"""The `_woo3d_model` product meta: the model's files, provenance and `<model-viewer>` attributes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+META_KEY = "_woo3d_model"
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ModelMeta:
+    """What woo3d writes to a product, and the companion plugin renders.
+
+    File URLs (`glb`, `usdz`, `poster`, extra `formats` by extension) and `attachment_ids` by
+    role are filled in by `write_back`; the pipeline supplies provenance (`generator`,
+    `quality`, `dimensions_m` as width/height/depth in metres) and may override the
+    `<model-viewer>` attributes below, whose names are the attribute names in snake_case.
+    """
+
+    fingerprint: str = ""
+    glb: str | None = None
+    usdz: str | None = None
+    poster: str | None = None
+    formats: Mapping[str, str] = field(default_factory=dict)
+    attachment_ids: Mapping[str, int] = field(default_factory=dict)
+    generator: str = ""
+    quality: Mapping[str, Any] = field(default_factory=dict)
+    dimensions_m: Mapping[str, float] | None = None
+    generated_at: str | None = None
+    schema: int = SCHEMA_VERSION
+    # <model-viewer> attributes
+    alt: str = ""
+    ar: bool = True
+    ar_modes: str = "webxr scene-viewer quick-look"
+    ar_scale: str = "fixed"
+    ar_placement: str = "floor"
+    camera_controls: bool = True
+    auto_rotate: bool = True
+    camera_orbit: str = "0deg 75deg 105%"
+    shadow_intensity: float = 1.0
+    exposure: float = 1.0
+    environment_image: str = "neutral"
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON object stored as the meta value (WooCommerce keeps it as an object, not a string)."""
+        return {
+            f.name: dict(value) if isinstance(value := getattr(self, f.name), Mapping) else value
+            for f in fields(self)
+        }
+
+    @classmethod
+    def from_meta(cls, value: object) -> ModelMeta | None:
+        """Read a stored value leniently: an object or a JSON string, older shapes (schema 1's
+        `attachment_ids` of 0, a null poster), fields of the wrong type dropped. None when the
+        value is not a woo3d model at all."""
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                return None
+        if not isinstance(value, dict) or not isinstance(value.get("fingerprint"), str):
+            return None
+        known: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name in value and (parsed := _parse(f.name, value[f.name], f.default)) is not None:
+                known[f.name] = parsed
+        return cls(**known)
+
+    @property
+    def attachment_id_set(self) -> frozenset[int]:
+        """The real attachment ids this model uses (older values wrote 0 for none)."""
+        return frozenset(i for i in self.attachment_ids.values() if i > 0)
+
+
+def _parse(name: str, raw: Any, default: Any) -> Any:
+    """`raw` if it fits the field's type, else None (the field keeps its default)."""
+    if name == "formats":
+        return {str(k): v for k, v in raw.items() if isinstance(v, str) and v} if isinstance(raw, dict) else None
+    if name == "attachment_ids":
+        if not isinstance(raw, dict):
+            return None
+        return {str(k): v for k, v in raw.items() if isinstance(v, int) and not isinstance(v, bool) and v > 0}
+    if name == "quality":
+        return dict(raw) if isinstance(raw, dict) else None
+    if name == "dimensions_m":
+        if not isinstance(raw, dict):
+            return None
+        numbers = {str(k): float(v) for k, v in raw.items() if isinstance(v, int | float) and not isinstance(v, bool)}
+        return numbers or None
+    if name in ("glb", "usdz", "poster", "generated_at"):
+        return raw if isinstance(raw, str) and raw else None
+    if isinstance(default, bool):
+        return raw if isinstance(raw, bool) else None
+    if isinstance(default, int):
+        return raw if isinstance(raw, int) and not isinstance(raw, bool) else None
+    if isinstance(default, float):
+        return float(raw) if isinstance(raw, int | float) and not isinstance(raw, bool) else None
+    return raw if isinstance(raw, str) else None

@@ -1,0 +1,438 @@
+"""WooCommerce REST v3 client: products, their meta, the dimension unit, webhooks, system status."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Literal
+from urllib.parse import urlencode
+
+import requests
+from requests.auth import HTTPBasicAuth
+from woocommerce.oauth import OAuth
+
+from wp_bridge.errors import PermanentStoreError
+from wp_bridge.retry import RetryPolicy, send
+
+MAX_PER_PAGE = 100
+WebhookTopic = Literal["product.created", "product.updated", "product.deleted", "product.restored"]
+WebhookStatus = Literal["active", "paused", "disabled"]
+
+
+@dataclass(frozen=True)
+class ProductImage:
+    id: int
+    src: str
+    name: str = ""
+    alt: str = ""
+
+
+@dataclass(frozen=True)
+class ProductDimensions:
+    """WooCommerce's raw strings in the store's dimension unit; blank when the merchant left them out."""
+
+    length: str = ""
+    width: str = ""
+    height: str = ""
+
+
+@dataclass(frozen=True)
+class ProductAttribute:
+    name: str
+    options: tuple[str, ...] = ()
+    id: int = 0
+
+
+@dataclass(frozen=True)
+class ProductCategory:
+    id: int
+    name: str = ""
+    slug: str = ""
+
+
+@dataclass(frozen=True)
+class Product:
+    """The product fields woo3d uses, parsed from a `/wc/v3/products/<id>` representation.
+
+    `meta` maps each meta key to its value (the first row when a key has several, as
+    WooCommerce's `get_meta` does); `meta_ids` maps the same keys to their row ids.
+    """
+
+    id: int
+    name: str
+    slug: str = ""
+    type: str = "simple"
+    status: str = "publish"
+    parent_id: int = 0
+    description: str = ""
+    short_description: str = ""
+    permalink: str = ""
+    images: tuple[ProductImage, ...] = ()
+    dimensions: ProductDimensions = field(default_factory=ProductDimensions)
+    attributes: tuple[ProductAttribute, ...] = ()
+    categories: tuple[ProductCategory, ...] = ()
+    meta: Mapping[str, Any] = field(default_factory=dict)
+    meta_ids: Mapping[str, int] = field(default_factory=dict)
+    date_modified: datetime | None = None
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> Product:
+        """Parse a product as the REST API and webhook deliveries send it.
+
+        Raises PermanentStoreError when `data` is not a product (no integer id).
+        """
+        product_id = data.get("id")
+        if not isinstance(product_id, int) or isinstance(product_id, bool):
+            raise PermanentStoreError(f"not a WooCommerce product: id is {product_id!r}")
+        meta: dict[str, Any] = {}
+        meta_ids: dict[str, int] = {}
+        for row in _dicts(data.get("meta_data")):
+            key = row.get("key")
+            if isinstance(key, str) and key not in meta:
+                meta[key] = row.get("value")
+                meta_ids[key] = _int(row.get("id"))
+        dimensions = data.get("dimensions") if isinstance(data.get("dimensions"), dict) else {}
+        return cls(
+            id=product_id,
+            name=_str(data.get("name")),
+            slug=_str(data.get("slug")),
+            type=_str(data.get("type")) or "simple",
+            status=_str(data.get("status")) or "publish",
+            parent_id=_int(data.get("parent_id")),
+            description=_str(data.get("description")),
+            short_description=_str(data.get("short_description")),
+            permalink=_str(data.get("permalink")),
+            images=tuple(
+                ProductImage(id=_int(i.get("id")), src=_str(i.get("src")), name=_str(i.get("name")), alt=_str(i.get("alt")))
+                for i in _dicts(data.get("images"))
+                if i.get("src")
+            ),
+            dimensions=ProductDimensions(
+                length=_str(dimensions.get("length")), width=_str(dimensions.get("width")), height=_str(dimensions.get("height"))
+            ),
+            attributes=tuple(
+                ProductAttribute(
+                    name=_str(a.get("name")),
+                    options=tuple(_str(o) for o in a.get("options") or () if isinstance(o, str | int | float)),
+                    id=_int(a.get("id")),
+                )
+                for a in _dicts(data.get("attributes"))
+            ),
+            categories=tuple(
+                ProductCategory(id=_int(c.get("id")), name=_str(c.get("name")), slug=_str(c.get("slug")))
+                for c in _dicts(data.get("categories"))
+            ),
+            meta=meta,
+            meta_ids=meta_ids,
+            date_modified=_gmt(data.get("date_modified_gmt")),
+        )
+
+
+@dataclass(frozen=True)
+class ProductPage:
+    """One page of a product listing, with WooCommerce's X-WP-Total / X-WP-TotalPages."""
+
+    products: tuple[Product, ...]
+    page: int
+    total: int
+    total_pages: int
+
+
+@dataclass(frozen=True)
+class Webhook:
+    id: int
+    name: str
+    status: str
+    topic: str
+    delivery_url: str
+    date_created: datetime | None = None
+    date_modified: datetime | None = None
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> Webhook:
+        return cls(
+            id=_int(data.get("id")),
+            name=_str(data.get("name")),
+            status=_str(data.get("status")),
+            topic=_str(data.get("topic")),
+            delivery_url=_str(data.get("delivery_url")),
+            date_created=_gmt(data.get("date_created_gmt")),
+            date_modified=_gmt(data.get("date_modified_gmt")),
+        )
+
+
+@dataclass(frozen=True)
+class StoreStatus:
+    """What `GET /wc/v3/system_status` says about the store's software and limits."""
+
+    home_url: str
+    woocommerce_version: str
+    wordpress_version: str
+    php_version: str
+    max_upload_size: int
+    force_ssl: bool
+
+
+class WooCommerceClient:
+    """WooCommerce REST v3 with consumer keys: one-legged OAuth 1.0a over http, HTTP Basic over https.
+
+    Requests are signed with the `woocommerce` package's OAuth signer but sent through an
+    injectable `requests.Session`: `woocommerce.API` itself calls module-level `requests.request`
+    (no session to inject or pool) and, over http, appends the query parameters twice.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        consumer_key: str,
+        consumer_secret: str,
+        *,
+        session: requests.Session | None = None,
+        timeout_s: float = 30.0,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.url = url.rstrip("/")
+        self._key = consumer_key
+        self._secret = consumer_secret
+        self._session = session or requests.Session()
+        self._timeout_s = timeout_s
+        self._retry = retry or RetryPolicy()
+        self._dimension_unit: str | None = None
+
+    def __repr__(self) -> str:
+        return f"WooCommerceClient(url={self.url!r})"
+
+    # products
+
+    def get_product(self, product_id: int) -> Product:
+        """One product. Raises ProductNotFound, AuthenticationError, or another StoreError."""
+        return Product.from_api(self._json("GET", f"products/{int(product_id)}"))
+
+    def list_products(
+        self,
+        *,
+        page: int = 1,
+        per_page: int = MAX_PER_PAGE,
+        modified_after: datetime | None = None,
+        category: int | None = None,
+        status: str = "any",
+    ) -> ProductPage:
+        """One page of products in id order (stable while products change); raises StoreError.
+
+        `modified_after` is compared in GMT (a naive datetime is taken as UTC); `category` is a
+        category id (see `category_id`).
+        """
+        params: dict[str, str] = {
+            "page": str(page),
+            "per_page": str(min(max(per_page, 1), MAX_PER_PAGE)),
+            "orderby": "id",
+            "order": "asc",
+            "status": status,
+        }
+        if modified_after is not None:
+            when = modified_after if modified_after.tzinfo else modified_after.replace(tzinfo=timezone.utc)
+            params["modified_after"] = when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+            params["dates_are_gmt"] = "true"
+        if category is not None:
+            params["category"] = str(category)
+        response = self._request("GET", "products", params=params)
+        products = tuple(Product.from_api(p) for p in _dicts(_body(response)))
+        return ProductPage(
+            products=products,
+            page=page,
+            total=_int(response.headers.get("X-WP-Total"), default=len(products)),
+            total_pages=_int(response.headers.get("X-WP-TotalPages"), default=1),
+        )
+
+    def iter_products(
+        self,
+        *,
+        per_page: int = MAX_PER_PAGE,
+        modified_after: datetime | None = None,
+        category: int | None = None,
+        status: str = "any",
+    ) -> Iterator[ProductPage]:
+        """Every page of a listing, fetched by page number and signed anew.
+
+        The `Link: rel=next` header repeats the first request's OAuth nonce and signature,
+        which WooCommerce then rejects as a replay, so it is not followed.
+        """
+        page = 1
+        while True:
+            result = self.list_products(
+                page=page, per_page=per_page, modified_after=modified_after, category=category, status=status
+            )
+            yield result
+            if page >= result.total_pages or not result.products:
+                return
+            page += 1
+
+    def update_product_meta(self, product_id: int, values: Mapping[str, Any]) -> Product:
+        """Write meta by key in ONE PUT (a real store updates a key in place); returns the product.
+
+        Raises ProductNotFound, AuthenticationError, or another StoreError.
+        """
+        body = {"meta_data": [{"key": key, "value": value} for key, value in values.items()]}
+        return Product.from_api(self._json("PUT", f"products/{int(product_id)}", body=body))
+
+    def category_id(self, slug: str) -> int | None:
+        """The id of the product category with this slug, or None."""
+        found = _dicts(self._json("GET", "products/categories", params={"slug": slug}))
+        return _int(found[0].get("id")) if found else None
+
+    def dimension_unit(self) -> str:
+        """The store's dimension unit (`cm`, `m`, `mm`, `in`, `yd`), fetched once per client."""
+        if self._dimension_unit is None:
+            setting = self._json("GET", "settings/products/woocommerce_dimension_unit")
+            value = setting.get("value") if isinstance(setting, dict) else None
+            default = setting.get("default") if isinstance(setting, dict) else None
+            self._dimension_unit = _str(value) or _str(default) or "cm"
+        return self._dimension_unit
+
+    # webhooks
+
+    def list_webhooks(self) -> list[Webhook]:
+        """Every webhook in the store, whatever its status."""
+        webhooks: list[Webhook] = []
+        page = 1
+        while True:
+            response = self._request("GET", "webhooks", params={"page": str(page), "per_page": str(MAX_PER_PAGE)})
+            webhooks.extend(Webhook.from_api(w) for w in _dicts(_body(response)))
+            if page >= _int(response.headers.get("X-WP-TotalPages"), default=1):
+                return webhooks
+            page += 1
+
+    def get_webhook(self, webhook_id: int) -> Webhook:
+        return Webhook.from_api(self._json("GET", f"webhooks/{int(webhook_id)}"))
+
+    def create_webhook(
+        self, *, name: str, topic: WebhookTopic, delivery_url: str, secret: str, status: WebhookStatus = "active"
+    ) -> Webhook:
+        """Create a webhook (WooCommerce pings `delivery_url` once, synchronously). Not retried after
+        an ambiguous failure, so that it never creates two."""
+        body = {"name": name, "topic": topic, "delivery_url": delivery_url, "secret": secret, "status": status}
+        return Webhook.from_api(self._json("POST", "webhooks", body=body, idempotent=False))
+
+    def update_webhook(
+        self,
+        webhook_id: int,
+        *,
+        name: str | None = None,
+        topic: WebhookTopic | None = None,
+        delivery_url: str | None = None,
+        secret: str | None = None,
+        status: WebhookStatus | None = None,
+    ) -> Webhook:
+        """Change the given fields; e.g. `status="active"` re-activates a disabled webhook."""
+        fields = {"name": name, "topic": topic, "delivery_url": delivery_url, "secret": secret, "status": status}
+        body = {key: value for key, value in fields.items() if value is not None}
+        return Webhook.from_api(self._json("PUT", f"webhooks/{int(webhook_id)}", body=body))
+
+    def delete_webhook(self, webhook_id: int) -> None:
+        self._json("DELETE", f"webhooks/{int(webhook_id)}", params={"force": "true"})
+
+    def system_status(self) -> StoreStatus:
+        data = self._json("GET", "system_status")
+        environment = data.get("environment") if isinstance(data.get("environment"), dict) else {}
+        settings = data.get("settings") if isinstance(data.get("settings"), dict) else {}
+        return StoreStatus(
+            home_url=_str(environment.get("home_url")),
+            woocommerce_version=_str(environment.get("version")),
+            wordpress_version=_str(environment.get("wp_version")),
+            php_version=_str(environment.get("php_version")),
+            max_upload_size=_int(environment.get("max_upload_size")),
+            force_ssl=bool(settings.get("force_ssl")),
+        )
+
+    # transport
+
+    def _json(
+        self,
+        method: str,
+        endpoint: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        body: Any = None,
+        idempotent: bool = True,
+    ) -> Any:
+        return _body(self._request(method, endpoint, params=params, body=body, idempotent=idempotent))
+
+    def _request(
+        self,
+        method: str,
+        endpoint: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        body: Any = None,
+        idempotent: bool = True,
+    ) -> requests.Response:
+        base = f"{self.url}/wp-json/wc/v3/{endpoint}"
+        data = None if body is None else json.dumps(body, ensure_ascii=False).encode()
+        headers = {"Accept": "application/json"}
+        if data is not None:
+            headers["Content-Type"] = "application/json; charset=utf-8"
+
+        def attempt() -> requests.Response:
+            # Signed inside the attempt: each try needs a fresh OAuth timestamp and nonce.
+            url, auth = self._authorize(method, base, params or {})
+            return send(self._session, method, url, data=data, headers=headers, auth=auth, timeout=self._timeout_s)
+
+        return self._retry.call(attempt, idempotent=idempotent)
+
+    def _authorize(
+        self, method: str, base: str, params: Mapping[str, str]
+    ) -> tuple[str, HTTPBasicAuth | None]:
+        query = urlencode(params)
+        if base.startswith("https://"):
+            return (f"{base}?{query}" if query else base), HTTPBasicAuth(self._key, self._secret)
+        oauth = OAuth(
+            url=f"{base}?{query}" if query else base,
+            consumer_key=self._key,
+            consumer_secret=self._secret,
+            version="wc/v3",
+            method=method,
+        )
+        return oauth.get_oauth_url(), None
+
+
+def _body(response: requests.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise PermanentStoreError(
+            f"{response.request.method} {response.url.split('?')[0]} answered {response.status_code} with no JSON "
+            "(a security plugin or a maintenance page in front of the REST API?)",
+            status=response.status_code,
+            body_excerpt=response.text[:500],
+        ) from exc
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _str(value: Any) -> str:
+    if value is None or isinstance(value, bool):
+        return ""
+    return value if isinstance(value, str) else str(value)
+
+
+def _int(value: Any, *, default: int = 0) -> int:
+    if isinstance(value, bool):
+        return default
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _gmt(value: Any) -> datetime | None:
+    """WooCommerce's `*_gmt` fields (`2026-11-24T13:26:12`, no offset) as aware UTC datetimes."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None
