@@ -22,12 +22,11 @@ OPT_OUT_META_KEY = "_woo3d_disabled"
 # Attribute names whose values change what the product looks like (a colour does; a licence does not).
 _LOOK_WORDS = ("color", "colour", "material", "finish", "pattern", "fabric", "texture", "style", "shape", "print")
 _TAG = re.compile(r"<[^>]+>")
-_SPACE = re.compile(r"\s+")
 
 
 def plain_text(markup: str | None) -> str:
     """Product text as a shopper reads it: tags stripped, entities decoded, whitespace collapsed."""
-    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", markup or ""))).strip()
+    return " ".join(html.unescape(_TAG.sub(" ", markup or "")).split())
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,9 @@ class ProductSnapshots:
     def _key(self, product_id: int) -> str:
         return f"{self.prefix}:product-snapshot:{product_id}"
 
-    def save(self, product_id: int, payload: dict[str, Any]) -> None:
-        self.connection.set(self._key(product_id), json.dumps(payload), ex=SNAPSHOT_TTL_S)
+    def save(self, product_id: int, payload_json: bytes) -> None:
+        """Keep the product's REST JSON exactly as delivered (no re-serialising on the hot path)."""
+        self.connection.set(self._key(product_id), payload_json, ex=SNAPSHOT_TTL_S)
 
     def load(self, product_id: int) -> dict[str, Any] | None:
         raw = self.connection.get(self._key(product_id))

@@ -56,8 +56,11 @@ class StatusBoard:
 
     def queued(self, product_id: int, job_id: str) -> JobStatus:
         """Record a new job and make it the product's current one."""
-        status = self._write(JobStatus(product_id, JobState.QUEUED, job_id=job_id, progress=0.0))
-        self.connection.set(self._product_key(product_id), job_id, ex=STATUS_TTL_S)
+        status = _stamped(JobStatus(product_id, JobState.QUEUED, job_id=job_id, progress=0.0))
+        with self.connection.pipeline(transaction=True) as pipe:
+            pipe.set(self._job_key(job_id), json.dumps(status.as_dict()), ex=STATUS_TTL_S)
+            pipe.set(self._product_key(product_id), job_id, ex=STATUS_TTL_S)
+            pipe.execute()
         return status
 
     def running(self, product_id: int, job_id: str, stage: str, progress: float) -> JobStatus:
@@ -79,7 +82,10 @@ class StatusBoard:
         return status or JobStatus(product_id)
 
     def _write(self, status: JobStatus) -> JobStatus:
-        stamped = replace(status, updated_at=datetime.fromtimestamp(time.time(), UTC).isoformat(timespec="seconds"))
-        assert stamped.job_id is not None
-        self.connection.set(self._job_key(stamped.job_id), json.dumps(stamped.as_dict()), ex=STATUS_TTL_S)
+        stamped = _stamped(status)
+        self.connection.set(self._job_key(str(stamped.job_id)), json.dumps(stamped.as_dict()), ex=STATUS_TTL_S)
         return stamped
+
+
+def _stamped(status: JobStatus) -> JobStatus:
+    return replace(status, updated_at=datetime.fromtimestamp(time.time(), UTC).isoformat(timespec="seconds"))

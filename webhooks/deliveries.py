@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import time
 import uuid
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from redis import Redis
@@ -38,24 +37,19 @@ class Delivery:
         wanted = name.lower()
         return next((value for key, value in self.headers if key.lower() == wanted), None)
 
-    def to_json(self) -> str:
-        data = asdict(self)
-        data["body"] = base64.b64encode(self.body).decode() if self.body is not None else None
-        return json.dumps(data)
+    def meta_json(self) -> str:
+        """Everything but the body, which is stored beside it as raw bytes."""
+        return json.dumps({**self.summary(), "headers": self.headers})
 
     @classmethod
-    def from_json(cls, raw: str | bytes) -> Delivery:
-        data = json.loads(raw)
+    def from_stored(cls, meta: bytes, body: bytes | None) -> Delivery:
+        data = json.loads(meta)
         data["headers"] = tuple(tuple(pair) for pair in data["headers"])
-        data["body"] = base64.b64decode(data["body"]) if data["body"] is not None else None
-        return cls(**data)
+        return cls(**data, body=body)
 
     def summary(self) -> dict[str, Any]:
-        """The JSON the admin API and `deliveries list` show (no body)."""
-        data = asdict(self)
-        data.pop("body")
-        data.pop("headers")
-        return data
+        """The JSON the admin API and `deliveries list` show (no body, no headers)."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("body", "headers")}
 
     def detail(self) -> dict[str, Any]:
         data = self.summary()
@@ -69,7 +63,8 @@ def new_record_id(prefix: str) -> str:
 
 
 class DeliveryStore:
-    """Deliveries by id plus a time index; WooCommerce delivery ids seen, for de-duplication."""
+    """Deliveries by id (a hash: meta JSON + raw body) plus a time index; WooCommerce delivery ids
+    seen, for de-duplication."""
 
     def __init__(self, connection: Redis, *, retention_count: int, retention_days: int, prefix: str = "woo3d"):
         self.connection = connection
@@ -81,43 +76,49 @@ class DeliveryStore:
     def _record_key(self, record_id: str) -> str:
         return f"{self.prefix}:delivery:{record_id}"
 
-    def _seen_key(self, wc_delivery_id: str) -> str:
-        return f"{self.prefix}:delivery-seen:{wc_delivery_id}"
-
     def claim(self, wc_delivery_id: str, record_id: str) -> str | None:
         """Mark a WooCommerce delivery id as seen; return the record id that saw it first, if any."""
-        key = self._seen_key(wc_delivery_id)
-        if self.connection.set(key, record_id, nx=True, ex=self.retention_s):
-            return None
-        first = self.connection.get(key)
-        return first.decode() if first else record_id
+        key = f"{self.prefix}:delivery-seen:{wc_delivery_id}"
+        with self.connection.pipeline(transaction=True) as pipe:
+            pipe.set(key, record_id, nx=True, ex=self.retention_s)
+            pipe.get(key)
+            created, first = pipe.execute()
+        return None if created else (first.decode() if first else record_id)
 
     def save(self, delivery: Delivery) -> None:
-        """Write (or overwrite) a record and trim the index to the retention limits."""
-        now = time.time()
+        """Write a record and trim the index to the retention limits, in one round trip."""
+        key = self._record_key(delivery.id)
+        mapping: dict[str, str | bytes] = {"meta": delivery.meta_json()}
+        if delivery.body is not None:
+            mapping["body"] = delivery.body
         with self.connection.pipeline(transaction=True) as pipe:
-            pipe.set(self._record_key(delivery.id), delivery.to_json(), ex=self.retention_s)
+            pipe.hset(key, mapping=mapping)
+            pipe.expire(key, self.retention_s)
             pipe.zadd(self.index_key, {delivery.id: delivery.received_at})
-            pipe.zremrangebyscore(self.index_key, "-inf", now - self.retention_s)
-            pipe.execute()
-        overflow = self.connection.zcard(self.index_key) - self.retention_count
-        if overflow > 0:
-            dropped = [member for member, _score in self.connection.zpopmin(self.index_key, overflow)]
+            pipe.zremrangebyscore(self.index_key, "-inf", time.time() - self.retention_s)
+            pipe.zcard(self.index_key)
+            size = pipe.execute()[-1]
+        if size > self.retention_count:
+            dropped = [member for member, _score in self.connection.zpopmin(self.index_key, size - self.retention_count)]
             self.connection.delete(*[self._record_key(m.decode()) for m in dropped])
 
     def update(self, delivery: Delivery, **changes: Any) -> Delivery:
+        """Record what was done with a stored delivery (the body is not rewritten)."""
         updated = replace(delivery, **changes)
-        self.connection.set(self._record_key(updated.id), updated.to_json(), ex=self.retention_s)
+        self.connection.hset(self._record_key(updated.id), "meta", updated.meta_json())
         return updated
 
     def get(self, record_id: str) -> Delivery | None:
-        raw = self.connection.get(self._record_key(record_id))
-        return Delivery.from_json(raw) if raw else None
+        meta, body = self.connection.hmget(self._record_key(record_id), ["meta", "body"])
+        return Delivery.from_stored(meta, body) if meta else None
 
     def recent(self, limit: int = 50, offset: int = 0) -> list[Delivery]:
-        ids = self.connection.zrevrange(self.index_key, offset, offset + limit - 1)
-        records = self.connection.mget([self._record_key(i.decode()) for i in ids]) if ids else []
-        return [Delivery.from_json(raw) for raw in records if raw]
+        ids = [i.decode() for i in self.connection.zrevrange(self.index_key, offset, offset + limit - 1)]
+        with self.connection.pipeline(transaction=False) as pipe:
+            for record_id in ids:
+                pipe.hmget(self._record_key(record_id), ["meta", "body"])
+            rows = pipe.execute()
+        return [Delivery.from_stored(meta, body) for meta, body in rows if meta]
 
     def count(self) -> int:
         return int(self.connection.zcard(self.index_key))

@@ -114,12 +114,11 @@ class Intake:
             replay_of=replay_of,
         )
         self.store.save(delivery)  # stored before anything is acknowledged
-        bound = log.bind(delivery_id=record_id, product_id=product_id, topic=topic)
         if first is not None and not force:
             return self._finish(delivery, 200, "skipped", f"duplicate delivery {wc_delivery_id} (first seen as {first}); use --force to process it again")
-        return self._act(delivery, payload, force, bound)
+        return self._act(delivery, payload, force)
 
-    def _act(self, delivery: Delivery, product: dict[str, Any], force: bool, bound: Any) -> Outcome:
+    def _act(self, delivery: Delivery, product: dict[str, Any], force: bool) -> Outcome:
         product_id = delivery.product_id
         assert product_id is not None
         if delivery.topic in DELETING_TOPICS:
@@ -133,9 +132,8 @@ class Intake:
         current = product_fingerprint(product)
         if not force and stored_fingerprint(product) == current:
             return self._finish(delivery, 200, "skipped", "unchanged: the product's model already matches its photos and text")
-        self.snapshots.save(product_id, product)
+        self.snapshots.save(product_id, delivery.body or b"{}")
         enqueued = enqueue_generation(self.queue, self.board, product_id, current, force=force)
-        bound.info("delivery_queued", job_id=enqueued.job_id, new_job=enqueued.created)
         return self._finish(delivery, 202, "queued", None, job_id=enqueued.job_id, fingerprint=current)
 
     def _finish(
@@ -149,7 +147,10 @@ class Intake:
         if job_id:
             body["job_id"] = job_id
             body["fingerprint"] = fingerprint
-        log.info("delivery_answered", delivery_id=stored.id, product_id=stored.product_id, outcome=outcome, reason=reason)
+        log.info(
+            "delivery_answered", delivery_id=stored.id, product_id=stored.product_id, topic=stored.topic,
+            outcome=outcome, reason=reason, job_id=job_id,
+        )
         return Outcome(http_status, body, stored)
 
     def _ping(self, headers: Headers, body: bytes, source: str) -> Outcome:
