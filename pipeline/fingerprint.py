@@ -12,7 +12,10 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from wp_bridge import Product
 
 # Bump only when the meaning of the fields changes: every product would be regenerated (and paid for).
 FINGERPRINT_VERSION = 1
@@ -56,6 +59,19 @@ class LookFields:
             dimensions=tuple(str(dims.get(k) or "").strip() for k in ("length", "width", "height")),  # type: ignore[arg-type]
             attributes=look_attributes(_as_list(product.get("attributes"))),
         )
+
+    @classmethod
+    def from_product(cls, product: Product) -> LookFields:
+        """From the store client's typed product; equal to `from_payload` of the same JSON."""
+        return cls.from_payload({
+            "name": product.name,
+            "description": product.description,
+            "short_description": product.short_description,
+            "images": [{"id": image.id, "src": image.src} for image in product.images],
+            "dimensions": {"length": product.dimensions.length, "width": product.dimensions.width,
+                           "height": product.dimensions.height},
+            "attributes": [{"name": a.name, "options": list(a.options)} for a in product.attributes],
+        })
 
 
 def look_attributes(attributes: Sequence[Any]) -> tuple[tuple[str, tuple[str, ...]], ...]:

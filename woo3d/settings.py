@@ -29,6 +29,7 @@ class Settings:
     store: StoreConfig
     redis_url: str | None = None
     embedded_redis_path: Path = Path("var/redis.db")
+    local_image_dir: Path | None = None
     log_format: str = "json"
 
     @classmethod
@@ -134,4 +135,5 @@ class _Reader:
             redis_url=self.text("WOO3D_REDIS_URL"),
             embedded_redis_path=Path(self.text("WOO3D_EMBEDDED_REDIS", "var/redis.db") or "var/redis.db"),
             log_format=log_format,
+            local_image_dir=Path(self.text("WOO3D_LOCAL_IMAGE_DIR") or "samples"),
         )

@@ -1,0 +1,219 @@
+"""The RQ job: one product's photos in, a model on the product page out (or a visible reason why not)."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import structlog
+from redis import Redis
+from redis.exceptions import LockError
+from rq import get_current_job
+
+from pipeline.config import PipelineConfig
+from pipeline.download import ImageFetcher
+from pipeline.errors import PermanentPipelineError, PipelineError, RetryablePipelineError
+from pipeline.fingerprint import LookFields, fingerprint, plain_text
+from pipeline.product import Dimensions, ProductInput, SourceImage
+from pipeline.queueing import JOB_TIMEOUT_S
+from pipeline.snapshots import ProductSnapshots
+from pipeline.status import StatusBoard
+from wp_bridge import META_KEY, AttachmentLedger, ModelMeta, Product, StoreClients, StoreConfig, StoreError, write_back
+
+log = structlog.get_logger(__name__)
+
+MAX_IMAGES = 2  # front and back: what the generators use
+
+
+@dataclass(frozen=True)
+class JobContext:
+    """What a worker gives its jobs; `woo3d worker` builds it once from the settings."""
+
+    connection: Redis
+    pipeline: PipelineConfig
+    store: StoreConfig
+    local_image_dir: Path | None = None
+    clients_factory: Callable[[StoreConfig], StoreClients] = StoreClients.from_config
+
+
+_context: JobContext | None = None
+
+
+def configure(context: JobContext) -> None:
+    """Install the context jobs run with (jobs run in forked children, which inherit it)."""
+    global _context
+    _context = context
+
+
+def current_context() -> JobContext:
+    if _context is None:
+        raise RuntimeError("no job context: run jobs with `woo3d worker`, which configures it from the settings")
+    return _context
+
+
+@dataclass(frozen=True)
+class JobOutcome:
+    """What a job did; also its RQ result."""
+
+    product_id: int
+    state: str  # done | unchanged | superseded
+    fingerprint: str
+    model: dict[str, Any] | None = None
+    reason: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"product_id": self.product_id, "state": self.state, "fingerprint": self.fingerprint,
+                "model": self.model, "reason": self.reason}
+
+
+class ProductLocked(RetryablePipelineError):
+    """Another job holds this product; RQ tries this one again later."""
+
+
+def generate_product_model(product_id: int, fingerprint: str | None, force: bool = False) -> dict[str, Any]:
+    """RQ entry point (`pipeline.jobs.generate_product_model`): generate and publish one product's model.
+
+    `fingerprint` is what the delivery saw (None for a manual trigger: whatever is current).
+    Permanent errors fail at once with their reason; retryable ones are retried by RQ.
+    """
+    context = current_context()
+    job = get_current_job()
+    job_id = job.id if job else f"inline-{product_id}"
+    board = StatusBoard(context.connection)
+    bound = log.bind(product_id=product_id, job_id=job_id)
+    lock = context.connection.lock(f"woo3d:lock:product:{product_id}", timeout=JOB_TIMEOUT_S + 60, blocking_timeout=5)
+    try:
+        if not lock.acquire():
+            raise ProductLocked(f"another job is generating product {product_id}; will try again")
+        try:
+            outcome = ProductJob(context, board, product_id, job_id).run(fingerprint, force)
+        finally:
+            try:
+                lock.release()
+            except LockError:
+                bound.warning("product_lock_expired_before_release")
+    except (PipelineError, StoreError) as error:
+        retrying = getattr(error, "retryable", False) and job is not None and job.retries_left
+        if retrying:
+            board.running(product_id, job_id, "waiting to retry", 0.0)
+            bound.warning("job_will_retry", error=str(error))
+        else:
+            board.failed(product_id, job_id, str(error))
+            bound.error("job_failed", error=str(error), error_type=type(error).__name__)
+            if job is not None:
+                job.retries_left = 0  # permanent: retrying cannot help (and may cost money)
+        raise
+    except Exception as error:
+        board.failed(product_id, job_id, f"internal error: {type(error).__name__}: {error}")
+        raise
+    board.done(product_id, job_id, outcome.model, reason=outcome.reason)
+    bound.info("job_done", state=outcome.state, fingerprint=outcome.fingerprint)
+    return outcome.as_dict()
+
+
+class ProductJob:
+    """The steps of one run, in order: read the product, check it is still wanted, generate, publish."""
+
+    def __init__(self, context: JobContext, board: StatusBoard, product_id: int, job_id: str):
+        self.context = context
+        self.board = board
+        self.product_id = product_id
+        self.job_id = job_id
+        self.job = get_current_job()
+
+    def progress(self, stage: str, fraction: float) -> None:
+        self.board.running(self.product_id, self.job_id, stage, fraction)
+        if self.job is not None:
+            self.job.meta.update(stage=stage, progress=round(fraction, 3))
+            self.job.save_meta()
+
+    def run(self, expected: str | None, force: bool) -> JobOutcome:
+        self.progress("fetching product", 0.02)
+        clients = self.context.clients_factory(self.context.store) if self.context.store.configured else None
+        if clients is not None:
+            product = clients.woocommerce.get_product(self.product_id)
+            unit = clients.woocommerce.dimension_unit()
+        else:
+            product, unit = self._product_from_snapshot(), "cm"
+        current = fingerprint(LookFields.from_product(product))
+        if expected and current != expected and not force:
+            return JobOutcome(self.product_id, "superseded", current,
+                              reason="superseded: the product changed since this job was queued; a newer job owns it")
+        existing = ModelMeta.from_meta(product.meta.get(META_KEY))
+        if not force and existing is not None and existing.fingerprint == current:
+            return JobOutcome(self.product_id, "unchanged", current, reason="unchanged: the product already has this model")
+
+        self.progress("downloading images", 0.08)
+        inputs = self._inputs(product, unit)
+        out_dir = self._out_dir()
+        try:
+            from pipeline.generate import generate_assets
+
+            result = generate_assets(inputs, out_dir, self.context.pipeline,
+                                     progress=lambda stage, f: self.progress(stage, 0.1 + 0.75 * f))
+            if clients is None:
+                model = {"glb": str(result.files["glb"]), "usdz": str(result.files.get("usdz", "")) or None,
+                         "poster": str(result.poster), "preview": str(result.preview)}
+                return JobOutcome(self.product_id, "done", current, model=model)
+            self.progress("uploading to the store", 0.88)
+            files = {"glb": result.files["glb"], "poster": result.poster}
+            files.update({fmt: path for fmt, path in result.files.items() if fmt != "glb"})
+            written = write_back(
+                clients, product_id=self.product_id, fingerprint=current, files=files,
+                meta=ModelMeta(
+                    generator=result.generator, quality=result.report.get("quality", {}),
+                    dimensions_m=result.dimensions_m.as_dict() if result.dimensions_m else None,
+                    alt=plain_text(product.name),
+                ),
+                ledger=AttachmentLedger(self.context.connection),
+            )
+        finally:
+            if clients is not None:
+                shutil.rmtree(out_dir, ignore_errors=True)
+        model = {"glb": written.meta.glb, "usdz": written.meta.usdz, "poster": written.meta.poster}
+        return JobOutcome(self.product_id, "done", current, model=model)
+
+    def _product_from_snapshot(self) -> Product:
+        payload = ProductSnapshots(self.context.connection).load(self.product_id)
+        if payload is None:
+            raise PermanentPipelineError(
+                f"no data for product {self.product_id}: no store is configured (WC_STORE_URL) "
+                "and no delivery for it was received"
+            )
+        return Product.from_api(payload)
+
+    def _inputs(self, product: Product, unit: str) -> ProductInput:
+        config = self.context.pipeline
+        hosts = set(config.allowed_image_hosts)
+        if self.context.store.host:
+            hosts.add(self.context.store.host)
+        fetcher = ImageFetcher(
+            frozenset(h.lower() for h in hosts), max_bytes=config.max_image_bytes, timeout_s=config.image_timeout_s,
+            local_dir=None if self.context.store.configured else self.context.local_image_dir,
+        )
+        images = tuple(
+            SourceImage(fetcher.fetch(image.src), name=image.name or f"image-{image.id}")
+            for image in product.images[:MAX_IMAGES]
+        )
+        dims = product.dimensions
+        return ProductInput(
+            title=plain_text(product.name),
+            description=plain_text(product.description) or plain_text(product.short_description),
+            images=images,
+            dimensions=Dimensions.from_woocommerce(dims.length, dims.width, dims.height, unit),
+            product_id=product.id,
+            category=product.categories[0].name if product.categories else "",
+        )
+
+    def _out_dir(self) -> Path:
+        config = self.context.pipeline
+        if self.context.store.configured:
+            config.output_dir.mkdir(parents=True, exist_ok=True)
+            return Path(tempfile.mkdtemp(prefix=f"job-{self.product_id}-", dir=config.output_dir))
+        out_dir = config.output_dir / f"product-{self.product_id}"
+        out_dir.mkdir(parents=True, exist_ok=True)
+        return out_dir
