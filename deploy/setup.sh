@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
   redis-server                               # the queue broker; tests start their own
+  curl                                       # deploy/run.sh waits on /readyz with it
   assimp-utils                               # FBX export
   libegl1 libegl-mesa0 libgl1-mesa-dri       # offline poster rendering (EGL on Mesa llvmpipe)
   nodejs npm                                 # gltf-validator, model-viewer bundling

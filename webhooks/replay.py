@@ -51,6 +51,12 @@ def load_saved_delivery(path: Path) -> tuple[Headers, bytes]:
     return headers, body
 
 
-def replay_file(intake: Intake, path: Path, *, force: bool = False) -> Outcome:
+def replay_file(intake: Intake, path: Path, *, force: bool = False, sign: bool = False) -> Outcome:
+    """Run a saved delivery; `sign` first signs its body with the current secret (for samples and
+    hand-made deliveries, which carry no valid signature)."""
     headers, body = load_saved_delivery(path)
+    if sign:
+        signed = signature.sign(intake.config.webhook_secret or "", body)
+        headers = tuple((k, v) for k, v in headers if k.lower() != "x-wc-webhook-signature")
+        headers += (("X-WC-Webhook-Signature", signed),)
     return intake.receive(headers, body, source="replay", force=force, replay_of=str(path))

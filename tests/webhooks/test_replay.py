@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from flask.testing import FlaskClient
 from redis import Redis
@@ -69,3 +71,12 @@ def test_a_file_that_is_not_a_delivery_is_a_clear_error(tmp_path) -> None:
     path.write_text('{"hello": 1}')
     with pytest.raises(ReplayError, match="is not a saved delivery"):
         load_saved_delivery(path)
+
+
+def test_the_shipped_sample_needs_signing_and_then_is_queued(redis_conn: Redis, queue: Queue) -> None:
+    services = build_services(make_settings(webhook_secret="any-local-secret"), redis_conn)
+    sample = Path(__file__).resolve().parents[2] / "samples" / "product_created__ruby_mug.json"
+    assert replay_file(services.intake, sample).http_status == 401
+    outcome = replay_file(services.intake, sample, sign=True)
+    assert outcome.http_status == 202
+    assert queue.fetch_job(outcome.body["job_id"]).args[0] == 1001

@@ -53,14 +53,17 @@ def show(delivery_id: str) -> None:
 @click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Replay a saved delivery (JSON, the shape of the recorded fixtures) instead of a stored one.")
 @click.option("--force", is_flag=True, help="Bypass delivery-id and fingerprint de-duplication.")
-def replay(delivery_id: str | None, path: Path | None, force: bool) -> None:
+@click.option("--sign", is_flag=True, help="With --file: sign the body with the current WC_WEBHOOK_SECRET first.")
+def replay(delivery_id: str | None, path: Path | None, force: bool, sign: bool) -> None:
     """Run a delivery through the same code path as a live one."""
     if bool(delivery_id) == bool(path):
         raise click.UsageError("give either a DELIVERY_ID or --file PATH")
+    if sign and not path:
+        raise click.UsageError("--sign is for --file deliveries; stored ones keep their signature")
     app = load_services()
     try:
         if path:
-            outcome = replay_file(app.intake, path, force=force)
+            outcome = replay_file(app.intake, path, force=force, sign=sign)
         else:
             outcome = replay_stored(app.intake, app.store, delivery_id or "", force=force)
     except ReplayError as error:

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Sets everything up and runs woo3d on one machine: Redis, the web receiver (gunicorn) and a worker.
+# With no configuration it runs offline: it writes a .env with fresh secrets, replays the shipped
+# sample delivery, and prints where the model and its preview page are. Ctrl-C stops everything.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash deploy/setup.sh
+
+if [ ! -f .env ]; then
+  echo "run: writing .env with a fresh webhook secret and admin token (edit it to connect a store)"
+  cat > .env <<ENV
+WC_WEBHOOK_SECRET=$(openssl rand -hex 24 2>/dev/null || python3 -c 'import secrets; print(secrets.token_hex(24))')
+WOO3D_ADMIN_TOKEN=$(openssl rand -hex 24 2>/dev/null || python3 -c 'import secrets; print(secrets.token_hex(24))')
+WOO3D_LOG_FORMAT=console
+ENV
+fi
+set -a; . ./.env; set +a
+
+mkdir -p var
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+
+if [ -z "${WOO3D_REDIS_URL:-}" ]; then
+  port=${WOO3D_REDIS_PORT:-6399}
+  redis-server --port "$port" --bind 127.0.0.1 --dir "$PWD/var" --save 60 1 --appendonly yes >var/redis.log 2>&1 &
+  pids+=($!)
+  export WOO3D_REDIS_URL="redis://127.0.0.1:$port/0"
+  for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+fi
+
+bind=${WOO3D_BIND:-127.0.0.1:8000}
+.venv/bin/gunicorn -c deploy/gunicorn.conf.py --bind "$bind" woo3d.wsgi:app &
+pids+=($!)
+.venv/bin/woo3d worker &
+pids+=($!)
+
+for _ in $(seq 100); do curl -fs "http://$bind/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+echo "run: woo3d is up at http://$bind (webhook: POST /webhooks/woocommerce; admin token in .env)"
+
+if [ -z "${WC_STORE_URL:-}" ]; then
+  echo "run: no store configured; replaying the sample delivery (samples/product_created__ruby_mug.json)"
+  .venv/bin/woo3d deliveries replay --file samples/product_created__ruby_mug.json --sign --force
+  for _ in $(seq 120); do
+    state=$(curl -fs -H "Authorization: Bearer $WOO3D_ADMIN_TOKEN" "http://$bind/api/products/1001/status" || true)
+    case "$state" in *'"state": "done"'*|*'"state":"done"'*|*'"state": "failed"'*|*'"state":"failed"'*) break ;; esac
+    sleep 1
+  done
+  echo "run: product 1001 status: $state"
+  echo "run: open ${WOO3D_OUTPUT_DIR:-var/output}/product-1001/preview.html in a browser to see the model"
+fi
+wait
