@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import requests
 
@@ -20,6 +20,7 @@ class StoreNotConfigured(ValueError):
 class StoreClients:
     woocommerce: WooCommerceClient
     media: MediaClient
+    session: requests.Session = field(repr=False, default_factory=requests.Session)
 
     @classmethod
     def from_config(
@@ -50,4 +51,9 @@ class StoreClients:
                 timeout_s=max(config.timeout_s, 60.0),
                 retry=retry,
             ),
+            session=shared,
         )
+
+    def close(self) -> None:
+        """Close the shared session's pooled connections."""
+        self.session.close()
