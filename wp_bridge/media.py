@@ -130,7 +130,7 @@ class MediaClient:
 
     def current_user(self) -> WordPressUser:
         """Who the application password logs in as: the cheapest check of the credentials."""
-        data = self._json("GET", "users/me")
+        data = self._json("GET", "users/me", params={"context": "edit"})
         return WordPressUser(id=int(data.get("id") or 0), name=str(data.get("name") or ""), slug=str(data.get("slug") or ""))
 
     def _json(self, method: str, endpoint: str, *, idempotent: bool = True, **kwargs: Any) -> Any:
