@@ -1,0 +1,227 @@
+<?php
+/**
+ * Product screens: the "3D model" meta box, the products list column and the bulk action.
+ *
+ * @package Woo3D
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * Admin UI on the product edit screen and the products list.
+ */
+final class Woo3D_Admin {
+
+	const BULK_ACTION = 'woo3d_generate';
+
+	/**
+	 * Hooks the admin UI.
+	 */
+	public static function register(): void {
+		add_action( 'add_meta_boxes_product', array( __CLASS__, 'add_meta_box' ) );
+		add_filter( 'manage_edit-product_columns', array( __CLASS__, 'add_column' ), 20 );
+		add_action( 'manage_product_posts_custom_column', array( __CLASS__, 'render_column' ), 10, 2 );
+		add_filter( 'bulk_actions-edit-product', array( __CLASS__, 'add_bulk_action' ) );
+		add_filter( 'handle_bulk_actions-edit-product', array( __CLASS__, 'handle_bulk_action' ), 10, 3 );
+		add_action( 'admin_notices', array( __CLASS__, 'bulk_notice' ) );
+		add_action( 'admin_enqueue_scripts', array( __CLASS__, 'enqueue_assets' ) );
+	}
+
+	/**
+	 * Adds the meta box to the product edit screen.
+	 */
+	public static function add_meta_box(): void {
+		add_meta_box( 'woo3d-model', __( '3D model', 'woo3d' ), array( __CLASS__, 'render_meta_box' ), 'product', 'side' );
+	}
+
+	/**
+	 * The meta box: the model (poster linking to the GLB), the live status and the two buttons.
+	 *
+	 * @param WP_Post $post The product.
+	 */
+	public static function render_meta_box( WP_Post $post ): void {
+		$model  = Woo3D_Model::for_product( $post->ID );
+		$status = Woo3D_Status::from_meta( null !== $model );
+		?>
+		<div class="woo3d-box" data-product-id="<?php echo esc_attr( (string) $post->ID ); ?>">
+			<div class="woo3d-box__model"<?php echo null === $model ? ' hidden' : ''; ?>>
+				<a class="woo3d-box__link" href="<?php echo esc_url( null === $model ? '' : $model['glb'] ); ?>" target="_blank" rel="noopener">
+					<img class="woo3d-box__poster" src="<?php echo esc_url( null === $model ? '' : $model['poster'] ); ?>" alt="<?php esc_attr_e( '3D model poster', 'woo3d' ); ?>" />
+					<span><?php esc_html_e( 'Open the 3D model (GLB)', 'woo3d' ); ?></span>
+				</a>
+			</div>
+			<p class="woo3d-box__status" role="status" aria-live="polite" data-state="<?php echo esc_attr( $status['state'] ); ?>"><?php echo esc_html( $status['message'] ); ?></p>
+			<p class="woo3d-box__actions">
+				<button type="button" class="button button-primary woo3d-generate" data-force="0"><?php esc_html_e( 'Generate 3D model', 'woo3d' ); ?></button>
+				<button type="button" class="button woo3d-generate" data-force="1" title="<?php esc_attr_e( 'Build the model again, even if nothing changed', 'woo3d' ); ?>"><?php esc_html_e( 'Regenerate', 'woo3d' ); ?></button>
+			</p>
+		</div>
+		<?php
+	}
+
+	/**
+	 * Adds the "3D" column after the product name.
+	 *
+	 * @param array $columns Column slugs to titles.
+	 */
+	public static function add_column( array $columns ): array {
+		$added = array();
+		foreach ( $columns as $key => $title ) {
+			$added[ $key ] = $title;
+			if ( 'name' === $key || 'title' === $key ) {
+				$added['woo3d'] = __( '3D', 'woo3d' );
+			}
+		}
+		if ( ! isset( $added['woo3d'] ) ) {
+			$added['woo3d'] = __( '3D', 'woo3d' );
+		}
+		return $added;
+	}
+
+	/**
+	 * The column cell: what the meta says now; the list script then asks the backend for live states.
+	 *
+	 * @param string $column  The column slug.
+	 * @param int    $post_id The product.
+	 */
+	public static function render_column( string $column, int $post_id ): void {
+		if ( 'woo3d' !== $column ) {
+			return;
+		}
+		$status = Woo3D_Status::from_meta( null !== Woo3D_Model::for_product( $post_id ) );
+		$label  = 'done' === $status['state'] ? __( 'Ready', 'woo3d' ) : __( 'None', 'woo3d' );
+		printf(
+			'<span class="woo3d-column" data-product-id="%1$s" data-state="%2$s" title="%3$s">%4$s</span>',
+			esc_attr( (string) $post_id ),
+			esc_attr( $status['state'] ),
+			esc_attr( $status['message'] ),
+			esc_html( $label )
+		);
+	}
+
+	/**
+	 * Adds "Generate 3D models" to the bulk actions.
+	 *
+	 * @param array $actions Action slugs to labels.
+	 */
+	public static function add_bulk_action( array $actions ): array {
+		$type = get_post_type_object( 'product' );
+		if ( null !== $type && current_user_can( $type->cap->edit_posts ) ) {
+			$actions[ self::BULK_ACTION ] = __( 'Generate 3D models', 'woo3d' );
+		}
+		return $actions;
+	}
+
+	/**
+	 * Starts a job per selected product (edit.php has checked the bulk-posts nonce already).
+	 *
+	 * @param string $redirect Where to go afterwards.
+	 * @param string $action   The chosen bulk action.
+	 * @param array  $post_ids The selected products.
+	 */
+	public static function handle_bulk_action( string $redirect, string $action, array $post_ids ): string {
+		if ( self::BULK_ACTION !== $action ) {
+			return $redirect;
+		}
+		$backend = Woo3D_Backend::from_settings();
+		$queued  = 0;
+		$failed  = 0;
+		$error   = '';
+		foreach ( array_map( 'intval', $post_ids ) as $id ) {
+			if ( 'product' !== get_post_type( $id ) || ! current_user_can( 'edit_post', $id ) ) {
+				++$failed;
+				continue;
+			}
+			$answer = $backend->generate( $id, false );
+			if ( is_wp_error( $answer ) ) {
+				++$failed;
+				$error = $answer->get_error_message();
+			} else {
+				++$queued;
+			}
+		}
+		$redirect = remove_query_arg( array( 'woo3d_queued', 'woo3d_failed', 'woo3d_error' ), $redirect );
+		$args     = array(
+			'woo3d_queued' => $queued,
+			'woo3d_failed' => $failed,
+		);
+		if ( '' !== $error ) {
+			$args['woo3d_error'] = rawurlencode( $error );
+		}
+		return add_query_arg( $args, $redirect );
+	}
+
+	/**
+	 * The bulk action's result, on the products list.
+	 */
+	public static function bulk_notice(): void {
+		// Display-only query args set by handle_bulk_action's redirect; they change nothing.
+		// phpcs:disable WordPress.Security.NonceVerification.Recommended
+		if ( ! isset( $_GET['woo3d_queued'], $_GET['woo3d_failed'] ) ) {
+			return;
+		}
+		$queued = absint( $_GET['woo3d_queued'] );
+		$failed = absint( $_GET['woo3d_failed'] );
+		$error  = isset( $_GET['woo3d_error'] ) ? sanitize_text_field( wp_unslash( $_GET['woo3d_error'] ) ) : '';
+		// phpcs:enable WordPress.Security.NonceVerification.Recommended
+		if ( $queued > 0 ) {
+			printf(
+				'<div class="notice notice-success is-dismissible woo3d-notice"><p>%s</p></div>',
+				/* translators: %d: number of products. */
+				esc_html( sprintf( _n( '3D model generation started for %d product.', '3D model generation started for %d products.', $queued, 'woo3d' ), $queued ) )
+			);
+		}
+		if ( $failed > 0 ) {
+			printf(
+				'<div class="notice notice-error is-dismissible woo3d-notice"><p>%s %s</p></div>',
+				/* translators: %d: number of products. */
+				esc_html( sprintf( _n( '3D model generation could not start for %d product.', '3D model generation could not start for %d products.', $failed, 'woo3d' ), $failed ) ),
+				esc_html( $error )
+			);
+		}
+	}
+
+	/**
+	 * Loads the meta box script on product edit screens and the column script on the products list.
+	 *
+	 * @param string $hook_suffix The admin page.
+	 */
+	public static function enqueue_assets( string $hook_suffix ): void {
+		$screen = get_current_screen();
+		if ( null === $screen || 'product' !== $screen->post_type ) {
+			return;
+		}
+		if ( 'post.php' === $hook_suffix || 'post-new.php' === $hook_suffix ) {
+			$script = 'product';
+		} elseif ( 'edit.php' === $hook_suffix ) {
+			$script = 'list';
+		} else {
+			return;
+		}
+		wp_enqueue_style( 'woo3d-admin', plugins_url( 'assets/css/admin.css', WOO3D_PLUGIN_FILE ), array(), WOO3D_VERSION );
+		wp_enqueue_script( 'woo3d-admin-' . $script, plugins_url( 'assets/js/admin-' . $script . '.js', WOO3D_PLUGIN_FILE ), array(), WOO3D_VERSION, true );
+		wp_localize_script(
+			'woo3d-admin-' . $script,
+			'woo3dAdmin',
+			array(
+				'root'   => esc_url_raw( rest_url( Woo3D_Rest::NAMESPACE ) ),
+				'nonce'  => wp_create_nonce( 'wp_rest' ),
+				/**
+				 * Filters how often the admin screens poll a running job's status, in milliseconds.
+				 *
+				 * @param int $interval Defaults to 3000.
+				 */
+				'pollMs' => (int) apply_filters( 'woo3d_poll_interval_ms', 3000 ),
+				'i18n'   => array(
+					'starting' => __( 'Starting…', 'woo3d' ),
+					'error'    => __( 'Could not reach WordPress.', 'woo3d' ),
+					'ready'    => __( 'Ready', 'woo3d' ),
+					'none'     => __( 'None', 'woo3d' ),
+					'queued'   => __( 'Queued', 'woo3d' ),
+					'running'  => __( 'Running', 'woo3d' ),
+					'failed'   => __( 'Failed', 'woo3d' ),
+				),
+			)
+		);
+	}
+}

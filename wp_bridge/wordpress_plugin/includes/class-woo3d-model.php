@@ -1,0 +1,100 @@
+<?php
+/**
+ * A product's 3D model, read from the `_woo3d_model` meta the woo3d backend writes.
+ *
+ * @package Woo3D
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * Parses and validates the meta: URLs must be http(s), attributes come from closed sets or patterns.
+ */
+final class Woo3D_Model {
+
+	const AR_MODES = array( 'webxr', 'scene-viewer', 'quick-look' );
+
+	/**
+	 * The model of a product, or null when it has none (or the meta has no usable GLB URL).
+	 *
+	 * @param int $product_id The product (post) id.
+	 * @return array{glb: string, usdz: string, poster: string, alt: string, ar_modes: string, camera_orbit: string, shadow_intensity: string}|null
+	 */
+	public static function for_product( int $product_id ): ?array {
+		$meta = get_post_meta( $product_id, WOO3D_META_KEY, true );
+		// WooCommerce's REST API stores a JSON object value as an array; other writers may store JSON text.
+		if ( is_string( $meta ) && '' !== $meta ) {
+			$meta = json_decode( $meta, true );
+		}
+		if ( ! is_array( $meta ) ) {
+			return null;
+		}
+		$glb = self::url( $meta, 'glb' );
+		if ( '' === $glb ) {
+			return null;
+		}
+		$alt = isset( $meta['alt'] ) && is_string( $meta['alt'] ) ? trim( wp_strip_all_tags( $meta['alt'] ) ) : '';
+		if ( '' === $alt ) {
+			/* translators: %s: the product name. */
+			$alt = sprintf( __( '3D model of %s', 'woo3d' ), wp_strip_all_tags( get_the_title( $product_id ) ) );
+		}
+		return array(
+			'glb'              => $glb,
+			'usdz'             => self::url( $meta, 'usdz' ),
+			'poster'           => self::url( $meta, 'poster' ),
+			'alt'              => $alt,
+			'ar_modes'         => self::ar_modes( isset( $meta['ar_modes'] ) ? $meta['ar_modes'] : null ),
+			'camera_orbit'     => self::camera_orbit( isset( $meta['camera_orbit'] ) ? $meta['camera_orbit'] : null ),
+			'shadow_intensity' => self::shadow_intensity( isset( $meta['shadow_intensity'] ) ? $meta['shadow_intensity'] : null ),
+		);
+	}
+
+	/**
+	 * An http(s) URL field, or ''.
+	 *
+	 * @param array  $meta The meta object.
+	 * @param string $key  The field.
+	 */
+	private static function url( array $meta, string $key ): string {
+		if ( ! isset( $meta[ $key ] ) || ! is_string( $meta[ $key ] ) ) {
+			return '';
+		}
+		return esc_url_raw( trim( $meta[ $key ] ), array( 'http', 'https' ) );
+	}
+
+	/**
+	 * The AR modes the meta asks for, restricted to model-viewer's; all three by default.
+	 *
+	 * @param mixed $value A space-separated string or a list.
+	 */
+	private static function ar_modes( $value ): string {
+		$asked = is_array( $value ) ? $value : preg_split( '/\s+/', is_string( $value ) ? $value : '' );
+		$modes = array_values( array_intersect( self::AR_MODES, array_map( 'strval', array_filter( $asked, 'is_scalar' ) ) ) );
+		return implode( ' ', $modes ? $modes : self::AR_MODES );
+	}
+
+	/**
+	 * A camera orbit such as "30deg 75deg 2.5m" or "auto auto 105%", or ''.
+	 *
+	 * @param mixed $value The meta value.
+	 */
+	private static function camera_orbit( $value ): string {
+		if ( ! is_string( $value ) ) {
+			return '';
+		}
+		$value = trim( $value );
+		return preg_match( '/^[a-z0-9.%+\-\s()]{1,80}$/i', $value ) ? $value : '';
+	}
+
+	/**
+	 * A shadow intensity between 0 and 1 as text; 1 when absent.
+	 *
+	 * @param mixed $value The meta value.
+	 */
+	private static function shadow_intensity( $value ): string {
+		if ( ! is_numeric( $value ) ) {
+			return '1';
+		}
+		return (string) max( 0.0, min( 1.0, (float) $value ) );
+	}
+}

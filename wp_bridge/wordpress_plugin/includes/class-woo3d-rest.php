@@ -1,0 +1,250 @@
+<?php
+/**
+ * The plugin's own REST routes (`woo3d/v1`): the admin screens call these with a nonce, and they
+ * call the backend server-side, so the admin token never reaches a browser.
+ *
+ * @package Woo3D
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * Generate, status and connection-test routes, each behind a capability check.
+ */
+final class Woo3D_Rest {
+
+	const NAMESPACE = 'woo3d/v1';
+
+	/**
+	 * Most products one list-status request may ask about.
+	 */
+	const MAX_IDS = 50;
+
+	/**
+	 * Hooks the routes.
+	 */
+	public static function register(): void {
+		add_action( 'rest_api_init', array( __CLASS__, 'register_routes' ) );
+	}
+
+	/**
+	 * Declares the routes. Cookie-authenticated calls need the `wp_rest` nonce (X-WP-Nonce), which
+	 * WordPress checks before the permission callbacks run.
+	 */
+	public static function register_routes(): void {
+		$product_id = array(
+			'id' => array(
+				'type'     => 'integer',
+				'minimum'  => 1,
+				'required' => true,
+			),
+		);
+		register_rest_route(
+			self::NAMESPACE,
+			'/products/(?P<id>\d+)/generate',
+			array(
+				'methods'             => WP_REST_Server::CREATABLE,
+				'callback'            => array( __CLASS__, 'generate' ),
+				'permission_callback' => array( __CLASS__, 'can_edit_product' ),
+				'args'                => $product_id + array(
+					'force' => array(
+						'type'    => 'boolean',
+						'default' => false,
+					),
+				),
+			)
+		);
+		register_rest_route(
+			self::NAMESPACE,
+			'/products/(?P<id>\d+)/status',
+			array(
+				'methods'             => WP_REST_Server::READABLE,
+				'callback'            => array( __CLASS__, 'status' ),
+				'permission_callback' => array( __CLASS__, 'can_edit_product' ),
+				'args'                => $product_id,
+			)
+		);
+		register_rest_route(
+			self::NAMESPACE,
+			'/statuses',
+			array(
+				'methods'             => WP_REST_Server::READABLE,
+				'callback'            => array( __CLASS__, 'statuses' ),
+				'permission_callback' => array( __CLASS__, 'can_edit_products' ),
+				'args'                => array(
+					'ids' => array(
+						'type'     => 'array',
+						'items'    => array(
+							'type'    => 'integer',
+							'minimum' => 1,
+						),
+						'maxItems' => self::MAX_IDS,
+						'required' => true,
+					),
+				),
+			)
+		);
+		register_rest_route(
+			self::NAMESPACE,
+			'/connection',
+			array(
+				'methods'             => WP_REST_Server::CREATABLE,
+				'callback'            => array( __CLASS__, 'test_connection' ),
+				'permission_callback' => array( __CLASS__, 'can_manage_settings' ),
+			)
+		);
+	}
+
+	/**
+	 * Whether the current user may edit this product (edit_post maps to edit_product(s)).
+	 *
+	 * @param WP_REST_Request $request The request.
+	 */
+	public static function can_edit_product( WP_REST_Request $request ): bool {
+		$id = (int) $request['id'];
+		return 'product' === get_post_type( $id ) && current_user_can( 'edit_post', $id );
+	}
+
+	/**
+	 * Whether the current user may edit products at all (each id is checked again in the callback).
+	 */
+	public static function can_edit_products(): bool {
+		$type = get_post_type_object( 'product' );
+		return null !== $type && current_user_can( $type->cap->edit_posts );
+	}
+
+	/**
+	 * Whether the current user may change woo3d's settings.
+	 */
+	public static function can_manage_settings(): bool {
+		return current_user_can( Woo3D_Settings::capability() );
+	}
+
+	/**
+	 * `POST products/<id>/generate`: asks the backend to generate (or with force, regenerate).
+	 *
+	 * @param WP_REST_Request $request The request.
+	 * @return WP_REST_Response|WP_Error
+	 */
+	public static function generate( WP_REST_Request $request ) {
+		$id     = (int) $request['id'];
+		$answer = Woo3D_Backend::from_settings()->generate( $id, (bool) $request['force'] );
+		if ( is_wp_error( $answer ) ) {
+			return $answer;
+		}
+		if ( isset( $answer['status'] ) && 'skipped' === $answer['status'] ) {
+			$reason = isset( $answer['reason'] ) && is_scalar( $answer['reason'] ) ? sanitize_text_field( (string) $answer['reason'] ) : '';
+			return rest_ensure_response(
+				array(
+					'product_id' => $id,
+					'queued'     => false,
+					/* translators: %s: why the backend did not start a job. */
+					'message'    => sprintf( __( 'Nothing to do: %s', 'woo3d' ), $reason ),
+				)
+			);
+		}
+		$status = Woo3D_Status::from_backend(
+			array(
+				'state'  => 'queued',
+				'job_id' => isset( $answer['job_id'] ) ? $answer['job_id'] : null,
+			)
+		);
+		return new WP_REST_Response(
+			array(
+				'product_id' => $id,
+				'queued'     => true,
+				'status'     => $status,
+				'message'    => $status['message'],
+			),
+			202
+		);
+	}
+
+	/**
+	 * `GET products/<id>/status`: the backend's job status plus the model the product has now.
+	 *
+	 * @param WP_REST_Request $request The request.
+	 * @return WP_REST_Response|WP_Error
+	 */
+	public static function status( WP_REST_Request $request ) {
+		$id     = (int) $request['id'];
+		$answer = Woo3D_Backend::from_settings()->product_status( $id );
+		if ( is_wp_error( $answer ) ) {
+			return $answer;
+		}
+		$model = Woo3D_Model::for_product( $id );
+		return rest_ensure_response(
+			array(
+				'product_id' => $id,
+				'status'     => Woo3D_Status::from_backend( $answer ),
+				'model'      => null === $model ? null : array(
+					'glb'    => $model['glb'],
+					'usdz'   => $model['usdz'],
+					'poster' => $model['poster'],
+				),
+			)
+		);
+	}
+
+	/**
+	 * `GET statuses?ids[]=…`: one status per product, for the products list column.
+	 *
+	 * @param WP_REST_Request $request The request.
+	 * @return WP_REST_Response
+	 */
+	public static function statuses( WP_REST_Request $request ): WP_REST_Response {
+		$backend  = Woo3D_Backend::from_settings();
+		$statuses = array();
+		foreach ( array_unique( array_map( 'intval', (array) $request['ids'] ) ) as $id ) {
+			if ( 'product' !== get_post_type( $id ) || ! current_user_can( 'edit_post', $id ) ) {
+				continue;
+			}
+			$answer = $backend->product_status( $id );
+			if ( is_wp_error( $answer ) ) {
+				$status            = Woo3D_Status::from_meta( null !== Woo3D_Model::for_product( $id ) );
+				$status['message'] = $answer->get_error_message();
+			} else {
+				$status = Woo3D_Status::from_backend( $answer );
+				if ( 'none' === $status['state'] && null !== Woo3D_Model::for_product( $id ) ) {
+					// The backend forgets old jobs; the product still has its model.
+					$status = Woo3D_Status::from_meta( true );
+				}
+			}
+			$statuses[ (string) $id ] = $status;
+		}
+		return rest_ensure_response( array( 'statuses' => (object) $statuses ) );
+	}
+
+	/**
+	 * `POST connection`: `/healthz`, then an authenticated status call that proves the token.
+	 *
+	 * @return WP_REST_Response
+	 */
+	public static function test_connection(): WP_REST_Response {
+		$backend = Woo3D_Backend::from_settings();
+		$health  = $backend->health();
+		if ( is_wp_error( $health ) ) {
+			return self::connection_result( false, $health->get_error_message() );
+		}
+		$auth = $backend->product_status( 0 );
+		if ( is_wp_error( $auth ) ) {
+			return self::connection_result( false, $auth->get_error_message() );
+		}
+		return self::connection_result( true, __( 'Connected: the backend is up and accepted the admin token.', 'woo3d' ) );
+	}
+
+	/**
+	 * The connection test's answer.
+	 *
+	 * @param bool   $ok      Whether every check passed.
+	 * @param string $message What to tell the admin.
+	 */
+	private static function connection_result( bool $ok, string $message ): WP_REST_Response {
+		return rest_ensure_response(
+			array(
+				'ok'      => $ok,
+				'message' => $message,
+			)
+		);
+	}
+}

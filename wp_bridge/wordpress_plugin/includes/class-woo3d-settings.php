@@ -1,0 +1,200 @@
+<?php
+/**
+ * The settings page: backend URL and admin token (kept server-side), with a "Test connection" button.
+ *
+ * @package Woo3D
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * Stores and edits the plugin's one option, `woo3d_settings`.
+ */
+final class Woo3D_Settings {
+
+	const OPTION = 'woo3d_settings';
+	const PAGE   = 'woo3d';
+
+	/**
+	 * Hooks the settings page into WordPress.
+	 */
+	public static function register(): void {
+		add_action( 'admin_init', array( __CLASS__, 'register_setting' ) );
+		add_action( 'admin_menu', array( __CLASS__, 'add_page' ) );
+		add_filter( 'option_page_capability_' . self::PAGE, array( __CLASS__, 'capability' ) );
+	}
+
+	/**
+	 * The capability that may change the settings: WooCommerce's own when it is active.
+	 */
+	public static function capability(): string {
+		$capability = class_exists( 'WooCommerce' ) ? 'manage_woocommerce' : 'manage_options';
+		/**
+		 * Filters the capability needed to see and change woo3d's settings.
+		 *
+		 * @param string $capability Defaults to manage_woocommerce, or manage_options without WooCommerce.
+		 */
+		return (string) apply_filters( 'woo3d_settings_capability', $capability );
+	}
+
+	/**
+	 * The saved settings merged over their defaults.
+	 *
+	 * @return array{backend_url: string, admin_token: string, delete_data_on_uninstall: bool}
+	 */
+	public static function get(): array {
+		$saved = get_option( self::OPTION, array() );
+		$saved = is_array( $saved ) ? $saved : array();
+		return array(
+			'backend_url'              => isset( $saved['backend_url'] ) ? (string) $saved['backend_url'] : '',
+			'admin_token'              => isset( $saved['admin_token'] ) ? (string) $saved['admin_token'] : '',
+			'delete_data_on_uninstall' => ! empty( $saved['delete_data_on_uninstall'] ),
+		);
+	}
+
+	/**
+	 * Registers the option with its sanitizer (the Settings API then handles the nonce).
+	 */
+	public static function register_setting(): void {
+		register_setting(
+			self::PAGE,
+			self::OPTION,
+			array(
+				'type'              => 'object',
+				'sanitize_callback' => array( __CLASS__, 'sanitize' ),
+				'show_in_rest'      => false,
+				'default'           => array(),
+			)
+		);
+	}
+
+	/**
+	 * Cleans submitted settings; a blank token field keeps the saved token.
+	 *
+	 * @param mixed $input The submitted option value.
+	 * @return array The value to store.
+	 */
+	public static function sanitize( $input ): array {
+		$current = self::get();
+		$input   = is_array( $input ) ? $input : array();
+
+		$url = isset( $input['backend_url'] ) ? trim( (string) $input['backend_url'] ) : $current['backend_url'];
+		if ( '' !== $url ) {
+			$clean = esc_url_raw( $url, array( 'http', 'https' ) );
+			if ( '' === $clean || '' === (string) wp_parse_url( $clean, PHP_URL_HOST ) ) {
+				add_settings_error( self::OPTION, 'woo3d_backend_url', __( 'The backend URL must be an http or https URL.', 'woo3d' ) );
+				$clean = $current['backend_url'];
+			}
+			$url = untrailingslashit( $clean );
+		}
+
+		$token = isset( $input['admin_token'] ) ? trim( sanitize_text_field( (string) $input['admin_token'] ) ) : '';
+		if ( '' === $token ) {
+			$token = $current['admin_token'];
+		}
+		if ( ! empty( $input['forget_token'] ) ) {
+			$token = '';
+		}
+
+		return array(
+			'backend_url'              => $url,
+			'admin_token'              => $token,
+			'delete_data_on_uninstall' => ! empty( $input['delete_data_on_uninstall'] ),
+		);
+	}
+
+	/**
+	 * Adds the page under WooCommerce when it is active, else under Settings.
+	 */
+	public static function add_page(): void {
+		$hook = add_submenu_page(
+			class_exists( 'WooCommerce' ) ? 'woocommerce' : 'options-general.php',
+			__( 'woo3d 3D models', 'woo3d' ),
+			__( '3D models (woo3d)', 'woo3d' ),
+			self::capability(),
+			self::PAGE,
+			array( __CLASS__, 'render_page' )
+		);
+		if ( $hook ) {
+			add_action( 'admin_print_scripts-' . $hook, array( __CLASS__, 'enqueue_assets' ) );
+		}
+	}
+
+	/**
+	 * Loads the "Test connection" script on the settings page only.
+	 */
+	public static function enqueue_assets(): void {
+		wp_enqueue_style( 'woo3d-admin', plugins_url( 'assets/css/admin.css', WOO3D_PLUGIN_FILE ), array(), WOO3D_VERSION );
+		wp_enqueue_script( 'woo3d-settings', plugins_url( 'assets/js/settings.js', WOO3D_PLUGIN_FILE ), array(), WOO3D_VERSION, true );
+		wp_localize_script(
+			'woo3d-settings',
+			'woo3dSettings',
+			array(
+				'url'     => esc_url_raw( rest_url( Woo3D_Rest::NAMESPACE . '/connection' ) ),
+				'nonce'   => wp_create_nonce( 'wp_rest' ),
+				'testing' => __( 'Testing…', 'woo3d' ),
+				'failed'  => __( 'The test could not run.', 'woo3d' ),
+			)
+		);
+	}
+
+	/**
+	 * Prints the settings form. The token is never echoed back: the field stays empty.
+	 */
+	public static function render_page(): void {
+		if ( ! current_user_can( self::capability() ) ) {
+			wp_die( esc_html__( 'Sorry, you are not allowed to manage woo3d.', 'woo3d' ), 403 );
+		}
+		$settings = self::get();
+		$name     = self::OPTION;
+		?>
+		<div class="wrap woo3d-settings">
+			<h1><?php esc_html_e( 'woo3d 3D models', 'woo3d' ); ?></h1>
+			<?php settings_errors( self::OPTION ); ?>
+			<form method="post" action="<?php echo esc_url( admin_url( 'options.php' ) ); ?>">
+				<?php settings_fields( self::PAGE ); ?>
+				<table class="form-table" role="presentation">
+					<tr>
+						<th scope="row"><label for="woo3d-backend-url"><?php esc_html_e( 'Backend URL', 'woo3d' ); ?></label></th>
+						<td>
+							<input type="url" class="regular-text code" id="woo3d-backend-url" name="<?php echo esc_attr( $name ); ?>[backend_url]" value="<?php echo esc_attr( $settings['backend_url'] ); ?>" placeholder="https://woo3d.example.com" />
+							<p class="description"><?php esc_html_e( 'Where the woo3d backend (woo3d serve) answers.', 'woo3d' ); ?></p>
+						</td>
+					</tr>
+					<tr>
+						<th scope="row"><label for="woo3d-admin-token"><?php esc_html_e( 'Admin token', 'woo3d' ); ?></label></th>
+						<td>
+							<input type="password" class="regular-text code" id="woo3d-admin-token" name="<?php echo esc_attr( $name ); ?>[admin_token]" value="" autocomplete="new-password" />
+							<p class="description">
+								<?php
+								if ( '' !== $settings['admin_token'] ) {
+									esc_html_e( 'A token is saved. Leave this blank to keep it.', 'woo3d' );
+								} else {
+									esc_html_e( 'The backend\'s WOO3D_ADMIN_TOKEN. It stays on this server and is never sent to browsers.', 'woo3d' );
+								}
+								?>
+							</p>
+							<?php if ( '' !== $settings['admin_token'] ) : ?>
+								<label><input type="checkbox" name="<?php echo esc_attr( $name ); ?>[forget_token]" value="1" /> <?php esc_html_e( 'Forget the saved token', 'woo3d' ); ?></label>
+							<?php endif; ?>
+						</td>
+					</tr>
+					<tr>
+						<th scope="row"><?php esc_html_e( 'Uninstall', 'woo3d' ); ?></th>
+						<td>
+							<label><input type="checkbox" id="woo3d-delete-data" name="<?php echo esc_attr( $name ); ?>[delete_data_on_uninstall]" value="1" <?php checked( $settings['delete_data_on_uninstall'] ); ?> /> <?php esc_html_e( 'Also delete every product\'s 3D model metadata when the plugin is deleted', 'woo3d' ); ?></label>
+						</td>
+					</tr>
+				</table>
+				<?php submit_button(); ?>
+			</form>
+			<h2><?php esc_html_e( 'Connection', 'woo3d' ); ?></h2>
+			<p><?php esc_html_e( 'Checks the saved settings: the backend answers, and it accepts the token.', 'woo3d' ); ?></p>
+			<p>
+				<button type="button" class="button" id="woo3d-test-connection"><?php esc_html_e( 'Test connection', 'woo3d' ); ?></button>
+				<span id="woo3d-test-result" class="woo3d-test-result" role="status" aria-live="polite"></span>
+			</p>
+		</div>
+		<?php
+	}
+}

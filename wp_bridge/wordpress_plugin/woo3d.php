@@ -1,0 +1,36 @@
+<?php
+/**
+ * Plugin Name:       woo3d — 3D and AR product models
+ * Plugin URI:        https://github.com/woo3d/woo3d
+ * Description:       Shows each product's 3D model (with AR on phones) on the product page and lets shop managers generate it with the woo3d backend.
+ * Version:           0.1.0
+ * Requires at least: 6.1
+ * Requires PHP:      8.0
+ * Author:            woo3d
+ * License:           MIT
+ * Text Domain:       woo3d
+ *
+ * @package Woo3D
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+define( 'WOO3D_VERSION', '0.1.0' );
+define( 'WOO3D_PLUGIN_FILE', __FILE__ );
+define( 'WOO3D_PLUGIN_DIR', plugin_dir_path( __FILE__ ) );
+define( 'WOO3D_META_KEY', '_woo3d_model' );
+
+require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-settings.php';
+require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-backend.php';
+require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-status.php';
+require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-model.php';
+require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-rest.php';
+require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-admin.php';
+require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-frontend.php';
+require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-uploads.php';
+
+Woo3D_Settings::register();
+Woo3D_Rest::register();
+Woo3D_Admin::register();
+Woo3D_Frontend::register();
+Woo3D_Uploads::register();
