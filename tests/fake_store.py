@@ -95,6 +95,7 @@ class _Fault:
     status: int | None = None
     delay_s: float = 0.0
     body: dict[str, Any] = field(default_factory=dict)
+    skip: int = 0
 
 
 class _ApiError(Exception):
@@ -162,7 +163,9 @@ class FakeStore:
 
     def start(self) -> FakeStore:
         self._server = make_server("127.0.0.1", 0, self.app, threaded=True, request_handler=_QuietHandler)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-store", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-store", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -292,19 +295,25 @@ class FakeStore:
         *,
         status: int = 500,
         times: int = 1,
+        skip: int = 0,
         code: str = "internal_server_error",
         message: str = "Injected failure.",
     ) -> None:
-        """Answer the next `times` requests matching `method` and `path` (a glob, e.g.
-        `/wp-json/wc/v3/products/*`) with `status` and a WordPress error body."""
+        """Answer `times` requests matching `method` and `path` (a glob, e.g.
+        `/wp-json/wc/v3/products/*`) with `status` and a WordPress error body, after letting
+        `skip` matching requests through."""
         with self._lock:
             body = {"code": code, "message": message, "data": {"status": status}}
-            self._faults.append(_Fault(method.upper(), path, times, status=status, body=body))
+            self._faults.append(_Fault(method.upper(), path, times, status=status, body=body, skip=skip))
 
     def delay_next(self, method: str, path: str, seconds: float, *, times: int = 1) -> None:
         """Hold the next `times` matching requests for `seconds` before answering normally."""
         with self._lock:
             self._faults.append(_Fault(method.upper(), path, times, delay_s=seconds))
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._faults.clear()
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -596,6 +605,9 @@ class FakeStore:
         with self._lock:
             for fault in self._faults:
                 if fault.method == method and fnmatch.fnmatchcase(path, fault.path):
+                    if fault.skip > 0:
+                        fault.skip -= 1
+                        continue
                     fault.remaining -= 1
                     if fault.remaining <= 0:
                         self._faults.remove(fault)
