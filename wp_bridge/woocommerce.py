@@ -115,7 +115,10 @@ class Product:
             attributes=tuple(
                 ProductAttribute(
                     name=_str(a.get("name")),
-                    options=tuple(_str(o) for o in a.get("options") or () if isinstance(o, str | int | float)),
+                    # Products list `options`; a variation carries its one chosen `option`.
+                    options=tuple(
+                        _str(o) for o in a.get("options") or [a.get("option")] if isinstance(o, str | int | float)
+                    ),
                     id=_int(a.get("id")),
                 )
                 for a in _dicts(data.get("attributes"))

@@ -68,3 +68,14 @@ def test_look_fields_tolerate_junk() -> None:
     assert fields.images == () and fields.dimensions == ("", "", "")
     assert fields.attributes == (("colour", ("Red",)),)
     assert plain_text("<p>A &amp; B</p>\n") == "A & B"
+
+
+def test_the_job_and_the_receiver_compute_the_same_fingerprint_for_every_recorded_product() -> None:
+    from tests.recorded import webhook_files
+    from wp_bridge import Product
+
+    for path in webhook_files():
+        if path.stem.startswith("ping"):
+            continue
+        payload = recorded_payload(path.stem)
+        assert LookFields.from_product(Product.from_api(payload)) == LookFields.from_payload(payload), path.stem
