@@ -123,7 +123,7 @@ def store_error(failure: requests.Response | requests.RequestException) -> Store
 
 
 def _from_exception(exc: requests.RequestException) -> StoreError:
-    url = exc.request.url if exc.request is not None else None
+    url = str(exc.request.url) if exc.request is not None and exc.request.url else None
     where = _where(url)
     if isinstance(exc, requests.ConnectTimeout):
         error = RetryableStoreError(f"timed out connecting to {where}", url=url)

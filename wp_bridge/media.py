@@ -45,7 +45,7 @@ class Attachment:
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Attachment:
         title = data.get("title")
-        details = data.get("media_details") if isinstance(data.get("media_details"), dict) else {}
+        details = data["media_details"] if isinstance(data.get("media_details"), dict) else {}
         post = data.get("post")
         size = details.get("filesize")
         return cls(

@@ -93,7 +93,7 @@ class Product:
             if isinstance(key, str) and key not in meta:
                 meta[key] = row.get("value")
                 meta_ids[key] = _int(row.get("id"))
-        dimensions = data.get("dimensions") if isinstance(data.get("dimensions"), dict) else {}
+        dimensions = _mapping(data.get("dimensions"))
         return cls(
             id=product_id,
             name=_str(data.get("name")),
@@ -338,8 +338,7 @@ class WooCommerceClient:
 
     def system_status(self) -> StoreStatus:
         data = self._json("GET", "system_status")
-        environment = data.get("environment") if isinstance(data.get("environment"), dict) else {}
-        settings = data.get("settings") if isinstance(data.get("settings"), dict) else {}
+        environment, settings = _mapping(data.get("environment")), _mapping(data.get("settings"))
         return StoreStatus(
             home_url=_str(environment.get("home_url")),
             woocommerce_version=_str(environment.get("version")),
@@ -414,6 +413,10 @@ def _body(response: requests.Response) -> Any:
 
 def _dicts(value: Any) -> list[dict[str, Any]]:
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _str(value: Any) -> str:

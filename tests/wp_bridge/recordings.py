@@ -47,8 +47,8 @@ def load(name: str) -> dict[str, Any]:
     return json.loads((WOOCOMMERCE_FIXTURES / "rest" / f"{name}.json").read_text())
 
 
-def response_headers(name: str) -> list[tuple[str, str]]:
-    return [(k, v) for k, v in load(name)["response"]["headers"] if k.lower() not in _HOP_HEADERS]
+def response_headers(name: str) -> dict[str, str]:
+    return {k: v for k, v in load(name)["response"]["headers"] if k.lower() not in _HOP_HEADERS}
 
 
 def recorded_response(name: str) -> requests.Response:
@@ -57,7 +57,7 @@ def recorded_response(name: str) -> requests.Response:
     response = requests.Response()
     response.status_code = recording["response"]["status"]
     response._content = recording["response"]["body_text"].encode()
-    response.headers.update(dict(response_headers(name)))
+    response.headers.update(response_headers(name))
     response.url = recording["request"]["url"]
     response.request = requests.Request(
         recording["request"]["method"], recording["request"]["url"], headers=dict(recording["request"]["headers"])
@@ -88,7 +88,7 @@ def replay(
     recorded_url = urlsplit(recorded_request["url"])
     seen: list[PreparedRequest] = []
 
-    def answer(request: PreparedRequest) -> tuple[int, list[tuple[str, str]], str]:
+    def answer(request: PreparedRequest) -> tuple[int, Mapping[str, str], str]:
         url = urlsplit(request.url or "")
         assert request.method == recorded_request["method"]
         assert url.path == recorded_url.path
@@ -96,7 +96,7 @@ def replay(
         for key, value in _plain(_query(recorded_request["url"])).items():
             assert ours.get(key) == value, f"query parameter {key}: ours {ours.get(key)!r}, recorded {value!r}"
         if recording["auth_mode"] == "oauth1":
-            expected = oauth1_signature(request.method, f"{url.scheme}://{url.netloc}{url.path}", ours, CONSUMER_SECRET)
+            expected = oauth1_signature(str(request.method), f"{url.scheme}://{url.netloc}{url.path}", ours, CONSUMER_SECRET)
             assert ours.get("oauth_consumer_key") == CONSUMER_KEY
             assert ours.get("oauth_signature") == expected, "OAuth 1.0a signature does not verify"
         if recording["auth_mode"] == "app":
@@ -105,7 +105,8 @@ def replay(
         if check_body is not None:
             check_body(request, recorded_request)
         elif recorded_request.get("body_json") is not None:
-            assert json.loads(request.body or b"") == recorded_request["body_json"]
+            assert isinstance(request.body, bytes | str)
+            assert json.loads(request.body) == recorded_request["body_json"]
         seen.append(request)
         return recording["response"]["status"], response_headers(name), recording["response"]["body_text"]
 

@@ -18,7 +18,7 @@ def same_upload(content_type: str) -> Any:
 
     def check(request: PreparedRequest, recorded: dict[str, Any]) -> None:
         assert request.headers["Content-Type"] == content_type == dict(recorded["headers"])["Content-Type"]
-        assert request.headers["Content-Disposition"].startswith('attachment; filename="')
+        assert str(request.headers["Content-Disposition"]).startswith('attachment; filename="')
         assert request.body == b"bytes"
 
     return check

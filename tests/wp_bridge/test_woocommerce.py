@@ -89,7 +89,7 @@ def test_https_store_uses_basic_auth_and_no_oauth_parameters(mock: responses.Req
 
     sent = mock.calls[0].request
     assert "oauth_signature" not in (sent.url or "")
-    assert sent.headers["Authorization"].startswith("Basic ")
+    assert str(sent.headers["Authorization"]).startswith("Basic ")
 
 
 def test_listing_follows_pages_by_number_signing_each_page_anew(mock: responses.RequestsMock) -> None:

@@ -144,7 +144,7 @@ def test_a_new_model_deletes_the_attachments_of_the_one_it_replaced(
     old_ids = set(old.meta.attachment_ids.values())
     assert set(new.deleted) == old_ids
     assert all(store.attachment(i) is None for i in old_ids)
-    assert store.file_bytes(old.meta.glb) is None
+    assert old.meta.glb is not None and store.file_bytes(old.meta.glb) is None
     assert requests.get(old.meta.glb, timeout=5).status_code == 404
     assert len(store.attachments(post=product_id)) == 3
     assert stored_meta(store, product_id).fingerprint == "sha256:bbbb2222"
