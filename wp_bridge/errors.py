@@ -17,6 +17,7 @@ _RETRYABLE_STATUSES = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 _REFUSED_STATUSES = frozenset({429, 503})
 _REQUEST_ID_HEADERS = ("X-Request-Id", "X-Request-ID", "X-Correlation-Id", "CF-Ray", "X-Amzn-Trace-Id")
 _FILENAME = re.compile(r'filename="?([^";]+)"?')
+_QUERY = re.compile(r"\?[^\s)'\"]*")
 _PERMISSION_HINT = (
     "The credentials work but lack permission: WooCommerce keys need Read/Write, the WordPress "
     "user must be able to upload files and edit products."
@@ -48,7 +49,7 @@ class StoreError(Exception):
     `status` is the HTTP status (None when no answer came), `code` the WooCommerce/WordPress
     error code (`woocommerce_rest_product_invalid_id`, `rest_upload_sideload_error`, …),
     `request_id` a server or proxy request id when one was sent, `body_excerpt` the start of
-    the answer.
+    the answer, `url` the address without its query (which may carry OAuth parameters).
     """
 
     retryable: bool = False
@@ -123,8 +124,10 @@ def store_error(failure: requests.Response | requests.RequestException) -> Store
 
 
 def _from_exception(exc: requests.RequestException) -> StoreError:
-    url = str(exc.request.url) if exc.request is not None and exc.request.url else None
-    where = _where(url)
+    url = _where(str(exc.request.url)) if exc.request is not None and exc.request.url else None
+    where = url or "the store"
+    # urllib3's messages quote the URL, whose query carries the OAuth consumer key.
+    said = _QUERY.sub("", str(exc))
     if isinstance(exc, requests.ConnectTimeout):
         error = RetryableStoreError(f"timed out connecting to {where}", url=url)
         error.safe_to_resend = True
@@ -132,11 +135,11 @@ def _from_exception(exc: requests.RequestException) -> StoreError:
     if isinstance(exc, requests.Timeout):
         return RetryableStoreError(f"{where} did not answer in time", url=url)
     if isinstance(exc, requests.ConnectionError):
-        error = RetryableStoreError(f"could not reach {where}: {exc}", url=url)
+        error = RetryableStoreError(f"could not reach {where}: {said}", url=url)
         # Only a connection that was never established proves a create did not reach the server.
-        error.safe_to_resend = "failed to establish" in str(exc).lower()
+        error.safe_to_resend = "failed to establish" in said.lower()
         return error
-    return PermanentStoreError(f"request to {where} could not be sent: {exc}", url=url)
+    return PermanentStoreError(f"request to {where} could not be sent: {said}", url=url)
 
 
 def _from_response(response: requests.Response) -> StoreError:
@@ -147,7 +150,12 @@ def _from_response(response: requests.Response) -> StoreError:
 
     def make(cls: type[_E], message: str) -> _E:
         return cls(
-            message, status=status, code=code, request_id=request_id, body_excerpt=text[:_EXCERPT_CHARS], url=response.url
+            message,
+            status=status,
+            code=code,
+            request_id=request_id,
+            body_excerpt=text[:_EXCERPT_CHARS],
+            url=_where(response.url),
         )
 
     what = f"{response.request.method if response.request is not None else 'request'} {_where(response.url)}"

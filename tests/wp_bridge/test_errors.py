@@ -53,9 +53,9 @@ def test_error_carries_code_request_id_and_a_body_excerpt() -> None:
     assert "Invalid parameter(s): per_page" in str(error) and "req-42" in str(error)
 
 
-def test_error_message_hides_oauth_parameters_of_the_url() -> None:
-    error = store_error(response(500, url="http://s/wp-json/wc/v3/products?oauth_signature=SECRET"))
-    assert "SECRET" not in str(error)
+def test_error_message_and_url_hide_oauth_parameters() -> None:
+    error = store_error(response(500, url="http://s/wp-json/wc/v3/products?oauth_consumer_key=ck_secret"))
+    assert "ck_secret" not in str(error) and error.url == "http://s/wp-json/wc/v3/products"
 
 
 def test_retry_after_in_seconds_and_as_an_http_date() -> None:
@@ -101,11 +101,13 @@ def test_forbidden_says_the_credentials_lack_permission() -> None:
     assert isinstance(error, AuthenticationError) and "Read/Write" in error.hint
 
 
-def test_connection_refused_is_retryable_and_safe_to_resend() -> None:
+def test_connection_refused_is_retryable_safe_to_resend_and_keeps_the_key_out_of_the_message() -> None:
     with pytest.raises(requests.ConnectionError) as caught:
-        requests.get("http://127.0.0.1:1/", timeout=2)
+        requests.get("http://127.0.0.1:1/wp-json/wc/v3/products?oauth_consumer_key=ck_secret", timeout=2)
     error = store_error(caught.value)
     assert isinstance(error, RetryableStoreError) and error.safe_to_resend
+    assert "ck_secret" not in str(error) and "ck_secret" not in (error.url or "")
+    assert "127.0.0.1:1/wp-json/wc/v3/products" in str(error)
 
 
 def test_read_timeout_is_retryable_but_not_safe_to_resend() -> None:
