@@ -798,6 +798,12 @@ class FakeStore:
                     "date_modified": None,
                 }
                 rendered = self._render_webhook(self._webhooks[webhook_id])
+            if self.deliver_webhooks:
+                # Like WooCommerce: one synchronous, unsigned ping; its answer does not fail the create.
+                try:
+                    requests.post(rendered["delivery_url"], data={"webhook_id": str(webhook_id)}, timeout=10)
+                except requests.RequestException:
+                    pass
             return self._json(rendered, 201)
         with self._lock:
             found = [self._render_webhook(w) for w in sorted(self._webhooks.values(), key=lambda w: -w["id"])]

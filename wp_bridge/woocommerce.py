@@ -242,11 +242,13 @@ class WooCommerceClient:
             params["category"] = str(category)
         response = self._request("GET", "products", params=params)
         products = tuple(Product.from_api(p) for p in _dicts(_body(response)))
+        # Without the headers (a proxy stripped them), a full page means there may be another.
+        guess = page + 1 if len(products) == int(params["per_page"]) else page
         return ProductPage(
             products=products,
             page=page,
-            total=_int(response.headers.get("X-WP-Total"), default=len(products)),
-            total_pages=_int(response.headers.get("X-WP-TotalPages"), default=1),
+            total=_int(response.headers.get("X-WP-Total"), default=(page - 1) * int(params["per_page"]) + len(products)),
+            total_pages=_int(response.headers.get("X-WP-TotalPages"), default=guess),
         )
 
     def iter_products(

@@ -209,7 +209,8 @@ def test_webhooks_are_managed_and_deliver_signed_product_updates(
 
     client.update_product_meta(product_id, {"k": "v"})
     store.stop()  # waits for deliveries in flight
-    (headers, body), = received
+    (ping_headers, ping), (headers, body) = received
+    assert ping == f"webhook_id={webhook.id}".encode() and "X-Wc-Webhook-Signature" not in ping_headers
     assert headers["X-Wc-Webhook-Topic"] == "product.updated"
     assert headers["X-Wc-Webhook-Signature"] == webhook_signature(body, WEBHOOK_SECRET)
     assert json.loads(body)["id"] == product_id

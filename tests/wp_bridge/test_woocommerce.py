@@ -207,3 +207,12 @@ def test_a_non_json_answer_is_a_permanent_error(mock: responses.RequestsMock) ->
 def test_repr_does_not_show_the_keys() -> None:
     client = recorded_clients().woocommerce
     assert "cs_" not in repr(client) and "ck_" not in repr(client)
+
+
+def test_listing_without_pagination_headers_continues_while_pages_are_full(mock: responses.RequestsMock) -> None:
+    products = load("wc_products_list_page1")["response"]["body_json"]
+    url = f"{STORE_URL}/wp-json/wc/v3/products"
+    mock.add(responses.GET, url, json=products)
+    mock.add(responses.GET, url, json=products[:1])
+    pages = list(recorded_clients().woocommerce.iter_products(per_page=2))
+    assert [len(page.products) for page in pages] == [2, 1]
