@@ -1,0 +1,172 @@
+"""Fixtures for the plugin tests: one WordPress per session, a scripted backend, Playwright on Debian's chromium."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import trimesh
+from PIL import Image
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from tests.conftest import PHOTOS
+from tests.wp_bridge.plugin.fake_backend import TOKEN, FakeBackend
+from tests.wp_bridge.plugin.wordpress import ADMIN_PASSWORD, CHROMIUM, ProductSeed, WordPressSite, missing_requirements
+from woo3d.cli.plugin import build_zip
+
+REPO = Path(__file__).resolve().parents[3]
+ARTIFACTS = REPO / "test-artifacts" / "wp-plugin"
+PRODUCTS = (
+    ProductSeed("Red Ceramic Mug", "A glazed red ceramic mug with a handle.",
+                {"length": "12", "width": "9", "height": "10"}, PHOTOS / "ruby_mug.jpg"),
+    ProductSeed("Canvas Tote", "A cotton tote bag."),
+    ProductSeed("Glass Vase", "A tall blue glass vase."),
+)
+MUG, TOTE, VASE = range(3)
+
+
+@pytest.fixture(scope="session")
+def plugin_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("plugin") / "woo3d.zip"
+    build_zip(out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def wordpress(plugin_zip: Path) -> Iterator[WordPressSite]:
+    missing = missing_requirements()
+    if missing:
+        pytest.skip(f"the WordPress tests need {', '.join(missing)}: run deploy/setup.sh")
+    site = WordPressSite(plugin_zip, PRODUCTS)
+    try:
+        site.start()
+        yield site
+    finally:
+        site.stop()
+
+
+@pytest.fixture(scope="session")
+def backend_server() -> Iterator[FakeBackend]:
+    server = FakeBackend().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def backend(wordpress: WordPressSite, backend_server: FakeBackend) -> FakeBackend:
+    """The scripted backend, emptied, with the plugin's saved settings pointing at it."""
+    backend_server.reset()
+    configure_plugin(wordpress, backend_server.url, TOKEN)
+    return backend_server
+
+
+def configure_plugin(site: WordPressSite, backend_url: str, token: str) -> None:
+    settings = {"backend_url": backend_url, "admin_token": token, "delete_data_on_uninstall": False}
+    site.php(f"update_option( 'woo3d_settings', json_decode( {json.dumps(json.dumps(settings))}, true ) ); return true;")
+
+
+def set_model(site: WordPressSite, product_id: int, model: dict[str, Any] | None) -> None:
+    """Writes (None: deletes) `_woo3d_model` the way the backend does: one meta_data PUT over wc/v3."""
+    response = site.rest("PUT", f"/wc/v3/products/{product_id}",
+                         json={"meta_data": [{"key": "_woo3d_model", "value": model}]})
+    assert response.status_code == 200, response.text
+
+
+def glb_bytes() -> bytes:
+    """A small, colourful GLB (a vertex-coloured box) that model-viewer renders."""
+    box = trimesh.creation.box(extents=(0.3, 0.2, 0.25))
+    rng = np.random.default_rng(7)
+    box.visual.vertex_colors = rng.integers(60, 255, size=(len(box.vertices), 4), dtype=np.uint8)
+    box.visual.vertex_colors[:, 3] = 255
+    return bytes(box.export(file_type="glb"))
+
+
+def usdz_bytes() -> bytes:
+    """A zip with a .usdc entry: enough for the media library's USDZ check (the page only links it)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+        archive.writestr("model.usdc", b"PXR-USDC" + bytes(64))
+    return buffer.getvalue()
+
+
+def png_bytes(colour: tuple[int, int, int] = (200, 40, 40)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 64), colour).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def upload(site: WordPressSite, filename: str, data: bytes, mime: str, **auth: Any) -> dict[str, Any]:
+    """POST /wp/v2/media as the backend does; returns the attachment JSON (asserting 201)."""
+    response = site.rest("POST", "/wp/v2/media", data=data, **auth, headers={
+        "Content-Disposition": f'attachment; filename="{filename}"', "Content-Type": mime})
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+@pytest.fixture(scope="session")
+def uploaded_model(wordpress: WordPressSite) -> dict[str, str]:
+    """GLB, USDZ and poster in the media library, uploaded once for the session."""
+    return {
+        "glb": upload(wordpress, "box.glb", glb_bytes(), "model/gltf-binary")["source_url"],
+        "usdz": upload(wordpress, "box.usdz", usdz_bytes(), "model/vnd.usdz+zip")["source_url"],
+        "poster": upload(wordpress, "box-poster.png", png_bytes(), "image/png")["source_url"],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser(wordpress: WordPressSite) -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            # No GPU here: SwiftShader gives model-viewer its WebGL.
+            args=["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"],
+        )
+        yield launched
+        launched.close()
+
+
+def log_in(browser: Browser, site: WordPressSite, user: str) -> BrowserContext:
+    context = browser.new_context(base_url=site.url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    page.goto("/wp-login.php")
+    page.fill("#user_login", user)
+    page.fill("#user_pass", ADMIN_PASSWORD)
+    page.click("#wp-submit")
+    page.wait_for_url("**/wp-admin/**")
+    page.close()
+    return context
+
+
+@pytest.fixture(scope="session")
+def admin_state(browser: Browser, wordpress: WordPressSite, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    context = log_in(browser, wordpress, "admin")
+    path = tmp_path_factory.mktemp("browser") / "admin.json"
+    context.storage_state(path=str(path))
+    context.close()
+    return path
+
+
+@pytest.fixture
+def admin_page(browser: Browser, wordpress: WordPressSite, admin_state: Path) -> Iterator[Page]:
+    context = browser.new_context(base_url=wordpress.url, storage_state=str(admin_state),
+                                  viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def visitor_page(browser: Browser, wordpress: WordPressSite) -> Iterator[Page]:
+    context = browser.new_context(base_url=wordpress.url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    yield page
+    context.close()

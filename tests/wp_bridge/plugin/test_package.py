@@ -1,0 +1,62 @@
+"""`woo3d wp-plugin` builds an installable, reproducible zip with the bundled model-viewer."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from woo3d import __version__
+from woo3d.cli import main
+from woo3d.cli.plugin import build_zip, plugin_source
+
+REPO = Path(__file__).resolve().parents[3]
+NPM_BUNDLE = REPO / "node_modules" / "@google" / "model-viewer" / "dist" / "model-viewer.min.js"
+VENDORED = Path(str(plugin_source())) / "assets" / "vendor"
+
+
+def test_cli_writes_a_zip_with_the_plugin_under_one_folder(tmp_path: Path) -> None:
+    out = tmp_path / "woo3d.zip"
+    result = CliRunner().invoke(main, ["wp-plugin", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Upload Plugin" in result.output
+    names = zipfile.ZipFile(out).namelist()
+    assert all(name.startswith("woo3d/") for name in names)
+    for required in ("woo3d/woo3d.php", "woo3d/uninstall.php", "woo3d/readme.txt",
+                     "woo3d/assets/vendor/model-viewer.min.js", "woo3d/assets/vendor/model-viewer-LICENSE.txt",
+                     "woo3d/assets/js/admin-product.js", "woo3d/includes/class-woo3d-rest.php"):
+        assert required in names
+    assert not [n for n in names if "/bin/" in n or n.endswith((".py", ".sh", ".pyc"))]
+
+
+def test_the_same_source_gives_a_byte_identical_zip(tmp_path: Path) -> None:
+    build_zip(tmp_path / "a.zip")
+    build_zip(tmp_path / "b.zip")
+    assert (tmp_path / "a.zip").read_bytes() == (tmp_path / "b.zip").read_bytes()
+
+
+def test_plugin_header_version_matches_the_package() -> None:
+    main_file = (Path(str(plugin_source())) / "woo3d.php").read_text()
+    assert re.search(r"^\s*\* Version:\s+(\S+)$", main_file, re.M).group(1) == __version__  # type: ignore[union-attr]
+    assert f"define( 'WOO3D_VERSION', '{__version__}' );" in main_file
+    readme = (Path(str(plugin_source())) / "readme.txt").read_text()
+    assert f"Stable tag: {__version__}" in readme
+
+
+@pytest.mark.skipif(not NPM_BUNDLE.is_file(), reason="node_modules is not installed: run deploy/setup.sh")
+def test_vendored_model_viewer_is_the_pinned_npm_bundle() -> None:
+    """Fails after a package.json bump until bin/refresh-model-viewer.sh has run."""
+    assert (VENDORED / "model-viewer.min.js").read_bytes() == NPM_BUNDLE.read_bytes()
+    pinned = (REPO / "package.json").read_text()
+    version = (VENDORED / "model-viewer-VERSION.txt").read_text().strip()
+    assert f'"@google/model-viewer": "{version}"' in pinned
+
+
+def test_no_file_loads_anything_from_a_cdn() -> None:
+    for path in Path(str(plugin_source())).rglob("*"):
+        if path.suffix in {".php", ".css"} or (path.suffix == ".js" and "vendor" not in path.parts):
+            text = path.read_text()
+            assert not re.search(r"https?://(unpkg|cdn|ajax\.googleapis|cdnjs|jsdelivr)", text), path
