@@ -212,14 +212,14 @@ require_once ABSPATH . 'wp-settings.php';
         return json.loads(done.stdout)
 
     def _start_web_server(self) -> None:
-        log = (self.root / "php-server.log").open("wb")
-        self._processes.append(subprocess.Popen(
-            ["php", "-d", "upload_max_filesize=64M", "-d", "post_max_size=64M", "-d", "memory_limit=512M",
-             "-S", f"127.0.0.1:{self.port}", "-t", str(self.docroot), str(self.docroot / "router.php")],
-            cwd=self.docroot, stdout=log, stderr=subprocess.STDOUT,
-            # Several workers: the backend calls WordPress while the browser is polling it.
-            env={**os.environ, "PHP_CLI_SERVER_WORKERS": "4"},
-        ))
+        with (self.root / "php-server.log").open("wb") as log:
+            self._processes.append(subprocess.Popen(
+                ["php", "-d", "upload_max_filesize=64M", "-d", "post_max_size=64M", "-d", "memory_limit=512M",
+                 "-S", f"127.0.0.1:{self.port}", "-t", str(self.docroot), str(self.docroot / "router.php")],
+                cwd=self.docroot, stdout=log, stderr=subprocess.STDOUT,
+                # Several workers: the backend calls WordPress while the browser is polling it.
+                env={**os.environ, "PHP_CLI_SERVER_WORKERS": "4"},
+            ))
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
