@@ -13,7 +13,8 @@ DEFAULT_TTL_S = 30 * 24 * 3600
 @dataclass(frozen=True)
 class LedgerEntry:
     """One uploaded attachment: for which model (`fingerprint`), as which file (`role`: glb, usdz,
-    poster, …), with which content (`sha256`), and whether it was attached to the product yet."""
+    poster, …), with which content (`sha256`), whether it was attached to the product yet, and
+    whether a meta PUT has published it."""
 
     attachment_id: int
     role: str
@@ -22,9 +23,13 @@ class LedgerEntry:
     source_url: str
     mime_type: str = ""
     attached: bool = False
+    published: bool = False
 
     def as_attached(self) -> LedgerEntry:
         return replace(self, attached=True)
+
+    def as_published(self) -> LedgerEntry:
+        return replace(self, attached=True, published=True)
 
 
 class AttachmentLedger:
@@ -68,11 +73,15 @@ class AttachmentLedger:
         return {e.role: e for e in self.entries(product_id) if e.fingerprint == fingerprint}
 
     def find(self, product_id: int, fingerprint: str, role: str, sha256: str) -> LedgerEntry | None:
-        """The attachment holding exactly these bytes for this model and role, if one was uploaded."""
-        for entry in reversed(self.entries(product_id)):
-            if (entry.fingerprint, entry.role, entry.sha256) == (fingerprint, role, sha256):
+        """The upload to reuse for this model and role, if any: one holding exactly these bytes,
+        else one not yet published (a retry after a failed write-back: generators are not
+        byte-for-byte repeatable, yet it is the same model). A published upload with other bytes
+        is not reused, so that a forced regeneration replaces the files."""
+        candidates = [e for e in reversed(self.entries(product_id)) if (e.fingerprint, e.role) == (fingerprint, role)]
+        for entry in candidates:
+            if entry.sha256 == sha256:
                 return entry
-        return None
+        return next((entry for entry in candidates if not entry.published), None)
 
     def forget(self, product_id: int, attachment_ids: list[int]) -> None:
         if attachment_ids:

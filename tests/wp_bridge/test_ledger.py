@@ -11,12 +11,31 @@ def entry(attachment_id: int, role: str = "glb", fingerprint: str = "fp1", sha: 
     return LedgerEntry(attachment_id, role, fingerprint, sha, f"https://s/{attachment_id}.{role}", "model/gltf-binary")
 
 
-def test_an_upload_is_found_by_product_fingerprint_role_and_content(ledger: AttachmentLedger) -> None:
+def test_an_upload_is_found_by_product_fingerprint_and_role(ledger: AttachmentLedger) -> None:
     ledger.record(14, entry(18))
     assert ledger.find(14, "fp1", "glb", "s1") == entry(18)
-    assert ledger.find(14, "fp1", "glb", "other-bytes") is None
     assert ledger.find(14, "fp2", "glb", "s1") is None
+    assert ledger.find(14, "fp1", "usdz", "s1") is None
     assert ledger.find(15, "fp1", "glb", "s1") is None
+
+
+def test_an_unpublished_upload_is_reused_even_when_the_bytes_differ(ledger: AttachmentLedger) -> None:
+    """A retry regenerates the same model; exporters are not byte-for-byte repeatable."""
+    ledger.record(14, entry(18))
+    assert ledger.find(14, "fp1", "glb", "other-bytes") == entry(18)
+
+
+def test_a_published_upload_is_reused_only_for_identical_bytes(ledger: AttachmentLedger) -> None:
+    ledger.record(14, entry(18).as_published())
+    assert ledger.find(14, "fp1", "glb", "s1") == entry(18).as_published()
+    assert ledger.find(14, "fp1", "glb", "regenerated") is None
+
+
+def test_identical_bytes_win_over_a_pending_upload(ledger: AttachmentLedger) -> None:
+    ledger.record(14, entry(18, sha="s1").as_published())
+    ledger.record(14, entry(25, sha="s2"))
+    assert ledger.find(14, "fp1", "glb", "s1") == entry(18, sha="s1").as_published()
+    assert ledger.find(14, "fp1", "glb", "s3") == entry(25, sha="s2")
 
 
 def test_for_fingerprint_lists_the_uploads_of_one_model_by_role(ledger: AttachmentLedger) -> None:

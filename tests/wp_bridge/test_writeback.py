@@ -111,6 +111,19 @@ def test_retry_after_a_failing_meta_put_leaves_one_set_of_attachments_and_one_me
     }
 
 
+def test_retry_reuses_unpublished_uploads_even_when_the_regenerated_bytes_differ(
+    store: FakeStore, store_clients: StoreClients, ledger: AttachmentLedger, product_id: int, tmp_path: Path
+) -> None:
+    store.fail_next("PUT", PRODUCT_PUT, status=500, times=10)
+    with pytest.raises(RetryableStoreError):
+        publish(store_clients, ledger, product_id, model_files(tmp_path, "run-1"))
+    store.clear_faults()
+
+    result = publish(store_clients, ledger, product_id, model_files(tmp_path, "run-2"))
+    assert result.uploaded == () and result.deleted == ()
+    assert len(store.attachments(post=product_id)) == 3
+
+
 def test_retry_after_an_upload_failure_reuses_the_files_already_uploaded(
     store: FakeStore, store_clients: StoreClients, ledger: AttachmentLedger, product_id: int, tmp_path: Path
 ) -> None:
