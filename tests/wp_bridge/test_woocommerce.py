@@ -49,6 +49,13 @@ def test_product_from_a_webhook_delivery_body_parses_like_the_rest_answer() -> N
     product = Product.from_api(json.loads(delivery["request"]["body_text"]))
     assert product.type == "variation"
     assert product.parent_id == 21
+    assert [(a.name, a.options) for a in product.attributes] == [("Color", ("Red",))]
+
+
+def test_a_variable_products_attribute_lists_its_options() -> None:
+    delivery = json.loads((WOOCOMMERCE_FIXTURES / "webhooks" / "product_created__variable_parent.json").read_text())
+    product = Product.from_api(json.loads(delivery["request"]["body_text"]))
+    assert [(a.name, a.options) for a in product.attributes] == [("Color", ("Red", "Blue"))]
 
 
 def test_product_from_api_rejects_a_body_without_an_id() -> None:
