@@ -22,12 +22,12 @@ def generate_assets(
     config: PipelineConfig,
     *,
     backend: GeneratorBackend | None = None,
-    formats: Iterable[str] | None = None,
+    formats: str | Iterable[str] | None = None,
     progress: Progress = no_progress,
 ) -> GenerationResult:
     """Turn a product into model.glb (+ model.usdz, …), poster.png, preview.html and report.json.
 
-    `backend` defaults to the offline LocalGenerator; `formats` to `config.formats`. A plain
+    `backend` defaults to the offline LocalGenerator; `formats` ("glb,usdz" or names) to `config.formats`. A plain
     function with no Redis: the RQ job and `woo3d generate` both call it. Raises PipelineError
     subclasses (bad options are refused before any generation work).
     """
@@ -37,7 +37,7 @@ def generate_assets(
     from pipeline.stage2 import TIMINGS_KEY, finish
 
     check_face_budget(config.face_budget)
-    wanted = parse_formats(tuple(formats) if formats is not None else config.formats)
+    wanted = parse_formats(formats if formats is not None else config.formats)
     generator = backend if backend is not None else LocalGenerator(max_faces=config.face_budget)
     started = time.perf_counter()
     generated = generator.generate(

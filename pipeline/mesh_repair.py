@@ -87,7 +87,7 @@ def repair(mesh: trimesh.Trimesh) -> tuple[trimesh.Trimesh, RepairReport]:
         vertices_before=vertices_before,
         vertices_after=len(fixed.vertices),
         degenerate_faces_removed=int((~nondegenerate).sum()),
-        duplicate_faces_removed=int(nondegenerate.sum() - len(unique)),
+        duplicate_faces_removed=int((~unique).sum()),
         normals_fixed=normals_fixed,
     )
     return fixed, report

@@ -46,8 +46,8 @@ def product_mask(image: Image.Image, name: str = "image") -> ProductMask:
 
     Uses the alpha channel when the photo has a cut-out; otherwise the studio-shot method:
     the background is the median border colour, pixels are split by Otsu's threshold on their
-    CIELAB distance to it, then the mask is cleaned (opening, closing, small parts and small
-    holes removed). Raises ImageError when the photo is all background.
+    CIELAB distance to it, then the mask is cleaned (opening; small parts and small holes
+    removed). Raises ImageError when the photo is all background.
     """
     rgba = np.asarray(image.convert("RGBA"))
     alpha = rgba[..., 3]
@@ -82,10 +82,10 @@ def _finish(raw: np.ndarray, method: Literal["alpha", "background-colour"], warn
 
     if raw.mean() < _MIN_PRODUCT_FRACTION:
         raise ImageError(f"{name}: no product found: the image is all background")
+    # No closing: it would claim background pixels in concave corners, whose colour the
+    # texture must not use. Notches are harmless; specks and holes are handled below.
     radius = max(1, round(min(raw.shape) / 256))
-    mask = morphology.opening(raw, morphology.disk(radius))
-    mask = morphology.closing(mask, morphology.disk(radius))
-    mask = _drop_small_parts(mask)
+    mask = _drop_small_parts(morphology.opening(raw, morphology.disk(radius)))
     area = int(mask.sum())
     mask = morphology.remove_small_holes(mask, max_size=max(1, int(area * _HOLE_FILL_FRACTION)))
     if mask.mean() < _MIN_PRODUCT_FRACTION:

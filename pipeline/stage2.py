@@ -68,11 +68,12 @@ def finish(
     with _timed(timings, "decimate"):
         faces_before = len(mesh.faces)
         mesh = decimate(mesh, face_budget)
-    progress("textures", 0.3)
-    with _timed(timings, "textures"):
-        mesh, texture = optimize_textures(mesh, config.max_texture_size)
     with _timed(timings, "scale"):
         mesh, dimensions, scale_warning = place(mesh, product.dimensions)
+    progress("textures", 0.3)
+    # Last, because copying a mesh copies its image without the `format` that keeps it JPEG.
+    with _timed(timings, "textures"):
+        mesh, texture = optimize_textures(mesh, config.max_texture_size)
         mesh.vertex_normals = seamless_vertex_normals(mesh)
     if scale_warning:
         warnings.append(scale_warning)
@@ -108,7 +109,8 @@ def finish(
         "generator": generated.generator,
         "generator_details": metadata,
         "product": {"id": product.product_id, "title": product.title, "images": len(product.images)},
-        "stages": [{"name": name, "seconds": round(seconds, 4)} for name, seconds in timings.items()],
+        "stages": [{"name": name, "seconds": round(seconds, 4)} for name, seconds in timings.items() if name != "total"],
+        "total_s": round(timings["total"], 4),
         "input_mesh": {"faces": repair_report.faces_before, "vertices": repair_report.vertices_before},
         "repair": repair_report.as_dict(),
         "decimation": {"face_budget": face_budget, "faces_before": faces_before, "faces_after": len(mesh.faces)},

@@ -17,6 +17,7 @@ def _register() -> None:
     # Imported for their side effect of adding commands to `main`; kept in one place.
     from woo3d.cli import deliveries, service  # noqa: F401
     from woo3d.cli import plugin  # noqa: F401
+    from woo3d.cli import generate  # noqa: F401
 
 
 _register()
