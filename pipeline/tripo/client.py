@@ -444,7 +444,7 @@ class TripoClient:
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, TripoRateLimitError) and exc.retry_after is not None:
             return min(exc.retry_after, self.settings.retry_max_wait_s)
-        backoff = tenacity.wait_exponential_jitter(initial=1.0, max=self.settings.retry_max_wait_s, jitter=1.0)
+        backoff = tenacity.wait_exponential_jitter(multiplier=1.0, max=self.settings.retry_max_wait_s, jitter=1.0)
         return float(backoff(state))
 
     @contextmanager
