@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from pipeline.huggingface_config import HuggingFace3DConfig
 
 
 @dataclass(frozen=True)
@@ -26,3 +28,11 @@ class PipelineConfig:
     batch_concurrency: int = 4
     max_image_bytes: int = 20 * 1024 * 1024
     image_timeout_s: float = 20.0
+    huggingface_config: HuggingFace3DConfig = field(default_factory=HuggingFace3DConfig)
+    # Tripo3D stage 1: v3 unless the base URL's path names v2; the model version is pinned.
+    tripo_api_key: str | None = field(default=None, repr=False)
+    tripo_api_base: str = "https://openapi.tripo3d.ai/v3"
+    tripo_model_version: str = "v3.1-20260211"
+    tripo_max_concurrency: int = 10
+    tripo_task_timeout_s: float = 900.0
+    tripo_webhook_secret: str | None = field(default=None, repr=False)

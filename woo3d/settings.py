@@ -10,6 +10,7 @@ from pathlib import Path
 from dotenv import dotenv_values
 
 from pipeline.config import PipelineConfig
+from pipeline.huggingface_config import HuggingFace3DConfig, HuggingFace3DConfigError
 from webhooks.config import DEFAULT_PRODUCT_TYPES, ReceiverConfig
 from wp_bridge.config import StoreConfig
 
@@ -89,6 +90,13 @@ class _Reader:
             return default
         return tuple(w.strip() for w in raw.replace(";", ",").split(",") if w.strip())
 
+    def huggingface(self) -> HuggingFace3DConfig:
+        try:
+            return HuggingFace3DConfig.from_env(self.values)
+        except HuggingFace3DConfigError as error:
+            self.problems.extend(error.problems)
+            return HuggingFace3DConfig()
+
     def settings(self) -> Settings:
         receiver = ReceiverConfig(
             webhook_secret=self.text("WC_WEBHOOK_SECRET"),
@@ -122,7 +130,16 @@ class _Reader:
             enable_3d_generation=self.flag("PIPELINE_ENABLE_3D", True),
             cache_ttl_s=self.integer("PIPELINE_CACHE_TTL", 30 * 24 * 3600),
             batch_concurrency=self.integer("PIPELINE_BATCH_CONCURRENCY", 4, minimum=1),
+            huggingface_config=self.huggingface(),
+            tripo_api_key=self.text("TRIPO_API_KEY"),
+            tripo_api_base=(self.text("TRIPO_API_BASE") or "https://openapi.tripo3d.ai/v3").rstrip("/"),
+            tripo_model_version=self.text("TRIPO_MODEL_VERSION", "v3.1-20260211") or "v3.1-20260211",
+            tripo_max_concurrency=self.integer("TRIPO_MAX_CONCURRENCY", 10, minimum=1),
+            tripo_task_timeout_s=float(self.integer("TRIPO_TASK_TIMEOUT_S", 900, minimum=30)),
+            tripo_webhook_secret=self.text("TRIPO_WEBHOOK_SECRET"),
         )
+        if not pipeline.tripo_api_base.startswith(("http://", "https://")):
+            self.problems.append(f"TRIPO_API_BASE={pipeline.tripo_api_base!r} must start with http:// or https://")
         log_format = self.text("WOO3D_LOG_FORMAT", "json") or "json"
         if log_format not in {"json", "console"}:
             self.problems.append(f"WOO3D_LOG_FORMAT={log_format!r} must be json or console")
