@@ -56,7 +56,7 @@ def test_a_failed_meta_put_then_a_retry_leaves_one_set_of_attachments_and_one_me
     uploaded = {a["id"] for a in store.attachments(post=product_id)}
     assert len(uploaded) == 3 and store.meta_rows(product_id, "_woo3d_model") == []
 
-    store._faults.clear()
+    store.clear_faults()
     result = generate_product_model(product_id, None)
     assert result["state"] == "done"
     assert {a["id"] for a in store.attachments(post=product_id)} == uploaded
