@@ -31,6 +31,7 @@ class FakeBackend:
     def __init__(self) -> None:
         self.requests: list[Received] = []
         self._scripts: dict[int, list[dict[str, Any]]] = {}
+        self._waiting: set[int] = set()  # scripted products whose script starts at their next generate
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -51,11 +52,19 @@ class FakeBackend:
         with self._lock:
             self.requests.clear()
             self._scripts.clear()
+            self._waiting.clear()
 
-    def script(self, product_id: int, *states: dict[str, Any]) -> None:
-        """Status answers for a product, one per call; the last one repeats."""
+    def script(self, product_id: int, *states: dict[str, Any], after_generate: bool = False) -> None:
+        """Status answers for a product, one per call; the last one repeats.
+
+        With `after_generate`, the product answers `none` until the plugin asks to generate it.
+        """
         with self._lock:
             self._scripts[product_id] = list(states)
+            if after_generate:
+                self._waiting.add(product_id)
+            else:
+                self._waiting.discard(product_id)
 
     def received(self, method: str, path: str) -> list[Received]:
         with self._lock:
@@ -63,7 +72,8 @@ class FakeBackend:
 
     def _status(self, product_id: int) -> dict[str, Any]:
         with self._lock:
-            steps = self._scripts.get(product_id) or [{"state": "none"}]
+            waiting = product_id in self._waiting
+            steps = [{"state": "none"}] if waiting else self._scripts.get(product_id) or [{"state": "none"}]
             step = steps.pop(0) if len(steps) > 1 else steps[0]
         return {"product_id": product_id, "stage": None, "progress": None, "reason": None, "job_id": None,
                 "model": None, "updated_at": None, **step}
@@ -78,6 +88,8 @@ class FakeBackend:
             return 404, {"error": "not found"}
         product_id, action = int(match.group(1)), match.group(2)
         if action == "generate" and method == "POST":
+            with self._lock:
+                self._waiting.discard(product_id)
             return 202, {"status": "queued", "job_id": f"gen-{product_id}-0123456789ab", "product_id": product_id}
         if action == "status" and method == "GET":
             return 200, self._status(product_id)

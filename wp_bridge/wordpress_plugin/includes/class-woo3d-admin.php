@@ -24,6 +24,7 @@ final class Woo3D_Admin {
 		add_filter( 'bulk_actions-edit-product', array( __CLASS__, 'add_bulk_action' ) );
 		add_filter( 'handle_bulk_actions-edit-product', array( __CLASS__, 'handle_bulk_action' ), 10, 3 );
 		add_action( 'admin_notices', array( __CLASS__, 'bulk_notice' ) );
+		add_filter( 'removable_query_args', array( __CLASS__, 'removable_query_args' ) );
 		add_action( 'admin_enqueue_scripts', array( __CLASS__, 'enqueue_assets' ) );
 	}
 
@@ -179,6 +180,15 @@ final class Woo3D_Admin {
 				esc_html( $error )
 			);
 		}
+	}
+
+	/**
+	 * Lets WordPress drop the bulk result from the address bar once shown (no repeat on reload).
+	 *
+	 * @param array $args Query args WordPress removes.
+	 */
+	public static function removable_query_args( array $args ): array {
+		return array_merge( $args, array( 'woo3d_queued', 'woo3d_failed', 'woo3d_error' ) );
 	}
 
 	/**

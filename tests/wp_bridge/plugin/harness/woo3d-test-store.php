@@ -77,6 +77,16 @@ add_action(
 	5
 );
 
+// WooCommerce edits products in the classic editor.
+add_filter(
+	'use_block_editor_for_post_type',
+	static function ( $use, $post_type ) {
+		return 'product' === $post_type ? false : $use;
+	},
+	10,
+	2
+);
+
 // Fast polling keeps the browser tests short.
 add_filter(
 	'woo3d_poll_interval_ms',
