@@ -23,8 +23,21 @@ def _local_backend(settings: Settings) -> GeneratorBackend:
     return LocalGenerator(max_faces=settings.pipeline.face_budget)
 
 
-# --backend NAME → a factory taking the settings. New generators register here.
-BACKENDS: dict[str, Callable[[Settings], GeneratorBackend]] = {"local": _local_backend}
+def _pipeline_backend(name: str) -> Callable[[Settings], GeneratorBackend]:
+    def build(settings: Settings) -> GeneratorBackend:
+        from pipeline.hybrid import backend_for
+
+        return backend_for(name, settings.pipeline)
+
+    return build
+
+
+# --backend NAME → a factory taking the settings. New generators register here. `hybrid` falls
+# back to `local` when neither HuggingFace nor Tripo is configured, so it is a safe default.
+BACKENDS: dict[str, Callable[[Settings], GeneratorBackend]] = {
+    "local": _local_backend,
+    **{name: _pipeline_backend(name) for name in ("huggingface", "tripo", "hybrid")},
+}
 
 
 @main.command()
@@ -36,7 +49,7 @@ BACKENDS: dict[str, Callable[[Settings], GeneratorBackend]] = {"local": _local_b
               help="Output folder [default: WOO3D_OUTPUT_DIR/<title or first image name>].")
 @click.option("--formats", default=None, metavar="LIST",
               help="Comma-separated: glb,usdz,gltf,obj,stl,ply,fbx [default: WOO3D_FORMATS or glb,usdz]; GLB is always written.")
-@click.option("--backend", type=click.Choice(sorted(BACKENDS)), default="local", show_default=True,
+@click.option("--backend", type=click.Choice(sorted(BACKENDS)), default="hybrid", show_default=True,
               help="Which generator makes the mesh.")
 @click.option("--face-budget", type=int, default=None, help="Most faces in the model [default: WOO3D_FACE_BUDGET or 50000].")
 def generate(
@@ -75,15 +88,17 @@ def generate(
         bar.set_description_str(stage)
         bar.update(max(0, round(fraction * 100) - bar.n))
 
+    chosen: GeneratorBackend | None = None
     try:
-        result = generate_assets(
-            product, target, config, backend=BACKENDS[backend](settings), formats=formats, progress=progress
-        )
+        chosen = BACKENDS[backend](settings)
+        result = generate_assets(product, target, config, backend=chosen, formats=formats, progress=progress)
     except PipelineError as error:
         raise click.ClickException(str(error)) from error
     finally:
         if bar is not None:
             bar.close()
+        if callable(close := getattr(chosen, "close", None)):
+            close()
     for name, path in result.files.items():
         click.echo(f"{name:<8} {path}  ({_size(path)})")
     for name, path in (("poster", result.poster), ("preview", result.preview), ("report", result.report_path)):
