@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     )
     from pipeline.export import SUPPORTED_FORMATS
     from pipeline.generate import generate_assets
+    from pipeline.huggingface import HF3DResult, HuggingFace3DClient
+    from pipeline.huggingface_config import HF3DModel, HuggingFace3DConfig
+    from pipeline.analysis import HF3DOptimizationHints
+    from pipeline.hybrid import ProductAssetPipeline
     from pipeline.local_generator import LocalGenerator
     from pipeline.mesh_io import load_mesh
     from pipeline.product import Dimensions, DimensionsError, ProductInput, SourceImage
@@ -35,6 +39,11 @@ _EXPORTS = {
     "GeneratedMesh": "pipeline.backends",
     "GenerationResult": "pipeline.result",
     "GeneratorBackend": "pipeline.backends",
+    "HF3DModel": "pipeline.huggingface_config",
+    "HF3DOptimizationHints": "pipeline.analysis",
+    "HF3DResult": "pipeline.huggingface",
+    "HuggingFace3DClient": "pipeline.huggingface",
+    "HuggingFace3DConfig": "pipeline.huggingface_config",
     "ImageError": "pipeline.errors",
     "LocalGenerator": "pipeline.local_generator",
     "MeshError": "pipeline.errors",
@@ -42,6 +51,7 @@ _EXPORTS = {
     "PermanentPipelineError": "pipeline.errors",
     "PipelineConfig": "pipeline.config",
     "PipelineError": "pipeline.errors",
+    "ProductAssetPipeline": "pipeline.hybrid",
     "ProductInput": "pipeline.product",
     "Progress": "pipeline.backends",
     "QualityReport": "pipeline.quality",
