@@ -1,0 +1,110 @@
+"""End to end with the real woo3d backend: the merchant presses "Generate 3D model" in WP admin, a
+`woo3d serve` process receives the authenticated trigger, a `woo3d worker` process fetches the product
+over wc/v3, generates, uploads GLB/USDZ/poster to the media library and writes `_woo3d_model`; the
+product page then draws the model."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from playwright.sync_api import Browser, Page, expect
+
+from tests.wp_bridge.plugin.conftest import MUG, set_model
+from tests.wp_bridge.plugin.rendering import assert_not_blank, screenshot_model, wait_until_rendered
+from tests.wp_bridge.plugin.wordpress import WordPressSite, free_port
+
+pytestmark = pytest.mark.slow
+
+ADMIN_TOKEN = "e2e-admin-token"
+
+
+@pytest.fixture
+def real_backend(wordpress: WordPressSite, redis_url: str, tmp_path: Path) -> Iterator[str]:
+    """`woo3d serve` and `woo3d worker` as separate processes, configured for the test WordPress."""
+    port = free_port()
+    env = {
+        **os.environ, "WOO3D_REDIS_URL": redis_url, "WOO3D_ADMIN_TOKEN": ADMIN_TOKEN,
+        "WC_WEBHOOK_SECRET": "e2e-webhook-secret", "WC_STORE_URL": wordpress.url,
+        "WC_CONSUMER_KEY": wordpress.consumer_key, "WC_CONSUMER_SECRET": wordpress.consumer_secret,
+        "WP_USERNAME": "admin", "WP_APPLICATION_PASSWORD": wordpress.app_password,
+        "WOO3D_OUTPUT_DIR": str(tmp_path / "out"), "WOO3D_CACHE_DIR": str(tmp_path / "cache"),
+        "WOO3D_FACE_BUDGET": "8000", "WOO3D_MAX_TEXTURE_SIZE": "512", "WOO3D_LOG_FORMAT": "console",
+    }
+    logs = {name: (tmp_path / f"{name}.log").open("wb") for name in ("serve", "worker")}
+    processes = [
+        subprocess.Popen([sys.executable, "-m", "woo3d", "serve", "--port", str(port)], env=env,
+                         stdout=logs["serve"], stderr=subprocess.STDOUT),
+        subprocess.Popen([sys.executable, "-m", "woo3d", "worker"], env=env,
+                         stdout=logs["worker"], stderr=subprocess.STDOUT),
+    ]
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{url}/healthz", timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        else:
+            pytest.fail(f"woo3d serve did not start: {(tmp_path / 'serve.log').read_text()[-3000:]}")
+        yield url
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(20)
+        for log in logs.values():
+            log.close()
+        worker_log = (tmp_path / "worker.log").read_text(errors="replace")
+        print(f"--- woo3d worker log (tail) ---\n{worker_log[-4000:]}")
+
+
+def stored_model(site: WordPressSite, product_id: int) -> dict[str, Any]:
+    product = site.rest("GET", f"/wc/v3/products/{product_id}").json()
+    (model,) = [row["value"] for row in product["meta_data"] if row["key"] == "_woo3d_model"]
+    return dict(model)
+
+
+def test_generate_button_runs_the_real_job_and_the_product_page_draws_its_model(
+    admin_page: Page, browser: Browser, wordpress: WordPressSite, real_backend: str
+) -> None:
+    product = wordpress.product_ids[MUG]
+    set_model(wordpress, product, None)
+
+    admin_page.goto("/wp-admin/options-general.php?page=woo3d")
+    admin_page.fill("#woo3d-backend-url", real_backend)
+    admin_page.fill("#woo3d-admin-token", ADMIN_TOKEN)
+    admin_page.click("#submit")
+    admin_page.click("#woo3d-test-connection")
+    expect(admin_page.locator("#woo3d-test-result")).to_have_text(
+        "Connected: the backend is up and accepted the admin token.")
+
+    admin_page.goto(f"/wp-admin/post.php?post={product}&action=edit")
+    admin_page.get_by_role("button", name="Generate 3D model").click()
+    status = admin_page.locator(".woo3d-box__status")
+    expect(status).not_to_have_text("No 3D model yet.")
+    expect(status).to_have_text("Done: the 3D model is ready.", timeout=200_000)
+
+    model = stored_model(wordpress, product)
+    for key in ("glb", "usdz", "poster"):
+        assert model[key].startswith(f"{wordpress.url}/wp-content/uploads/"), model
+    expect(admin_page.locator(".woo3d-box__poster")).to_have_attribute("src", model["poster"])
+
+    context = browser.new_context(base_url=wordpress.url, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"/?p={product}")
+    viewer = page.locator("model-viewer")
+    expect(viewer).to_have_attribute("src", model["glb"])
+    expect(viewer).to_have_attribute("ios-src", model["usdz"])
+    expect(viewer).to_have_attribute("poster", model["poster"])
+    wait_until_rendered(page)
+    assert_not_blank(screenshot_model(page, "storefront-generated-mug"))
+    context.close()
