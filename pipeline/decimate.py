@@ -14,6 +14,8 @@ if TYPE_CHECKING:
 
 MIN_FACE_BUDGET = 100
 MAX_FACE_BUDGET = 2_000_000
+# fast-simplification's collapse schedules, tried in turn until one keeps a closed surface closed.
+_AGGRESSIVENESS = (7, 9, 5, 3)
 # Nearest triangle centroids examined per point, in rounds, before the exact r-tree query.
 _CANDIDATES = (16, 64)
 
@@ -32,8 +34,8 @@ def check_face_budget(face_budget: int) -> int:
 def decimate(mesh: trimesh.Trimesh, face_budget: int) -> trimesh.Trimesh:
     """A copy with at most about `face_budget` faces, keeping its texture.
 
-    fast-simplification collapses edges on the bare surface (UV seams merged, so no cracks open)
-    and drops UVs; every new vertex is then projected onto the original surface and takes the
+    fast-simplification collapses edges on the bare surface (UV seams merged, so no cracks open;
+    a closed surface is kept closed, trying other collapse schedules if one pinches it) and drops UVs; every new vertex is then projected onto the original surface and takes the
     barycentric UV there. Each new face belongs to the UV chart (island) under its centroid, and
     its corners take UVs from that chart, so faces along a seam do not smear across the atlas.
     Raises PermanentPipelineError for an unusable budget.
@@ -46,9 +48,15 @@ def decimate(mesh: trimesh.Trimesh, face_budget: int) -> trimesh.Trimesh:
         return mesh.copy()
     surface = geometry_only(mesh)
     reduction = 1.0 - face_budget / len(surface.faces)
-    points, faces = fast_simplification.simplify(
-        surface.vertices.astype(np.float32), surface.faces, target_reduction=reduction
-    )
+    closed = _bad_edges(surface.faces, len(surface.vertices)) == 0
+    for aggressiveness in _AGGRESSIVENESS:
+        points, faces = fast_simplification.simplify(
+            surface.vertices.astype(np.float32), surface.faces, target_reduction=reduction, agg=aggressiveness
+        )
+        # Edge collapses can pinch two sheets of a thin part into a non-manifold edge; another
+        # collapse order usually does not. A closed surface must stay closed.
+        if not closed or _bad_edges(faces, len(points)) == 0:
+            break
     points = points.astype(np.float64)
     uv = getattr(mesh.visual, "uv", None)
     if uv is None or len(uv) != len(mesh.vertices):
@@ -137,6 +145,13 @@ def _barycentric(triangles: np.ndarray, points: np.ndarray) -> np.ndarray:
 
     with np.errstate(divide="ignore", invalid="ignore"):
         return trimesh.triangles.points_to_barycentric(triangles, points)
+
+
+def _bad_edges(faces: np.ndarray, vertex_count: int) -> int:
+    """Edges not shared by exactly two faces (open or non-manifold)."""
+    edges = np.sort(faces[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2), axis=1).astype(np.int64)
+    _, counts = np.unique(edges[:, 0] * vertex_count + edges[:, 1], return_counts=True)
+    return int((counts != 2).sum())
 
 
 def _uv_charts(mesh: trimesh.Trimesh) -> np.ndarray:

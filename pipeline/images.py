@@ -33,6 +33,8 @@ def decode_image(data: bytes, name: str = "image") -> Image.Image:
             width, height = image.size
             if max(width, height) > MAX_SIDE_PX:
                 raise ImageError(f"{name}: {width}×{height} px is too large (at most {MAX_SIDE_PX} px a side)")
+            if min(width, height) < MIN_SIDE_PX:
+                raise ImageError(f"{name}: {width}×{height} px is too small (at least {MIN_SIDE_PX}×{MIN_SIDE_PX} px)")
             image.load()
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise ImageError(
@@ -42,8 +44,6 @@ def decode_image(data: bytes, name: str = "image") -> Image.Image:
             raise ImageError(f"{name}: not an image (Pillow cannot identify the format)") from exc
         except (OSError, SyntaxError, ValueError, EOFError) as exc:
             raise ImageError(f"{name}: truncated or corrupt image ({exc})") from exc
-    if min(width, height) < MIN_SIDE_PX:
-        raise ImageError(f"{name}: {width}×{height} px is too small (at least {MIN_SIDE_PX}×{MIN_SIDE_PX} px)")
     image = ImageOps.exif_transpose(image)
     return image.convert("RGBA")
 

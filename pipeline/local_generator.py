@@ -94,46 +94,23 @@ class LocalGenerator:
 
     def _inflate(self, front: _Side, back: _Side | None, product: ProductInput) -> trimesh.Trimesh:
         import trimesh
-        from PIL import Image
-        from scipy import ndimage
-        from skimage.measure import marching_cubes
 
         x0, y0, x1, y1 = _crop_box(front.mask.mask)
         mask = front.mask.mask[y0:y1, x0:x1]
+        depth_ratio = self.depth_ratio
+        if product.dimensions is not None:
+            dims = product.dimensions
+            depth_ratio = min(2.0, dims.depth_m / max(dims.width_m, dims.height_m))
         resolution = self.resolution
         if self.max_faces is not None:
             cells = self.max_faces / _FACES_PER_CELL / max(float(mask.mean()), 0.05)
             aspect = max(mask.shape) / min(mask.shape)
             resolution = int(np.clip(np.sqrt(cells * aspect), _MIN_RESOLUTION, self.resolution))
-        grid_scale = resolution / max(mask.shape)
-        # Area-averaged coverage keeps sub-pixel rim positions; 0.5 is the silhouette.
-        coverage = np.asarray(
-            Image.fromarray(mask.astype(np.float32)).resize(
-                (max(2, round(mask.shape[1] * grid_scale)), max(2, round(mask.shape[0] * grid_scale))),
-                Image.Resampling.BOX,
-            )
-        )
-        coverage = np.pad(coverage, 2)
-        inside = coverage >= 0.5
-        signed = ndimage.distance_transform_edt(inside) - ndimage.distance_transform_edt(~inside)
-        signed = ndimage.gaussian_filter(signed + (coverage - 0.5), 0.8)
-        rim = max(float(signed.max()), 1.0)
-        depth_ratio = self.depth_ratio
-        if product.dimensions is not None:
-            dims = product.dimensions
-            depth_ratio = min(2.0, dims.depth_m / max(dims.width_m, dims.height_m))
-        side = max(mask.shape) * grid_scale
-        half_depth = max(1.0, min(rim, depth_ratio * side / 2))
-        t = np.clip(signed / rim, 0, 1)
-        height = np.where(signed > 0, half_depth * np.sqrt(t * (2 - t)), signed)
-        z_step = max(1.0, 2 * half_depth / 48)
-        z = np.arange(-half_depth - 2 * z_step, half_depth + 2 * z_step + 1e-9, z_step)
-        volume = height[:, :, None] - np.abs(z)[None, None, :]
-        verts, faces, _, _ = marching_cubes(
-            volume.astype(np.float32), 0.0, spacing=(1.0, 1.0, z_step), allow_degenerate=False
-        )
-        rows, cols = verts[:, 0] - 2, verts[:, 1] - 2
-        positions = np.column_stack([cols, -rows, verts[:, 2] + z[0]]) / side
+        grid_scale, positions, faces, rows, cols = _pillow(mask, resolution, depth_ratio)
+        # The estimate is rough for thin shapes: refine the grid until the budget is met.
+        while self.max_faces is not None and len(faces) > self.max_faces and resolution > _MIN_RESOLUTION:
+            resolution = max(_MIN_RESOLUTION, int(resolution * 0.97 * np.sqrt(self.max_faces / len(faces))))
+            grid_scale, positions, faces, rows, cols = _pillow(mask, resolution, depth_ratio)
         # UVs: grid cell centres map back to the cropped mask, which is the texture's frame.
         u = (cols + 0.5) / grid_scale / mask.shape[1]
         v = 1.0 - (rows + 0.5) / grid_scale / mask.shape[0]
@@ -147,6 +124,46 @@ class LocalGenerator:
             mesh.invert()
         mesh.visual = trimesh.visual.TextureVisuals(uv=uv, material=_material(texture))
         return mesh
+
+
+def _pillow(
+    mask: np.ndarray, resolution: int, depth_ratio: float
+) -> tuple[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Marching cubes over |z| < height(x, y) on a grid `resolution` cells along the longer side.
+
+    Returns the grid scale (cells per mask pixel), vertex positions (longer side 1, Y up, Z
+    towards the viewer), faces, and each vertex's grid row and column.
+    """
+    from PIL import Image
+    from scipy import ndimage
+    from skimage.measure import marching_cubes
+
+    grid_scale = resolution / max(mask.shape)
+    # Area-averaged coverage keeps sub-pixel rim positions; 0.5 is the silhouette.
+    coverage = np.asarray(
+        Image.fromarray(mask.astype(np.float32)).resize(
+            (max(2, round(mask.shape[1] * grid_scale)), max(2, round(mask.shape[0] * grid_scale))),
+            Image.Resampling.BOX,
+        )
+    )
+    coverage = np.pad(coverage, 2)
+    inside = coverage >= 0.5
+    signed = ndimage.distance_transform_edt(inside) - ndimage.distance_transform_edt(~inside)
+    signed = ndimage.gaussian_filter(signed + (coverage - 0.5), 0.8)
+    rim = max(float(signed.max()), 1.0)
+    side = max(mask.shape) * grid_scale
+    half_depth = max(1.0, min(rim, depth_ratio * side / 2))
+    t = np.clip(signed / rim, 0, 1)
+    height = np.where(signed > 0, half_depth * np.sqrt(t * (2 - t)), signed)
+    z_step = max(1.0, 2 * half_depth / 48)
+    z = np.arange(-half_depth - 2 * z_step, half_depth + 2 * z_step + 1e-9, z_step)
+    volume = height[:, :, None] - np.abs(z)[None, None, :]
+    verts, faces, _, _ = marching_cubes(
+        volume.astype(np.float32), 0.0, spacing=(1.0, 1.0, z_step), allow_degenerate=False
+    )
+    rows, cols = verts[:, 0] - 2, verts[:, 1] - 2
+    positions = np.column_stack([cols, -rows, verts[:, 2] + z[0]]) / side
+    return grid_scale, positions, faces, rows, cols
 
 
 def _photographed_side(image: Image.Image) -> _Side:

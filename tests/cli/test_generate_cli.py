@@ -1,0 +1,81 @@
+"""`woo3d generate`: files and a summary on success; one clear line and exit 1 on bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tests.pipeline import synthetic
+from woo3d.cli import main
+
+
+@pytest.fixture
+def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.chdir(tmp_path)  # no stray .env; default output under tmp_path
+    monkeypatch.setenv("WOO3D_OUTPUT_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("WOO3D_LOG_FORMAT", "console")
+    return CliRunner()
+
+
+@pytest.fixture
+def mug(tmp_path: Path) -> Path:
+    path = tmp_path / "mug.png"
+    path.write_bytes(synthetic.mug_on_white().data)
+    return path
+
+
+def test_generate_writes_the_outputs_and_a_summary(runner: CliRunner, mug: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    done = runner.invoke(main, ["generate", str(mug), "--title", "Red mug", "--dimensions", "12x10x9cm",
+                                "--out", str(out), "--face-budget", "4000"])
+    assert done.exit_code == 0, done.output
+    for name in ("model.glb", "model.usdz", "poster.png", "report.json", "preview.html"):
+        assert (out / name).is_file()
+    assert "quality" in done.stdout and "/100" in done.stdout and str(out / "model.glb") in done.stdout
+    report = json.loads((out / "report.json").read_text())
+    assert report["product"]["title"] == "Red mug" and report["decimation"]["face_budget"] == 4000
+    assert report["dimensions_m"]["width"] == pytest.approx(0.12)
+
+
+def test_default_output_folder_is_named_after_the_title(runner: CliRunner, mug: Path, tmp_path: Path) -> None:
+    done = runner.invoke(main, ["generate", str(mug), "--title", "Red Mug 2", "--formats", "glb", "--face-budget", "2000"])
+    assert done.exit_code == 0, done.output
+    assert (tmp_path / "var" / "red-mug-2" / "model.glb").is_file()
+    assert "no dimensions given" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--dimensions", "big"], "cannot read dimensions 'big'"),
+        (["--face-budget", "7"], "face budget 7 is out of range"),
+        (["--formats", "glb,max"], "unknown format 'max'"),
+    ],
+)
+def test_bad_options_give_one_clear_line(runner: CliRunner, mug: Path, arguments: list[str], message: str) -> None:
+    done = runner.invoke(main, ["generate", str(mug), *arguments])
+    assert done.exit_code == 1
+    assert done.stderr.strip().splitlines() == [f"Error: {done.stderr.strip()[7:]}"]
+    assert message in done.stderr and "Traceback" not in done.output
+
+
+def test_missing_file_gives_one_clear_line(runner: CliRunner, tmp_path: Path) -> None:
+    done = runner.invoke(main, ["generate", str(tmp_path / "nope.jpg")])
+    assert done.exit_code == 1 and "nope.jpg: no such file" in done.stderr
+
+
+def test_not_an_image_gives_one_clear_line(runner: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("hello")
+    done = runner.invoke(main, ["generate", str(path)])
+    assert done.exit_code == 1
+    assert "Error: notes.txt: not an image" in done.stderr
+    assert done.exception is None or isinstance(done.exception, SystemExit)
+
+
+def test_only_known_backends_are_accepted(runner: CliRunner, mug: Path) -> None:
+    done = runner.invoke(main, ["generate", str(mug), "--backend", "magic"])
+    assert done.exit_code == 2 and "'local'" in done.stderr
