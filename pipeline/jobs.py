@@ -18,7 +18,9 @@ from pipeline.config import PipelineConfig
 from pipeline.download import ImageFetcher
 from pipeline.errors import PermanentPipelineError, PipelineError, RetryablePipelineError
 from pipeline.fingerprint import LookFields, fingerprint, plain_text
+from pipeline.backends import Progress
 from pipeline.product import Dimensions, ProductInput, SourceImage
+from pipeline.result import GenerationResult
 from pipeline.queueing import JOB_TIMEOUT_S
 from pipeline.snapshots import ProductSnapshots
 from pipeline.status import StatusBoard
@@ -37,6 +39,7 @@ class JobContext:
     pipeline: PipelineConfig
     store: StoreConfig
     local_image_dir: Path | None = None
+    backend: str = "hybrid"  # hybrid falls back to the offline local generator when nothing is configured
     clients_factory: Callable[[StoreConfig], StoreClients] = StoreClients.from_config
 
 
@@ -68,6 +71,21 @@ class JobOutcome:
     def as_dict(self) -> dict[str, Any]:
         return {"product_id": self.product_id, "state": self.state, "fingerprint": self.fingerprint,
                 "model": self.model, "reason": self.reason}
+
+
+def run_generation(context: JobContext, product: ProductInput, out_dir: Path, progress: Progress) -> GenerationResult:
+    """The hybrid pipeline (stage 0 → stage 1 → local fallback) with the worker's Redis, which holds
+    Tripo task ids (a re-run resumes, never pays twice) and the per-key concurrency cap."""
+    from pipeline.generate import generate_assets
+    from pipeline.hybrid import backend_for
+
+    backend = backend_for(context.backend, context.pipeline, connection=context.connection)
+    try:
+        return generate_assets(product, out_dir, context.pipeline, backend=backend, progress=progress)
+    finally:
+        close = getattr(backend, "close", None)
+        if close is not None:
+            close()
 
 
 class ProductLocked(RetryablePipelineError):
@@ -151,10 +169,8 @@ class ProductJob:
         inputs = self._inputs(product, unit)
         out_dir = self._out_dir()
         try:
-            from pipeline.generate import generate_assets
-
-            result = generate_assets(inputs, out_dir, self.context.pipeline,
-                                     progress=lambda stage, f: self.progress(stage, 0.1 + 0.75 * f))
+            result = run_generation(self.context, inputs, out_dir,
+                                    progress=lambda stage, f: self.progress(stage, 0.1 + 0.75 * f))
             if clients is None:
                 model = {"glb": str(result.files["glb"]), "usdz": str(result.files.get("usdz", "")) or None,
                          "poster": str(result.poster), "preview": str(result.preview)}

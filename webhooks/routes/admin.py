@@ -5,10 +5,14 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, abort, jsonify, request, send_file
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
+from pipeline import adhoc
+from pipeline.errors import ImageError
+from pipeline.images import decode_image
+from pipeline.product import Dimensions, DimensionsError
 from pipeline.queueing import enqueue_generation
 from pipeline.status import JobState, JobStatus
 from webhooks.app import services
@@ -93,3 +97,57 @@ def replay_delivery(record_id: str) -> Any:
     except ReplayError as error:
         return jsonify(error=str(error)), 409 if app.store.get(record_id) else 404
     return jsonify(outcome.body), outcome.http_status
+
+
+@blueprint.post("/3d/generate-from-description")
+def generate_from_description() -> Any:
+    """The seed's text-to-3D route: `{"title", "description", "dimensions"?}` → 202 job id."""
+    data = _json_body()
+    title, description = str(data.get("title") or ""), str(data.get("description") or "")
+    if not (title.strip() or description.strip()):
+        abort(400, "give a title or a description")
+    return _submit(adhoc.AdHocRequest(title=title, description=description, dimensions=_dimensions(data)))
+
+
+@blueprint.post("/3d/generate-from-image")
+def generate_from_image() -> Any:
+    """The seed's image-to-3D route: multipart `image` (and optional `back_image`, `title`, …) → 202 job id."""
+    request.max_content_length = services().settings.pipeline.max_image_bytes * 2 + 64 * 1024
+    files = [request.files.get(name) for name in ("image", "back_image")]
+    if files[0] is None:
+        abort(400, "send the photo as multipart form field 'image'")
+    images = tuple(f.read() for f in files if f is not None)
+    for index, data in enumerate(images):
+        try:
+            decode_image(data, name=("image", "back_image")[index])
+        except ImageError as error:
+            abort(400, str(error))
+    form = request.form
+    return _submit(adhoc.AdHocRequest(title=form.get("title", ""), description=form.get("description", ""),
+                                      dimensions=_dimensions(form)), images)
+
+
+@blueprint.get("/jobs/<job_id>/files/<name>")
+def job_file(job_id: str, name: str) -> Any:
+    """A file an API request produced (model.glb, model.usdz, poster.png, report.json, preview.html)."""
+    path = adhoc.output_file(services().settings.pipeline.output_dir, job_id, name)
+    if path is None:
+        abort(404, f"no file {name!r} for job {job_id!r}")
+    return send_file(path)
+
+
+def _dimensions(data: Any) -> str | None:
+    raw = data.get("dimensions")
+    if not raw:
+        return None
+    try:
+        Dimensions.parse(str(raw))
+    except DimensionsError as error:
+        abort(400, str(error))
+    return str(raw)
+
+
+def _submit(request_: adhoc.AdHocRequest, images: tuple[bytes, ...] = ()) -> Any:
+    app = services()
+    job_id = adhoc.submit(app.queue, app.board, request_, images)
+    return jsonify(status="queued", job_id=job_id, status_url=f"/api/jobs/{job_id}"), 202

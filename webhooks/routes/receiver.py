@@ -17,3 +17,22 @@ def woocommerce_delivery() -> Any:
     headers = tuple((name, value) for name, value in request.headers.items())
     outcome = services().intake.receive(headers, body)
     return jsonify(outcome.body), outcome.http_status
+
+
+@blueprint.post("/webhooks/tripo")
+def tripo_task_update() -> Any:
+    """Tripo3D's signed task webhook: a final status lets the polling worker finish at once."""
+    from redis.exceptions import RedisError
+
+    from pipeline.tripo import TripoWebhookError, record_tripo_webhook, verify_tripo_webhook
+
+    app = services()
+    try:
+        event = verify_tripo_webhook(request.get_data(cache=False), request.headers,
+                                     app.settings.pipeline.tripo_webhook_secret or "")
+        recorded = record_tripo_webhook(app.connection, event)
+    except TripoWebhookError as error:
+        return jsonify(error=str(error)), error.status
+    except RedisError:
+        return jsonify(error="storage unavailable, please retry"), 503
+    return jsonify(status="recorded" if recorded else "ignored", task_id=event.task_id)

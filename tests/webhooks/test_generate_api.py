@@ -1,0 +1,85 @@
+"""The seed's generation API (from a description, from an image) and Tripo's task webhook."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+from flask.testing import FlaskClient
+from redis import Redis
+from rq import Queue, SimpleWorker
+
+from pipeline.config import PipelineConfig
+from pipeline.jobs import JobContext, configure
+from pipeline.tripo.webhook import sign_tripo_webhook
+from tests.conftest import PHOTOS
+from tests.recorded import RIG_SECRET
+from tests.webhooks.conftest import ADMIN_TOKEN, admin_headers
+from webhooks import ReceiverConfig, create_app
+from woo3d.settings import Settings
+from wp_bridge.config import StoreConfig
+
+
+def make_app(redis_conn: Redis, tmp_path: Path, **pipeline) -> FlaskClient:
+    config = PipelineConfig(output_dir=tmp_path / "out", cache_dir=tmp_path / "cache", face_budget=4000,
+                            max_texture_size=256, **pipeline)
+    settings = Settings(ReceiverConfig(webhook_secret=RIG_SECRET, admin_token=ADMIN_TOKEN), config, StoreConfig())
+    configure(JobContext(redis_conn, config, StoreConfig()))
+    return create_app(settings, redis_conn).test_client()
+
+
+def test_an_image_request_is_queued_generated_and_its_files_served(redis_conn: Redis, tmp_path: Path) -> None:
+    client = make_app(redis_conn, tmp_path)
+    with (PHOTOS / "ruby_mug.jpg").open("rb") as photo:
+        response = client.post("/api/3d/generate-from-image", headers=admin_headers(),
+                                data={"image": (photo, "mug.jpg"), "title": "Mug", "dimensions": "12x10x9cm"})
+    assert response.status_code == 202
+    job_id = response.get_json()["job_id"]
+    assert client.get(f"/api/jobs/{job_id}", headers=admin_headers()).get_json()["state"] == "queued"
+
+    SimpleWorker([Queue("woo3d", connection=redis_conn)], connection=redis_conn).work(burst=True)
+    status = client.get(f"/api/jobs/{job_id}", headers=admin_headers()).get_json()
+    assert status["state"] == "done", status
+    with client.get(f"/api/jobs/{job_id}/files/model.glb", headers=admin_headers()) as glb:
+        assert glb.status_code == 200 and glb.data[:4] == b"glTF"
+    with client.get(f"/api/jobs/{job_id}/files/report.json", headers=admin_headers()) as report:
+        assert json.loads(report.data)["dimensions_m"]
+    assert client.get(f"/api/jobs/{job_id}/files/..%2F..%2Fetc%2Fpasswd", headers=admin_headers()).status_code == 404
+
+
+def test_image_requests_that_are_not_images_are_refused(redis_conn: Redis, tmp_path: Path) -> None:
+    client = make_app(redis_conn, tmp_path)
+    response = client.post("/api/3d/generate-from-image", headers=admin_headers(),
+                           data={"image": (io.BytesIO(b"not an image"), "x.jpg")})
+    assert response.status_code == 400 and "image" in response.get_json()["error"]
+    assert client.post("/api/3d/generate-from-image", headers=admin_headers()).status_code == 400
+    assert Queue("woo3d", connection=redis_conn).count == 0
+
+
+def test_description_requests_need_text_and_readable_dimensions(redis_conn: Redis, tmp_path: Path) -> None:
+    client = make_app(redis_conn, tmp_path)
+    assert client.post("/api/3d/generate-from-description", json={}, headers=admin_headers()).status_code == 400
+    bad = client.post("/api/3d/generate-from-description", json={"title": "Mug", "dimensions": "big"}, headers=admin_headers())
+    assert bad.status_code == 400 and "cannot read dimensions" in bad.get_json()["error"]
+    ok = client.post("/api/3d/generate-from-description", json={"title": "Red mug"}, headers=admin_headers())
+    assert ok.status_code == 202
+    assert client.post("/api/3d/generate-from-description", json={"title": "Mug"}).status_code == 401
+
+
+def test_a_description_without_any_text_to_3d_service_fails_visibly(redis_conn: Redis, tmp_path: Path) -> None:
+    client = make_app(redis_conn, tmp_path)
+    job_id = client.post("/api/3d/generate-from-description", json={"title": "Red mug"}, headers=admin_headers()).get_json()["job_id"]
+    SimpleWorker([Queue("woo3d", connection=redis_conn)], connection=redis_conn).work(burst=True)
+    status = client.get(f"/api/jobs/{job_id}", headers=admin_headers()).get_json()
+    assert status["state"] == "failed" and "image" in status["reason"]
+
+
+def test_tripo_webhook_verifies_and_records_final_statuses(redis_conn: Redis, tmp_path: Path) -> None:
+    client = make_app(redis_conn, tmp_path, tripo_webhook_secret="tripo-secret")
+    body = json.dumps({"event": "task.finalized", "data": {"task_id": "t-1", "status": "success"}}).encode()
+    unsigned = client.post("/webhooks/tripo", data=body)
+    assert unsigned.status_code == 401
+    signed = client.post("/webhooks/tripo", data=body, headers={"X-Tripo-Signature": sign_tripo_webhook(body, "tripo-secret")})
+    assert signed.status_code == 200, signed.get_json()
+    assert signed.get_json()["task_id"] == "t-1"
