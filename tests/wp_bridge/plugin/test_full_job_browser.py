@@ -19,7 +19,8 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.wp_bridge.plugin.conftest import MUG, set_model
 from tests.wp_bridge.plugin.rendering import assert_not_blank, screenshot_model, wait_until_rendered
-from tests.wp_bridge.plugin.wordpress import WordPressSite, free_port
+from tests.redis_server import free_port
+from tests.wp_bridge.plugin.wordpress import WordPressSite
 
 pytestmark = pytest.mark.slow
 

@@ -13,7 +13,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -23,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import requests
+
+from tests.redis_server import free_port
 
 HARNESS = Path(__file__).resolve().parent / "harness"
 WORDPRESS_CORE = Path("/usr/share/wordpress")  # Debian's `wordpress` package
@@ -36,12 +37,6 @@ def missing_requirements() -> list[str]:
     missing = [name for name in REQUIRED_COMMANDS if shutil.which(name, path=f"{os.environ.get('PATH', '')}:/usr/sbin") is None]
     missing += [str(path) for path in (WORDPRESS_CORE / "wp-settings.php", CHROMIUM) if not path.exists()]
     return missing
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass(frozen=True)
