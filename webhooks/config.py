@@ -11,6 +11,7 @@ DEFAULT_PRODUCT_TYPES = ("simple", "variable", "variation", "grouped", "external
 class ReceiverConfig:
     webhook_secret: str | None = field(default=None, repr=False)
     admin_token: str | None = field(default=None, repr=False)
+    metrics_token: str | None = field(default=None, repr=False)  # None: /metrics is open (private network)
     max_body_bytes: int = 2 * 1024 * 1024
     delivery_retention_count: int = 10_000
     delivery_retention_days: int = 14

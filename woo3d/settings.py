@@ -32,6 +32,10 @@ class Settings:
     embedded_redis_path: Path = Path("var/redis.db")
     local_image_dir: Path | None = None
     log_format: str = "json"
+    public_url: str | None = None
+    sweep_minutes: int = 10
+    sweep_reactivate_webhooks: bool = False
+    metrics_dir: Path | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, env_file: str | None = ".env") -> Settings:
@@ -101,6 +105,7 @@ class _Reader:
         receiver = ReceiverConfig(
             webhook_secret=self.text("WC_WEBHOOK_SECRET"),
             admin_token=self.text("WOO3D_ADMIN_TOKEN"),
+            metrics_token=self.text("WOO3D_METRICS_TOKEN"),
             max_body_bytes=self.integer("WOO3D_MAX_BODY_BYTES", 2 * 1024 * 1024, minimum=1024),
             delivery_retention_count=self.integer("WOO3D_DELIVERY_RETENTION_COUNT", 10_000, minimum=1),
             delivery_retention_days=self.integer("WOO3D_DELIVERY_RETENTION_DAYS", 14, minimum=1),
@@ -143,6 +148,12 @@ class _Reader:
         log_format = self.text("WOO3D_LOG_FORMAT", "json") or "json"
         if log_format not in {"json", "console"}:
             self.problems.append(f"WOO3D_LOG_FORMAT={log_format!r} must be json or console")
+        public_url = (self.text("WOO3D_PUBLIC_URL") or "").rstrip("/") or None
+        if public_url and not public_url.startswith(("http://", "https://")):
+            self.problems.append(f"WOO3D_PUBLIC_URL={public_url!r} must start with http:// or https://")
+        sweep_minutes = self.integer("WOO3D_SWEEP_MINUTES", 10, minimum=0)
+        sweep_reactivate = self.flag("WOO3D_SWEEP_REACTIVATE_WEBHOOKS", False)
+        metrics_dir = self.text("PROMETHEUS_MULTIPROC_DIR")
         if self.problems:
             raise SettingsError(self.problems)
         return Settings(
@@ -153,4 +164,8 @@ class _Reader:
             embedded_redis_path=Path(self.text("WOO3D_EMBEDDED_REDIS", "var/redis.db") or "var/redis.db"),
             log_format=log_format,
             local_image_dir=Path(self.text("WOO3D_LOCAL_IMAGE_DIR") or "samples"),
+            public_url=public_url,
+            sweep_minutes=sweep_minutes,
+            sweep_reactivate_webhooks=sweep_reactivate,
+            metrics_dir=Path(metrics_dir) if metrics_dir else None,
         )
