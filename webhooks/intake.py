@@ -14,7 +14,10 @@ import structlog
 from redis.exceptions import RedisError
 from rq import Queue
 
-from pipeline.fingerprint import OPT_OUT_META_KEY, meta_value, plain_text, product_fingerprint, stored_fingerprint
+from pipeline import eligibility
+from pipeline.eligibility import ProductFacts
+from pipeline.fingerprint import product_fingerprint, stored_fingerprint
+from pipeline.metrics import DELIVERIES
 from pipeline.queueing import enqueue_generation
 from pipeline.snapshots import ProductSnapshots
 from pipeline.status import StatusBoard
@@ -39,20 +42,8 @@ class Outcome:
 
 
 def skip_reason(product: Mapping[str, Any], config: ReceiverConfig) -> str | None:
-    """Why this product gets no model, or None when it should get one."""
-    status = product.get("status")
-    if status != "publish":
-        return f"not published (status: {status})"
-    product_type = product.get("type")
-    if product_type not in config.enabled_product_types:
-        return f"product type {product_type!r} is not enabled (WOO3D_PRODUCT_TYPES)"
-    opted_out = meta_value(product, OPT_OUT_META_KEY)
-    if opted_out not in (None, "", "0", 0, False, "no", "false"):
-        return f"opted out ({OPT_OUT_META_KEY} is set)"
-    has_images = any(isinstance(i, Mapping) and i.get("src") for i in product.get("images") or [])
-    if not has_images and not plain_text(str(product.get("description") or product.get("short_description") or "")):
-        return "no images and no description"
-    return None
+    """Why this product gets no model, or None when it should get one (the rule backfill and the sweep share)."""
+    return eligibility.skip_reason(ProductFacts.from_payload(product), config.enabled_product_types)
 
 
 class Intake:
@@ -80,6 +71,7 @@ class Intake:
             return self._receive(headers, body, source=source, force=force, replay_of=replay_of)
         except RedisError as error:
             log.error("delivery_not_stored", error=str(error))
+            DELIVERIES.labels("unavailable").inc()
             return Outcome(503, {"error": "storage unavailable: the delivery was not accepted, please retry"})
 
     def _receive(self, headers: Headers, body: bytes, *, source: str, force: bool, replay_of: str | None) -> Outcome:
@@ -147,6 +139,7 @@ class Intake:
         if job_id:
             body["job_id"] = job_id
             body["fingerprint"] = fingerprint
+        DELIVERIES.labels(outcome).inc()
         log.info(
             "delivery_answered", delivery_id=stored.id, product_id=stored.product_id, topic=stored.topic,
             outcome=outcome, reason=reason, job_id=job_id,
@@ -163,6 +156,7 @@ class Intake:
             self.store.save(delivery)
         except RedisError:
             log.warning("ping_not_recorded", webhook_id=webhook_id)  # a ping carries nothing to lose
+        DELIVERIES.labels("ping").inc()
         return Outcome(200, {"status": "ok", "ping": True, "webhook_id": webhook_id}, delivery)
 
     def _reject(self, headers: Headers, body: bytes, http_status: int, reason: str, signature_valid: bool = False) -> Outcome:
@@ -176,6 +170,7 @@ class Intake:
             self.store.save(delivery)
         except RedisError:
             log.warning("rejection_not_recorded", reason=reason)  # the answer matters more than the record
+        DELIVERIES.labels(delivery.outcome or "rejected").inc()
         log.warning("delivery_rejected", delivery_id=delivery.id, status=http_status, reason=reason)
         return Outcome(http_status, {"error": reason, "delivery_id": delivery.id}, delivery)
 

@@ -1,0 +1,147 @@
+"""Prometheus metrics: the counters every process increments, and the queue state read from Redis at scrape time.
+
+Counters and histograms live in the process that counts (a gunicorn worker, an RQ work horse). With
+`PROMETHEUS_MULTIPROC_DIR` set (deploy/ sets it), prometheus-client keeps them in memory-mapped
+files there and `render()` adds up every process on the machine. Queue depth, running jobs and the
+sweep's last result are Redis state shared by all machines, so they are read at scrape time instead.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    values,
+)
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
+
+if TYPE_CHECKING:
+    from redis import Redis
+
+__all__ = [
+    "CACHE_HITS",
+    "CONTENT_TYPE",
+    "DELIVERIES",
+    "GENERATIONS",
+    "GENERATION_SECONDS",
+    "PAID_API_CALLS",
+    "SWEEP_PRODUCTS",
+    "SWEEP_RUNS",
+    "ClusterCollector",
+    "mark_rq_worker",
+    "multiprocess_enabled",
+    "render",
+]
+
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+_rq_worker_pid: int | None = None
+
+
+def multiprocess_enabled() -> bool:
+    """True when prometheus-client runs in multiprocess mode (PROMETHEUS_MULTIPROC_DIR was set at import)."""
+    return bool(getattr(values.ValueClass, "_multiprocess", False))
+
+
+def mark_rq_worker() -> None:
+    """Call in an RQ worker before it forks work horses: they then share one set of metric files."""
+    global _rq_worker_pid
+    _rq_worker_pid = os.getpid()
+
+
+def _process_identity() -> str | int:
+    # RQ forks a new work horse per job and a worker's horses run one at a time, so they may share
+    # one identity: the multiprocess directory then grows by one file per worker, not one per job.
+    if _rq_worker_pid is not None and os.getppid() == _rq_worker_pid:
+        return f"horse{_rq_worker_pid}"
+    return os.getpid()
+
+
+if multiprocess_enabled():
+    values.ValueClass = values.MultiProcessValue(process_identifier=_process_identity)  # type: ignore[misc]
+
+DELIVERIES = Counter("woo3d_deliveries", "Webhook deliveries answered, by outcome.", ["outcome"])
+GENERATIONS = Counter(
+    "woo3d_asset_generation",
+    "Product jobs that ended, by status (done, unchanged, superseded, failed, retrying) and generator.",
+    ["status", "generator"],
+)
+GENERATION_SECONDS = Histogram(
+    "woo3d_asset_generation_duration_seconds",
+    "Seconds spent per pipeline stage (`job` is a whole product job).",
+    ["stage"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800),
+)
+PAID_API_CALLS = Counter("woo3d_paid_api_calls", "Calls that cost money (a Tripo task, …), by provider.", ["provider"])
+CACHE_HITS = Counter("woo3d_cache_hits", "Generations answered by the content cache, by provider.", ["provider"])
+SWEEP_RUNS = Counter("woo3d_sweep_runs", "Sweeps of recently modified products, by outcome.", ["outcome"])
+SWEEP_PRODUCTS = Counter("woo3d_sweep_products", "Products the sweep looked at, by verdict.", ["action"])
+
+
+class ClusterCollector(Collector):
+    """State shared by every machine, read from Redis at each scrape (identical on every web process)."""
+
+    def __init__(self, connection: Redis):
+        self.connection = connection
+
+    def collect(self) -> Iterator[Metric]:
+        from rq import Queue, Worker
+
+        from pipeline.sweep import last_sweep
+
+        depth = GaugeMetricFamily("woo3d_queue_depth", "Jobs waiting in each RQ queue.", labels=["queue"])
+        jobs = GaugeMetricFamily("woo3d_jobs", "Jobs in each RQ registry, by queue and state.", labels=["queue", "state"])
+        active = 0
+        for queue in Queue.all(connection=self.connection):
+            depth.add_metric([queue.name], queue.count)
+            registries = {
+                "started": queue.started_job_registry,
+                "scheduled": queue.scheduled_job_registry,
+                "deferred": queue.deferred_job_registry,
+                "failed": queue.failed_job_registry,
+                "finished": queue.finished_job_registry,
+            }
+            for state, registry in registries.items():
+                jobs.add_metric([queue.name, state], registry.get_job_count(cleanup=False))
+            active += sum(1 for job_id in queue.started_job_registry.get_job_ids(cleanup=False) if job_id.startswith("gen-"))
+        yield depth
+        yield jobs
+        yield GaugeMetricFamily("woo3d_pipeline_active", "Product jobs running now, on all workers.", value=active)
+        yield GaugeMetricFamily("woo3d_workers", "RQ workers alive.", value=Worker.count(connection=self.connection))
+        report = last_sweep(self.connection)
+        if report is not None:
+            yield GaugeMetricFamily(
+                "woo3d_sweep_last_run_timestamp_seconds", "When the last sweep finished (Unix time).", value=report.finished_at
+            )
+            yield GaugeMetricFamily(
+                "woo3d_webhooks_disabled", "woo3d's webhooks WooCommerce had disabled at the last sweep.",
+                value=len(report.disabled_webhooks),
+            )
+
+
+class _ProcessCollector(Collector):
+    """This process's default registry, for single-process mode (development server, tests)."""
+
+    def collect(self) -> Iterable[Metric]:
+        return REGISTRY.collect()
+
+
+def render(connection: Redis | None) -> bytes:
+    """The exposition text: every process's counters (multiprocess mode) or this one's, plus Redis state."""
+    registry = CollectorRegistry()
+    if multiprocess_enabled():
+        MultiProcessCollector(registry)
+    else:
+        registry.register(_ProcessCollector())
+    if connection is not None:
+        registry.register(ClusterCollector(connection))
+    return generate_latest(registry)
