@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import shutil
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +20,7 @@ from pipeline.config import PipelineConfig
 from pipeline.download import ImageFetcher
 from pipeline.errors import PermanentPipelineError, PipelineError, RetryablePipelineError
 from pipeline.fingerprint import LookFields, fingerprint, plain_text
+from pipeline.metrics import GENERATION_SECONDS, GENERATIONS
 from pipeline.backends import Progress
 from pipeline.product import Dimensions, ProductInput, SourceImage
 from pipeline.result import GenerationResult
@@ -67,6 +70,7 @@ class JobOutcome:
     fingerprint: str
     model: dict[str, Any] | None = None
     reason: str | None = None
+    generator: str = "none"  # for the metrics; not part of the RQ result
 
     def as_dict(self) -> dict[str, Any]:
         return {"product_id": self.product_id, "state": self.state, "fingerprint": self.fingerprint,
@@ -92,6 +96,19 @@ class ProductLocked(RetryablePipelineError):
     """Another job holds this product; RQ tries this one again later."""
 
 
+def _logged_as_job(function: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    """Every log line of the job, in any module, carries its product_id and job_id."""
+
+    @functools.wraps(function)
+    def run(product_id: int, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        job = get_current_job()
+        with structlog.contextvars.bound_contextvars(product_id=product_id, job_id=job.id if job else None):
+            return function(product_id, *args, **kwargs)
+
+    return run
+
+
+@_logged_as_job
 def generate_product_model(product_id: int, fingerprint: str | None, force: bool = False) -> dict[str, Any]:
     """RQ entry point (`pipeline.jobs.generate_product_model`): generate and publish one product's model.
 
@@ -103,6 +120,7 @@ def generate_product_model(product_id: int, fingerprint: str | None, force: bool
     job_id = job.id if job else f"inline-{product_id}"
     board = StatusBoard(context.connection)
     bound = log.bind(product_id=product_id, job_id=job_id)
+    started = time.perf_counter()
     lock = context.connection.lock(f"woo3d:lock:product:{product_id}", timeout=JOB_TIMEOUT_S + 60, blocking_timeout=5)
     try:
         if not lock.acquire():
@@ -116,6 +134,7 @@ def generate_product_model(product_id: int, fingerprint: str | None, force: bool
                 bound.warning("product_lock_expired_before_release")
     except (PipelineError, StoreError) as error:
         retrying = getattr(error, "retryable", False) and job is not None and job.retries_left
+        GENERATIONS.labels("retrying" if retrying else "failed", "none").inc()
         if retrying:
             board.running(product_id, job_id, "waiting to retry", 0.0)
             bound.warning("job_will_retry", error=str(error))
@@ -126,8 +145,11 @@ def generate_product_model(product_id: int, fingerprint: str | None, force: bool
                 job.retries_left = 0  # permanent: retrying cannot help (and may cost money)
         raise
     except Exception as error:
+        GENERATIONS.labels("failed", "none").inc()
         board.failed(product_id, job_id, f"internal error: {type(error).__name__}: {error}")
         raise
+    GENERATIONS.labels(outcome.state, outcome.generator).inc()
+    GENERATION_SECONDS.labels("job").observe(time.perf_counter() - started)
     board.done(product_id, job_id, outcome.model, reason=outcome.reason)
     bound.info("job_done", state=outcome.state, fingerprint=outcome.fingerprint)
     return outcome.as_dict()
@@ -144,6 +166,8 @@ class ProductJob:
         self.job = get_current_job()
 
     def progress(self, stage: str, fraction: float) -> None:
+        if self.job is None or self.job.meta.get("stage") != stage:
+            log.info("job_stage", stage=stage, progress=round(fraction, 3))
         self.board.running(self.product_id, self.job_id, stage, fraction)
         if self.job is not None:
             self.job.meta.update(stage=stage, progress=round(fraction, 3))
@@ -171,10 +195,12 @@ class ProductJob:
         try:
             result = run_generation(self.context, inputs, out_dir,
                                     progress=lambda stage, f: self.progress(stage, 0.1 + 0.75 * f))
+            for stage, seconds in result.timings_s.items():
+                GENERATION_SECONDS.labels(stage).observe(seconds)
             if clients is None:
                 model = {"glb": str(result.files["glb"]), "usdz": str(result.files.get("usdz", "")) or None,
                          "poster": str(result.poster), "preview": str(result.preview)}
-                return JobOutcome(self.product_id, "done", current, model=model)
+                return JobOutcome(self.product_id, "done", current, model=model, generator=result.generator)
             self.progress("uploading to the store", 0.88)
             files = {"glb": result.files["glb"], "poster": result.poster}
             files.update({fmt: path for fmt, path in result.files.items() if fmt != "glb"})
@@ -191,7 +217,7 @@ class ProductJob:
             if clients is not None:
                 shutil.rmtree(out_dir, ignore_errors=True)
         model = {"glb": written.meta.glb, "usdz": written.meta.usdz, "poster": written.meta.poster}
-        return JobOutcome(self.product_id, "done", current, model=model)
+        return JobOutcome(self.product_id, "done", current, model=model, generator=result.generator)
 
     def _product_from_snapshot(self) -> Product:
         payload = ProductSnapshots(self.context.connection).load(self.product_id)

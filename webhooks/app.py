@@ -68,11 +68,12 @@ def create_app(settings: AppSettings, connection: Redis) -> Flask:
     app.extensions["woo3d"] = build_services(settings, connection)
     app.config["MAX_CONTENT_LENGTH"] = settings.receiver.max_body_bytes
 
-    from webhooks.routes import admin, health, receiver
+    from webhooks.routes import admin, health, metrics, receiver
 
     app.register_blueprint(receiver.blueprint)
     app.register_blueprint(admin.blueprint)
     app.register_blueprint(health.blueprint)
+    app.register_blueprint(metrics.blueprint)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:
