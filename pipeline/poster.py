@@ -25,7 +25,7 @@ CAMERA_THETA_DEG = 0.0
 CAMERA_PHI_DEG = 75.0
 CAMERA_RADIUS_FACTOR = 1.05
 FIELD_OF_VIEW_DEG = 30.0
-_SUPERSAMPLING = 2
+_MSAA_SAMPLES = 4
 _EGL_HELP = "poster rendering needs headless EGL: install Debian's libegl1, libegl-mesa0 and libgl1-mesa-dri"
 
 _VERTEX_SHADER = """
@@ -103,7 +103,7 @@ def render_poster(mesh: trimesh.Trimesh, size: int = POSTER_SIZE) -> Image.Image
     right /= np.linalg.norm(right)
     key = _unit(to_camera + 0.9 * np.array([0.0, 1.0, 0.0]) - 0.6 * right)
     fill = _unit(to_camera + 0.7 * right - 0.2 * np.array([0.0, 1.0, 0.0]))
-    pixels = _render(mesh, projection @ view, (size, size), lit=True, lights=(key, fill))
+    pixels = _render(mesh, projection @ view, (size, size), lit=True, lights=(key, fill), texture_side=size)
     return Image.fromarray(pixels, "RGBA")
 
 
@@ -118,7 +118,7 @@ def render_front_view(mesh: trimesh.Trimesh, longest_side: int = 256) -> FrontVi
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
     depth = float(upper[2] - lower[2]) + 1.0
     projection = _orthographic(lower[0], upper[0], lower[1], upper[1], -upper[2] - 1.0, -upper[2] + depth)
-    pixels = _render(mesh, projection, size, lit=False, lights=None)
+    pixels = _render(mesh, projection, size, lit=False, lights=None, texture_side=2 * longest_side)
     return FrontView(rgb=pixels[..., :3].copy(), mask=pixels[..., 3] >= 128)
 
 
@@ -129,16 +129,19 @@ def _render(
     *,
     lit: bool,
     lights: tuple[np.ndarray, np.ndarray] | None,
+    texture_side: int,
 ) -> np.ndarray:
     """Draw the mesh and return straight-alpha RGBA uint8 pixels, top row first.
 
-    Shading uses the mesh's vertex normals (Stage 2 sets them seamless across UV seams).
+    Shading uses the mesh's vertex normals (Stage 2 sets them seamless across UV seams). The
+    texture is uploaded at most `texture_side` a side: more texels than pixels only cost time.
     """
     import moderngl
     from PIL import Image
 
     ctx, lock = _context()
-    width, height = size[0] * _SUPERSAMPLING, size[1] * _SUPERSAMPLING
+    width, height = size
+    samples = min(_MSAA_SAMPLES, ctx.max_samples)
     normals = np.asarray(mesh.vertex_normals)
     uv = getattr(mesh.visual, "uv", None)
     image = base_color_texture(mesh)
@@ -153,12 +156,14 @@ def _render(
             vbo = ctx.buffer(vertex_data.tobytes())
             ibo = ctx.buffer(np.asarray(mesh.faces, dtype="u4").tobytes())
             vao = ctx.vertex_array(program, [(vbo, "3f 3f 2f", "in_position", "in_normal", "in_uv")], ibo)
-            colour = ctx.renderbuffer((width, height), 4)
-            depth = ctx.depth_renderbuffer((width, height))
+            colour = ctx.renderbuffer((width, height), 4, samples=samples)
+            depth = ctx.depth_renderbuffer((width, height), samples=samples)
             fbo = ctx.framebuffer(color_attachments=[colour], depth_attachment=depth)
-            resources += [vbo, ibo, vao, colour, depth, fbo]
+            resolved_colour = ctx.renderbuffer((width, height), 4)
+            resolved = ctx.framebuffer(color_attachments=[resolved_colour])
+            resources += [vbo, ibo, vao, colour, depth, fbo, resolved_colour, resolved]
             if textured:
-                texture = _texture(ctx, image)
+                texture = _texture(ctx, image, texture_side)
                 resources.append(texture)
                 texture.use(0)
             program["textured"].value = textured
@@ -174,14 +179,15 @@ def _render(
             ctx.enable(moderngl.DEPTH_TEST)
             ctx.disable(moderngl.CULL_FACE)
             vao.render(moderngl.TRIANGLES)
-            raw = fbo.read(components=4, alignment=1)
+            ctx.copy_framebuffer(resolved, fbo)  # resolves the multisampling
+            raw = resolved.read(components=4, alignment=1)
         finally:
             for resource in reversed(resources):
                 resource.release()
-    # The background is (0, 0, 0, 0), so the pixels are premultiplied ("RGBa"): averaging the
-    # supersamples that way and converting to straight alpha leaves no dark fringe at the edges.
+    # The background is (0, 0, 0, 0), so resolved edge pixels are premultiplied ("RGBa"):
+    # converting to straight alpha leaves no dark fringe where the poster meets the page.
     image = Image.frombuffer("RGBa", (width, height), raw, "raw", "RGBa", 0, -1)
-    return np.asarray(image.reduce(_SUPERSAMPLING).convert("RGBA"))
+    return np.asarray(image.convert("RGBA"))
 
 
 @functools.cache
@@ -201,10 +207,13 @@ def _program(ctx: moderngl.Context) -> moderngl.Program:
     return ctx.program(vertex_shader=_VERTEX_SHADER, fragment_shader=_FRAGMENT_SHADER)
 
 
-def _texture(ctx: moderngl.Context, image: Image.Image) -> moderngl.Texture:
+def _texture(ctx: moderngl.Context, image: Image.Image, max_side: int) -> moderngl.Texture:
     import moderngl
     from PIL import ImageOps
 
+    if max(image.size) > max_side:
+        image = image.copy()
+        image.thumbnail((max_side, max_side), reducing_gap=2.0)
     rgba = ImageOps.flip(image.convert("RGBA"))  # GL's first row is the image's bottom (v = 0)
     texture = ctx.texture(rgba.size, 4, rgba.tobytes())
     texture.build_mipmaps()

@@ -52,7 +52,7 @@ def encode_for_web(image: Image.Image, max_size: int) -> Image.Image:
     scale = max_size / max(image.size)
     if scale < 1:
         size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
-        image = image.resize(size, Image.Resampling.LANCZOS)
+        image = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
     buffer = io.BytesIO()
     if _has_alpha(image):
         image.convert("RGBA").save(buffer, format="PNG", optimize=True)
