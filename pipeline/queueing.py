@@ -66,6 +66,15 @@ def enqueue_generation(
     return Enqueued(job_id, created=False)
 
 
+def is_queued(queue: Queue, product_id: int, fingerprint: str | None) -> bool:
+    """True when this product+fingerprint's job is queued, scheduled or running: enqueueing it would add nothing."""
+    try:
+        job = Job.fetch(generation_job_id(product_id, fingerprint), connection=queue.connection)
+    except NoSuchJobError:
+        return False
+    return job.get_status(refresh=True) not in _SETTLED
+
+
 def _discard_if_settled(queue: Queue, job_id: str) -> bool:
     try:
         job = Job.fetch(job_id, connection=queue.connection)

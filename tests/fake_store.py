@@ -132,6 +132,7 @@ class FakeStore:
         app_passwords_available: bool = True,
         dimension_unit: str = "cm",
         deliver_webhooks: bool = False,
+        key_permissions: str = "read_write",
     ) -> None:
         self.consumer_key = consumer_key
         self.consumer_secret = consumer_secret
@@ -143,6 +144,8 @@ class FakeStore:
         self.app_passwords_available = app_passwords_available
         self.dimension_unit = dimension_unit
         self.deliver_webhooks = deliver_webhooks
+        # "read": like a key made with Read permission, every write is refused before its route runs.
+        self.key_permissions = key_permissions
         self._lock = threading.RLock()
         self._ids = itertools.count(100)
         self._meta_ids = itertools.count(1000)
@@ -582,6 +585,7 @@ class FakeStore:
 
         app.add_url_rule("/wp-json/wc/v3/products", view_func=self._products_view, methods=["GET", "POST"])
         app.add_url_rule("/wp-json/wc/v3/products/categories", view_func=self._categories_view)
+        app.add_url_rule("/wp-json/wc/v3/products/batch", view_func=self._batch_view, methods=["POST"])
         app.add_url_rule(
             "/wp-json/wc/v3/products/<int:product_id>", view_func=self._product_view, methods=["GET", "PUT", "POST"]
         )
@@ -633,6 +637,10 @@ class FakeStore:
                 timestamp = 0
             if abs(time.time() - timestamp) > OAUTH_WINDOW_S:
                 raise _ApiError(401, "woocommerce_rest_authentication_error", "Invalid timestamp.")
+            if request.method != "GET" and self.key_permissions not in ("write", "read_write"):
+                raise _ApiError(
+                    401, "woocommerce_rest_authentication_error", "The API key provided does not have write permissions."
+                )
             nonce = (params.get("oauth_nonce", ""), str(timestamp))
             with self._lock:
                 if nonce in self._nonces:
@@ -742,6 +750,13 @@ class FakeStore:
         if request.method in ("PUT", "POST"):
             self._fire("product.updated", product_id)
         return self._json(rendered)
+
+    def _batch_view(self) -> Response:
+        """Only the empty batch (a write-permission probe): WooCommerce answers it with an empty list."""
+        body = self._body()
+        if any(body.get(key) for key in ("create", "update", "delete")):
+            raise _ApiError(400, "rest_invalid_param", "The fake store only answers an empty batch.")
+        return self._json([])
 
     def _categories_view(self) -> Response:
         slug = request.args.get("slug")

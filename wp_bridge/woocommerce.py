@@ -282,6 +282,12 @@ class WooCommerceClient:
         body = {"meta_data": [{"key": key, "value": value} for key, value in values.items()]}
         return Product.from_api(self._json("PUT", f"products/{int(product_id)}", body=body))
 
+    def probe_write_access(self) -> None:
+        """Prove the keys may write, changing nothing: an empty `POST products/batch` needs a Read/Write
+        key and a user who may edit products, but creates, updates and deletes nothing and fires no
+        webhook (unlike a PUT of a product). Raises AuthenticationError or another StoreError."""
+        self._json("POST", "products/batch", body={})
+
     def category_id(self, slug: str) -> int | None:
         """The id of the product category with this slug, or None."""
         found = _dicts(self._json("GET", "products/categories", params={"slug": slug}))
