@@ -11,6 +11,7 @@ from pipeline.mesh_repair import geometry_only
 
 if TYPE_CHECKING:
     import trimesh
+    from scipy.spatial import cKDTree
 
 MIN_FACE_BUDGET = 100
 MAX_FACE_BUDGET = 2_000_000
@@ -63,7 +64,7 @@ def decimate(mesh: trimesh.Trimesh, face_budget: int) -> trimesh.Trimesh:
         return trimesh.Trimesh(points, faces, process=False)
     vertices, faces, new_uv = _reproject_uv(mesh, np.asarray(uv, dtype=np.float64), points, faces)
     result = trimesh.Trimesh(vertices, faces, process=False)
-    result.visual = trimesh.visual.TextureVisuals(uv=new_uv, material=mesh.visual.material)
+    result.visual = trimesh.visual.TextureVisuals(uv=new_uv, material=getattr(mesh.visual, "material", None))
     return result
 
 
@@ -101,7 +102,7 @@ def _reproject_uv(
 
 
 def closest_triangles(
-    triangles: np.ndarray, points: np.ndarray, centroid_tree: object | None = None
+    triangles: np.ndarray, points: np.ndarray, centroid_tree: cKDTree | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """For each point, the closest point on any of `triangles` (n, 3, 3) and that triangle's index.
 
@@ -120,7 +121,7 @@ def closest_triangles(
     todo = np.arange(len(points))
     for k in _CANDIDATES:
         k = min(k, len(triangles))
-        centre_distance, candidates = tree.query(points[todo], k=k)  # type: ignore[attr-defined]
+        centre_distance, candidates = tree.query(points[todo], k=k)
         candidates = candidates.reshape(len(todo), k)
         repeated = np.repeat(points[todo], k, axis=0)
         flat = trimesh.triangles.closest_point(triangles[candidates.ravel()], repeated)

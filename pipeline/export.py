@@ -7,7 +7,7 @@ import shutil
 import subprocess
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from pipeline.errors import ExportError
 
@@ -74,7 +74,7 @@ def export_format(mesh: trimesh.Trimesh, out_dir: Path, name: str, written: dict
             _export_obj(mesh, path)
         elif name in {"stl", "ply"}:
             # PLY export adds s/t attributes to the mesh it is given: use a copy.
-            path.write_bytes(mesh.copy().export(file_type=name))
+            path.write_bytes(cast(bytes, mesh.copy().export(file_type=name)))
         elif name == "fbx":
             if "glb" not in written:
                 raise ExportError("FBX is converted from the GLB: write GLB first")
@@ -90,7 +90,7 @@ def export_format(mesh: trimesh.Trimesh, out_dir: Path, name: str, written: dict
 
 def export_glb(mesh: trimesh.Trimesh) -> bytes:
     """The mesh as GLB bytes."""
-    return mesh.export(file_type="glb")
+    return cast(bytes, mesh.export(file_type="glb"))
 
 
 def _export_gltf(mesh: trimesh.Trimesh, path: Path) -> None:

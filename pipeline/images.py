@@ -44,8 +44,7 @@ def decode_image(data: bytes, name: str = "image") -> Image.Image:
             raise ImageError(f"{name}: not an image (Pillow cannot identify the format)") from exc
         except (OSError, SyntaxError, ValueError, EOFError) as exc:
             raise ImageError(f"{name}: truncated or corrupt image ({exc})") from exc
-    image = ImageOps.exif_transpose(image)
-    return image.convert("RGBA")
+    return ImageOps.exif_transpose(image).convert("RGBA")
 
 
 def fit_within(image: Image.Image, max_side: int) -> Image.Image:

@@ -175,8 +175,7 @@ def _photographed_side(image: Image.Image) -> _Side:
     found = product_mask(small)
     x0, y0, x1, y1 = _crop_box(found.mask)
     scale = image.width / small.width
-    box = tuple(round(c * scale) for c in (x0, y0, x1, y1))
-    rgb = image.crop(box).convert("RGB")
+    rgb = image.crop((round(x0 * scale), round(y0 * scale), round(x1 * scale), round(y1 * scale))).convert("RGB")
     # Colour past the rim is the background (white fringe, garbage under alpha); the sloping
     # rim samples it, so replace it with the nearest product colour. The mask is eroded by one
     # of its (coarser) pixels first, so no background pixel is taken for product at full size.

@@ -150,7 +150,9 @@ def _render(
         [mesh.vertices, normals, np.asarray(uv) if textured else np.zeros((len(mesh.vertices), 2))]
     ).astype("f4")
     with lock:
-        resources: list[moderngl.Buffer | moderngl.Texture | moderngl.Framebuffer | moderngl.VertexArray] = []
+        resources: list[
+            moderngl.Buffer | moderngl.Texture | moderngl.Framebuffer | moderngl.Renderbuffer | moderngl.VertexArray
+        ] = []
         try:
             program = _program(ctx)
             vbo = ctx.buffer(vertex_data.tobytes())
@@ -162,17 +164,17 @@ def _render(
             resolved_colour = ctx.renderbuffer((width, height), 4)
             resolved = ctx.framebuffer(color_attachments=[resolved_colour])
             resources += [vbo, ibo, vao, colour, depth, fbo, resolved_colour, resolved]
-            if textured:
+            if image is not None and textured:
                 texture = _texture(ctx, image, texture_side)
                 resources.append(texture)
                 texture.use(0)
-            program["textured"].value = textured
-            program["lit"].value = lit
-            program["base_factor"].value = _base_factor(mesh, textured)
-            program["mvp"].write(np.ascontiguousarray(mvp.T, dtype="f4").tobytes())
+            _uniform(program, "textured").value = textured
+            _uniform(program, "lit").value = lit
+            _uniform(program, "base_factor").value = _base_factor(mesh, textured)
+            _uniform(program, "mvp").write(np.ascontiguousarray(mvp.T, dtype="f4").tobytes())
             if lights is not None:
-                program["key_direction"].value = tuple(map(float, lights[0]))
-                program["fill_direction"].value = tuple(map(float, lights[1]))
+                _uniform(program, "key_direction").value = tuple(map(float, lights[0]))
+                _uniform(program, "fill_direction").value = tuple(map(float, lights[1]))
             fbo.use()
             ctx.viewport = (0, 0, width, height)
             ctx.clear(0.0, 0.0, 0.0, 0.0)
@@ -196,10 +198,19 @@ def _context() -> tuple[moderngl.Context, threading.Lock]:
     import moderngl
 
     try:
-        ctx = moderngl.create_context(standalone=True, backend="egl")
+        # glcontext takes backend="egl" through create_context's keywords; the stub disagrees.
+        ctx = moderngl.create_context(standalone=True, backend="egl")  # type: ignore[arg-type]
     except Exception as exc:  # glcontext raises plain Exception subclasses of several kinds
         raise ExportError(f"{_EGL_HELP} ({exc})") from exc
     return ctx, threading.Lock()
+
+
+def _uniform(program: moderngl.Program, name: str) -> moderngl.Uniform:
+    import moderngl
+
+    member = program[name]
+    assert isinstance(member, moderngl.Uniform), name
+    return member
 
 
 @functools.cache
@@ -227,7 +238,7 @@ def _base_factor(mesh: trimesh.Trimesh, textured: bool) -> tuple[float, float, f
     if factor is not None:
         return tuple(float(c) / 255.0 for c in factor[:4])  # type: ignore[return-value]
     if not textured and getattr(mesh.visual, "kind", None) in {"vertex", "face"}:
-        mean = np.asarray(mesh.visual.vertex_colors, dtype=float)[:, :4].mean(axis=0) / 255.0
+        mean = np.asarray(getattr(mesh.visual, "vertex_colors"), dtype=float)[:, :4].mean(axis=0) / 255.0
         return tuple(float(c) for c in mean)  # type: ignore[return-value]
     return (1.0, 1.0, 1.0, 1.0) if textured else (0.8, 0.8, 0.8, 1.0)
 

@@ -74,7 +74,7 @@ def finish(
     # Last, because copying a mesh copies its image without the `format` that keeps it JPEG.
     with _timed(timings, "textures"):
         mesh, texture = optimize_textures(mesh, config.max_texture_size)
-        mesh.vertex_normals = seamless_vertex_normals(mesh)
+        mesh.vertex_normals = seamless_vertex_normals(mesh)  # type: ignore[method-assign]  # a property with a setter
     if scale_warning:
         warnings.append(scale_warning)
     progress("exporting", 0.4)

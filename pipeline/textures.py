@@ -86,8 +86,8 @@ def optimize_textures(mesh: trimesh.Trimesh, max_size: int) -> tuple[trimesh.Tri
     if image is not None:
         encoded = encode_for_web(image, max_size)
         pbr.baseColorTexture = encoded
-        info = TextureInfo(tuple(image.size), tuple(encoded.size), str(encoded.format).lower())
-    result.visual.material = pbr
+        info = TextureInfo(image.size, encoded.size, str(encoded.format).lower())
+    result.visual = trimesh.visual.TextureVisuals(uv=getattr(result.visual, "uv", None), material=pbr)
     return result, info
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -77,7 +77,7 @@ def export_usdz(mesh: trimesh.Trimesh, path: Path) -> None:
             raise ExportError("USDZ packaging failed (UsdUtils.CreateNewARKitUsdzPackage returned false)")
 
 
-def _define_mesh(stage: object, mesh: trimesh.Trimesh) -> object:
+def _define_mesh(stage: Any, mesh: trimesh.Trimesh) -> Any:
     from pxr import Gf, Sdf, UsdGeom, Vt
 
     geometry = UsdGeom.Mesh.Define(stage, "/Root/Product")
@@ -119,7 +119,7 @@ def _flat_colour(mesh: trimesh.Trimesh) -> object:
     if factor is not None:
         colour = np.asarray(factor[:3], dtype=float) / 255.0
     elif getattr(mesh.visual, "kind", None) in {"vertex", "face"}:
-        colour = np.asarray(mesh.visual.vertex_colors)[:, :3].mean(axis=0) / 255.0
+        colour = np.asarray(getattr(mesh.visual, "vertex_colors"))[:, :3].mean(axis=0) / 255.0
     if colour is None:
         colour = np.array([0.8, 0.8, 0.8])
     return Gf.Vec3f(*(float(c) ** 2.2 for c in colour))
