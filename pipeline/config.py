@@ -27,6 +27,7 @@ class PipelineConfig:
     cache_ttl_s: int = 30 * 24 * 3600
     batch_concurrency: int = 4
     max_image_bytes: int = 20 * 1024 * 1024
+    model_viewer_js: Path | None = None  # model-viewer's UMD build for preview.html (default: node_modules)
     image_timeout_s: float = 20.0
     huggingface_config: HuggingFace3DConfig = field(default_factory=HuggingFace3DConfig)
     # Tripo3D stage 1: v3 unless the base URL's path names v2; the model version is pinned.

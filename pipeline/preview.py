@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import html
 import json
-import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,9 +24,9 @@ class PreviewPage:
     warnings: tuple[str, ...] = ()
 
 
-def find_model_viewer() -> Path | None:
-    """model-viewer's UMD build: $WOO3D_MODEL_VIEWER_JS, else node_modules of the checkout or cwd."""
-    candidates = [Path(os.environ["WOO3D_MODEL_VIEWER_JS"])] if os.environ.get("WOO3D_MODEL_VIEWER_JS") else []
+def find_model_viewer(configured: Path | None = None) -> Path | None:
+    """model-viewer's UMD build: `configured` (WOO3D_MODEL_VIEWER_JS), else node_modules of the checkout or cwd."""
+    candidates = [configured] if configured else []
     candidates += [Path(__file__).resolve().parent.parent / _DIST, Path.cwd() / _DIST]
     return next((path for path in candidates if path.is_file()), None)
 
@@ -41,6 +40,7 @@ def write_preview(
     poster: Path,
     real_size: bool,
     summary: dict[str, str],
+    model_viewer_js: Path | None = None,
 ) -> PreviewPage:
     """Write `out_dir/preview.html` with model-viewer beside it.
 
@@ -49,7 +49,7 @@ def write_preview(
     the GLB embedded in the page. `real_size` pins AR to the product's real size.
     """
     warnings: list[str] = []
-    script = find_model_viewer()
+    script = find_model_viewer(model_viewer_js)
     if script is not None:
         target = out_dir / MODEL_VIEWER_FILE
         if not target.is_file() or target.stat().st_size != script.stat().st_size:

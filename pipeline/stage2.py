@@ -100,6 +100,7 @@ def finish(
             poster=poster,
             real_size=product.dimensions is not None,
             summary=_summary(generated.generator, quality, dimensions, product.dimensions is not None),
+            model_viewer_js=config.model_viewer_js,
         )
     warnings.extend(page.warnings)
     timings["total"] = generator_seconds + time.perf_counter() - started

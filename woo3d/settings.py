@@ -141,6 +141,7 @@ class _Reader:
             tripo_model_version=self.text("TRIPO_MODEL_VERSION", "v3.1-20260211") or "v3.1-20260211",
             tripo_max_concurrency=self.integer("TRIPO_MAX_CONCURRENCY", 10, minimum=1),
             tripo_task_timeout_s=float(self.integer("TRIPO_TASK_TIMEOUT_S", 900, minimum=30)),
+            model_viewer_js=Path(js) if (js := self.text("WOO3D_MODEL_VIEWER_JS")) else None,
             tripo_webhook_secret=self.text("TRIPO_WEBHOOK_SECRET"),
         )
         if not pipeline.tripo_api_base.startswith(("http://", "https://")):

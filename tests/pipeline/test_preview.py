@@ -10,6 +10,7 @@ import pytest
 
 from pipeline import preview
 from pipeline.preview import MODEL_VIEWER_FILE, write_preview
+from woo3d.settings import Settings
 
 
 @pytest.fixture
@@ -69,15 +70,15 @@ def test_unknown_size_lets_ar_scale_freely_and_no_usdz_means_no_ios_src(outputs:
 
 
 def test_without_model_viewer_installed_the_page_says_so(outputs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(preview, "find_model_viewer", lambda: None)
+    monkeypatch.setattr(preview, "find_model_viewer", lambda configured=None: None)
     page = write_preview(outputs, title="x", glb=outputs / "model.glb", usdz=None, poster=outputs / "poster.png",
                          real_size=False, summary={})
     assert "unpkg.com/@google/model-viewer@" in page.path.read_text()
     assert "CDN" in page.warnings[0]
 
 
-def test_model_viewer_location_can_be_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_model_viewer_location_can_be_set(tmp_path: Path) -> None:
     script = tmp_path / "mv.js"
     script.write_text("/* model-viewer */")
-    monkeypatch.setenv("WOO3D_MODEL_VIEWER_JS", str(script))
-    assert preview.find_model_viewer() == script
+    assert preview.find_model_viewer(script) == script
+    assert Settings.from_env({"WOO3D_MODEL_VIEWER_JS": str(script)}).pipeline.model_viewer_js == script
