@@ -19,6 +19,7 @@ from prometheus_client import (
     Counter,
     Histogram,
     generate_latest,
+    start_http_server,
     values,
 )
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -41,6 +42,7 @@ __all__ = [
     "mark_rq_worker",
     "multiprocess_enabled",
     "render",
+    "serve",
 ]
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
@@ -145,3 +147,10 @@ def render(connection: Redis | None) -> bytes:
     if connection is not None:
         registry.register(ClusterCollector(connection))
     return generate_latest(registry)
+
+
+def serve(port: int, host: str = "0.0.0.0") -> None:
+    """Serve every process's counters on this machine from a background thread (multiprocess mode)."""
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry)
+    start_http_server(port, addr=host, registry=registry)

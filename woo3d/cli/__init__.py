@@ -18,6 +18,7 @@ def _register() -> None:
     from woo3d.cli import deliveries, service  # noqa: F401
     from woo3d.cli import plugin  # noqa: F401
     from woo3d.cli import generate  # noqa: F401
+    from woo3d.cli import catchup, doctor, webhooks_cmd  # noqa: F401
 
 
 _register()

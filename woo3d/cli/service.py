@@ -21,16 +21,31 @@ def serve(host: str, port: int) -> None:
 @main.command()
 @click.option("--burst", is_flag=True, help="Work until the queues are empty, then exit.")
 @click.option("--queues", "-q", multiple=True, help="Queues to listen on (default: WOO3D_QUEUE, i.e. woo3d).")
-def worker(burst: bool, queues: tuple[str, ...]) -> None:
-    """Run an RQ worker for the generation jobs (with the scheduler that runs retries)."""
-    from rq import Worker
+@click.option("--metrics-port", type=click.IntRange(1, 65535),
+              help="Serve this machine's job metrics on this port (for worker machines without a web process).")
+def worker(burst: bool, queues: tuple[str, ...], metrics_port: int | None) -> None:
+    """Run an RQ worker for the generation jobs (with the scheduler that runs retries and the sweep)."""
+    from rq import Queue, Worker
 
+    from pipeline import metrics, sweep
     from pipeline.jobs import JobContext, configure
+    from woo3d.cli.catchup import sweep_config
 
     settings = load_settings()
     connection = connect_redis(settings)
     configure(JobContext(connection=connection, pipeline=settings.pipeline, store=settings.store,
                          local_image_dir=settings.local_image_dir))
+    metrics.mark_rq_worker()
+    if settings.metrics_dir is not None:
+        settings.metrics_dir.mkdir(parents=True, exist_ok=True)
+    if metrics_port:
+        if not metrics.multiprocess_enabled():
+            raise click.ClickException("--metrics-port needs PROMETHEUS_MULTIPROC_DIR: jobs count in forked processes")
+        metrics.serve(metrics_port)
+    if settings.store.configured and settings.sweep_minutes:
+        sweep.configure(sweep_config(settings))
+        if not burst:  # the chain belongs to long-running workers; a burst worker only runs a due sweep
+            sweep.schedule_sweep(Queue(settings.receiver.queue_name, connection=connection), settings.sweep_minutes)
     names = list(queues) or [settings.receiver.queue_name]
     Worker(names, connection=connection).work(burst=burst, with_scheduler=True, logging_level="WARNING")
 
