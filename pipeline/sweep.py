@@ -58,6 +58,7 @@ class SweepReport:
     modified_after: str
     checked: int = 0
     enqueued: tuple[int, ...] = ()
+    already_queued: int = 0
     current: int = 0
     skipped: int = 0
     disabled_webhooks: tuple[int, ...] = ()
@@ -93,7 +94,7 @@ def sweep(
     since = watermark - OVERLAP
     queue = Queue(config.queue_name, connection=connection)
     board = StatusBoard(connection)
-    checked = current = skipped = 0
+    checked = current = skipped = already_queued = 0
     enqueued: list[int] = []
     job_ids: list[str] = []
     newest = watermark
@@ -105,8 +106,12 @@ def sweep(
             verdict = judge(product, config.enabled_product_types)
             SWEEP_PRODUCTS.labels(verdict.action).inc()
             if verdict.action == "enqueue":
-                job_ids.append(enqueue_generation(queue, board, product.id, verdict.fingerprint).job_id)
-                enqueued.append(product.id)
+                queued = enqueue_generation(queue, board, product.id, verdict.fingerprint)
+                if queued.created:
+                    job_ids.append(queued.job_id)
+                    enqueued.append(product.id)
+                else:
+                    already_queued += 1
             elif verdict.action == "current":
                 current += 1
             else:
@@ -121,7 +126,7 @@ def sweep(
     revived = reactivate(clients.woocommerce, disabled) if config.reactivate_webhooks else []
     report = SweepReport(
         started_at=started, finished_at=time.time(), modified_after=since.isoformat(), checked=checked,
-        enqueued=tuple(enqueued), current=current, skipped=skipped,
+        enqueued=tuple(enqueued), already_queued=already_queued, current=current, skipped=skipped,
         disabled_webhooks=tuple(w.id for w in disabled), reactivated_webhooks=tuple(w.id for w in revived),
         job_ids=tuple(job_ids),
     )
