@@ -138,14 +138,14 @@ class Doctor:
         try:
             status = clients.woocommerce.system_status()
         except StoreError as error:
-            yield Check("woocommerce read", "fail", str(error), _hint(error, WOOCOMMERCE_AUTH_HINT))
+            yield Check("woocommerce read", "fail", _said(error), _hint(error, WOOCOMMERCE_AUTH_HINT))
         else:
             yield Check("woocommerce read", "ok",
                         f"WooCommerce {status.woocommerce_version} on WordPress {status.wordpress_version}")
         try:
             clients.woocommerce.probe_write_access()
         except StoreError as error:
-            yield Check("woocommerce write", "fail", str(error),
+            yield Check("woocommerce write", "fail", _said(error),
                         "give the key Read/Write permission (WooCommerce → Settings → Advanced → REST API), "
                         "owned by a user who can edit products")
         else:
@@ -155,7 +155,7 @@ class Doctor:
         try:
             user = clients.media.current_user()
         except StoreError as error:
-            yield Check("wordpress login", "fail", str(error), _hint(error, WORDPRESS_AUTH_HINT))
+            yield Check("wordpress login", "fail", _said(error), _hint(error, WORDPRESS_AUTH_HINT))
             return
         yield Check("wordpress login", "ok", f"application password of {user.slug or user.name} (user {user.id})")
         for fmt, data in (("glb", probe_glb()), ("usdz", probe_usdz())):
@@ -166,13 +166,13 @@ class Doctor:
         try:
             attachment = clients.media.upload(data, f"woo3d-doctor-probe.{fmt}")
         except MediaTypeRejected as error:
-            return Check(name, "fail", str(error), PLUGIN_HINT)
+            return Check(name, "fail", _said(error), PLUGIN_HINT)
         except StoreError as error:
-            return Check(name, "fail", str(error), _hint(error, "the WordPress user must be able to upload files"))
+            return Check(name, "fail", _said(error), _hint(error, "the WordPress user must be able to upload files"))
         try:
             clients.media.delete(attachment.id)
         except StoreError as error:
-            return Check(name, "warn", f"uploaded as attachment {attachment.id}, but deleting it failed: {error}",
+            return Check(name, "warn", f"uploaded as attachment {attachment.id}, but deleting it failed: {_said(error)}",
                          f"delete attachment {attachment.id} in Media → Library")
         return Check(name, "ok", f"uploaded {len(data)} bytes as {attachment.mime_type or fmt}, then deleted")
 
@@ -181,7 +181,7 @@ class Doctor:
         try:
             found = ours(clients.woocommerce.list_webhooks(), url)
         except StoreError as error:
-            yield Check("webhooks", "fail", str(error), _hint(error, WOOCOMMERCE_AUTH_HINT))
+            yield Check("webhooks", "fail", _said(error), _hint(error, WOOCOMMERCE_AUTH_HINT))
             return
         where = url or "any …/webhooks/woocommerce (set WOO3D_PUBLIC_URL to check the exact address)"
         for topic in TOPICS:
@@ -261,6 +261,12 @@ def _existing_parent(path: Path) -> Path:
     while not path.exists():
         path = path.parent
     return path
+
+
+def _said(error: StoreError) -> str:
+    """The store's answer without the long hint the error message carries (the fix column has it)."""
+    details = ", ".join(str(d) for d in (error.status, error.code) if d)
+    return error.message.split(". ", 1)[0] + (f" ({details})" if details else "")
 
 
 def _hint(error: StoreError, fallback: str) -> str:
