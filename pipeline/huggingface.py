@@ -22,6 +22,7 @@ from pipeline.huggingface_transports import (
     HuggingFaceRetryableError,
     InferenceEndpointTransport,
 )
+from pipeline.metrics import CACHE_HITS, PAID_API_CALLS
 from pipeline.product import ProductInput
 
 if TYPE_CHECKING:
@@ -164,6 +165,7 @@ class HuggingFace3DClient:
         started = time.perf_counter()
         entry = self.cache.get(key)
         if entry is not None:
+            CACHE_HITS.labels("huggingface").inc()
             mesh = _load(entry.data)
             return HF3DResult(model, str(entry.metadata.get("transport", "")), entry.data, mesh, _metrics(mesh),
                               {"total_s": time.perf_counter() - started}, key, True, metadata=dict(entry.metadata))
@@ -177,6 +179,8 @@ class HuggingFace3DClient:
             model, transport_name = HF3DModel.POINT_E, f"{self._fallback.name}:point-e"
             data = self._retrying()(lambda: call(self._fallback))  # type: ignore[arg-type]
         generated = time.perf_counter()
+        if transport_name == "endpoint":  # a Space and self-hosted Shap-E cost nothing per call
+            PAID_API_CALLS.labels("huggingface").inc()
         mesh = _load(data)
         self.cache.put(key, data, "glb", {"transport": transport_name, "model": model.value, **metadata})
         timings = {"generate_s": generated - started, "total_s": time.perf_counter() - started}

@@ -15,6 +15,7 @@ from pipeline.backends import GeneratedMesh, GeneratorBackend, Progress, no_prog
 from pipeline.cache import ContentCache, content_key
 from pipeline.config import PipelineConfig
 from pipeline.errors import NeedsImageError, PermanentPipelineError, PipelineError
+from pipeline.metrics import CACHE_HITS
 from pipeline.product import ProductInput, SourceImage
 
 if TYPE_CHECKING:
@@ -92,6 +93,7 @@ class TripoBackend:
         progress("tripo", 0.05)
         cached = self.cache.get(key)
         if cached is not None:
+            CACHE_HITS.labels("tripo").inc()
             return GeneratedMesh(load_model(cached.data), "tripo", metadata={"tripo": {**cached.metadata, "cached": True}})
 
         def call() -> object:

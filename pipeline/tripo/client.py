@@ -16,6 +16,7 @@ import tenacity
 from redis import Redis
 
 from pipeline.errors import PipelineError
+from pipeline.metrics import PAID_API_CALLS
 from pipeline.semaphore import RedisSemaphore, semaphore_name
 from pipeline.tripo.adapters import (
     V3_BASE,
@@ -313,6 +314,7 @@ class TripoClient:
         except PipelineError:
             self._forget(key)  # Tripo refused, or the upload failed: nothing was created
             raise
+        PAID_API_CALLS.labels("tripo").inc()
         if self.tasks is not None:
             self.tasks.save(key, task_id, self.adapter.version)
         return task_id

@@ -99,3 +99,24 @@ def test_rq_work_horses_of_one_worker_share_one_set_of_files(tmp_path: Path) -> 
     assert 'woo3d_asset_generation_duration_seconds_sum{stage="job"} 7.5' in done.stdout
     worker = re.search(r"worker=(\d+)", done.stdout).group(1)  # type: ignore[union-attr]
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"counter_horse{worker}.db", f"histogram_horse{worker}.db"]
+
+
+def test_a_paid_tripo_call_is_counted_once_and_its_repeat_as_a_cache_hit(tmp_path: Path) -> None:
+    from prometheus_client import REGISTRY
+
+    from pipeline.product import ProductInput, SourceImage
+    from tests.pipeline.servers.tripo import FakeTripo
+    from tests.pipeline.test_hybrid import config_for, photo, tripo_backend
+
+    def value(name: str) -> float:
+        return REGISTRY.get_sample_value(name, {"provider": "tripo"}) or 0.0
+
+    paid, hits = value("woo3d_paid_api_calls_total"), value("woo3d_cache_hits_total")
+    with FakeTripo() as tripo:
+        config = config_for(tmp_path, tripo)
+        product = ProductInput(title="Mug", images=(SourceImage(photo()),))
+        for _ in range(2):
+            backend = tripo_backend(config)
+            backend.generate(product)
+            backend.close()
+    assert (value("woo3d_paid_api_calls_total") - paid, value("woo3d_cache_hits_total") - hits) == (1, 1)
