@@ -4,7 +4,7 @@ import multiprocessing
 import os
 import tempfile
 
-bind = os.environ.get("WOO3D_BIND", "0.0.0.0:8000")
+bind = os.environ.get("WOO3D_BIND") or "0.0.0.0:8000"
 worker_class = "gthread"
 # The receiver is CPU-bound (HMAC, JSON, Redis round trips) under the GIL: processes beat threads.
 workers = int(os.environ.get("WOO3D_WEB_WORKERS", 2 * multiprocessing.cpu_count()))
