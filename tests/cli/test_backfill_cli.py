@@ -3,34 +3,20 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from redis import Redis
 from rq import Queue
 
 from pipeline.fingerprint import product_fingerprint
-from tests.cli.store_env import invoke, store_env
+from tests.cli.store_env import invoke
 from tests.fake_store import FakeStore
 from wp_bridge import META_KEY
-
-
-@pytest.fixture
-def store() -> Iterator[FakeStore]:
-    with FakeStore() as fake:
-        yield fake
-
-
-@pytest.fixture
-def env(store: FakeStore, redis_url: str, tmp_path: Path) -> dict[str, str]:
-    return store_env(store, redis_url, tmp_path)
 
 
 def summary(env: dict[str, str], *args: str) -> dict[str, object]:
     result = invoke(env, "backfill", "--json", *args)
     assert result.exit_code == 0, result.output
-    return json.loads(result.stdout[result.stdout.index("{"):])
+    return json.loads(result.stdout)
 
 
 def test_backfill_of_250_products_then_a_second_run_queues_nothing(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,16 +20,10 @@ URL = "https://woo3d.example"
 
 
 @pytest.fixture
-def store() -> Iterator[FakeStore]:
-    with FakeStore() as fake:
-        yield fake
-
-
-@pytest.fixture
-def env(store: FakeStore, redis_url: str, tmp_path: Path) -> dict[str, str]:
+def env(env: dict[str, str], tmp_path: Path) -> dict[str, str]:
     metrics = tmp_path / "metrics"
     metrics.mkdir()
-    return store_env(store, redis_url, tmp_path, WOO3D_PUBLIC_URL=URL, PROMETHEUS_MULTIPROC_DIR=str(metrics))
+    return {**env, "WOO3D_PUBLIC_URL": URL, "PROMETHEUS_MULTIPROC_DIR": str(metrics)}
 
 
 def checks(env: dict[str, str]) -> tuple[int, dict[str, dict[str, str]]]:

@@ -3,26 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 
-from tests.cli.store_env import SECRET, invoke, store_env
+from tests.cli.store_env import SECRET, invoke
 from tests.fake_store import FakeStore
 
 URL = "https://woo3d.example"
-
-
-@pytest.fixture
-def store() -> Iterator[FakeStore]:
-    with FakeStore() as fake:
-        yield fake
-
-
-@pytest.fixture
-def env(store: FakeStore, redis_url: str, tmp_path: Path) -> dict[str, str]:
-    return store_env(store, redis_url, tmp_path)
 
 
 def test_install_twice_gives_one_webhook_per_topic_and_prints_their_status(store: FakeStore, env: dict[str, str]) -> None:

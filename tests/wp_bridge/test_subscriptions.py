@@ -2,29 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
 from tests.fake_store import FakeStore
 from wp_bridge import StoreClients
 from wp_bridge.subscriptions import TOPICS, delivery_url, install, is_ours, ours, reactivate
 from wp_bridge.woocommerce import Webhook
 
 URL = "https://woo3d.example/webhooks/woocommerce"
-
-
-@pytest.fixture
-def store() -> Iterator[FakeStore]:
-    with FakeStore() as fake:
-        yield fake
-
-
-@pytest.fixture
-def clients(store: FakeStore) -> Iterator[StoreClients]:
-    clients = StoreClients.from_config(store.store_config())
-    yield clients
-    clients.close()
 
 
 def by_topic(store: FakeStore) -> dict[str, list[dict[str, object]]]:
@@ -40,10 +23,10 @@ def test_delivery_url_accepts_the_service_url_or_the_receiver_url() -> None:
 
 
 def test_install_twice_leaves_exactly_one_active_webhook_per_topic_with_the_secret(
-    store: FakeStore, clients: StoreClients
+    store: FakeStore, store_clients: StoreClients
 ) -> None:
-    first = install(clients.woocommerce, URL, "s3cret")
-    second = install(clients.woocommerce, URL, "s3cret")
+    first = install(store_clients.woocommerce, URL, "s3cret")
+    second = install(store_clients.woocommerce, URL, "s3cret")
     assert [r.action for r in first] == ["created", "created"]
     assert [r.action for r in second] == ["updated", "updated"]
     assert [r.webhook.id for r in first] == [r.webhook.id for r in second]
@@ -56,9 +39,9 @@ def test_install_twice_leaves_exactly_one_active_webhook_per_topic_with_the_secr
 
 
 def test_install_reactivates_disabled_deletes_duplicates_and_moves_an_old_url(
-    store: FakeStore, clients: StoreClients
+    store: FakeStore, store_clients: StoreClients
 ) -> None:
-    woo = clients.woocommerce
+    woo = store_clients.woocommerce
     disabled = woo.create_webhook(name="mine", topic="product.created", delivery_url=URL, secret="old")
     woo.update_webhook(disabled.id, status="disabled")
     copy = woo.create_webhook(name="copy", topic="product.created", delivery_url=URL, secret="old")
@@ -77,8 +60,8 @@ def test_install_reactivates_disabled_deletes_duplicates_and_moves_an_old_url(
     assert remaining[moved.id]["delivery_url"] == URL and remaining[other.id]["delivery_url"] == "https://erp.example/hook"
 
 
-def test_a_lone_disabled_webhook_is_reactivated_in_place(store: FakeStore, clients: StoreClients) -> None:
-    woo = clients.woocommerce
+def test_a_lone_disabled_webhook_is_reactivated_in_place(store: FakeStore, store_clients: StoreClients) -> None:
+    woo = store_clients.woocommerce
     hook = woo.create_webhook(name="x", topic="product.updated", delivery_url=URL, secret="s")
     woo.update_webhook(hook.id, status="disabled")
     results = {r.topic: r for r in install(woo, URL, "s")}
@@ -95,8 +78,8 @@ def test_ours_matches_the_exact_url_when_known_else_the_receiver_path() -> None:
     assert ours([hook(URL, "order.created")], None) == []
 
 
-def test_reactivate_touches_only_webhooks_that_are_not_active(store: FakeStore, clients: StoreClients) -> None:
-    woo = clients.woocommerce
+def test_reactivate_touches_only_webhooks_that_are_not_active(store: FakeStore, store_clients: StoreClients) -> None:
+    woo = store_clients.woocommerce
     active = woo.create_webhook(name="a", topic="product.created", delivery_url=URL, secret="s")
     paused = woo.create_webhook(name="b", topic="product.updated", delivery_url=URL, secret="s")
     woo.update_webhook(paused.id, status="paused")
