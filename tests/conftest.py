@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import structlog
 from redis import Redis
 
 from tests.redis_server import RedisServer
@@ -14,6 +15,13 @@ SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 FIXTURES = SHARED / "fixtures"
 WOOCOMMERCE_FIXTURES = FIXTURES / "woocommerce"
 PHOTOS = FIXTURES / "photos"
+
+
+@pytest.fixture(autouse=True)
+def default_logging() -> Iterator[None]:
+    """CLI commands configure logging for their process; undo it so tests stay independent."""
+    yield
+    structlog.reset_defaults()
 
 
 @pytest.fixture(scope="session")

@@ -23,5 +23,6 @@ def configure_logging(log_format: str = "json", level: int = logging.INFO) -> No
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
         logger_factory=structlog.PrintLoggerFactory(sys.stderr),
-        cache_logger_on_first_use=True,
+        # Not cached: module-level loggers then follow a later configure() (tests, CLI sub-commands).
+        cache_logger_on_first_use=False,
     )
