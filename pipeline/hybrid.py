@@ -49,15 +49,6 @@ def _with_timeout_retries(call: Callable[[], object], sleep: Callable[[float], N
     raise AssertionError("unreachable")
 
 
-def _tripo_settings(config: PipelineConfig):  # type: ignore[no-untyped-def]
-    from pipeline.tripo import TripoSettings
-
-    return TripoSettings(api_key=config.tripo_api_key or "", api_base=config.tripo_api_base,
-                         model_version=config.tripo_model_version, task_timeout_s=config.tripo_task_timeout_s,
-                         max_concurrency=config.tripo_max_concurrency, face_limit=config.face_budget,
-                         webhook_enabled=bool(config.tripo_webhook_secret))
-
-
 class TripoBackend:
     """Stage 1 alone: one or two photos (image/multiview) or the product's words (text) to a Tripo model.
 
@@ -68,12 +59,12 @@ class TripoBackend:
 
     def __init__(self, config: PipelineConfig, *, connection: Redis | None = None, client: TripoClient | None = None,
                  sleep: Callable[[float], None] = time.sleep):
-        from pipeline.tripo import TripoClient
+        from pipeline.tripo import TripoClient, TripoSettings
 
         if not config.tripo_api_key and client is None:
             raise PermanentPipelineError("the tripo backend needs TRIPO_API_KEY")
         self.config = config
-        self.client = client or TripoClient(_tripo_settings(config), connection=connection, sleep=sleep)
+        self.client = client or TripoClient(TripoSettings.from_config(config), connection=connection, sleep=sleep)
         self.cache = ContentCache(config.cache_dir, config.cache_ttl_s)
         self._sleep = sleep
 

@@ -220,8 +220,7 @@ class Doctor:
 
         config = self.settings.pipeline
         try:
-            with TripoClient(TripoSettings(api_key=config.tripo_api_key or "", api_base=config.tripo_api_base,
-                                           model_version=config.tripo_model_version, max_attempts=1)) as client:
+            with TripoClient(TripoSettings.from_config(config, max_attempts=1)) as client:
                 balance = client.balance()
         except TripoError as error:
             return Check("tripo", "fail", str(error), "check TRIPO_API_KEY and TRIPO_API_BASE (platform.tripo3d.ai → API keys)")

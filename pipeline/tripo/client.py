@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 import httpx
@@ -47,6 +47,8 @@ from pipeline.tripo.tasks import TaskStore
 if TYPE_CHECKING:
     import trimesh
 
+    from pipeline.config import PipelineConfig
+
 log = structlog.get_logger(__name__)
 
 DEFAULT_MODEL_VERSION = "v3.1-20260211"
@@ -79,6 +81,17 @@ class TripoSettings:
     @property
     def options(self) -> GenerationOptions:
         return GenerationOptions(self.model_version, self.texture, self.pbr, self.face_limit)
+
+    @classmethod
+    def from_config(cls, config: PipelineConfig, **overrides: Any) -> TripoSettings:
+        """The client settings the pipeline's configuration implies (jobs, doctor, backfill)."""
+        values: dict[str, Any] = {
+            "api_key": config.tripo_api_key or "", "api_base": config.tripo_api_base,
+            "model_version": config.tripo_model_version, "task_timeout_s": config.tripo_task_timeout_s,
+            "max_concurrency": config.tripo_max_concurrency, "face_limit": config.face_budget,
+            "webhook_enabled": bool(config.tripo_webhook_secret),
+        }
+        return cls(**{**values, **overrides})
 
 
 @dataclass(frozen=True)

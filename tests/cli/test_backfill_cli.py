@@ -10,6 +10,7 @@ from rq import Queue
 from pipeline.fingerprint import product_fingerprint
 from tests.cli.store_env import invoke
 from tests.fake_store import FakeStore
+from tests.pipeline.servers.tripo import API_KEY, FakeTripo
 from wp_bridge import META_KEY
 
 
@@ -41,16 +42,30 @@ def test_backfill_of_250_products_then_a_second_run_queues_nothing(
     assert set(ids) <= {int(job_id.split("-")[1]) for job_id in Queue("woo3d", connection=redis_conn).job_ids}
 
 
-def test_dry_run_counts_and_paid_estimate_and_queues_nothing(
+def test_dry_run_counts_and_paid_estimate_and_the_tripo_balance_and_queues_nothing(
     store: FakeStore, env: dict[str, str], redis_conn: Redis
 ) -> None:
     store.seed_products(12)
-    result = invoke({**env, "TRIPO_API_KEY": "tsk_x"}, "backfill", "--dry-run")
+    with FakeTripo(balance=40, frozen=5) as tripo:
+        paid = {**env, "TRIPO_API_KEY": API_KEY, "TRIPO_API_BASE": tripo.base_url}
+        result = invoke(paid, "backfill", "--dry-run")
     assert result.exit_code == 0, result.output
     assert "would queue: 12" in result.stdout and "paid generations (tripo): at most 12" in result.stdout
+    assert "Tripo balance: 40 credits (5 held by running tasks)" in result.stdout
     assert len(Queue("woo3d", connection=redis_conn)) == 0
     offline = invoke(env, "backfill", "--dry-run")
     assert "paid generations: 0 (no paid generator configured" in offline.stdout
+
+
+def test_a_backfill_with_tripo_refuses_to_start_on_an_empty_balance(
+    store: FakeStore, env: dict[str, str], redis_conn: Redis
+) -> None:
+    store.seed_products(3)
+    with FakeTripo(balance=0) as tripo:
+        result = invoke({**env, "TRIPO_API_KEY": API_KEY, "TRIPO_API_BASE": tripo.base_url}, "backfill")
+    assert result.exit_code == 1 and "Tripo balance is 0 credits" in result.output
+    assert len(Queue("woo3d", connection=redis_conn)) == 0
+    assert store.requests_matching("GET", "/wp-json/wc/v3/products") == []
 
 
 def test_limit_and_category(store: FakeStore, env: dict[str, str], redis_conn: Redis) -> None:

@@ -17,7 +17,7 @@ from pipeline.huggingface import HuggingFace3DClient, HuggingFace3DConfig
 from pipeline.huggingface_transports import GradioSpaceTransport
 from pipeline.hybrid import HuggingFaceBackend, HybridBackend, ProductAssetPipeline, TripoBackend, backend_for
 from pipeline.product import ProductInput, SourceImage
-from pipeline.tripo import TripoClient
+from pipeline.tripo import TripoClient, TripoSettings
 from tests.pipeline.servers.base import Reply
 from tests.pipeline.servers.gradio import FakeSpace
 from tests.pipeline.servers.meshes import CORRUPT_GLB
@@ -50,10 +50,8 @@ class FakeTime:
 
 
 def tripo_backend(config: PipelineConfig, redis_conn: Redis | None = None, **settings: object) -> TripoBackend:
-    from pipeline.hybrid import _tripo_settings
-
     time = FakeTime()
-    client = TripoClient(replace(_tripo_settings(config), **settings), connection=redis_conn,  # type: ignore[arg-type]
+    client = TripoClient(TripoSettings.from_config(config, **settings), connection=redis_conn,
                          sleep=time.sleep, clock=time.clock)
     return TripoBackend(config, client=client, sleep=time.sleep)
 

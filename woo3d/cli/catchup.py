@@ -15,6 +15,7 @@ from woo3d.settings import Settings
 
 if TYPE_CHECKING:
     from pipeline.sweep import SweepConfig
+    from pipeline.tripo import TripoBalance
 
 
 def sweep_config(settings: Settings) -> SweepConfig:
@@ -37,8 +38,16 @@ def backfill(limit: int | None, category: str | None, dry_run: bool, as_json: bo
     """Walk every product in the store and queue a model for each one without a current model."""
     from pipeline.backfill import backfill as walk
 
+    from pipeline.backfill import paid_providers
+
     settings = load_settings()
     connection = connect_redis(settings)
+    balance = _tripo_balance(settings) if "tripo" in paid_providers(settings.pipeline) else None
+    if balance is not None and balance.balance <= 0 and not dry_run:
+        raise click.ClickException(
+            "the Tripo balance is 0 credits: top up before a backfill (every product would fall back to the "
+            "local generator), or set PIPELINE_ENABLE_3D=false to use the local generator on purpose"
+        )
     with store_clients(settings) as clients:
         category_id = None
         if category:
@@ -56,7 +65,7 @@ def backfill(limit: int | None, category: str | None, dry_run: bool, as_json: bo
                 category=category_id, limit=limit, dry_run=dry_run, progress=progress,
             )
     if as_json:
-        echo_json(report.as_dict())
+        echo_json({**report.as_dict(), "tripo_balance": balance.balance if balance else None})
         return
     verb = "would queue" if dry_run else "queued"
     click.echo(f"walked {report.walked} of {report.total} products in {report.elapsed_s:.1f} s")
@@ -66,6 +75,8 @@ def backfill(limit: int | None, category: str | None, dry_run: bool, as_json: bo
     click.echo(f"  skipped: {sum(report.skipped.values())}")
     for reason, count in report.skipped.most_common():
         click.echo(f"    {count:>6}  {reason}")
+    if balance is not None:
+        click.echo(f"  Tripo balance: {balance.balance:g} credits ({balance.frozen:g} held by running tasks)")
     if dry_run:
         if report.paid_providers:
             for provider in report.paid_providers:
@@ -73,6 +84,17 @@ def backfill(limit: int | None, category: str | None, dry_run: bool, as_json: bo
                            "(photos generated before come from the content cache for free)")
         else:
             click.echo("  paid generations: 0 (no paid generator configured: the local generator runs)")
+
+
+def _tripo_balance(settings: Settings) -> TripoBalance:
+    """Tripo's credits, checked before a backfill spends them. Raises ClickException if unreadable."""
+    from pipeline.tripo import TripoClient, TripoError, TripoSettings
+
+    try:
+        with TripoClient(TripoSettings.from_config(settings.pipeline, max_attempts=1)) as client:
+            return client.balance()
+    except TripoError as error:
+        raise click.ClickException(f"cannot read the Tripo balance before the backfill: {error}") from error
 
 
 @main.command()
