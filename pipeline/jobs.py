@@ -5,15 +5,18 @@ from __future__ import annotations
 import functools
 import shutil
 import tempfile
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import structlog
 from redis import Redis
-from redis.exceptions import LockError
+from redis.exceptions import LockError, RedisError
+from redis.lock import Lock
 from rq import get_current_job
 
 from pipeline.config import PipelineConfig
@@ -24,7 +27,6 @@ from pipeline.metrics import GENERATION_SECONDS, GENERATIONS
 from pipeline.backends import Progress
 from pipeline.product import Dimensions, ProductInput, SourceImage
 from pipeline.result import GenerationResult
-from pipeline.queueing import JOB_TIMEOUT_S
 from pipeline.snapshots import ProductSnapshots
 from pipeline.status import StatusBoard
 from wp_bridge import META_KEY, AttachmentLedger, ModelMeta, Product, StoreClients, StoreConfig, StoreError, write_back
@@ -32,6 +34,9 @@ from wp_bridge import META_KEY, AttachmentLedger, ModelMeta, Product, StoreClien
 log = structlog.get_logger(__name__)
 
 MAX_IMAGES = 2  # front and back: what the generators use
+# The per-product lock outlives a crashed job by at most this long (RQ notices the dead worker
+# after ~90 s and retries it later); a live job renews it every third of that.
+PRODUCT_LOCK_TTL_S = 60
 
 
 @dataclass(frozen=True)
@@ -121,12 +126,14 @@ def generate_product_model(product_id: int, fingerprint: str | None, force: bool
     board = StatusBoard(context.connection)
     bound = log.bind(product_id=product_id, job_id=job_id)
     started = time.perf_counter()
-    lock = context.connection.lock(f"woo3d:lock:product:{product_id}", timeout=JOB_TIMEOUT_S + 60, blocking_timeout=5)
+    lock = context.connection.lock(f"woo3d:lock:product:{product_id}", timeout=PRODUCT_LOCK_TTL_S,
+                                   blocking_timeout=5, thread_local=False)
     try:
         if not lock.acquire():
             raise ProductLocked(f"another job is generating product {product_id}; will try again")
         try:
-            outcome = ProductJob(context, board, product_id, job_id).run(fingerprint, force)
+            with _renewed(lock, PRODUCT_LOCK_TTL_S / 3):
+                outcome = ProductJob(context, board, product_id, job_id).run(fingerprint, force)
         finally:
             try:
                 lock.release()
@@ -153,6 +160,28 @@ def generate_product_model(product_id: int, fingerprint: str | None, force: bool
     board.done(product_id, job_id, outcome.model, reason=outcome.reason)
     bound.info("job_done", state=outcome.state, fingerprint=outcome.fingerprint)
     return outcome.as_dict()
+
+
+@contextmanager
+def _renewed(lock: Lock, every_s: float) -> Iterator[None]:
+    """Keep `lock` alive from a thread while the body runs: a job that dies (SIGKILL, OOM, a lost
+    machine) stops renewing it, so the re-run RQ schedules is not shut out for the whole job timeout."""
+    stop = threading.Event()
+
+    def renew() -> None:
+        while not stop.wait(every_s):
+            try:
+                lock.reacquire()
+            except (LockError, RedisError) as error:
+                log.warning("product_lock_not_renewed", error=str(error))
+
+    thread = threading.Thread(target=renew, name="product-lock", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 class ProductJob:
