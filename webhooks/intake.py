@@ -100,6 +100,8 @@ class Intake:
         first = self.store.claim(wc_delivery_id, record_id)
         if first is not None and source == "live":
             record_id = new_record_id(wc_delivery_id)
+        if first is not None and not self._answered(first):
+            first = None  # the first try was never acknowledged (e.g. 503 after Redis failed midway): not a duplicate
         delivery = Delivery(
             id=record_id, received_at=time.time(), headers=headers, body=body, body_len=len(body), source=source,
             wc_delivery_id=wc_delivery_id, topic=topic, product_id=product_id, signature_valid=True,
@@ -109,6 +111,11 @@ class Intake:
         if first is not None and not force:
             return self._finish(delivery, 200, "skipped", f"duplicate delivery {wc_delivery_id} (first seen as {first}); use --force to process it again")
         return self._act(delivery, payload, force)
+
+    def _answered(self, record_id: str) -> bool:
+        """Whether the record that first claimed a delivery id got as far as an answer."""
+        first = self.store.get(record_id)
+        return first is not None and first.outcome != "received"
 
     def _act(self, delivery: Delivery, product: dict[str, Any], force: bool) -> Outcome:
         product_id = delivery.product_id
