@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from pipeline.config import PipelineConfig
 from pipeline.status import JobStatus, StatusBoard
 from tests.conftest import PHOTOS
 from tests.fake_store import FakeStore
+from tests.recorded import signed_delivery
 from webhooks import ReceiverConfig, create_app
 from woo3d.settings import Settings
 from wp_bridge.config import StoreConfig
@@ -67,6 +69,15 @@ def serve_receiver(connection: Redis, store: StoreConfig, tmp_path: Path, **rece
     finally:
         server.shutdown()
         server.server_close()
+
+
+def deliver(receiver: Receiver, payload: dict[str, Any] | bytes, *, topic: str = "product.updated",
+            delivery_id: str | None = None, secret: str = SECRET, **headers: str) -> requests.Response:
+    """POST one delivery signed like WooCommerce does (its recorded headers, a fresh delivery id)."""
+    raw_headers, body = signed_delivery(payload, topic=topic, delivery_id=delivery_id or uuid.uuid4().hex,
+                                        secret=secret)
+    sent = {k: v for k, v in raw_headers if k.lower() not in {"host", "content-length", "connection"}}
+    return requests.post(receiver.webhook_url, data=body, headers={**sent, **headers}, timeout=10)
 
 
 def merchant_api(store: FakeStore) -> API:
