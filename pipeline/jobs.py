@@ -246,7 +246,9 @@ class ProductJob:
             if clients is not None:
                 shutil.rmtree(out_dir, ignore_errors=True)
         model = {"glb": written.meta.glb, "usdz": written.meta.usdz, "poster": written.meta.poster}
-        return JobOutcome(self.product_id, "done", current, model=model, generator=result.generator)
+        # The generation's warnings (a paid stage that failed and the fallback used) reach the admin button.
+        return JobOutcome(self.product_id, "done", current, model=model, generator=result.generator,
+                          reason="; ".join(result.warnings) or None)
 
     def _product_from_snapshot(self) -> Product:
         payload = ProductSnapshots(self.context.connection).load(self.product_id)
