@@ -93,6 +93,12 @@ def subscribe(store: FakeStore, receiver: Receiver) -> None:
                                               "secret": SECRET})
 
 
+def point_photo_at(store: FakeStore, photo_id: int, url: str) -> None:
+    """Make a photo's URL point elsewhere, as an offload/CDN plugin or a hand-edited attachment does."""
+    with store._lock:
+        store._media[photo_id]["source_url"] = url
+
+
 def worker_env(redis_url: str, store: FakeStore | None, tmp_path: Path, **extra: str) -> dict[str, str]:
     """The environment an operator gives `woo3d worker` (small budgets: these tests are about delivery, not quality)."""
     env = {
