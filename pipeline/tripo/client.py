@@ -392,6 +392,9 @@ class TripoClient:
                 if response.status_code >= 400:
                     response.read()
                     raise error_for_response(response, "download model")
+                declared = response.headers.get("content-length", "")
+                if declared.isdigit() and int(declared) > limit:  # refused before a byte of it is read
+                    raise TripoCorruptModelError(f"the model is {declared} bytes, over the limit of {limit}")
                 chunks: list[bytes] = []
                 size = 0
                 for chunk in response.iter_bytes():
