@@ -113,12 +113,8 @@ def measure(port: int, path: str, clients: int, seconds: float) -> dict[str, flo
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--clients", type=int, default=32)
-    args = parser.parse_args()
-
+def run(seconds: float = 10.0, clients: int = 32) -> dict[str, Any]:
+    """Measure the no-op and the webhook endpoints; returns (and writes) the results."""
     redis = RedisServer().start()
     port = free_port()
     env = {**os.environ, "WOO3D_REDIS_URL": f"{redis.url}/0", "WC_WEBHOOK_SECRET": RIG_SECRET,
@@ -130,8 +126,8 @@ def main() -> None:
     )
     try:
         _wait_until_up(port)
-        baseline = measure(port, "/healthz", args.clients, args.seconds)
-        ingest = measure(port, "/webhooks/woocommerce", args.clients, args.seconds)
+        baseline = measure(port, "/healthz", clients, seconds)
+        ingest = measure(port, "/webhooks/woocommerce", clients, seconds)
     finally:
         server.terminate()
         server.wait(10)
@@ -140,8 +136,8 @@ def main() -> None:
     result = {
         "benchmark": "ingest",
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-        "clients": args.clients,
-        "seconds": args.seconds,
+        "clients": clients,
+        "seconds": seconds,
         "payload_bytes": len(json.dumps(_payload(1))),
         "baseline_noop": baseline,
         "webhook": ingest,
@@ -153,6 +149,15 @@ def main() -> None:
     for name, row in (("no-op /healthz", baseline), ("webhook (signed 20 KB)", ingest)):
         print(f"{name:<24}{row['per_s']:>10.0f}{row['p50_ms']:>10.1f}{row['p99_ms']:>10.1f}")
     print(f"ratio webhook / no-op: {result['ratio_to_noop']:.2f}   (aim ≥ 0.5, p99 ≤ 50 ms)")
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--clients", type=int, default=32)
+    args = parser.parse_args()
+    run(args.seconds, args.clients)
 
 
 def _wait_until_up(port: int) -> None:

@@ -178,20 +178,18 @@ def _in_fresh_process(task: str, repeats: int, glb: bytes | None = None) -> dict
     return outcome
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=5)
-    args = parser.parse_args()
+def run(repeats: int = 5) -> dict[str, Any]:
+    """Measure generate and Stage 2 against trimesh's load+export; returns (and writes) the results."""
     results: dict[str, Any] = {
         "machine": {"python": platform.python_version(), "platform": platform.platform(),
                     "cpus": multiprocessing.cpu_count()},
-        "repeats": args.repeats,
+        "repeats": repeats,
     }
     # The big input mesh is built here, so building it does not count in the measured peak.
     inputs = {"generate": None, "stage2": _big_mesh_glb()}
     for name, given in inputs.items():
-        outcome = _in_fresh_process(name, args.repeats, given)
-        baseline = _in_fresh_process("baseline", args.repeats, outcome["glb"])["measured"]
+        outcome = _in_fresh_process(name, repeats, given)
+        baseline = _in_fresh_process("baseline", repeats, outcome["glb"])["measured"]
         measured = outcome["measured"]
         results[name] = {
             **measured,
@@ -205,7 +203,7 @@ def main() -> None:
         row = results[name]
         print(
             f"{name:<9} {row['seconds']:.3f} s  peak {row['peak_rss_mb']:.0f} MB "
-            f"({row['peak_rss_after_repeats_mb']:.0f} MB after {args.repeats + 1} runs)  ({row['faces']:,} faces)  |  "
+            f"({row['peak_rss_after_repeats_mb']:.0f} MB after {repeats + 1} runs)  ({row['faces']:,} faces)  |  "
             f"trimesh load+GLB {baseline['seconds']:.3f} s, {baseline['peak_rss_mb']:.0f} MB  |  "
             f"ratio {row['ratio_seconds']}× time, {row['ratio_peak_rss']}× memory  |  "
             f"aim {AIMS[name]} {'met' if row['meets_aim'] else 'MISSED'}"
@@ -214,6 +212,14 @@ def main() -> None:
     OUT.mkdir(exist_ok=True)
     (OUT / "pipeline.json").write_text(json.dumps(results, indent=2) + "\n")
     print(f"wrote {OUT / 'pipeline.json'}")
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    run(args.repeats)
 
 
 if __name__ == "__main__":
