@@ -19,10 +19,10 @@ from tests.http_server import serve
 from tests.pipeline import synthetic
 from tests.pipeline.servers.base import Reply
 from tests.pipeline.servers.tripo import API_KEY, FakeTripo
-from webhooks.signature import sign
 from tests.reliability.rig import (
     MUG, QUEUE, SECRET, Receiver, assert_one_model, deliver, point_photo_at, run_burst_worker, status, worker_env,
 )
+from webhooks.signature import sign
 
 pytestmark = pytest.mark.slow
 
