@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
@@ -11,6 +12,26 @@ import httpx
 from pipeline.errors import ImageError, RetryablePipelineError
 
 MAX_REDIRECTS = 3
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def allowed_origins(hosts: Iterable[str], store_url: str | None = None) -> frozenset[str]:
+    """`host:port` pairs images may come from: the store's own origin, and each allowed host on the
+    standard web ports (or on the port it names, `cdn.example:8443`). A host alone never opens its
+    other ports: `http://shop.example:6379/` is not the shop."""
+    origins = set()
+    for entry in (e.strip().lower() for e in hosts):
+        origins.update({entry} if _has_port(entry) else {f"{entry}:80", f"{entry}:443"})
+    if store_url:
+        parts = urlsplit(store_url)
+        origins.add(f"{(parts.hostname or '').lower()}:{parts.port or _DEFAULT_PORTS.get(parts.scheme, 443)}")
+    return frozenset(origins)
+
+
+def _has_port(entry: str) -> bool:
+    """`cdn.example:8443` names a port; `cdn.example` and a bare IPv6 address (`::1`) do not."""
+    host, sep, port = entry.rpartition(":")
+    return bool(sep and host and port.isdigit() and ":" not in host)
 
 
 class ImageNotAllowed(ImageError):
@@ -25,7 +46,7 @@ class ImageFetcher:
     with no store configured (the shipped sample); nothing outside it is read.
     """
 
-    allowed_hosts: frozenset[str]
+    allowed: frozenset[str]  # `host:port` origins, from allowed_origins()
     max_bytes: int = 20 * 1024 * 1024
     timeout_s: float = 20.0
     local_dir: Path | None = None
@@ -57,9 +78,13 @@ class ImageFetcher:
         if parts.scheme not in ("http", "https"):
             raise ImageNotAllowed(f"image URL {url!r} is not http(s)")
         host = (parts.hostname or "").lower()
-        if host not in self.allowed_hosts:
+        try:
+            port = parts.port or _DEFAULT_PORTS[parts.scheme]
+        except ValueError as error:
+            raise ImageNotAllowed(f"image URL {url!r} has an invalid port") from error
+        if f"{host}:{port}" not in self.allowed:
             raise ImageNotAllowed(
-                f"image host {host!r} is not the store's host nor in WOO3D_ALLOWED_IMAGE_HOSTS ({url})"
+                f"image host {host!r} is not the store's host nor in WOO3D_ALLOWED_IMAGE_HOSTS (port {port}: {url})"
             )
 
     def _read_body(self, url: str, response: httpx.Response) -> bytes:

@@ -20,7 +20,7 @@ from redis.lock import Lock
 from rq import get_current_job
 
 from pipeline.config import PipelineConfig
-from pipeline.download import ImageFetcher
+from pipeline.download import ImageFetcher, allowed_origins
 from pipeline.errors import PermanentPipelineError, PipelineError, RetryablePipelineError
 from pipeline.fingerprint import LookFields, fingerprint, plain_text
 from pipeline.metrics import GENERATION_SECONDS, GENERATIONS
@@ -261,11 +261,9 @@ class ProductJob:
 
     def _inputs(self, product: Product, unit: str) -> ProductInput:
         config = self.context.pipeline
-        hosts = set(config.allowed_image_hosts)
-        if self.context.store.host:
-            hosts.add(self.context.store.host)
         fetcher = ImageFetcher(
-            frozenset(h.lower() for h in hosts), max_bytes=config.max_image_bytes, timeout_s=config.image_timeout_s,
+            allowed_origins(config.allowed_image_hosts, self.context.store.url),
+            max_bytes=config.max_image_bytes, timeout_s=config.image_timeout_s,
             local_dir=None if self.context.store.configured else self.context.local_image_dir,
         )
         images = tuple(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.download import ImageFetcher, ImageNotAllowed
+from pipeline.download import ImageFetcher, ImageNotAllowed, allowed_origins
 from pipeline.errors import ImageError, RetryablePipelineError
 from tests.conftest import PHOTOS
 from tests.http_server import serve
@@ -14,13 +14,28 @@ from tests.http_server import serve
 PHOTO = (PHOTOS / "ruby_mug.jpg").read_bytes()
 
 
-def _fetcher(**options) -> ImageFetcher:
-    return ImageFetcher(frozenset({"127.0.0.1"}), **options)
+def _fetcher(base: str = "http://127.0.0.1", **options) -> ImageFetcher:
+    """Images allowed from the store at `base` (a test server's URL, port included)."""
+    return ImageFetcher(allowed_origins((), store_url=base), **options)
 
 
 def test_image_from_an_allowed_host_is_downloaded() -> None:
     with serve({"/mug.jpg": lambda _: (200, {"Content-Type": "image/jpeg"}, PHOTO)}) as base:
-        assert _fetcher().fetch(f"{base}/mug.jpg") == PHOTO
+        assert _fetcher(base).fetch(f"{base}/mug.jpg") == PHOTO
+
+
+def test_other_ports_of_an_allowed_host_are_refused() -> None:
+    with serve({"/mug.jpg": lambda _: (200, {}, PHOTO)}) as base:
+        with pytest.raises(ImageNotAllowed, match=r"\(port \d+: "):
+            _fetcher("http://127.0.0.1").fetch(f"{base}/mug.jpg")
+        with pytest.raises(ImageNotAllowed):
+            _fetcher(base).fetch("http://127.0.0.1:6379/")
+
+
+def test_allowed_hosts_open_the_web_ports_or_the_port_they_name() -> None:
+    origins = allowed_origins(["CDN.example", "img.example:8443", "::1"], store_url="https://shop.example")
+    assert origins == {"cdn.example:80", "cdn.example:443", "img.example:8443", "::1:80", "::1:443", "shop.example:443"}
+    assert "shop.example:8080" in allowed_origins([], store_url="http://shop.example:8080/")
 
 
 @pytest.mark.parametrize(
@@ -37,18 +52,18 @@ def test_urls_outside_the_allowed_hosts_are_refused_without_a_request(url: str) 
 def test_a_redirect_to_another_host_is_refused() -> None:
     routes = {"/r": lambda _: (302, {"Location": "http://localhost:1/secret"}, b"")}
     with serve(routes) as base, pytest.raises(ImageNotAllowed, match="'localhost' is not the store's host"):
-        _fetcher().fetch(f"{base}/r")
+        _fetcher(base).fetch(f"{base}/r")
 
 
 def test_a_redirect_within_the_allowed_host_is_followed() -> None:
     routes = {"/r": lambda _: (301, {"Location": "/mug.jpg"}, b""), "/mug.jpg": lambda _: (200, {}, PHOTO)}
     with serve(routes) as base:
-        assert _fetcher().fetch(f"{base}/r") == PHOTO
+        assert _fetcher(base).fetch(f"{base}/r") == PHOTO
 
 
 def test_redirect_loops_stop() -> None:
     with serve({"/r": lambda _: (302, {"Location": "/r"}, b"")}) as base, pytest.raises(ImageError, match="too many redirects"):
-        _fetcher().fetch(f"{base}/r")
+        _fetcher(base).fetch(f"{base}/r")
 
 
 def test_oversized_images_are_refused_by_header_and_by_stream() -> None:
@@ -57,17 +72,17 @@ def test_oversized_images_are_refused_by_header_and_by_stream() -> None:
     routes = {"/big": lambda _: (200, {}, big), "/stream": lambda _: (200, chunked, b"1388\r\n" + big + b"\r\n0\r\n\r\n")}
     with serve(routes) as base:
         with pytest.raises(ImageError, match="is 5000 bytes, over the limit"):
-            _fetcher(max_bytes=1000).fetch(f"{base}/big")
+            _fetcher(base, max_bytes=1000).fetch(f"{base}/big")
         with pytest.raises(ImageError, match="over the limit of 1000 bytes"):
-            _fetcher(max_bytes=1000).fetch(f"{base}/stream")
+            _fetcher(base, max_bytes=1000).fetch(f"{base}/stream")
 
 
 def test_server_errors_are_retryable_and_missing_images_permanent() -> None:
     with serve({"/down": lambda _: (503, {}, b"")}) as base:
         with pytest.raises(RetryablePipelineError):
-            _fetcher().fetch(f"{base}/down")
+            _fetcher(base).fetch(f"{base}/down")
         with pytest.raises(ImageError, match="HTTP 404"):
-            _fetcher().fetch(f"{base}/missing.jpg")
+            _fetcher(base).fetch(f"{base}/missing.jpg")
 
 
 def test_local_files_only_inside_the_sample_folder_and_only_when_allowed(tmp_path: Path) -> None:

@@ -123,7 +123,8 @@ def test_a_photo_on_another_host_is_fetched_once_that_host_is_allowed(
     photo = store.add_image("mug.jpg", MUG)
     product_id = store.seed_products(1, images=[photo])[0]
     point_photo_at(store, photo["id"], f"{recorder[0]}/photo.jpg")
-    run_job(store, redis_conn, redis_url, tmp_path, product_id, WOO3D_ALLOWED_IMAGE_HOSTS="localhost")
+    port = recorder[0].rsplit(":", 1)[1]
+    run_job(store, redis_conn, redis_url, tmp_path, product_id, WOO3D_ALLOWED_IMAGE_HOSTS=f"localhost:{port}")
     assert recorder[1] == ["/photo.jpg"]
     assert_one_model(store, product_id)
 
@@ -136,9 +137,10 @@ def test_a_redirect_from_an_allowed_host_to_another_is_refused_before_it_is_foll
 
     photo = store.add_image("mug.jpg", MUG)
     product_id = store.seed_products(1, images=[photo])[0]
-    with serve({"/cdn/mug.jpg": bounce}) as allowed:  # on 127.0.0.1: the store's own host
+    with serve({"/cdn/mug.jpg": bounce}) as allowed:
         point_photo_at(store, photo["id"], f"{allowed}/cdn/mug.jpg")
-        run_job(store, redis_conn, redis_url, tmp_path, product_id)
+        cdn = allowed.removeprefix("http://")
+        run_job(store, redis_conn, redis_url, tmp_path, product_id, WOO3D_ALLOWED_IMAGE_HOSTS=cdn)
     failed = status(redis_conn, product_id)
     assert failed.state.value == "failed" and "localhost" in (failed.reason or ""), failed
     assert recorder[1] == []
