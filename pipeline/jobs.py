@@ -211,12 +211,15 @@ class ProductJob:
         else:
             product, unit = self._product_from_snapshot(), "cm"
         current = fingerprint(LookFields.from_product(product))
-        if expected and current != expected and not force:
-            return JobOutcome(self.product_id, "superseded", current,
-                              reason="superseded: the product changed since this job was queued; a newer job owns it")
         existing = ModelMeta.from_meta(product.meta.get(META_KEY))
+        # A job that stands down still shows the model the product has, so the status never reads "done, no model".
+        published = {"glb": existing.glb, "usdz": existing.usdz, "poster": existing.poster} if existing else None
+        if expected and current != expected and not force:
+            return JobOutcome(self.product_id, "superseded", current, model=published,
+                              reason="superseded: the product changed since this job was queued; a newer job owns it")
         if not force and existing is not None and existing.fingerprint == current:
-            return JobOutcome(self.product_id, "unchanged", current, reason="unchanged: the product already has this model")
+            return JobOutcome(self.product_id, "unchanged", current, model=published,
+                              reason="unchanged: the product already has this model")
 
         self.progress("downloading images", 0.08)
         inputs = self._inputs(product, unit)

@@ -143,3 +143,12 @@ def test_rq_retries_passing_store_faults_and_fails_permanent_ones_at_once(
     missing_rq = queue.fetch_job(missing_job)
     assert missing_rq.get_status() is RQJobStatus.FAILED
     assert board.for_product(999_999).state is JobState.FAILED
+
+
+def test_a_job_that_stands_down_still_reports_the_products_current_model(store: FakeStore, context: JobContext) -> None:
+    product_id = mug_product(store)
+    made = generate_product_model(product_id, None)
+    stale = generate_product_model(product_id, "sha256:older")
+    assert stale["state"] == "superseded" and stale["model"] == made["model"]
+    status = StatusBoard(context.connection).for_job(f"inline-{product_id}")
+    assert status.model["glb"] == made["model"]["glb"]
