@@ -124,7 +124,6 @@ def generate_product_model(product_id: int, fingerprint: str | None, force: bool
     job = get_current_job()
     job_id = job.id if job else f"inline-{product_id}"
     board = StatusBoard(context.connection)
-    bound = log.bind(product_id=product_id, job_id=job_id)
     started = time.perf_counter()
     lock = context.connection.lock(f"woo3d:lock:product:{product_id}", timeout=PRODUCT_LOCK_TTL_S,
                                    blocking_timeout=5, thread_local=False)
@@ -138,16 +137,16 @@ def generate_product_model(product_id: int, fingerprint: str | None, force: bool
             try:
                 lock.release()
             except LockError:
-                bound.warning("product_lock_expired_before_release")
+                log.warning("product_lock_expired_before_release")
     except (PipelineError, StoreError) as error:
         retrying = getattr(error, "retryable", False) and job is not None and job.retries_left
         GENERATIONS.labels("retrying" if retrying else "failed", "none").inc()
         if retrying:
             board.running(product_id, job_id, "waiting to retry", 0.0)
-            bound.warning("job_will_retry", error=str(error))
+            log.warning("job_will_retry", error=str(error))
         else:
             board.failed(product_id, job_id, str(error))
-            bound.error("job_failed", error=str(error), error_type=type(error).__name__)
+            log.error("job_failed", error=str(error), error_type=type(error).__name__)
             if job is not None:
                 job.retries_left = 0  # permanent: retrying cannot help (and may cost money)
         raise
@@ -158,7 +157,7 @@ def generate_product_model(product_id: int, fingerprint: str | None, force: bool
     GENERATIONS.labels(outcome.state, outcome.generator).inc()
     GENERATION_SECONDS.labels("job").observe(time.perf_counter() - started)
     board.done(product_id, job_id, outcome.model, reason=outcome.reason)
-    bound.info("job_done", state=outcome.state, fingerprint=outcome.fingerprint)
+    log.info("job_done", state=outcome.state, fingerprint=outcome.fingerprint)
     return outcome.as_dict()
 
 

@@ -3,29 +3,20 @@ worker process → GLB/USDZ/poster in the media library and one meta PUT → the
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from redis import Redis
-from werkzeug.serving import make_server
 from woocommerce import API
 
-from pipeline.config import PipelineConfig
 from pipeline.status import StatusBoard
 from tests.conftest import PHOTOS
 from tests.fake_store import FakeStore
+from tests.reliability.rig import merchant_api, run_burst_worker, serve_receiver, subscribe, wait_for, worker_env
 from tests.validators import validate_glb, validate_usdz
-from webhooks import ReceiverConfig, create_app
-from woo3d.settings import Settings
 
-SECRET = "e2e-webhook-secret"
 pytestmark = pytest.mark.slow
 
 
@@ -37,50 +28,18 @@ def store() -> Iterator[FakeStore]:
 
 @pytest.fixture
 def receiver(redis_conn: Redis, store: FakeStore, tmp_path: Path) -> Iterator[str]:
-    settings = Settings(
-        receiver=ReceiverConfig(webhook_secret=SECRET, admin_token="t"),
-        pipeline=PipelineConfig(output_dir=tmp_path / "out", cache_dir=tmp_path / "cache"),
-        store=store.store_config(),
-    )
-    server = make_server("127.0.0.1", 0, create_app(settings, redis_conn), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{server.server_port}/webhooks/woocommerce"
-    admin = API(url=store.url, consumer_key=store.consumer_key, consumer_secret=store.consumer_secret,
-                version="wc/v3", timeout=10)
-    for topic in ("product.created", "product.updated"):
-        admin.post("webhooks", {"name": topic, "topic": topic, "delivery_url": url, "secret": SECRET})
-    yield url
-    server.shutdown()
+    with serve_receiver(redis_conn, store.store_config(), tmp_path) as served:
+        subscribe(store, served)
+        yield served.webhook_url
 
 
 @pytest.fixture
 def merchant(store: FakeStore) -> API:
-    """The merchant's edits, through WooCommerce's own REST API (each save fires a webhook)."""
-    return API(url=store.url, consumer_key=store.consumer_key, consumer_secret=store.consumer_secret,
-               version="wc/v3", timeout=10)
+    return merchant_api(store)
 
 
 def run_worker(redis_url: str, store: FakeStore, tmp_path: Path) -> None:
-    env = {
-        **os.environ, "WOO3D_REDIS_URL": redis_url, "WC_STORE_URL": store.url,
-        "WC_CONSUMER_KEY": store.consumer_key, "WC_CONSUMER_SECRET": store.consumer_secret,
-        "WP_USERNAME": store.username, "WP_APPLICATION_PASSWORD": store.application_password,
-        "WOO3D_OUTPUT_DIR": str(tmp_path / "out"), "WOO3D_CACHE_DIR": str(tmp_path / "cache"),
-        "WOO3D_FACE_BUDGET": "8000", "WOO3D_MAX_TEXTURE_SIZE": "512", "WOO3D_LOG_FORMAT": "console",
-    }
-    done = subprocess.run([sys.executable, "-m", "woo3d", "worker", "--burst"], env=env, capture_output=True,
-                          text=True, timeout=240)
-    assert done.returncode == 0, done.stderr[-3000:]
-
-
-def wait_for(condition: Callable[[], Any], what: str, timeout_s: float = 20) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if result := condition():
-            return result
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+    run_burst_worker(worker_env(redis_url, store, tmp_path), timeout_s=240)
 
 
 def deliveries(redis_conn: Redis, topic: str) -> list[Any]:
