@@ -68,8 +68,7 @@ def generate_adhoc(request_id: str) -> dict[str, Any]:
         if job is not None and not getattr(error, "retryable", False):
             job.retries_left = 0
         raise
-    model = {fmt: str(path) for fmt, path in result.files.items()}
-    model.update(poster=str(result.poster), preview=str(result.preview), report=str(result.report_path))
+    model = result.local_paths()
     board.done(0, job_id, model)
     return {"request_id": request_id, "model": model, "generator": result.generator}
 

@@ -229,9 +229,8 @@ class ProductJob:
             for stage, seconds in result.timings_s.items():
                 GENERATION_SECONDS.labels(stage).observe(seconds)
             if clients is None:
-                model = {"glb": str(result.files["glb"]), "usdz": str(result.files.get("usdz", "")) or None,
-                         "poster": str(result.poster), "preview": str(result.preview)}
-                return JobOutcome(self.product_id, "done", current, model=model, generator=result.generator)
+                return JobOutcome(self.product_id, "done", current, model=result.local_paths(),
+                                  generator=result.generator)
             self.progress("uploading to the store", 0.88)
             files = {"glb": result.files["glb"], "poster": result.poster}
             files.update({fmt: path for fmt, path in result.files.items() if fmt != "glb"})

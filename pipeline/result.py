@@ -23,3 +23,9 @@ class GenerationResult:
     warnings: tuple[str, ...]
     timings_s: dict[str, float]
     report: dict[str, object]
+
+    def local_paths(self) -> dict[str, str]:
+        """Every output by name (formats, poster, preview, report), for status records without a store."""
+        paths = {fmt: str(path) for fmt, path in self.files.items()}
+        paths.update(poster=str(self.poster), preview=str(self.preview), report=str(self.report_path))
+        return paths
