@@ -28,7 +28,7 @@ from tests.pipeline.servers.tripo import API_KEY, FakeTripo
 from tests.redis_server import RedisServer
 
 OUT = Path(__file__).resolve().parent / "out"
-PHOTO = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures" / "photos" / "ruby_mug.jpg"
+PHOTO = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "photos" / "ruby_mug.jpg"
 
 
 def _backfill(env: dict[str, str]) -> tuple[float, dict[str, Any]]:

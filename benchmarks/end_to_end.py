@@ -37,7 +37,7 @@ from woo3d.logs import configure_logging
 
 OUT = Path(__file__).resolve().parent / "out"
 TRIPO_LATENCY_S = 30.0
-PHOTO = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures" / "photos" / "ruby_mug.jpg"
+PHOTO = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "photos" / "ruby_mug.jpg"
 
 
 class SimulatedTripo:

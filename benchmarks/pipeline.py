@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 OUT = Path(__file__).resolve().parent / "out"
-PHOTO = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures" / "photos" / "solidus_hoodie_black_1.png"
+PHOTO = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "photos" / "solidus_hoodie_black_1.png"
 PHOTO_SIDE = 1024
 BIG_FACES = 150_000
 BIG_TEXTURE = 4096

@@ -11,8 +11,7 @@ from redis import Redis
 
 from tests.redis_server import RedisServer
 
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
-FIXTURES = SHARED / "fixtures"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 WOOCOMMERCE_FIXTURES = FIXTURES / "woocommerce"
 PHOTOS = FIXTURES / "photos"
 

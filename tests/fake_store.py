@@ -38,7 +38,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from wp_bridge.config import StoreConfig
 
-# The recorded store's throwaway credentials (see ../shared/fixtures/woocommerce/README.md).
+# The recorded store's throwaway credentials (see tests/fixtures/woocommerce/README.md).
 CONSUMER_KEY = "ck_e82d178bfbdf883ddae2029ec628d5714011c0b3"
 CONSUMER_SECRET = "cs_f639b242c6cd8664f6722179766191a279bad7ad"
 WP_USERNAME = "admin"

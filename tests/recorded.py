@@ -1,4 +1,4 @@
-"""Recorded WooCommerce traffic (../shared/fixtures/woocommerce) as test inputs, and a signing helper."""
+"""Recorded WooCommerce traffic (tests/fixtures/woocommerce) as test inputs, and a signing helper."""
 
 from __future__ import annotations
 
