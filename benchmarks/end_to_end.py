@@ -46,7 +46,7 @@ class SimulatedTripo:
     name = "tripo"
 
     def __init__(self, latency_s: float) -> None:
-        from pipeline.mesh_io import load_mesh
+        from pipeline.stage2.mesh_io import load_mesh
         from tests.pipeline.servers.meshes import textured_box_glb
 
         self.latency_s = latency_s
@@ -61,11 +61,11 @@ class SimulatedTripo:
 
 def _worker(latency_s: float) -> None:
     """`woo3d worker --burst`, its generator swapped for the simulated Tripo (forked job processes inherit it)."""
-    import pipeline.hybrid
+    import pipeline.generators.hybrid
     from woo3d.cli import main
 
     simulated = SimulatedTripo(latency_s)
-    pipeline.hybrid.backend_for = lambda name, config, connection=None: simulated  # type: ignore[assignment]
+    pipeline.generators.hybrid.backend_for = lambda name, config, connection=None: simulated  # type: ignore[assignment]
     main(["worker", "--burst"])
 
 

@@ -118,9 +118,9 @@ def _generate(repeats: int) -> dict[str, Any]:
 def _stage2(data: bytes, repeats: int) -> dict[str, Any]:
     from pipeline.backends import GeneratedMesh
     from pipeline.config import PipelineConfig
-    from pipeline.mesh_io import load_mesh
+    from pipeline.stage2.mesh_io import load_mesh
     from pipeline.product import ProductInput
-    from pipeline.stage2 import finish
+    from pipeline.stage2.finish import finish
 
     config = PipelineConfig(face_budget=FACE_BUDGET)
     report: dict[str, Any] = {}

@@ -1,4 +1,10 @@
-"""Product photos (and text) to web- and AR-ready 3D models: generators, Stage 2, outputs."""
+"""Product photos (and text) to web- and AR-ready 3D models.
+
+The layout shows the stages: generators/ (a mesh from photos or words) and stage2/ (what every
+mesh goes through), both over photos/ and the small vocabulary here (product, result, errors,
+config, metrics, backends); generate.py runs one product through them; jobs/ is the RQ side
+around it all. Arrows point one way: jobs → generate → generators → stage2 → photos → vocabulary.
+"""
 
 from __future__ import annotations
 
@@ -17,18 +23,18 @@ if TYPE_CHECKING:
         PipelineError,
         RetryablePipelineError,
     )
-    from pipeline.export import SUPPORTED_FORMATS
+    from pipeline.stage2.export import SUPPORTED_FORMATS
     from pipeline.generate import generate_assets
-    from pipeline.huggingface import HF3DResult, HuggingFace3DClient
-    from pipeline.huggingface_config import HF3DModel, HuggingFace3DConfig
-    from pipeline.analysis import HF3DOptimizationHints
-    from pipeline.hybrid import ProductAssetPipeline
-    from pipeline.local_generator import LocalGenerator
-    from pipeline.mesh_io import load_mesh
+    from pipeline.generators.huggingface.client import HF3DResult, HuggingFace3DClient
+    from pipeline.config import HF3DModel, HuggingFace3DConfig
+    from pipeline.generators.analysis import HF3DOptimizationHints
+    from pipeline.generate import ProductAssetPipeline
+    from pipeline.generators.local_generator import LocalGenerator
+    from pipeline.stage2.mesh_io import load_mesh
     from pipeline.product import Dimensions, DimensionsError, ProductInput, SourceImage
-    from pipeline.quality import QualityReport
+    from pipeline.result import QualityReport
     from pipeline.result import GenerationResult
-    from pipeline.stage2 import finish
+    from pipeline.stage2.finish import finish
 
 # Public name → module. Imported on first use, so `import pipeline` stays cheap for the web
 # process (no numpy, trimesh, Pillow or usd-core until a job needs them).
@@ -39,35 +45,41 @@ _EXPORTS = {
     "GeneratedMesh": "pipeline.backends",
     "GenerationResult": "pipeline.result",
     "GeneratorBackend": "pipeline.backends",
-    "HF3DModel": "pipeline.huggingface_config",
-    "HF3DOptimizationHints": "pipeline.analysis",
-    "HF3DResult": "pipeline.huggingface",
-    "HuggingFace3DClient": "pipeline.huggingface",
-    "HuggingFace3DConfig": "pipeline.huggingface_config",
+    "HF3DModel": "pipeline.config",
+    "HF3DOptimizationHints": "pipeline.generators.analysis",
+    "HF3DResult": "pipeline.generators.huggingface.client",
+    "HuggingFace3DClient": "pipeline.generators.huggingface.client",
+    "HuggingFace3DConfig": "pipeline.config",
     "ImageError": "pipeline.errors",
-    "LocalGenerator": "pipeline.local_generator",
+    "LocalGenerator": "pipeline.generators.local_generator",
     "MeshError": "pipeline.errors",
     "NeedsImageError": "pipeline.errors",
     "PermanentPipelineError": "pipeline.errors",
     "PipelineConfig": "pipeline.config",
     "PipelineError": "pipeline.errors",
-    "ProductAssetPipeline": "pipeline.hybrid",
+    "ProductAssetPipeline": "pipeline.generate",
     "ProductInput": "pipeline.product",
     "Progress": "pipeline.backends",
-    "QualityReport": "pipeline.quality",
+    "QualityReport": "pipeline.result",
     "RetryablePipelineError": "pipeline.errors",
-    "SUPPORTED_FORMATS": "pipeline.export",
+    "SUPPORTED_FORMATS": "pipeline.stage2.export",
     "SourceImage": "pipeline.product",
-    "finish": "pipeline.stage2",
+    "finish": "pipeline.stage2.finish",
     "generate_assets": "pipeline.generate",
-    "load_mesh": "pipeline.mesh_io",
+    "load_mesh": "pipeline.stage2.mesh_io",
     "no_progress": "pipeline.backends",
 }
 
 __all__ = sorted(_EXPORTS)
 
+# Modules whose RQ job functions older versions queued by their old dotted path
+# ("pipeline.adhoc.generate_adhoc"): RQ falls back to `pipeline` and asks it for them.
+_MOVED_JOB_MODULES = {"adhoc": "pipeline.jobs.adhoc", "sweep": "pipeline.jobs.sweep"}
+
 
 def __getattr__(name: str) -> Any:
+    if name in _MOVED_JOB_MODULES:
+        return importlib.import_module(_MOVED_JOB_MODULES[name])
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'pipeline' has no attribute {name!r}")

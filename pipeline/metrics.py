@@ -87,6 +87,12 @@ PAID_API_CALLS = Counter("woo3d_paid_api_calls", "Calls that cost money (a Tripo
 CACHE_HITS = Counter("woo3d_cache_hits", "Generations answered by the content cache, by provider.", ["provider"])
 SWEEP_RUNS = Counter("woo3d_sweep_runs", "Sweeps of recently modified products, by outcome.", ["outcome"])
 SWEEP_PRODUCTS = Counter("woo3d_sweep_products", "Products the sweep looked at, by verdict.", ["action"])
+SWEEP_GAUGES_KEY = "woo3d:metrics:sweep"  # the last sweep's gauges, written by record_sweep
+
+
+def record_sweep(connection: Redis, *, finished_at: float, webhooks_disabled: int) -> None:
+    """Keep the last sweep's gauges in Redis, where every machine's scrape reads them."""
+    connection.hset(SWEEP_GAUGES_KEY, mapping={"finished_at": finished_at, "webhooks_disabled": webhooks_disabled})
 
 
 class ClusterCollector(Collector):
@@ -97,8 +103,6 @@ class ClusterCollector(Collector):
 
     def collect(self) -> Iterator[Metric]:
         from rq import Queue, Worker
-
-        from pipeline.sweep import last_sweep
 
         depth = GaugeMetricFamily("woo3d_queue_depth", "Jobs waiting in each RQ queue.", labels=["queue"])
         jobs = GaugeMetricFamily("woo3d_jobs", "Jobs in each RQ registry, by queue and state.", labels=["queue", "state"])
@@ -119,14 +123,15 @@ class ClusterCollector(Collector):
         yield jobs
         yield GaugeMetricFamily("woo3d_pipeline_active", "Product jobs running now, on all workers.", value=active)
         yield GaugeMetricFamily("woo3d_workers", "RQ workers alive.", value=Worker.count(connection=self.connection))
-        report = last_sweep(self.connection)
-        if report is not None:
+        sweep = self.connection.hgetall(SWEEP_GAUGES_KEY)
+        if sweep:
             yield GaugeMetricFamily(
-                "woo3d_sweep_last_run_timestamp_seconds", "When the last sweep finished (Unix time).", value=report.finished_at
+                "woo3d_sweep_last_run_timestamp_seconds", "When the last sweep finished (Unix time).",
+                value=float(sweep[b"finished_at"]),
             )
             yield GaugeMetricFamily(
                 "woo3d_webhooks_disabled", "woo3d's webhooks WooCommerce had disabled at the last sweep.",
-                value=len(report.disabled_webhooks),
+                value=int(sweep[b"webhooks_disabled"]),
             )
 
 

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 _UNIT_TO_M = {"m": 1.0, "cm": 0.01, "mm": 0.001, "in": 0.0254, "yd": 0.9144, "ft": 0.3048}
 _DIMENSIONS = re.compile(
     r"^\s*(?P<w>\d+(?:\.\d+)?)\s*[x×]\s*(?P<h>\d+(?:\.\d+)?)\s*[x×]\s*(?P<d>\d+(?:\.\d+)?)\s*(?P<unit>[a-z]*)\s*$",
     re.IGNORECASE,
 )
+
+
+# How the keyless generator builds a product; "auto" lets it decide from the text, photo and size.
+ShapeClass = Literal["round", "box", "flat", "garment", "free-form"]
+SHAPE_CHOICES: tuple[str, ...] = ("auto", *get_args(ShapeClass))
 
 
 class DimensionsError(ValueError):
@@ -85,3 +91,4 @@ class ProductInput:
     category: str = ""
     collection: str = ""
     garment_type: str = ""
+    shape: str = "auto"  # the merchant's choice, one of SHAPE_CHOICES

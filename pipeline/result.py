@@ -2,11 +2,32 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from pipeline.product import Dimensions
-from pipeline.quality import QualityReport
+
+
+@dataclass(frozen=True)
+class QualityReport:
+    """Everything measured about a finished model, and its score (0–100)."""
+
+    score: int
+    faces: int
+    vertices: int
+    watertight: bool
+    non_manifold_edges: int
+    boundary_edges: int
+    texture_size: tuple[int, int] | None
+    file_sizes: dict[str, int] = field(default_factory=dict)
+    silhouette_iou: float | None = None
+    colour_similarity: float | None = None
+    terms: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, object]:
+        data = asdict(self)
+        data["texture_size"] = list(self.texture_size) if self.texture_size else None
+        return data
 
 
 @dataclass(frozen=True)

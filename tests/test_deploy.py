@@ -15,7 +15,7 @@ from woo3d.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
-SOURCES = ("woo3d/settings.py", "pipeline/huggingface_config.py", "deploy/gunicorn.conf.py")
+SOURCES = ("woo3d/settings.py", "pipeline/config.py", "deploy/gunicorn.conf.py")
 NAME = re.compile(r'"((?:WOO3D|WC|WP|TRIPO|HF|HUGGINGFACE|PIPELINE|PROMETHEUS)_[A-Z0-9_]+)"')
 
 

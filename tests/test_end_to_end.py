@@ -11,7 +11,7 @@ import pytest
 from redis import Redis
 from woocommerce import API
 
-from pipeline.status import StatusBoard
+from pipeline.jobs.status import StatusBoard
 from tests.conftest import PHOTOS
 from tests.fake_store import FakeStore
 from tests.reliability.rig import merchant_api, run_burst_worker, serve_receiver, subscribe, wait_for, worker_env

@@ -2,64 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
-from flask import Flask, current_app, jsonify
+from flask import Flask, jsonify
 from redis import Redis
-from rq import Queue
 from werkzeug.exceptions import HTTPException
 
-from pipeline.config import PipelineConfig
-from pipeline.snapshots import ProductSnapshots
-from pipeline.status import StatusBoard
-from webhooks.config import ReceiverConfig
-from webhooks.deliveries import DeliveryStore
-from webhooks.intake import Intake
-from wp_bridge.config import StoreConfig
-
-
-class ConfigurationError(ValueError):
-    """The receiver cannot start with these settings."""
-
-
-class AppSettings(Protocol):
-    receiver: ReceiverConfig
-    pipeline: PipelineConfig
-    store: StoreConfig
-
-
-@dataclass(frozen=True)
-class Services:
-    """Everything the views use, built once per app."""
-
-    settings: AppSettings
-    connection: Redis
-    queue: Queue
-    store: DeliveryStore
-    board: StatusBoard
-    intake: Intake
-
-
-def services() -> Services:
-    return current_app.extensions["woo3d"]
-
-
-def build_services(settings: AppSettings, connection: Redis) -> Services:
-    """The receiver's parts, for the app and for the CLI. Raises ConfigurationError without a secret."""
-    config = settings.receiver
-    if not config.webhook_secret:
-        raise ConfigurationError(
-            "WC_WEBHOOK_SECRET is not set: the receiver cannot verify WooCommerce deliveries "
-            "(use the secret given to the webhook in WooCommerce → Settings → Advanced → Webhooks)"
-        )
-    queue = Queue(config.queue_name, connection=connection)
-    store = DeliveryStore(
-        connection, retention_count=config.delivery_retention_count, retention_days=config.delivery_retention_days
-    )
-    board = StatusBoard(connection)
-    intake = Intake(config, store, queue, board, ProductSnapshots(connection))
-    return Services(settings, connection, queue, store, board, intake)
+from webhooks.services import AppSettings, build_services
 
 
 def create_app(settings: AppSettings, connection: Redis) -> Flask:

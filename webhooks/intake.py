@@ -14,13 +14,13 @@ import structlog
 from redis.exceptions import RedisError
 from rq import Queue
 
-from pipeline import eligibility
-from pipeline.eligibility import ProductFacts
-from pipeline.fingerprint import product_fingerprint, stored_fingerprint
+from pipeline.jobs import eligibility
+from pipeline.jobs.eligibility import ProductFacts
+from pipeline.jobs.fingerprint import product_fingerprint, stored_fingerprint
 from pipeline.metrics import DELIVERIES
-from pipeline.queueing import enqueue_generation
-from pipeline.snapshots import ProductSnapshots
-from pipeline.status import StatusBoard
+from pipeline.jobs.queueing import enqueue_generation
+from pipeline.jobs.snapshots import ProductSnapshots
+from pipeline.jobs.status import StatusBoard
 from webhooks import signature
 from webhooks.config import ReceiverConfig
 from webhooks.deliveries import Delivery, DeliveryStore, Headers, new_record_id

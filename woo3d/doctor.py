@@ -87,7 +87,7 @@ class Doctor:
     def _redis(self) -> Iterator[Check]:
         from rq import Queue, Worker
 
-        from pipeline.sweep import last_sweep, next_sweep
+        from pipeline.jobs.sweep import last_sweep, next_sweep
 
         where = self.settings.redis_url or f"embedded ({self.settings.embedded_redis_path})"
         try:
@@ -216,7 +216,7 @@ class Doctor:
                         "(the HuggingFace client has no credential check yet)")
 
     def _tripo(self) -> Check:
-        from pipeline.tripo import TripoClient, TripoError, TripoSettings
+        from pipeline.generators.tripo import TripoClient, TripoError, TripoSettings
 
         config = self.settings.pipeline
         try:

@@ -10,7 +10,7 @@ from pathlib import Path
 from dotenv import dotenv_values
 
 from pipeline.config import PipelineConfig
-from pipeline.huggingface_config import HuggingFace3DConfig, HuggingFace3DConfigError
+from pipeline.config import HuggingFace3DConfig, HuggingFace3DConfigError
 from webhooks.config import DEFAULT_PRODUCT_TYPES, ReceiverConfig
 from wp_bridge.config import StoreConfig
 

@@ -7,7 +7,7 @@ import json
 from redis import Redis
 from rq import Queue
 
-from pipeline.fingerprint import product_fingerprint
+from pipeline.jobs.fingerprint import product_fingerprint
 from tests.cli.store_env import invoke
 from tests.fake_store import FakeStore
 from tests.pipeline.servers.tripo import API_KEY, FakeTripo

@@ -11,7 +11,7 @@ import pytest
 from redis import Redis
 from rq import Queue
 
-from pipeline.sweep import JOB_PREFIX, SWEEP_FUNCTION, last_sweep, next_sweep
+from pipeline.jobs.sweep import JOB_PREFIX, SWEEP_FUNCTION, last_sweep, next_sweep
 from tests.cli.store_env import store_env
 from tests.fake_store import FakeStore
 

@@ -106,7 +106,7 @@ def test_a_paid_tripo_call_is_counted_once_and_its_repeat_as_a_cache_hit(tmp_pat
 
     from pipeline.product import ProductInput, SourceImage
     from tests.pipeline.servers.tripo import FakeTripo
-    from tests.pipeline.test_hybrid import config_for, photo, tripo_backend
+    from tests.pipeline.generators.test_hybrid import config_for, photo, tripo_backend
 
     def value(name: str) -> float:
         return REGISTRY.get_sample_value(name, {"provider": "tripo"}) or 0.0

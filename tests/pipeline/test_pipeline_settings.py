@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from pipeline.config import PipelineConfig
-from pipeline.huggingface_config import HuggingFace3DConfig
-from pipeline.tripo import adapter_for
+from pipeline.config import HuggingFace3DConfig
+from pipeline.generators.tripo import adapter_for
 from woo3d.settings import Settings, SettingsError
 
 

@@ -24,7 +24,7 @@ from werkzeug.serving import make_server
 from woocommerce import API
 
 from pipeline.config import PipelineConfig
-from pipeline.status import JobStatus, StatusBoard
+from pipeline.jobs.status import JobStatus, StatusBoard
 from tests.conftest import PHOTOS
 from tests.fake_store import FakeStore
 from tests.recorded import signed_delivery

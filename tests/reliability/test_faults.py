@@ -16,12 +16,12 @@ from tests.pipeline.servers.tripo import API_KEY, FakeTripo
 from tests.reliability.rig import (
     MUG, QUEUE, Receiver, assert_one_model, fast_forward, run_burst_worker, status, worker_env,
 )
-from pipeline.queueing import enqueue_generation
-from pipeline.status import StatusBoard
+from pipeline.jobs.queueing import enqueue_generation
+from pipeline.jobs.status import StatusBoard
 
 pytestmark = pytest.mark.slow
 
-RQ_RETRIES = 3  # pipeline.queueing.JOB_RETRY
+RQ_RETRIES = 3  # pipeline.jobs.queueing.JOB_RETRY
 STORE_ATTEMPTS = 4  # wp_bridge.retry.RetryPolicy: tries of one idempotent call
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from redis import Redis
 
-from pipeline.fingerprint import product_fingerprint
+from pipeline.jobs.fingerprint import product_fingerprint
 from tests.conftest import PHOTOS
 from tests.fake_store import FakeStore
 from tests.reliability.rig import MUG, deliver, merchant_api, run_burst_worker, serve_receiver, status, worker_env

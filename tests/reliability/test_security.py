@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from redis import Redis
 from rq import Queue
 
-from pipeline.queueing import enqueue_generation
-from pipeline.status import StatusBoard
+from pipeline.jobs.queueing import enqueue_generation
+from pipeline.jobs.status import StatusBoard
 from tests.fake_store import FakeStore
 from tests.http_server import serve
 from tests.pipeline import synthetic

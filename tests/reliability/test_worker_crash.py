@@ -46,7 +46,7 @@ def test_a_worker_killed_between_the_uploads_and_the_meta_put_is_rerun_without_d
 
 
 def test_a_live_job_keeps_its_product_lock_past_the_lock_ttl_and_a_dead_one_loses_it(redis_conn: Redis) -> None:
-    from pipeline.jobs import _renewed
+    from pipeline.jobs.product_job import _renewed
 
     live = redis_conn.lock("woo3d:lock:product:1", timeout=1, thread_local=False)
     assert live.acquire()

@@ -11,8 +11,8 @@ from redis import Redis
 from rq import Queue, SimpleWorker
 
 from pipeline.config import PipelineConfig
-from pipeline.jobs import JobContext, configure
-from pipeline.tripo.webhook import sign_tripo_webhook
+from pipeline.jobs.product_job import JobContext, configure
+from pipeline.generators.tripo.webhook import sign_tripo_webhook
 from tests.conftest import PHOTOS
 from tests.recorded import RIG_SECRET
 from tests.webhooks.conftest import ADMIN_TOKEN, admin_headers

@@ -9,8 +9,8 @@ from flask.testing import FlaskClient
 from redis import Redis
 from rq import Queue
 
-from pipeline.fingerprint import product_fingerprint
-from pipeline.queueing import JOB_FUNCTION
+from pipeline.jobs.fingerprint import product_fingerprint
+from pipeline.jobs.queueing import JOB_FUNCTION
 from tests.recorded import recorded_delivery, recorded_payload, signed_delivery, webhook_files
 from tests.redis_server import RedisServer
 from tests.webhooks.conftest import make_settings, post_delivery

@@ -9,13 +9,13 @@ from flask import Blueprint, abort, jsonify, request, send_file
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
-from pipeline import adhoc
+from pipeline.jobs import adhoc
 from pipeline.errors import ImageError
-from pipeline.images import decode_image
+from pipeline.photos.images import decode_image
 from pipeline.product import Dimensions, DimensionsError
-from pipeline.queueing import enqueue_generation
-from pipeline.status import JobState, JobStatus
-from webhooks.app import services
+from pipeline.jobs.queueing import enqueue_generation
+from pipeline.jobs.status import JobState, JobStatus
+from webhooks.services import services
 from webhooks.replay import ReplayError, replay_stored
 
 blueprint = Blueprint("admin", __name__, url_prefix="/api")

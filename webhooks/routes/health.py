@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, jsonify
 from redis.exceptions import RedisError
 
-from webhooks.app import services
+from webhooks.services import services
 
 blueprint = Blueprint("health", __name__)
 

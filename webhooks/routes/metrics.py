@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from pipeline import metrics
-from webhooks.app import services
+from webhooks.services import services
 
 blueprint = Blueprint("metrics", __name__)
 

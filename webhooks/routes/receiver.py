@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request
 
-from webhooks.app import services
+from webhooks.services import services
 
 blueprint = Blueprint("receiver", __name__)
 
@@ -24,7 +24,7 @@ def tripo_task_update() -> Any:
     """Tripo3D's signed task webhook: a final status lets the polling worker finish at once."""
     from redis.exceptions import RedisError
 
-    from pipeline.tripo import TripoWebhookError, record_tripo_webhook, verify_tripo_webhook
+    from pipeline.generators.tripo import TripoWebhookError, record_tripo_webhook, verify_tripo_webhook
 
     app = services()
     try:

@@ -9,18 +9,18 @@ import click
 from rq import Queue
 from tqdm import tqdm
 
-from woo3d.cli import main
+from woo3d.cli.group import main
 from woo3d.cli.context import connect_redis, echo_json, load_settings, store_clients
 from woo3d.settings import Settings
 
 if TYPE_CHECKING:
-    from pipeline.sweep import SweepConfig
-    from pipeline.tripo import TripoBalance
+    from pipeline.jobs.sweep import SweepConfig
+    from pipeline.generators.tripo import TripoBalance
 
 
 def sweep_config(settings: Settings) -> SweepConfig:
     """The sweep's settings, as `woo3d worker` and `woo3d sweep` give them."""
-    from pipeline.sweep import SweepConfig
+    from pipeline.jobs.sweep import SweepConfig
 
     return SweepConfig(
         minutes=settings.sweep_minutes, queue_name=settings.receiver.queue_name,
@@ -36,9 +36,9 @@ def sweep_config(settings: Settings) -> SweepConfig:
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def backfill(limit: int | None, category: str | None, dry_run: bool, as_json: bool) -> None:
     """Walk every product in the store and queue a model for each one without a current model."""
-    from pipeline.backfill import backfill as walk
+    from pipeline.jobs.backfill import backfill as walk
 
-    from pipeline.backfill import paid_providers
+    from pipeline.jobs.backfill import paid_providers
 
     settings = load_settings()
     connection = connect_redis(settings)
@@ -88,7 +88,7 @@ def backfill(limit: int | None, category: str | None, dry_run: bool, as_json: bo
 
 def _tripo_balance(settings: Settings) -> TripoBalance:
     """Tripo's credits, checked before a backfill spends them. Raises ClickException if unreadable."""
-    from pipeline.tripo import TripoClient, TripoError, TripoSettings
+    from pipeline.generators.tripo import TripoClient, TripoError, TripoSettings
 
     try:
         with TripoClient(TripoSettings.from_config(settings.pipeline, max_attempts=1)) as client:
@@ -100,7 +100,7 @@ def _tripo_balance(settings: Settings) -> TripoBalance:
 @main.command()
 def sweep() -> None:
     """Run the sweep now: queue products modified since the last sweep; report disabled webhooks."""
-    from pipeline.sweep import sweep as run
+    from pipeline.jobs.sweep import sweep as run
 
     settings = load_settings()
     connection = connect_redis(settings)

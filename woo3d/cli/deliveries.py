@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from webhooks.replay import ReplayError, replay_file, replay_stored
-from woo3d.cli import main
+from woo3d.cli.group import main
 from woo3d.cli.context import echo_json, load_services
 
 

@@ -6,7 +6,7 @@ import textwrap
 
 import click
 
-from woo3d.cli import main
+from woo3d.cli.group import main
 from woo3d.cli.context import echo_json, load_settings
 from woo3d.doctor import Check, Doctor
 from woo3d.redis_connection import connect

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from woo3d.cli import main
+from woo3d.cli.group import main
 from woo3d.settings import Settings
 
 if TYPE_CHECKING:
@@ -18,14 +18,14 @@ if TYPE_CHECKING:
 
 
 def _local_backend(settings: Settings) -> GeneratorBackend:
-    from pipeline.local_generator import LocalGenerator
+    from pipeline.generators.local_generator import LocalGenerator
 
     return LocalGenerator(max_faces=settings.pipeline.face_budget)
 
 
 def _pipeline_backend(name: str) -> Callable[[Settings], GeneratorBackend]:
     def build(settings: Settings) -> GeneratorBackend:
-        from pipeline.hybrid import backend_for
+        from pipeline.generators.hybrid import backend_for
 
         return backend_for(name, settings.pipeline)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from woo3d.cli import main
+from woo3d.cli.group import main
 
 PLUGIN_SLUG = "woo3d"
 # What ships: the plugin's code, assets, readme and licences; not bin/ (the vendoring script).

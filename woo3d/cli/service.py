@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from woo3d.cli import main
+from woo3d.cli.group import main
 from woo3d.cli.context import connect_redis, load_services, load_settings
 
 
@@ -27,8 +27,9 @@ def worker(burst: bool, queues: tuple[str, ...], metrics_port: int | None) -> No
     """Run an RQ worker for the generation jobs (with the scheduler that runs retries and the sweep)."""
     from rq import Queue, Worker
 
-    from pipeline import metrics, sweep
-    from pipeline.jobs import JobContext, configure
+    from pipeline import metrics
+    from pipeline.jobs import sweep
+    from pipeline.jobs.product_job import JobContext, configure
     from woo3d.cli.catchup import sweep_config
 
     settings = load_settings()
@@ -55,7 +56,7 @@ def worker(burst: bool, queues: tuple[str, ...], metrics_port: int | None) -> No
 @click.option("--force", is_flag=True, help="Regenerate even if the product's model is current.")
 def trigger(product_id: int, force: bool) -> None:
     """Queue a model for one product, as the plugin's "Generate 3D model" button does."""
-    from pipeline.queueing import enqueue_generation
+    from pipeline.jobs.queueing import enqueue_generation
 
     app = load_services()
     enqueued = enqueue_generation(app.queue, app.board, product_id, None, force=force)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from woo3d.cli import main
+from woo3d.cli.group import main
 from woo3d.cli.context import echo_json, load_settings, store_clients
 from wp_bridge.subscriptions import TOPICS, delivery_url, install, ours
 from wp_bridge.woocommerce import Webhook

@@ -1,0 +1,269 @@
+"""Tripo3D client against a local server speaking the v3 (and v2) OpenAPI, with real Redis for resumes."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+from redis import Redis
+from structlog.testing import capture_logs
+
+from pipeline.errors import PermanentPipelineError, RetryablePipelineError
+from pipeline.generators.tripo import (
+    TripoAuthError,
+    TripoBadRequestError,
+    TripoClient,
+    TripoContentPolicyError,
+    TripoCorruptModelError,
+    TripoCreateUncertainError,
+    TripoInsufficientCreditError,
+    TripoRateLimitError,
+    TripoSettings,
+    TripoTaskCancelledError,
+    TripoTaskFailedError,
+    TripoTimeoutError,
+    record_tripo_webhook,
+    TripoWebhookEvent,
+)
+from tests.pipeline.servers.base import Reply
+from tests.pipeline.servers.meshes import CORRUPT_GLB
+from tests.pipeline.servers.tripo import API_KEY, FakeTripo
+
+KEY = "ab" * 32
+
+
+class FakeTime:
+    """An injectable clock and sleep: sleeping advances the clock at once."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+        self.on_sleep: list = []
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+        for hook in self.on_sleep:
+            hook()
+
+    def clock(self) -> float:
+        return self.now
+
+
+def photo(fmt: str = "PNG") -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 64), (180, 40, 40)).save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+def client_for(fake: FakeTripo, time: FakeTime, connection: Redis | None = None, **overrides: object) -> TripoClient:
+    values: dict[str, object] = {"poll_interval_s": 2.0, **overrides}
+    settings = TripoSettings(api_key=API_KEY, api_base=fake.base_url, **values)  # type: ignore[arg-type]
+    return TripoClient(settings, connection=connection, sleep=time.sleep, clock=time.clock)
+
+
+def test_v3_image_to_model_goes_queued_running_success_and_returns_a_checked_textured_mesh() -> None:
+    time = FakeTime()
+    with FakeTripo() as fake, client_for(fake, time) as client, capture_logs() as logs:
+        model = client.image_to_model(photo(), key=KEY)
+    assert model.api_version == "v3" and model.file_type == "glb" and not model.resumed
+    assert model.mesh is not None and len(model.mesh.faces) == 12 and model.mesh.visual.kind == "texture"
+    paths = [(r.method, r.path.split("?")[0]) for r in fake.server.received]
+    assert paths[:2] == [("POST", "/v3/files"), ("POST", "/v3/generation/image-to-model")]
+    assert [p for p in paths if p[1].startswith("/v3/tasks/")] == [("GET", f"/v3/tasks/{model.task_id}")] * 3
+    create = fake.creates[0].json()
+    assert create["model"] == "v3.1-20260211" and create["file"]["type"] == "png"
+    assert create["file"]["file_token"].startswith("tok-")
+    assert "Authorization" not in fake.requests("GET", r"^/models/")[0].headers  # the key never goes to a signed URL
+    calls = [entry for entry in logs if entry["event"] == "tripo_call"]
+    assert calls and all(entry["trace_id"].startswith("trace-") for entry in calls)
+    assert time.sleeps == [2.0, 3.0]  # polling backs off
+
+
+def test_v2_base_url_selects_the_v2_adapter_with_task_type_and_model_version() -> None:
+    time = FakeTime()
+    with FakeTripo(version="v2") as fake, client_for(fake, time, model_version="v2.5-20250123") as client:
+        model = client.text_to_model("a ceramic mug", key=KEY, negative_prompt="blurry")
+        balance = client.balance()
+    assert model.api_version == "v2" and model.mesh is not None
+    body = fake.creates[0].json()
+    assert body == {"type": "text_to_model", "prompt": "a ceramic mug", "model_version": "v2.5-20250123",
+                    "texture": True, "pbr": True, "negative_prompt": "blurry"}
+    assert fake.requests("GET", r"^/v2/openapi/task/")
+    assert balance.balance == 250.0 and balance.frozen == 20.0
+
+
+def test_balance_check_on_v3_reads_the_account_endpoint() -> None:
+    with FakeTripo() as fake, client_for(fake, FakeTime()) as client:
+        assert client.balance().balance == 250.0
+    assert fake.requests("GET", r"/v3/account/balance")
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [("failed", TripoTaskFailedError), ("cancelled", TripoTaskCancelledError), ("banned", TripoContentPolicyError),
+     ("expired", TripoTaskFailedError)],
+)
+def test_a_task_ending_without_success_is_a_permanent_error_and_its_id_is_forgotten(
+    status: str, error: type[Exception], redis_conn: Redis
+) -> None:
+    with FakeTripo(statuses=("queued", status)) as fake, client_for(fake, FakeTime(), redis_conn) as client:
+        with pytest.raises(error) as raised:
+            client.text_to_model("a lamp", key=KEY)
+    assert isinstance(raised.value, PermanentPipelineError)
+    assert client.tasks is not None and client.tasks.get(KEY) is None
+
+
+def test_401_is_a_permanent_auth_error_sent_once() -> None:
+    with FakeTripo(api_key="tsk_other") as fake, client_for(fake, FakeTime()) as client:
+        with pytest.raises(TripoAuthError) as raised:
+            client.text_to_model("a lamp", key=KEY)
+    assert raised.value.status == 401 and raised.value.trace_id
+    assert len(fake.server.received) == 1
+
+
+def test_insufficient_credit_2010_is_permanent_and_nothing_is_retried(redis_conn: Redis) -> None:
+    with FakeTripo() as fake, client_for(fake, FakeTime(), redis_conn) as client:
+        fake.fail("POST", r"/generation/", Reply.json(
+            {"code": 2010, "message": "You need more credits to start a new task."}, 403))
+        with pytest.raises(TripoInsufficientCreditError) as raised:
+            client.text_to_model("a lamp", key=KEY)
+        assert raised.value.code == 2010
+        assert len(fake.creates) == 1 and client.tasks is not None and client.tasks.get(KEY) is None
+        # Refused creates leave no claim behind: topping up the credit and re-running works at once.
+        assert client.text_to_model("a lamp", key=KEY).mesh is not None
+
+
+def test_429_with_retry_after_is_honoured_then_the_create_succeeds() -> None:
+    time = FakeTime()
+    with FakeTripo() as fake, client_for(fake, time) as client:
+        fake.fail("POST", r"/generation/", Reply.json(
+            {"code": 2000, "message": "You have exceeded the limit of generation."}, 429, {"Retry-After": "7"}))
+        model = client.text_to_model("a lamp", key=KEY)
+    assert model.mesh is not None
+    assert time.sleeps[0] == 7.0 and len(fake.creates) == 2
+
+
+def test_rate_limit_that_persists_ends_as_a_retryable_error() -> None:
+    with FakeTripo() as fake, client_for(fake, FakeTime(), max_attempts=2) as client:
+        fake.fail("POST", r"/generation/", Reply.json({"code": 2000, "message": "limit"}, 429), times=5)
+        with pytest.raises(TripoRateLimitError) as raised:
+            client.text_to_model("a lamp", key=KEY)
+    assert isinstance(raised.value, RetryablePipelineError) and len(fake.creates) == 2
+
+
+def test_5xx_while_polling_is_retried_then_succeeds() -> None:
+    with FakeTripo() as fake, client_for(fake, FakeTime()) as client:
+        fake.fail("GET", r"/v3/tasks/", Reply(502, b"<html>bad gateway</html>"), times=2)
+        model = client.text_to_model("a lamp", key=KEY)
+    assert model.mesh is not None and len(fake.creates) == 1
+
+
+def test_a_bare_5xx_on_create_is_uncertain_and_never_resent(redis_conn: Redis) -> None:
+    with FakeTripo() as fake, client_for(fake, FakeTime(), redis_conn) as client:
+        fake.fail("POST", r"/generation/", Reply(500, b"internal error"))
+        with pytest.raises(TripoCreateUncertainError):
+            client.text_to_model("a lamp", key=KEY)
+        with pytest.raises(TripoCreateUncertainError):  # a re-run within the marker's life sends nothing
+            client.text_to_model("a lamp", key=KEY)
+    assert len(fake.creates) == 1
+
+
+def test_a_create_that_times_out_is_not_sent_again(redis_conn: Redis) -> None:
+    with FakeTripo() as fake, client_for(fake, FakeTime(), redis_conn, request_timeout_s=0.3) as client:
+        late = Reply(200, b'{"code": 0, "data": {"task_id": "late"}}', {"Content-Type": "application/json"}, 1.0)
+        fake.fail("POST", r"/generation/", late)
+        with pytest.raises(TripoCreateUncertainError):
+            client.text_to_model("a lamp", key=KEY)
+    assert len(fake.creates) == 1
+
+
+def test_task_timeout_keeps_the_task_id_and_a_rerun_resumes_without_a_second_create(redis_conn: Redis) -> None:
+    time = FakeTime()
+    statuses = ("queued",) + ("running",) * 8 + ("success",)
+    with FakeTripo(statuses=statuses) as fake:
+        with client_for(fake, time, redis_conn, task_timeout_s=10.0) as client:
+            with pytest.raises(TripoTimeoutError) as raised:
+                client.text_to_model("a lamp", key=KEY)
+            assert isinstance(raised.value, RetryablePipelineError)
+            stored = client.tasks.get(KEY) if client.tasks else None
+            assert stored is not None and stored.task_id
+        with client_for(fake, FakeTime(), redis_conn, task_timeout_s=600.0) as rerun:
+            model = rerun.text_to_model("a lamp", key=KEY)
+    assert model.resumed and model.task_id == stored.task_id and model.mesh is not None
+    assert len(fake.creates) == 1
+
+
+def test_a_corrupt_glb_is_rejected_as_permanent_so_the_pipeline_falls_back(redis_conn: Redis) -> None:
+    with FakeTripo(model=CORRUPT_GLB) as fake, client_for(fake, FakeTime(), redis_conn) as client:
+        with pytest.raises(TripoCorruptModelError) as raised:
+            client.text_to_model("a lamp", key=KEY)
+    assert isinstance(raised.value, PermanentPipelineError)
+    assert client.tasks is not None and client.tasks.get(KEY) is None
+
+
+def test_an_expired_model_url_is_refreshed_from_the_task_once() -> None:
+    with FakeTripo() as fake, client_for(fake, FakeTime()) as client:
+        fake.fail("GET", r"^/models/", Reply(403, b"<Error>Request has expired</Error>"))
+        model = client.text_to_model("a lamp", key=KEY)
+    assert model.mesh is not None and len(fake.requests("GET", r"^/models/")) == 2
+
+
+def test_multiview_uploads_each_view_and_sends_four_slots_in_tripos_order() -> None:
+    with FakeTripo() as fake, client_for(fake, FakeTime()) as client:
+        client.multiview_to_model([photo(), None, photo("JPEG")], key=KEY)
+    files = fake.creates[0].json()["files"]
+    assert len(files) == 4 and files[1] == {} and files[3] == {}
+    assert files[0]["type"] == "png" and files[2]["type"] == "jpg"
+    assert len(fake.requests("POST", r"/v3/files")) == 2
+
+
+def test_conversion_uses_tripos_convert_task_for_formats_made_remotely() -> None:
+    with FakeTripo() as fake, client_for(fake, FakeTime()) as client:
+        first = client.text_to_model("a lamp", key=KEY)
+        converted = client.convert_model(first.task_id, "FBX", key=KEY)
+    assert fake.creates[1].json() == {"input": first.task_id, "format": "FBX"}
+    assert converted.file_type == "fbx" and converted.data and converted.mesh is None
+
+
+def test_invalid_image_formats_are_refused_before_any_call() -> None:
+    with FakeTripo() as fake, client_for(fake, FakeTime()) as client:
+        with pytest.raises(TripoBadRequestError):
+            client.image_to_model(b"GIF89a" + b"\x00" * 20, key=KEY)
+        with pytest.raises(TripoBadRequestError):
+            client.multiview_to_model([None, photo()], key=KEY)
+        with pytest.raises(TripoBadRequestError):
+            client.text_to_model("   ", key=KEY)
+    assert fake.server.received == []
+
+
+def test_a_client_without_an_api_key_is_refused() -> None:
+    with pytest.raises(TripoBadRequestError):
+        TripoClient(TripoSettings(api_key=""))
+
+
+def test_settings_repr_hides_the_api_key() -> None:
+    assert API_KEY not in repr(TripoSettings(api_key=API_KEY))
+
+
+def test_webhook_reported_status_cuts_polling_short(redis_conn: Redis) -> None:
+    time = FakeTime()
+    with FakeTripo(statuses=("running", "success")) as fake:
+        with client_for(fake, time, redis_conn, poll_interval_s=30.0, webhook_enabled=True) as client:
+            task_id = fake.add_task()
+            time.on_sleep.append(lambda: record_tripo_webhook(redis_conn, TripoWebhookEvent(task_id, "success")))
+            task = client.wait_for_task(task_id)
+    assert task.status == "success" and time.sleeps == [1.0]
+
+
+def test_the_concurrency_cap_blocks_a_create_while_all_slots_are_held(redis_conn: Redis) -> None:
+    time = FakeTime()
+    with FakeTripo() as fake, client_for(fake, time, redis_conn, max_concurrency=1, slot_timeout_s=5.0) as client:
+        assert client.semaphore is not None
+        held = client.semaphore.acquire(1)
+        with pytest.raises(RetryablePipelineError):
+            client.text_to_model("a lamp", key=KEY)
+        assert fake.creates == []
+        client.semaphore.release(held)
+        assert client.text_to_model("a lamp", key=KEY).mesh is not None

@@ -1,0 +1,154 @@
+"""The product job: idempotent write-back, stale and unchanged products, visible failures, RQ retries."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from redis import Redis
+from rq import Queue, SimpleWorker
+from rq.job import JobStatus as RQJobStatus
+
+from pipeline.config import PipelineConfig
+from pipeline.jobs.download import ImageNotAllowed
+from pipeline.jobs.fingerprint import product_fingerprint
+from pipeline.jobs.product_job import JobContext, configure, generate_product_model
+from pipeline.jobs.queueing import enqueue_generation
+from pipeline.jobs.snapshots import ProductSnapshots
+from pipeline.jobs.status import JobState, StatusBoard
+from tests.conftest import PHOTOS
+from tests.fake_store import FakeStore
+from wp_bridge import ProductNotFound, RetryableStoreError, StoreConfig
+
+MUG = (PHOTOS / "ruby_mug.jpg").read_bytes()
+
+
+@pytest.fixture
+def store() -> Iterator[FakeStore]:
+    with FakeStore() as fake:
+        yield fake
+
+
+def small_pipeline(tmp_path: Path) -> PipelineConfig:
+    return PipelineConfig(output_dir=tmp_path / "out", cache_dir=tmp_path / "cache", face_budget=4000, max_texture_size=256)
+
+
+@pytest.fixture
+def context(redis_conn: Redis, store: FakeStore, tmp_path: Path) -> JobContext:
+    job_context = JobContext(redis_conn, small_pipeline(tmp_path), store.store_config())
+    configure(job_context)
+    return job_context
+
+
+def mug_product(store: FakeStore, **fields) -> int:
+    return store.add_product(name="Ruby Mug", images=[store.add_image("mug.jpg", MUG)], **fields)["id"]
+
+
+def test_a_failed_meta_put_then_a_retry_leaves_one_set_of_attachments_and_one_meta(
+    store: FakeStore, context: JobContext
+) -> None:
+    product_id = mug_product(store)
+    store.fail_next("PUT", f"/wp-json/wc/v3/products/{product_id}", status=500, times=10)
+    with pytest.raises(RetryableStoreError):
+        generate_product_model(product_id, None)
+    uploaded = {a["id"] for a in store.attachments(post=product_id)}
+    assert len(uploaded) == 3 and store.meta_rows(product_id, "_woo3d_model") == []
+
+    store.clear_faults()
+    result = generate_product_model(product_id, None)
+    assert result["state"] == "done"
+    assert {a["id"] for a in store.attachments(post=product_id)} == uploaded
+    [meta] = store.meta_rows(product_id, "_woo3d_model")
+    assert set(meta["value"]["attachment_ids"].values()) == uploaded
+    assert len(store.requests_matching("POST", "/wp-json/wp/v2/media")) == 3
+
+
+def test_a_job_for_an_outdated_fingerprint_stops_without_generating(store: FakeStore, context: JobContext) -> None:
+    product_id = mug_product(store)
+    result = generate_product_model(product_id, "sha256:older")
+    assert result["state"] == "superseded"
+    assert store.attachments(post=product_id) == []
+    assert StatusBoard(context.connection).for_job(f"inline-{product_id}").reason.startswith("superseded")
+
+
+def test_a_product_that_already_has_its_model_is_not_regenerated_unless_forced(store: FakeStore, context: JobContext) -> None:
+    product_id = mug_product(store)
+    assert generate_product_model(product_id, None)["state"] == "done"
+    uploads = len(store.requests_matching("POST", "/wp-json/wp/v2/media"))
+    assert generate_product_model(product_id, None)["state"] == "unchanged"
+    assert len(store.requests_matching("POST", "/wp-json/wp/v2/media")) == uploads
+    assert generate_product_model(product_id, None, force=True)["state"] == "done"
+    assert len(store.attachments(post=product_id)) == 3  # the forced run replaced, not added
+
+
+def test_delivery_and_job_agree_on_the_fingerprint(store: FakeStore, context: JobContext) -> None:
+    product_id = mug_product(store, attributes=[{"id": 0, "name": "Color", "option": "Red"}])
+    fingerprint = product_fingerprint(store.product(product_id))
+    assert generate_product_model(product_id, fingerprint)["state"] == "done"
+
+
+def test_a_missing_product_fails_visibly(store: FakeStore, context: JobContext) -> None:
+    with pytest.raises(ProductNotFound):
+        generate_product_model(424242, None)
+    status = StatusBoard(context.connection).for_job("inline-424242")
+    assert status.state is JobState.FAILED and "424242" in status.reason
+
+
+def test_an_image_on_a_host_that_is_not_allowed_fails_with_the_reason(redis_conn: Redis, tmp_path: Path) -> None:
+    configure(JobContext(redis_conn, small_pipeline(tmp_path), StoreConfig(), local_image_dir=tmp_path))
+    payload = {"id": 9, "name": "Mug", "status": "publish", "images": [{"id": 1, "src": "http://169.254.169.254/x.jpg"}]}
+    ProductSnapshots(redis_conn).save(9, json.dumps(payload).encode())
+    with pytest.raises(ImageNotAllowed):
+        generate_product_model(9, None)
+    status = StatusBoard(redis_conn).for_job("inline-9")
+    assert status.state is JobState.FAILED and "'169.254.169.254' is not the store's host" in status.reason
+
+
+def test_without_a_store_the_job_uses_the_delivery_and_writes_files(redis_conn: Redis, tmp_path: Path) -> None:
+    samples = tmp_path / "samples"
+    samples.mkdir()
+    (samples / "mug.jpg").write_bytes(MUG)
+    configure(JobContext(redis_conn, small_pipeline(tmp_path), StoreConfig(), local_image_dir=samples))
+    payload = {"id": 7, "name": "Mug", "status": "publish", "images": [{"id": 1, "src": "mug.jpg"}],
+               "dimensions": {"length": "12", "width": "9", "height": "10"}}
+    ProductSnapshots(redis_conn).save(7, json.dumps(payload).encode())
+    result = generate_product_model(7, product_fingerprint(payload))
+    out = tmp_path / "out" / "product-7"
+    assert result["state"] == "done" and Path(result["model"]["glb"]) == out / "model.glb"
+    assert {"model.glb", "model.usdz", "poster.png", "report.json", "preview.html"} <= {p.name for p in out.iterdir()}
+
+
+def test_without_a_store_or_a_delivery_the_job_says_what_is_missing(redis_conn: Redis, tmp_path: Path) -> None:
+    configure(JobContext(redis_conn, small_pipeline(tmp_path), StoreConfig()))
+    with pytest.raises(Exception, match="no store is configured"):
+        generate_product_model(8, None)
+
+
+def test_rq_retries_passing_store_faults_and_fails_permanent_ones_at_once(
+    store: FakeStore, context: JobContext, redis_conn: Redis
+) -> None:
+    queue = Queue("woo3d", connection=redis_conn)
+    board = StatusBoard(redis_conn)
+    flaky = mug_product(store)
+    store.fail_next("GET", f"/wp-json/wc/v3/products/{flaky}", status=503, times=50)
+    flaky_job = enqueue_generation(queue, board, flaky, None).job_id
+    missing_job = enqueue_generation(queue, board, 999_999, None).job_id
+    SimpleWorker([queue], connection=redis_conn).work(burst=True)
+
+    flaky_rq = queue.fetch_job(flaky_job)
+    assert flaky_rq.get_status() is RQJobStatus.SCHEDULED and flaky_rq.retries_left == 2
+    assert board.for_job(flaky_job).stage == "waiting to retry"
+    missing_rq = queue.fetch_job(missing_job)
+    assert missing_rq.get_status() is RQJobStatus.FAILED
+    assert board.for_product(999_999).state is JobState.FAILED
+
+
+def test_a_job_that_stands_down_still_reports_the_products_current_model(store: FakeStore, context: JobContext) -> None:
+    product_id = mug_product(store)
+    made = generate_product_model(product_id, None)
+    stale = generate_product_model(product_id, "sha256:older")
+    assert stale["state"] == "superseded" and stale["model"] == made["model"]
+    status = StatusBoard(context.connection).for_job(f"inline-{product_id}")
+    assert status.model["glb"] == made["model"]["glb"]

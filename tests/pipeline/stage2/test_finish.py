@@ -1,0 +1,133 @@
+"""pipeline.stage2.finish: any generator's mesh becomes valid, placed, measured outputs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import trimesh
+
+from pipeline.backends import GeneratedMesh
+from pipeline.config import PipelineConfig
+from pipeline.errors import ExportError, MeshError, PermanentPipelineError
+from pipeline.product import Dimensions, ProductInput
+from pipeline.result import GenerationResult
+from pipeline.stage2.finish import DEFAULT_SIZE_M, TIMINGS_KEY, finish
+from tests.pipeline.meshes import textured_sphere
+from tests.validators import validate_glb, validate_usdz
+
+CONFIG = PipelineConfig(face_budget=2_000, max_texture_size=128)
+
+
+def _generated(mesh: trimesh.Trimesh | None = None, **fields: object) -> GeneratedMesh:
+    return GeneratedMesh(mesh=mesh if mesh is not None else textured_sphere(4), generator="remote", **fields)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory: pytest.TempPathFactory) -> GenerationResult:
+    product = ProductInput(title="Ball", dimensions=Dimensions(0.2, 0.3, 0.1))
+    return finish(_generated(), product, tmp_path_factory.mktemp("stage2"), CONFIG)
+
+
+def test_writes_every_output(result: GenerationResult) -> None:
+    assert set(result.files) == {"glb", "usdz"}
+    for path in (*result.files.values(), result.poster, result.preview, result.report_path):
+        assert path.is_file() and path.stat().st_size > 0
+    assert result.generator == "remote"
+
+
+def test_outputs_pass_the_standard_validators(result: GenerationResult) -> None:
+    assert validate_glb(result.files["glb"]) == []
+    assert validate_usdz(result.files["usdz"]) == []
+
+
+def test_decimated_to_the_budget_and_reloads_with_the_same_faces(result: GenerationResult) -> None:
+    loaded = trimesh.load(result.files["glb"], file_type="glb", force="mesh")
+    assert len(loaded.faces) == result.quality.faces <= CONFIG.face_budget
+    assert result.quality.watertight
+
+
+def test_scaled_to_the_dimensions_centred_and_on_the_floor(result: GenerationResult) -> None:
+    loaded = trimesh.load(result.files["glb"], file_type="glb", force="mesh")
+    np.testing.assert_allclose(loaded.extents, [0.2, 0.3, 0.1], rtol=1e-4)
+    lower, upper = loaded.bounds
+    assert lower[1] == pytest.approx(0, abs=1e-6)
+    np.testing.assert_allclose((lower + upper)[[0, 2]] / 2, 0, atol=1e-6)
+    assert result.dimensions_m is not None
+    np.testing.assert_allclose(list(result.dimensions_m.as_dict().values()), loaded.extents, rtol=1e-5)
+
+
+def test_texture_is_downscaled_to_the_maximum(result: GenerationResult) -> None:
+    assert result.quality.texture_size == (128, 128)
+    assert result.report["texture"]["original_size"] == [256, 256]
+
+
+def test_report_json_is_the_report(result: GenerationResult) -> None:
+    report = json.loads(result.report_path.read_text())
+    assert report == result.report
+    assert report["generator"] == "remote" and report["dimensions_source"] == "product"
+    assert {stage["name"] for stage in report["stages"]} >= {"repair", "decimate", "export_glb", "poster", "quality"}
+    assert report["quality"]["score"] == result.quality.score
+    assert report["files"]["glb"]["file"] == "model.glb"
+
+
+def test_quality_without_a_photo_leaves_fidelity_out(result: GenerationResult) -> None:
+    assert result.quality.silhouette_iou is None and "fidelity" not in result.quality.terms
+    assert 0 <= result.quality.score <= 100
+
+
+def test_missing_dimensions_are_reported_and_a_default_size_used(tmp_path: Path) -> None:
+    done = finish(_generated(textured_sphere(2)), ProductInput(), tmp_path, CONFIG, formats=("glb",))
+    assert done.dimensions_m is None and done.report["dimensions_source"] == "default"
+    assert max(done.report["dimensions_m"].values()) == pytest.approx(DEFAULT_SIZE_M)
+    assert any("no dimensions given" in warning for warning in done.warnings)
+    assert set(done.files) == {"glb"}
+
+
+def test_dimensions_that_disagree_with_the_shape_are_warned_about(tmp_path: Path) -> None:
+    product = ProductInput(dimensions=Dimensions(0.1, 0.5, 0.1))
+    done = finish(_generated(textured_sphere(2)), product, tmp_path, CONFIG, formats=("glb",))
+    assert any("stretched" in warning for warning in done.warnings)
+
+
+def test_generator_warnings_and_timings_are_kept(tmp_path: Path) -> None:
+    generated = _generated(textured_sphere(2), warnings=("used a fallback",), metadata={TIMINGS_KEY: {"generate": 1.5}})
+    done = finish(generated, ProductInput(), tmp_path, CONFIG, formats=("glb",))
+    assert done.warnings[0] == "used a fallback"
+    assert done.timings_s["generate"] == 1.5 and done.timings_s["total"] >= 1.5
+    assert TIMINGS_KEY not in done.report["generator_details"]
+
+
+def test_inside_out_untextured_mesh_is_repaired_and_exported(tmp_path: Path) -> None:
+    box = trimesh.creation.box()
+    inverted = trimesh.Trimesh(box.vertices, box.faces[:, ::-1], process=False)
+    done = finish(_generated(inverted), ProductInput(), tmp_path, CONFIG)
+    assert done.report["repair"]["normals_fixed"] is True
+    assert validate_glb(done.files["glb"]) == [] and validate_usdz(done.files["usdz"]) == []
+
+
+def test_progress_runs_from_start_to_done(tmp_path: Path) -> None:
+    seen: list[float] = []
+    finish(_generated(textured_sphere(2)), ProductInput(), tmp_path, CONFIG, formats=("glb",),
+           progress=lambda stage, fraction: seen.append(fraction))
+    assert seen == sorted(seen) and seen[-1] == 1.0
+
+
+def test_absurd_face_budget_fails_before_writing_anything(tmp_path: Path) -> None:
+    with pytest.raises(PermanentPipelineError, match="face budget 3 is out of range"):
+        finish(_generated(), ProductInput(), tmp_path / "out", PipelineConfig(face_budget=3))
+    assert not (tmp_path / "out").exists()
+
+
+def test_unknown_format_fails_before_writing_anything(tmp_path: Path) -> None:
+    with pytest.raises(ExportError, match="unknown format 'max'"):
+        finish(_generated(), ProductInput(), tmp_path / "out", CONFIG, formats=("glb", "max"))
+    assert not (tmp_path / "out").exists()
+
+
+def test_corrupt_mesh_is_a_mesh_error(tmp_path: Path) -> None:
+    vertices = np.array([[0, 0, 0], [1, 0, 0], [np.inf, 1, 0]])
+    with pytest.raises(MeshError, match="non-finite"):
+        finish(_generated(trimesh.Trimesh(vertices, [[0, 1, 2]], process=False)), ProductInput(), tmp_path, CONFIG)
