@@ -164,8 +164,11 @@ class PipelineConfig:
     cache_ttl_s: int = 30 * 24 * 3600
     batch_concurrency: int = 4
     max_image_bytes: int = 20 * 1024 * 1024
+    max_image_pixels: int = 40_000_000  # checked from the header, before a photo is decoded
     model_viewer_js: Path | None = None  # model-viewer's UMD build for preview.html (default: node_modules)
     image_timeout_s: float = 20.0
+    render_time_limit_s: float = 60.0  # a poster or front-view render is stopped after this long
+    stage_time_limit_s: float = 900.0  # a job stuck this long in one stage is ended (watchdog)
     huggingface_config: HuggingFace3DConfig = field(default_factory=HuggingFace3DConfig)
     # Tripo3D stage 1: v3 unless the base URL's path names v2; the model version is pinned.
     tripo_api_key: str | None = field(default=None, repr=False)

@@ -33,3 +33,7 @@ class MeshError(PermanentPipelineError):
 
 class ExportError(PermanentPipelineError):
     """A format could not be written (e.g. FBX without assimp installed)."""
+
+
+class StageTimeoutError(PermanentPipelineError):
+    """A stage ran past its time limit and was stopped (a native call that would not return)."""

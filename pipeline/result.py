@@ -35,7 +35,7 @@ class GenerationResult:
     """The outputs of one generation; `report` is exactly what report.json holds."""
 
     files: dict[str, Path]  # format → main file; always "glb", "usdz" when asked
-    poster: Path
+    poster: Path | None  # None when the poster render was stopped (see warnings)
     report_path: Path
     preview: Path
     generator: str
@@ -48,5 +48,7 @@ class GenerationResult:
     def local_paths(self) -> dict[str, str]:
         """Every output by name (formats, poster, preview, report), for status records without a store."""
         paths = {fmt: str(path) for fmt, path in self.files.items()}
-        paths.update(poster=str(self.poster), preview=str(self.preview), report=str(self.report_path))
+        paths.update(preview=str(self.preview), report=str(self.report_path))
+        if self.poster is not None:
+            paths["poster"] = str(self.poster)
         return paths

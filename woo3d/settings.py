@@ -143,6 +143,9 @@ class _Reader:
             tripo_task_timeout_s=float(self.integer("TRIPO_TASK_TIMEOUT_S", 900, minimum=30)),
             model_viewer_js=Path(js) if (js := self.text("WOO3D_MODEL_VIEWER_JS")) else None,
             tripo_webhook_secret=self.text("TRIPO_WEBHOOK_SECRET"),
+            max_image_pixels=self.integer("WOO3D_MAX_IMAGE_PIXELS", 40_000_000, minimum=1_000_000),
+            render_time_limit_s=float(self.integer("WOO3D_RENDER_TIME_LIMIT_S", 60, minimum=1)),
+            stage_time_limit_s=float(self.integer("WOO3D_STAGE_TIME_LIMIT_S", 900, minimum=10)),
         )
         if not pipeline.tripo_api_base.startswith(("http://", "https://")):
             self.problems.append(f"TRIPO_API_BASE={pipeline.tripo_api_base!r} must start with http:// or https://")

@@ -67,7 +67,10 @@ def generate_adhoc(request_id: str) -> dict[str, Any]:
         board.failed(0, job_id, str(error))
         if job is not None and not getattr(error, "retryable", False):
             job.retries_left = 0
+        if job is None or not job.retries_left:
+            context.connection.delete(_key(request_id))  # no run will read the photos again
         raise
+    context.connection.delete(_key(request_id))  # the photos live on in the outputs; Redis keeps no copy
     model = result.local_paths()
     board.done(0, job_id, model)
     return {"request_id": request_id, "model": model, "generator": result.generator}

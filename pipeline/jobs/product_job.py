@@ -29,6 +29,7 @@ from pipeline.product import Dimensions, ProductInput, SourceImage
 from pipeline.result import GenerationResult
 from pipeline.jobs.snapshots import ProductSnapshots
 from pipeline.jobs.status import StatusBoard
+from pipeline.jobs.watchdog import StageWatchdog
 from wp_bridge import META_KEY, AttachmentLedger, ModelMeta, Product, StoreClients, StoreConfig, StoreError, write_back
 
 log = structlog.get_logger(__name__)
@@ -131,8 +132,16 @@ def generate_product_model(product_id: int, fingerprint: str | None, force: bool
         if not lock.acquire():
             raise ProductLocked(f"another job is generating product {product_id}; will try again")
         try:
-            with _renewed(lock, PRODUCT_LOCK_TTL_S / 3):
-                outcome = ProductJob(context, board, product_id, job_id).run(fingerprint, force)
+            limit_s = context.pipeline.stage_time_limit_s
+
+            def stuck(stage: str, seconds: float) -> None:
+                GENERATIONS.labels("failed", "none").inc()
+                reason = f"stopped: the stage '{stage}' ran for {seconds:.0f} s (the limit is {limit_s:g} s)"
+                log.error("job_stuck", stage=stage, seconds=round(seconds))
+                board.failed(product_id, job_id, reason, stage=stage)
+
+            with _renewed(lock, PRODUCT_LOCK_TTL_S / 3), StageWatchdog(limit_s, stuck) as watchdog:
+                outcome = ProductJob(context, board, product_id, job_id, watchdog).run(fingerprint, force)
         finally:
             try:
                 lock.release()
@@ -186,15 +195,19 @@ def _renewed(lock: Lock, every_s: float) -> Iterator[None]:
 class ProductJob:
     """The steps of one run, in order: read the product, check it is still wanted, generate, publish."""
 
-    def __init__(self, context: JobContext, board: StatusBoard, product_id: int, job_id: str):
+    def __init__(self, context: JobContext, board: StatusBoard, product_id: int, job_id: str, watchdog: StageWatchdog):
         self.context = context
         self.board = board
         self.product_id = product_id
         self.job_id = job_id
         self.job = get_current_job()
+        self.watchdog = watchdog
+        self.stage = ""
 
     def progress(self, stage: str, fraction: float) -> None:
-        if self.job is None or self.job.meta.get("stage") != stage:
+        if stage != self.stage:
+            self.stage = stage
+            self.watchdog.stage(stage)
             log.info("job_stage", stage=stage, progress=round(fraction, 3))
         self.board.running(self.product_id, self.job_id, stage, fraction)
         if self.job is not None:
@@ -232,7 +245,9 @@ class ProductJob:
                 return JobOutcome(self.product_id, "done", current, model=result.local_paths(),
                                   generator=result.generator)
             self.progress("uploading to the store", 0.88)
-            files = {"glb": result.files["glb"], "poster": result.poster}
+            files = {"glb": result.files["glb"]}
+            if result.poster is not None:
+                files["poster"] = result.poster
             files.update({fmt: path for fmt, path in result.files.items() if fmt != "glb"})
             written = write_back(
                 clients, product_id=self.product_id, fingerprint=current, files=files,

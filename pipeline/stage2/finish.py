@@ -81,13 +81,10 @@ def finish(
     files = _export(mesh, out_dir, wanted, timings)
     progress("rendering poster", 0.7)
     with _timed(timings, "poster"):
-        from pipeline.stage2.poster import render_poster
-
-        poster = out_dir / "poster.png"
-        render_poster(mesh).save(poster, compress_level=3)
+        poster = _poster(mesh, out_dir, config, warnings)
     progress("measuring quality", 0.8)
     with _timed(timings, "quality"):
-        quality = _quality(mesh, generated, product, config, files, texture.size if texture else None)
+        quality = _quality(mesh, generated, product, config, files, texture.size if texture else None, warnings)
     progress("writing preview", 0.9)
     with _timed(timings, "preview"):
         from pipeline.stage2.preview import write_preview
@@ -119,7 +116,7 @@ def finish(
         "dimensions_m": dimensions.as_dict(),
         "dimensions_source": "product" if product.dimensions is not None else "default",
         "files": {name: {"file": path.name, "bytes": path.stat().st_size} for name, path in files.items()},
-        "poster": poster.name,
+        "poster": poster.name if poster is not None else None,
         "preview": page.path.name,
         "quality": quality.as_dict(),
         "warnings": warnings,
@@ -184,6 +181,21 @@ def _export(mesh: trimesh.Trimesh, out_dir: Path, wanted: tuple[str, ...], timin
     return files
 
 
+def _poster(mesh: trimesh.Trimesh, out_dir: Path, config: PipelineConfig, warnings: list[str]) -> Path | None:
+    """poster.png, or None (and a warning) when the render was stopped: the model is still good."""
+    from pipeline.errors import StageTimeoutError
+    from pipeline.stage2.poster import render_poster
+
+    try:
+        image = render_poster(mesh, time_limit_s=config.render_time_limit_s)
+    except StageTimeoutError as exc:
+        warnings.append(f"no poster: {exc}; the model is published without one")
+        return None
+    poster = out_dir / "poster.png"
+    image.save(poster, compress_level=3)
+    return poster
+
+
 def _quality(
     mesh: trimesh.Trimesh,
     generated: GeneratedMesh,
@@ -191,17 +203,23 @@ def _quality(
     config: PipelineConfig,
     files: dict[str, Path],
     texture_size: tuple[int, int] | None,
+    warnings: list[str],
 ) -> QualityReport:
+    from pipeline.errors import StageTimeoutError
     from pipeline.stage2.poster import render_front_view
     from pipeline.stage2.quality import colour_similarity, mesh_metrics, score, score_terms, silhouette_iou
 
     metrics = mesh_metrics(mesh)
-    front = render_front_view(mesh)
-    source_mask, source_rgb = _source_view(generated, product)
-    iou = silhouette_iou(source_mask, front.mask) if source_mask is not None else None
+    source_mask, source_rgb = _source_view(generated, product, config.max_image_pixels)
+    try:
+        front = render_front_view(mesh, time_limit_s=config.render_time_limit_s)
+    except StageTimeoutError as exc:
+        warnings.append(f"the silhouette was not measured: {exc}")
+        front, source_mask = None, None
+    iou = silhouette_iou(source_mask, front.mask) if source_mask is not None and front is not None else None
     colour = (
         colour_similarity(source_rgb, source_mask, front.rgb, front.mask)
-        if source_mask is not None and source_rgb is not None
+        if source_mask is not None and source_rgb is not None and front is not None
         else None
     )
     terms = score_terms(
@@ -228,7 +246,9 @@ def _quality(
     )
 
 
-def _source_view(generated: GeneratedMesh, product: ProductInput) -> tuple[np.ndarray | None, np.ndarray | None]:
+def _source_view(
+    generated: GeneratedMesh, product: ProductInput, max_pixels: int
+) -> tuple[np.ndarray | None, np.ndarray | None]:
     """The main photo's product mask (the generator's, else found here) and its pixels at that size."""
     from PIL import Image
 
@@ -240,7 +260,7 @@ def _source_view(generated: GeneratedMesh, product: ProductInput) -> tuple[np.nd
     if not product.images:
         return mask, None
     try:
-        photo = decode_image(product.images[0].data, product.images[0].name)
+        photo = decode_image(product.images[0].data, product.images[0].name, max_pixels=max_pixels)
         if mask is None:
             mask = product_mask(fit_within(photo, 512)).mask
     except ImageError:

@@ -1,4 +1,9 @@
-"""Offline rendering with moderngl on headless EGL: the poster, and front views for quality checks."""
+"""Offline rendering with moderngl on headless EGL: the poster, and front views for quality checks.
+
+Every render runs in a forked child with a time limit (pipeline.stage2.bounded): a software GL
+driver fed a pathological draw can spin forever in native code, and a job must never hang on it.
+The parent process therefore never makes a GL context of its own.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from pipeline.errors import ExportError
+from pipeline.stage2.bounded import run_with_time_limit
 from pipeline.stage2.textures import base_color_texture
 
 if TYPE_CHECKING:
@@ -26,6 +32,8 @@ CAMERA_PHI_DEG = 75.0
 CAMERA_RADIUS_FACTOR = 1.05
 FIELD_OF_VIEW_DEG = 30.0
 _MSAA_SAMPLES = 4
+# A render takes well under a second; a stuck one is stopped after this long (seconds).
+RENDER_TIME_LIMIT_S = 60.0
 _EGL_HELP = "poster rendering needs headless EGL: install Debian's libegl1, libegl-mesa0 and libgl1-mesa-dri"
 
 _VERTEX_SHADER = """
@@ -84,11 +92,37 @@ class FrontView:
     mask: np.ndarray  # (h, w) bool, True where the mesh covers the pixel
 
 
-def render_poster(mesh: trimesh.Trimesh, size: int = POSTER_SIZE) -> Image.Image:
+def render_poster(
+    mesh: trimesh.Trimesh, size: int = POSTER_SIZE, *, time_limit_s: float = RENDER_TIME_LIMIT_S
+) -> Image.Image:
     """The model as model-viewer first shows it, on a transparent background (RGBA).
 
-    Raises ExportError when no headless EGL context can be made.
+    Raises ExportError when no headless EGL context can be made or the mesh cannot be drawn,
+    StageTimeoutError when the render does not finish within `time_limit_s`.
     """
+    _require_finite(mesh)
+    return run_with_time_limit(_render_poster, mesh, size, limit_s=time_limit_s, what="the poster render")
+
+
+def render_front_view(
+    mesh: trimesh.Trimesh, longest_side: int = 256, *, time_limit_s: float = RENDER_TIME_LIMIT_S
+) -> FrontView:
+    """Unlit orthographic front view (looking along -Z), for silhouette and colour comparison.
+
+    Raises ExportError when no headless EGL context can be made or the mesh cannot be drawn,
+    StageTimeoutError when the render does not finish within `time_limit_s`.
+    """
+    _require_finite(mesh)
+    return run_with_time_limit(_render_front_view, mesh, longest_side, limit_s=time_limit_s, what="the front view render")
+
+
+def _require_finite(mesh: trimesh.Trimesh) -> None:
+    # A NaN or infinite coordinate escapes clipping and can make a software rasteriser spin.
+    if not np.isfinite(mesh.vertices).all():
+        raise ExportError("cannot render a mesh with non-finite coordinates")
+
+
+def _render_poster(mesh: trimesh.Trimesh, size: int) -> Image.Image:
     from PIL import Image
 
     target, radius = _framing(mesh)
@@ -107,11 +141,7 @@ def render_poster(mesh: trimesh.Trimesh, size: int = POSTER_SIZE) -> Image.Image
     return Image.fromarray(pixels, "RGBA")
 
 
-def render_front_view(mesh: trimesh.Trimesh, longest_side: int = 256) -> FrontView:
-    """Unlit orthographic front view (looking along -Z), for silhouette and colour comparison.
-
-    Raises ExportError when no headless EGL context can be made.
-    """
+def _render_front_view(mesh: trimesh.Trimesh, longest_side: int) -> FrontView:
     lower, upper = mesh.bounds
     width, height = max(upper[0] - lower[0], 1e-9), max(upper[1] - lower[1], 1e-9)
     scale = longest_side / max(width, height)
@@ -139,6 +169,8 @@ def _render(
     import moderngl
     from PIL import Image
 
+    if not np.isfinite(mvp).all():
+        raise ExportError("cannot render with a camera of non-finite coordinates")
     ctx, lock = _context()
     width, height = size
     samples = min(_MSAA_SAMPLES, ctx.max_samples)

@@ -37,7 +37,7 @@ def write_preview(
     title: str,
     glb: Path,
     usdz: Path | None,
-    poster: Path,
+    poster: Path | None,
     real_size: bool,
     summary: dict[str, str],
     model_viewer_js: Path | None = None,
@@ -63,7 +63,6 @@ def write_preview(
     attributes = {
         "id": "model",
         "alt": f"3D model of {title}" if title else "3D model of the product",
-        "poster": poster.name,
         "camera-controls": None,
         "touch-action": "pan-y",
         "shadow-intensity": "1",
@@ -71,6 +70,8 @@ def write_preview(
         "ar-modes": "webxr scene-viewer quick-look",
         "ar-scale": "fixed" if real_size else "auto",
     }
+    if poster is not None:
+        attributes["poster"] = poster.name
     if usdz is not None:
         attributes["ios-src"] = usdz.name
     rendered = " ".join(

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 import trimesh
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pipeline.backends import GeneratedMesh, Progress, no_progress
 from pipeline.config import PipelineConfig
@@ -125,3 +127,38 @@ def test_absurd_face_budget_is_refused_before_any_work(budget: int, tmp_path: Pa
 
     with pytest.raises(PermanentPipelineError, match="face budget .* is out of range"):
         generate_assets(_product(b"x"), tmp_path, PipelineConfig(face_budget=budget), backend=Untouchable())
+
+
+def _studio_photo(aspect: float) -> bytes:
+    """A shaded cylinder-like product of the given width/height on a light studio background."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    side = 480
+    width, height = (400, max(12, round(400 / aspect))) if aspect >= 1 else (max(12, round(400 * aspect)), 400)
+    pixels = np.full((side, side, 3), 236, dtype=np.uint8)
+    across = np.linspace(-1, 1, width)
+    shade = (0.35 + 0.65 * np.sqrt(1 - across**2))[None, :, None]
+    top, left = (side - height) // 2, (side - width) // 2
+    pixels[top:top + height, left:left + width] = (np.array([190, 40, 50]) * shade).astype(np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
+
+
+@pytest.mark.timeout(900)
+@given(
+    size_m=st.tuples(*[st.floats(0.001, 5.0)] * 3),
+    aspect=st.floats(0.05, 20.0),
+)
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_every_size_and_shape_finishes_with_a_poster(size_m, aspect, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """From a 1 mm charm to a 5 m rug, any proportions: generation ends, renders included (no render stopped)."""
+    config = PipelineConfig(face_budget=2_000, max_texture_size=128, formats=("glb",), render_time_limit_s=120)
+    out = tmp_path / f"{aspect:.4f}-{'x'.join(f'{v:.4f}' for v in size_m)}"
+    result = generate_assets(_product(_studio_photo(aspect), dimensions=Dimensions(*size_m)), out, config)
+    assert result.poster is not None and result.poster.stat().st_size > 0
+    assert not [w for w in result.warnings if "did not finish" in w or "not measured" in w]
+    assert result.quality.silhouette_iou is not None

@@ -41,6 +41,7 @@ def test_an_image_request_is_queued_generated_and_its_files_served(redis_conn: R
     SimpleWorker([Queue("woo3d", connection=redis_conn)], connection=redis_conn).work(burst=True)
     status = client.get(f"/api/jobs/{job_id}", headers=admin_headers()).get_json()
     assert status["state"] == "done", status
+    assert redis_conn.keys("woo3d:adhoc:*") == []  # the photo is not kept in Redis once the model is made
     with client.get(f"/api/jobs/{job_id}/files/model.glb", headers=admin_headers()) as glb:
         assert glb.status_code == 200 and glb.data[:4] == b"glTF"
     with client.get(f"/api/jobs/{job_id}/files/report.json", headers=admin_headers()) as report:
@@ -55,6 +56,23 @@ def test_image_requests_that_are_not_images_are_refused(redis_conn: Redis, tmp_p
     assert response.status_code == 400 and "image" in response.get_json()["error"]
     assert client.post("/api/3d/generate-from-image", headers=admin_headers()).status_code == 400
     assert Queue("woo3d", connection=redis_conn).count == 0
+
+
+def test_a_huge_solid_colour_photo_is_refused_before_it_is_decoded(redis_conn: Redis, tmp_path: Path) -> None:
+    """A small file of 89 megapixels (a solid-colour PNG) would take about 1 GB to decode in the web process."""
+    import psutil
+    from PIL import Image
+
+    encoded = io.BytesIO()
+    Image.new("1", (20_000, 4_473)).save(encoded, "PNG")
+    client = make_app(redis_conn, tmp_path)
+    process = psutil.Process()
+    before = process.memory_info().rss
+    response = client.post("/api/3d/generate-from-image", headers=admin_headers(),
+                           data={"image": (io.BytesIO(encoded.getvalue()), "solid.png")})
+    assert response.status_code == 400 and "megapixels" in response.get_json()["error"]
+    assert process.memory_info().rss - before < 100 * 1024 * 1024
+    assert Queue("woo3d", connection=redis_conn).count == 0 and redis_conn.keys("woo3d:adhoc:*") == []
 
 
 def test_description_requests_need_text_and_readable_dimensions(redis_conn: Redis, tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from rq.job import Job
 
 from pipeline.jobs import adhoc
 from pipeline.errors import ImageError
-from pipeline.photos.images import decode_image
+from pipeline.photos.images import open_image
 from pipeline.product import Dimensions, DimensionsError
 from pipeline.jobs.queueing import enqueue_generation
 from pipeline.jobs.status import JobState, JobStatus
@@ -119,7 +119,7 @@ def generate_from_image() -> Any:
     images = tuple(f.read() for f in files if f is not None)
     for index, data in enumerate(images):
         try:
-            decode_image(data, name=("image", "back_image")[index])
+            open_image(data, name=("image", "back_image")[index], max_pixels=services().settings.pipeline.max_image_pixels)
         except ImageError as error:
             abort(400, str(error))
     form = request.form

@@ -102,7 +102,8 @@ def generate(
     for name, path in result.files.items():
         click.echo(f"{name:<8} {path}  ({_size(path)})")
     for name, path in (("poster", result.poster), ("preview", result.preview), ("report", result.report_path)):
-        click.echo(f"{name:<8} {path}")
+        if path is not None:
+            click.echo(f"{name:<8} {path}")
     quality = result.quality
     iou = "n/a" if quality.silhouette_iou is None else f"{quality.silhouette_iou:.3f}"
     click.echo(

@@ -77,6 +77,10 @@ def _auth(token: str | None) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"} if token else {}
 
 
+# A Shap-E GLB is a few MB; a Space that answers more is broken or hostile.
+MAX_OUTPUT_BYTES = 64 * 1024 * 1024
+
+
 class GradioSpaceTransport:
     """A Space through Gradio's HTTP API: upload, `POST /gradio_api/call/<api>`, then read the event stream."""
 
@@ -95,8 +99,11 @@ class GradioSpaceTransport:
         self.base = space_url.rstrip("/")
         self.text_api = text_api.strip("/")
         self.image_api = image_api.strip("/")
-        self._http = httpx.Client(headers=_auth(token), timeout=httpx.Timeout(timeout_s, connect=30.0),
-                                  transport=transport, follow_redirects=True)
+        # The token goes only with requests to the Space itself (httpx drops it on cross-origin redirects),
+        # never as a client default that would follow a URL the Space answers with.
+        self._auth = _auth(token)
+        self._http = httpx.Client(timeout=httpx.Timeout(timeout_s, connect=30.0), transport=transport,
+                                  follow_redirects=True)
 
     def close(self) -> None:
         self._http.close()
@@ -112,7 +119,7 @@ class GradioSpaceTransport:
 
     def _upload(self, image: bytes) -> str:
         response = _request(self._http, "POST", f"{self.base}/gradio_api/upload", "space upload",
-                            files={"files": ("image.png", image, "application/octet-stream")})
+                            headers=self._auth, files={"files": ("image.png", image, "application/octet-stream")})
         paths = response.json()
         if not isinstance(paths, list) or not paths or not isinstance(paths[0], str):
             raise HuggingFacePermanentError(f"space upload: unexpected answer {str(paths)[:200]}")
@@ -120,7 +127,8 @@ class GradioSpaceTransport:
 
     def _predict(self, api: str, data: list[object]) -> bytes:
         what = f"space /{api}"
-        started = _request(self._http, "POST", f"{self.base}/gradio_api/call/{api}", what, json={"data": data})
+        started = _request(self._http, "POST", f"{self.base}/gradio_api/call/{api}", what, headers=self._auth,
+                           json={"data": data})
         event_id = started.json().get("event_id") if isinstance(started.json(), dict) else None
         if not event_id:
             raise HuggingFacePermanentError(f"{what}: no event_id in {started.text[:200]}")
@@ -130,7 +138,7 @@ class GradioSpaceTransport:
     def _result(self, api: str, event_id: str, what: str) -> list[object]:
         url = f"{self.base}/gradio_api/call/{api}/{event_id}"
         try:
-            with self._http.stream("GET", url) as response:
+            with self._http.stream("GET", url, headers=self._auth) as response:
                 if response.status_code >= 400:
                     response.read()
                     raise error_for_response(response, what)
@@ -158,7 +166,37 @@ class GradioSpaceTransport:
         if not isinstance(first, Mapping) or not (first.get("url") or first.get("path")):
             raise HuggingFacePermanentError(f"{what}: the result is not a file: {str(first)[:200]}")
         url = str(first.get("url") or f"{self.base}/gradio_api/file={first['path']}")
-        return _request(self._http, "GET", url, f"{what} download").content
+        if not _same_origin(url, self.base):
+            raise HuggingFacePermanentError(f"{what}: the Space answered a file outside its own origin: {url[:200]}")
+        return self._download(url, f"{what} download")
+
+    def _download(self, url: str, what: str) -> bytes:
+        """The result file, streamed and refused past MAX_OUTPUT_BYTES (before reading, when its size is declared)."""
+        try:
+            with self._http.stream("GET", url, headers=self._auth) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    raise error_for_response(response, what)
+                declared = response.headers.get("content-length", "")
+                if declared.isdigit() and int(declared) > MAX_OUTPUT_BYTES:
+                    raise HuggingFacePermanentError(f"{what}: the file is {declared} bytes, over {MAX_OUTPUT_BYTES}")
+                chunks: list[bytes] = []
+                size = 0
+                for chunk in response.iter_bytes():
+                    size += len(chunk)
+                    if size > MAX_OUTPUT_BYTES:
+                        raise HuggingFacePermanentError(f"{what}: the file is larger than {MAX_OUTPUT_BYTES} bytes")
+                    chunks.append(chunk)
+                return b"".join(chunks)
+        except httpx.TimeoutException as exc:
+            raise HuggingFaceRetryableError(f"{what}: {exc.__class__.__name__}") from exc
+        except httpx.TransportError as exc:
+            raise HuggingFaceRetryableError(f"{what}: {exc.__class__.__name__}: {exc}") from exc
+
+
+def _same_origin(url: str, base: str) -> bool:
+    a, b = httpx.URL(url), httpx.URL(base)
+    return (a.scheme, a.host, a.port) == (b.scheme, b.host, b.port)
 
 
 def _sse_events(lines: Iterator[str]) -> Iterator[tuple[str, str]]:

@@ -24,6 +24,7 @@ from pipeline.generators.huggingface.client import (
 )
 from pipeline.generators.huggingface.transports import GradioSpaceTransport, InferenceEndpointTransport
 from pipeline.product import ProductInput
+from tests.pipeline.servers.base import LocalServer, Reply
 from tests.pipeline.servers.endpoint import FakeEndpoint
 from tests.pipeline.servers.gradio import FakeSpace
 from tests.pipeline.servers.meshes import textured_box_glb
@@ -276,3 +277,22 @@ def test_self_hosted_shap_e_runs_the_real_pipeline_to_a_mesh_on_the_cpu(tmp_path
     assert isinstance(result.mesh, trimesh.Trimesh) and len(result.mesh.faces) > 0
     assert result.transport == "selfhosted" and result.mesh.visual.kind == "vertex"
     print(f"self-hosted tiny Shap-E: {elapsed:.2f} s, {len(result.mesh.faces)} faces")
+
+
+def test_a_file_url_off_the_spaces_origin_is_refused_and_never_sees_the_token(tmp_path: Path) -> None:
+    with LocalServer(lambda request: Reply(200, b"glTF")) as elsewhere:
+        with FakeSpace(token="hf_secret", file_url=f"{elsewhere.url}/steal") as space:
+            with space_client(space, tmp_path, api_token="hf_secret") as client:
+                with pytest.raises(HuggingFacePermanentError, match="outside its own origin"):
+                    client.generate_from_text("mug")
+        assert elsewhere.received == []
+        assert all(r.headers.get("Authorization") == "Bearer hf_secret" for r in space.server.received)
+
+
+def test_an_oversized_result_file_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.generators.huggingface import transports
+
+    monkeypatch.setattr(transports, "MAX_OUTPUT_BYTES", 1000)
+    with FakeSpace(model=b"glTF" + b"\0" * 5000) as space, space_client(space, tmp_path) as client:
+        with pytest.raises(HuggingFacePermanentError, match="over 1000"):
+            client.generate_from_text("mug")

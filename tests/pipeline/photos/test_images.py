@@ -91,3 +91,10 @@ def test_fit_within_scales_down_only() -> None:
     image = Image.new("RGBA", (400, 200))
     assert fit_within(image, 100).size == (100, 50)
     assert fit_within(image, 1000).size == (400, 200)
+
+
+def test_a_photo_over_the_pixel_limit_is_refused_from_its_header() -> None:
+    with pytest.raises(ImageError, match=r"20000×4473 px is 89.5 megapixels, over the limit of 40 MP"):
+        decode_image(synthetic.png_header_only(20_000, 4_473))
+    with pytest.raises(ImageError, match="over the limit of 2 MP"):
+        decode_image(_png(Image.new("RGB", (2_000, 1_500))), max_pixels=2_000_000)

@@ -16,6 +16,7 @@ class FakeSpace:
     apis: tuple[str, ...] = ("text-to-3d", "image-to-3d")
     errors_before_success: int = 0  # `event: error` answers before results come
     token: str | None = None
+    file_url: str | None = None  # where the result says its file is (default: the Space's own file route)
 
     def __post_init__(self) -> None:
         self.server = LocalServer(self.handle)
@@ -53,7 +54,8 @@ class FakeSpace:
             if self.errors_before_success > 0:
                 self.errors_before_success -= 1
                 return self._events([("error", "null")])
-            output = {"path": "/tmp/gradio/out/mesh.glb", "url": f"{self.url}/gradio_api/file=/tmp/gradio/out/mesh.glb",
+            output = {"path": "/tmp/gradio/out/mesh.glb",
+                      "url": self.file_url or f"{self.url}/gradio_api/file=/tmp/gradio/out/mesh.glb",
                       "orig_name": "mesh.glb", "mime_type": None, "is_stream": False,
                       "meta": {"_type": "gradio.FileData"}}
             return self._events([("heartbeat", "null"), ("generating", "null"), ("complete", json.dumps([output]))])

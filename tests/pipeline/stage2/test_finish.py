@@ -131,3 +131,29 @@ def test_corrupt_mesh_is_a_mesh_error(tmp_path: Path) -> None:
     vertices = np.array([[0, 0, 0], [1, 0, 0], [np.inf, 1, 0]])
     with pytest.raises(MeshError, match="non-finite"):
         finish(_generated(trimesh.Trimesh(vertices, [[0, 1, 2]], process=False)), ProductInput(), tmp_path, CONFIG)
+
+
+def test_a_poster_render_that_never_returns_is_stopped_and_the_model_published_without_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import re
+
+    from pipeline.stage2 import poster
+
+    monkeypatch.setattr(poster, "_render_poster", lambda mesh, size: re.match(r"(a+)+$", "a" * 64 + "b"))
+    config = PipelineConfig(face_budget=2_000, max_texture_size=128, render_time_limit_s=1)
+    result = finish(_generated(), ProductInput(title="Ball"), tmp_path, config)
+    assert result.poster is None and not (tmp_path / "poster.png").exists()
+    assert any("no poster: the poster render did not finish within 1 s" in w for w in result.warnings)
+    assert validate_glb(result.files["glb"]) == []
+    assert 'poster="' not in result.preview.read_text()
+    assert result.report["poster"] is None
+
+
+def test_a_mesh_with_non_finite_coordinates_is_refused_by_the_renderer() -> None:
+    from pipeline.stage2.poster import render_front_view
+
+    broken = textured_sphere(2)
+    broken.vertices[0] = [np.nan, 0.0, np.inf]
+    with pytest.raises(ExportError, match="non-finite coordinates"):
+        render_front_view(broken)
