@@ -351,6 +351,14 @@ def test_webhook_reported_status_cuts_polling_short(redis_conn: Redis) -> None:
     assert task.status == "success" and time.sleeps == [1.0]
 
 
+def test_with_webhooks_on_a_delivery_that_never_comes_still_ends_by_polling(redis_conn: Redis) -> None:
+    time = FakeTime()
+    with FakeTripo(statuses=("running", "running", "success")) as fake:
+        with client_for(fake, time, redis_conn, webhook_enabled=True) as client:
+            model = client.text_to_model("a lamp", key=KEY)
+    assert model.mesh is not None and len(fake.requests("GET", r"^/v3/tasks/")) == 3
+
+
 def test_the_concurrency_cap_blocks_a_create_while_all_slots_are_held(redis_conn: Redis) -> None:
     time = FakeTime()
     with FakeTripo() as fake, client_for(fake, time, redis_conn, max_concurrency=1, slot_timeout_s=5.0) as client:
