@@ -487,7 +487,7 @@ class TripoClient:
         def log_retry(state: tenacity.RetryCallState) -> None:
             exc = state.outcome.exception() if state.outcome else None
             log.warning("tripo_retry", attempt=state.attempt_number, error=str(exc),
-                        trace_id=getattr(exc, "trace_id", None))
+                        trace_id=getattr(exc, "trace_id", None), request_id=getattr(exc, "request_id", None))
 
         return tenacity.Retrying(
             retry=tenacity.retry_if_exception(retryable),
