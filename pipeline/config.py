@@ -146,6 +146,54 @@ class HuggingFace3DConfig:
 
 
 @dataclass(frozen=True)
+class TripoModelVersion:
+    """A model version Tripo V3 accepts, and what it lets a request ask for.
+
+    The figures and their sources are in tests/pipeline/servers/README.md (Tripo3D V3, model versions).
+    """
+
+    name: str
+    series: Literal["H", "P"]
+    max_faces: int
+    min_faces: int = 1  # the H series documents no floor
+    refused_options: frozenset[str] = frozenset()  # V3 answers 1004 when these are sent at all, even as false
+    concurrency: int = 10  # tasks at once per account by default; Tripo pools the H and P series apart
+
+    def clamp_faces(self, faces: int | None) -> int | None:
+        """`faces` moved into the range this version takes (None: Tripo picks the count)."""
+        return None if faces is None else max(self.min_faces, min(self.max_faces, faces))
+
+
+_P1_REFUSED = frozenset({"quad", "smart_low_poly", "generate_parts", "geometry_quality"})
+TRIPO_MODEL_VERSIONS: dict[str, TripoModelVersion] = {v.name: v for v in (
+    TripoModelVersion("v3.1-20260211", "H", 1_500_000),
+    TripoModelVersion("v3.0-20250812", "H", 1_000_000),
+    TripoModelVersion("v2.5-20250123", "H", 500_000),
+    TripoModelVersion("P1-20260311", "P", 20_000, 48, _P1_REFUSED, concurrency=5),
+    TripoModelVersion("P2-20260801", "P", 50_000, 48, _P1_REFUSED - {"quad"}, concurrency=5),
+)}
+TRIPO_V3_BASE = "https://openapi.tripo3d.ai/v3"
+TRIPO_DEFAULT_MODEL_VERSION = "v3.1-20260211"
+
+
+def tripo_problems(api_base: str, model_version: str, max_concurrency: int | None) -> list[str]:
+    """What V3 would refuse about these TRIPO_* settings, in words a merchant can act on (empty: fine)."""
+    problems: list[str] = []
+    if "v2" in api_base.rstrip("/").split("/"):
+        problems.append(f"TRIPO_API_BASE={api_base!r} is Tripo's V2 API, shut down on 1 November 2026: "
+                        f"use {TRIPO_V3_BASE}")
+    version = TRIPO_MODEL_VERSIONS.get(model_version)
+    if version is None:
+        problems.append(f"TRIPO_MODEL_VERSION={model_version!r} is not a model Tripo V3 accepts "
+                        f"({', '.join(TRIPO_MODEL_VERSIONS)})")
+    elif max_concurrency is not None and max_concurrency > version.concurrency:
+        problems.append(f"TRIPO_MAX_CONCURRENCY={max_concurrency} is more than the {version.concurrency} tasks "
+                        f"Tripo runs at once for a {version.series}-series model ({version.name}); leave it unset "
+                        f"or set at most {version.concurrency}")
+    return problems
+
+
+@dataclass(frozen=True)
 class PipelineConfig:
     """What the pipeline may do and where it writes.
 
@@ -170,10 +218,21 @@ class PipelineConfig:
     render_time_limit_s: float = 60.0  # a poster or front-view render is stopped after this long
     stage_time_limit_s: float = 900.0  # a job stuck this long in one stage is ended (watchdog)
     huggingface_config: HuggingFace3DConfig = field(default_factory=HuggingFace3DConfig)
-    # Tripo3D stage 1: v3 unless the base URL's path names v2; the model version is pinned.
+    # Tripo3D stage 1 (V3); the model version is pinned and sets the face range and the concurrency default.
     tripo_api_key: str | None = field(default=None, repr=False)
-    tripo_api_base: str = "https://openapi.tripo3d.ai/v3"
-    tripo_model_version: str = "v3.1-20260211"
-    tripo_max_concurrency: int = 10
+    tripo_api_base: str = TRIPO_V3_BASE
+    tripo_model_version: str = TRIPO_DEFAULT_MODEL_VERSION
+    tripo_max_concurrency: int | None = None  # None: the model version's default (H series 10, P series 5)
     tripo_task_timeout_s: float = 900.0
     tripo_webhook_secret: str | None = field(default=None, repr=False)
+
+    @property
+    def tripo_version(self) -> TripoModelVersion | None:
+        """The pinned model version's limits (None for a version V3 does not know)."""
+        return TRIPO_MODEL_VERSIONS.get(self.tripo_model_version)
+
+    @property
+    def tripo_concurrency(self) -> int:
+        """Tasks at once: TRIPO_MAX_CONCURRENCY, else the model version's default."""
+        version = self.tripo_version
+        return self.tripo_max_concurrency or (version.concurrency if version else 10)

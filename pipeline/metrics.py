@@ -38,6 +38,7 @@ __all__ = [
     "PAID_API_CALLS",
     "SWEEP_PRODUCTS",
     "SWEEP_RUNS",
+    "TRIPO_WEBHOOK_EVENTS",
     "ClusterCollector",
     "mark_rq_worker",
     "multiprocess_enabled",
@@ -85,6 +86,11 @@ GENERATION_SECONDS = Histogram(
 )
 PAID_API_CALLS = Counter("woo3d_paid_api_calls", "Calls that cost money (a Tripo task, …), by provider.", ["provider"])
 CACHE_HITS = Counter("woo3d_cache_hits", "Generations answered by the content cache, by provider.", ["provider"])
+TRIPO_WEBHOOK_EVENTS = Counter(
+    "woo3d_tripo_webhook_events",
+    "Tripo webhook events taken (not counting redeliveries), by type: task.completed, task.failed, balance.low, other.",
+    ["type"],
+)
 SWEEP_RUNS = Counter("woo3d_sweep_runs", "Sweeps of recently modified products, by outcome.", ["outcome"])
 SWEEP_PRODUCTS = Counter("woo3d_sweep_products", "Products the sweep looked at, by verdict.", ["action"])
 SWEEP_GAUGES_KEY = "woo3d:metrics:sweep"  # the last sweep's gauges, written by record_sweep

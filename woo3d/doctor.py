@@ -16,6 +16,7 @@ from typing import Literal
 from redis import Redis
 from redis.exceptions import RedisError
 
+from pipeline.config import PipelineConfig
 from woo3d.settings import Settings
 from wp_bridge import AuthenticationError, MediaTypeRejected, StoreClients, StoreError
 from wp_bridge.errors import PLUGIN_HINT, WOOCOMMERCE_AUTH_HINT, WORDPRESS_AUTH_HINT
@@ -207,6 +208,7 @@ class Doctor:
             yield Check("tripo", "skip", "not configured (TRIPO_API_KEY; PIPELINE_ENABLE_3D)")
         else:
             yield self._tripo()
+            yield self._tripo_alerts()
         if not config.enable_huggingface_3d:
             yield Check("huggingface", "skip", "not configured (PIPELINE_ENABLE_HF_3D)")
         else:
@@ -224,10 +226,28 @@ class Doctor:
                 balance = client.balance()
         except TripoError as error:
             return Check("tripo", "fail", str(error), "check TRIPO_API_KEY and TRIPO_API_BASE (platform.tripo3d.ai → API keys)")
-        detail = f"balance {balance.balance:g} credits ({balance.frozen:g} held by running tasks)"
+        detail = f"balance {balance.balance:g} credits ({balance.frozen:g} held by running tasks); " + _tripo_model(config)
         if balance.balance <= 0:
             return Check("tripo", "fail", detail, "top up the Tripo account; meanwhile jobs fall back to the local generator")
         return Check("tripo", "ok", detail)
+
+    def _tripo_alerts(self) -> Check:
+        """Tripo's balance.low webhook, kept two weeks in Redis by the receiver."""
+        from pipeline.generators.tripo import last_balance_low
+
+        if not self.settings.pipeline.tripo_webhook_secret:
+            return Check("tripo alerts", "skip", "TRIPO_WEBHOOK_SECRET is not set: Tripo's webhooks (task updates, "
+                         "balance.low) are not received; workers poll")
+        try:
+            report = last_balance_low(self.connect(self.settings))
+        except (RedisError, OSError) as error:
+            return Check("tripo alerts", "skip", f"cannot read them: {error}")
+        if report is None:
+            return Check("tripo alerts", "ok", "no balance.low from Tripo in the last 14 days")
+        when = datetime.fromtimestamp(report.received_at, UTC)
+        balance = f" (balance {report.balance})" if report.balance is not None else ""
+        return Check("tripo alerts", "warn", f"Tripo sent balance.low on {when:%Y-%m-%d %H:%M} UTC{balance}",
+                     "top up the Tripo account (developers.tripo3d.ai → Billing) before paid generations stop")
 
     # -- the machine -------------------------------------------------------------------------------
 
@@ -253,6 +273,17 @@ class Doctor:
             return Check("metrics", "fail", f"PROMETHEUS_MULTIPROC_DIR={path} is not a writable directory",
                          f"mkdir -p {path} and make it writable by the woo3d user")
         return Check("metrics", "ok", f"multiprocess metrics in {path}")
+
+
+def _tripo_model(config: PipelineConfig) -> str:
+    """The pinned model and the limits it brings, said once so a merchant sees what a P-series pin changes."""
+    version = config.tripo_version
+    if version is None:
+        return config.tripo_model_version
+    faces = version.clamp_faces(config.face_budget)
+    capped = f" (WOO3D_FACE_BUDGET {config.face_budget} is more than it takes)" if faces != config.face_budget else ""
+    return (f"model {version.name} ({version.series} series): up to {faces} faces{capped}, "
+            f"{config.tripo_concurrency} tasks at once")
 
 
 def _existing_parent(path: Path) -> Path:

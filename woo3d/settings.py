@@ -9,7 +9,7 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
-from pipeline.config import PipelineConfig
+from pipeline.config import TRIPO_DEFAULT_MODEL_VERSION, TRIPO_V3_BASE, PipelineConfig, tripo_problems
 from pipeline.config import HuggingFace3DConfig, HuggingFace3DConfigError
 from webhooks.config import DEFAULT_PRODUCT_TYPES, ReceiverConfig
 from wp_bridge.config import StoreConfig
@@ -77,6 +77,10 @@ class _Reader:
             self.problems.append(f"{name}={value} must be at least {minimum}")
         return value
 
+    def optional_integer(self, name: str, minimum: int = 0) -> int | None:
+        """An integer when the name is set, None when it is not (a default that depends on other settings)."""
+        return self.integer(name, 0, minimum) if self.text(name) is not None else None
+
     def flag(self, name: str, default: bool) -> bool:
         raw = self.text(name)
         if raw is None:
@@ -137,9 +141,9 @@ class _Reader:
             batch_concurrency=self.integer("PIPELINE_BATCH_CONCURRENCY", 4, minimum=1),
             huggingface_config=self.huggingface(),
             tripo_api_key=self.text("TRIPO_API_KEY"),
-            tripo_api_base=(self.text("TRIPO_API_BASE") or "https://openapi.tripo3d.ai/v3").rstrip("/"),
-            tripo_model_version=self.text("TRIPO_MODEL_VERSION", "v3.1-20260211") or "v3.1-20260211",
-            tripo_max_concurrency=self.integer("TRIPO_MAX_CONCURRENCY", 10, minimum=1),
+            tripo_api_base=(self.text("TRIPO_API_BASE") or TRIPO_V3_BASE).rstrip("/"),
+            tripo_model_version=self.text("TRIPO_MODEL_VERSION") or TRIPO_DEFAULT_MODEL_VERSION,
+            tripo_max_concurrency=self.optional_integer("TRIPO_MAX_CONCURRENCY", minimum=1),
             tripo_task_timeout_s=float(self.integer("TRIPO_TASK_TIMEOUT_S", 900, minimum=30)),
             model_viewer_js=Path(js) if (js := self.text("WOO3D_MODEL_VIEWER_JS")) else None,
             tripo_webhook_secret=self.text("TRIPO_WEBHOOK_SECRET"),
@@ -149,6 +153,8 @@ class _Reader:
         )
         if not pipeline.tripo_api_base.startswith(("http://", "https://")):
             self.problems.append(f"TRIPO_API_BASE={pipeline.tripo_api_base!r} must start with http:// or https://")
+        self.problems.extend(tripo_problems(pipeline.tripo_api_base, pipeline.tripo_model_version,
+                                            pipeline.tripo_max_concurrency))
         log_format = self.text("WOO3D_LOG_FORMAT", "json") or "json"
         if log_format not in {"json", "console"}:
             self.problems.append(f"WOO3D_LOG_FORMAT={log_format!r} must be json or console")

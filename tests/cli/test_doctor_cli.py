@@ -6,7 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from redis import Redis
 
+from pipeline.generators.tripo import record_tripo_webhook, verify_tripo_webhook
 from tests.cli.store_env import invoke, store_env
 from tests.fake_store import FakeStore
 from tests.pipeline.servers.tripo import API_KEY, FakeTripo
@@ -85,6 +87,24 @@ def test_disabled_webhook_fails_and_tripo_balance_is_checked(store: FakeStore, e
     assert found["tripo"]["status"] == "ok" and "balance 250 credits" in found["tripo"]["detail"]
     assert broke["tripo"]["status"] == "fail" and "top up" in broke["tripo"]["fix"]
     assert refused["tripo"]["status"] == "fail"
+
+
+def test_a_p1_pin_shows_its_limits_and_a_balance_low_webhook_is_a_warning(
+    store: FakeStore, env: dict[str, str], redis_conn: Redis
+) -> None:
+    tripo_env = {**env, "TRIPO_MODEL_VERSION": "P1-20260311", "TRIPO_WEBHOOK_SECRET": "whsec_doctor"}
+    with FakeTripo() as tripo:
+        tripo_env["TRIPO_API_BASE"] = tripo.base_url
+        _, quiet = checks({**tripo_env, "TRIPO_API_KEY": API_KEY})
+        body, headers = tripo.webhook("balance.low", {"task_id": "t-1", "balance": 4.5}, "whsec_doctor")
+        record_tripo_webhook(redis_conn, verify_tripo_webhook(body, headers, "whsec_doctor"))
+        _, alerted = checks({**tripo_env, "TRIPO_API_KEY": API_KEY})
+    assert quiet["tripo"]["status"] == "ok"
+    assert "model P1-20260311 (P series): up to 20000 faces (WOO3D_FACE_BUDGET 50000 is more than it takes), " \
+           "5 tasks at once" in quiet["tripo"]["detail"]
+    assert quiet["tripo alerts"]["status"] == "ok"
+    assert alerted["tripo alerts"]["status"] == "warn" and "balance.low" in alerted["tripo alerts"]["detail"]
+    assert "(balance 4.5)" in alerted["tripo alerts"]["detail"] and "top up" in alerted["tripo alerts"]["fix"]
 
 
 def test_offline_install_skips_the_store_and_low_disk_fails(redis_url: str, tmp_path: Path) -> None:

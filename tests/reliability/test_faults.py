@@ -96,3 +96,16 @@ def test_a_tripo_outage_falls_back_to_the_local_model_and_says_why(
     assert assert_one_model(store, product_id)["generator"] == "local"
     shown = receiver.admin("GET", f"/api/products/{product_id}/status").json()
     assert shown["state"] == "done" and "Tripo" in (shown["reason"] or ""), shown
+
+
+def test_a_tripo_content_policy_refusal_is_not_retried_and_the_merchant_reads_why(
+    store: FakeStore, redis_conn: Redis, redis_url: str, tmp_path: Path, receiver: Receiver
+) -> None:
+    product_id, _ = queue_mug(store, redis_conn)
+    with FakeTripo(statuses=("running", "failed"), error_code=2008) as tripo:
+        run_burst_worker(worker_env(redis_url, store, tmp_path, TRIPO_API_KEY=API_KEY, TRIPO_API_BASE=tripo.base_url))
+
+    assert len(tripo.creates) == 1  # moderation is final: no second task, no job retry
+    assert assert_one_model(store, product_id)["generator"] == "local"
+    shown = receiver.admin("GET", f"/api/products/{product_id}/status").json()
+    assert shown["state"] == "done" and "Tripo declined to make a 3D model from this product's photos" in shown["reason"]

@@ -12,8 +12,9 @@ from rq import Queue, SimpleWorker
 
 from pipeline.config import PipelineConfig
 from pipeline.jobs.product_job import JobContext, configure
-from pipeline.generators.tripo.webhook import sign_tripo_webhook
+from pipeline.generators.tripo.tasks import TaskStore
 from tests.conftest import PHOTOS
+from tests.pipeline.servers.tripo import FakeTripo
 from tests.recorded import RIG_SECRET
 from tests.webhooks.conftest import ADMIN_TOKEN, admin_headers
 from webhooks import ReceiverConfig, create_app
@@ -93,11 +94,23 @@ def test_a_description_without_any_text_to_3d_service_fails_visibly(redis_conn: 
     assert status["state"] == "failed" and "image" in status["reason"]
 
 
-def test_tripo_webhook_verifies_and_records_final_statuses(redis_conn: Redis, tmp_path: Path) -> None:
-    client = make_app(redis_conn, tmp_path, tripo_webhook_secret="tripo-secret")
-    body = json.dumps({"event": "task.finalized", "data": {"task_id": "t-1", "status": "success"}}).encode()
-    unsigned = client.post("/webhooks/tripo", data=body)
-    assert unsigned.status_code == 401
-    signed = client.post("/webhooks/tripo", data=body, headers={"X-Tripo-Signature": sign_tripo_webhook(body, "tripo-secret")})
-    assert signed.status_code == 200, signed.get_json()
-    assert signed.get_json()["task_id"] == "t-1"
+def test_tripo_webhook_verifies_v3_signatures_records_final_statuses_and_acknowledges_other_events(
+    redis_conn: Redis, tmp_path: Path
+) -> None:
+    client = make_app(redis_conn, tmp_path, tripo_webhook_secret="whsec_tripo")
+    with FakeTripo(statuses=("success",)) as tripo:
+        body, headers = tripo.task_event(tripo.add_task(), "whsec_tripo")
+        balance_low = tripo.webhook("balance.low", {"task_id": "t-9", "balance": 3}, "whsec_tripo")
+        unknown = tripo.webhook("account.updated", {}, "whsec_tripo")
+    task_id = json.loads(body)["data"]["task_id"]
+    assert client.post("/webhooks/tripo", data=body).status_code == 401
+    signed = client.post("/webhooks/tripo", data=body, headers=headers)
+    assert signed.status_code == 200 and signed.get_json() == {"status": "recorded", "type": "task.completed",
+                                                               "task_id": task_id}
+    reported = TaskStore(redis_conn).reported_status(task_id)
+    assert reported is not None and reported.status == "success"
+    assert client.post("/webhooks/tripo", data=body, headers=headers).get_json()["status"] == "duplicate"
+    noted = client.post("/webhooks/tripo", data=balance_low[0], headers=balance_low[1])
+    assert noted.status_code == 200 and noted.get_json()["status"] == "noted"
+    ignored = client.post("/webhooks/tripo", data=unknown[0], headers=unknown[1])
+    assert ignored.status_code == 200 and ignored.get_json()["status"] == "ignored"

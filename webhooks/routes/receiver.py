@@ -21,7 +21,8 @@ def woocommerce_delivery() -> Any:
 
 @blueprint.post("/webhooks/tripo")
 def tripo_task_update() -> Any:
-    """Tripo3D's signed task webhook: a final status lets the polling worker finish at once."""
+    """Tripo3D's signed V3 webhook: a final task status lets the polling worker finish at once; balance.low
+    is noted for `woo3d doctor`; other events are acknowledged (2xx) so Tripo does not retry them."""
     from redis.exceptions import RedisError
 
     from pipeline.generators.tripo import TripoWebhookError, record_tripo_webhook, verify_tripo_webhook
@@ -30,9 +31,9 @@ def tripo_task_update() -> Any:
     try:
         event = verify_tripo_webhook(request.get_data(cache=False), request.headers,
                                      app.settings.pipeline.tripo_webhook_secret or "")
-        recorded = record_tripo_webhook(app.connection, event)
+        outcome = record_tripo_webhook(app.connection, event)
     except TripoWebhookError as error:
         return jsonify(error=str(error)), error.status
     except RedisError:
         return jsonify(error="storage unavailable, please retry"), 503
-    return jsonify(status="recorded" if recorded else "ignored", task_id=event.task_id)
+    return jsonify(outcome.as_dict())

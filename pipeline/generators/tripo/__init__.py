@@ -1,6 +1,6 @@
-"""Tripo3D stage 1: the client, its errors, and the webhook helpers (v3 by default, v2 by base URL)."""
+"""Tripo3D stage 1 on the V3 API: the client, its errors, and the webhook helpers."""
 
-from pipeline.generators.tripo.adapters import V2_BASE, V3_BASE, TripoBalance, TripoTask, adapter_for
+from pipeline.generators.tripo.adapters import V3_BASE, TripoBalance, TripoTask
 from pipeline.generators.tripo.client import (
     DEFAULT_MODEL_VERSION,
     TripoClient,
@@ -23,21 +23,25 @@ from pipeline.generators.tripo.errors import (
     TripoRetryableError,
     TripoServerError,
     TripoTaskCancelledError,
+    TripoTaskExpiredError,
     TripoTaskFailedError,
     TripoTimeoutError,
 )
 from pipeline.generators.tripo.webhook import (
     SIGNATURE_HEADER,
+    BalanceLowReport,
     TripoWebhookError,
     TripoWebhookEvent,
+    WebhookOutcome,
+    last_balance_low,
     record_tripo_webhook,
-    sign_tripo_webhook,
     verify_tripo_webhook,
 )
 
 __all__ = [
     "DEFAULT_MODEL_VERSION",
     "SIGNATURE_HEADER",
+    "BalanceLowReport",
     "TripoAuthError",
     "TripoBadRequestError",
     "TripoBalance",
@@ -56,16 +60,16 @@ __all__ = [
     "TripoSettings",
     "TripoTask",
     "TripoTaskCancelledError",
+    "TripoTaskExpiredError",
     "TripoTaskFailedError",
     "TripoTimeoutError",
     "TripoWebhookError",
     "TripoWebhookEvent",
-    "V2_BASE",
     "V3_BASE",
-    "adapter_for",
+    "WebhookOutcome",
     "image_type",
+    "last_balance_low",
     "load_model",
     "record_tripo_webhook",
-    "sign_tripo_webhook",
     "verify_tripo_webhook",
 ]

@@ -1,34 +1,40 @@
-"""Tripo3D's two API generations as adapters: paths, request bodies and response parsing, no I/O."""
+"""Tripo3D V3 on the wire: paths, request bodies and response parsing, no I/O."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
-from urllib.parse import urlsplit
+from typing import Literal
 
-V3_BASE = "https://openapi.tripo3d.ai/v3"
-V2_BASE = "https://api.tripo3d.ai/v2/openapi"
+from pipeline.config import TRIPO_V3_BASE
 
-TaskStatus = Literal["queued", "running", "success", "failed", "banned", "expired", "cancelled", "unknown"]
-FINAL_STATUSES: frozenset[str] = frozenset({"success", "failed", "banned", "expired", "cancelled", "unknown"})
+V3_BASE = TRIPO_V3_BASE
+API_VERSION = "v3"
+
+TaskStatus = Literal["queued", "running", "success", "failed", "cancelled"]
+# V3's statuses; any other (V3 says `unknown` can leak out) is read as failed.
+_ONGOING = frozenset({"queued", "running"})
+_KNOWN = _ONGOING | {"success", "failed", "cancelled"}
 ImageType = Literal["jpg", "png", "webp"]
+View = Literal["front", "left", "back", "right"]
+VIEWS: tuple[View, ...] = ("front", "left", "back", "right")
 
 
 @dataclass(frozen=True)
 class TripoTask:
-    """A task as Tripo reports it; `model_url` expires minutes after the answer."""
+    """A task as Tripo reports it; `model_url` is pre-signed and expires, so it is downloaded at once."""
 
     task_id: str
     status: str
     progress: int = 0
     model_url: str | None = None
     error: str = ""
+    error_code: int | None = None
     raw_output_keys: tuple[str, ...] = ()
 
     @property
     def final(self) -> bool:
-        return self.status in FINAL_STATUSES
+        return self.status not in _ONGOING
 
 
 @dataclass(frozen=True)
@@ -39,7 +45,7 @@ class TripoBalance:
 
 @dataclass(frozen=True)
 class Request:
-    """One HTTP request an adapter wants sent (relative path; JSON body or none)."""
+    """One HTTP request to send (relative path; JSON body or none)."""
 
     method: Literal["GET", "POST"]
     path: str
@@ -49,7 +55,11 @@ class Request:
 
 @dataclass(frozen=True)
 class GenerationOptions:
-    """Output-changing options, pinned in settings; they are part of the content-cache key."""
+    """Output-changing options, pinned in settings; they are part of the content-cache key.
+
+    Only options every model version takes are sent: P1 refuses quad, smart_low_poly, generate_parts
+    and geometry_quality even as `false`, so they are never part of a body.
+    """
 
     model_version: str
     texture: bool = True
@@ -60,67 +70,38 @@ class GenerationOptions:
         return {"model_version": self.model_version, "texture": self.texture, "pbr": self.pbr,
                 "face_limit": self.face_limit}
 
-
-class TripoAdapter(Protocol):
-    version: Literal["v2", "v3"]
-
-    def upload_path(self) -> str: ...
-
-    def parse_upload(self, data: Mapping[str, object]) -> str: ...
-
-    def text_to_model(self, prompt: str, negative_prompt: str, options: GenerationOptions) -> Request: ...
-
-    def image_to_model(self, token: str, image_type: ImageType, options: GenerationOptions) -> Request: ...
-
-    def multiview_to_model(
-        self, views: Sequence[tuple[str, ImageType] | None], options: GenerationOptions
-    ) -> Request: ...
-
-    def convert_model(self, task_id: str, fmt: str) -> Request: ...
-
-    def get_task(self, task_id: str) -> Request: ...
-
-    def balance(self) -> Request: ...
-
-    def parse_task(self, data: Mapping[str, object]) -> TripoTask: ...
-
-
-def adapter_for(api_base: str) -> TripoAdapter:
-    """v2 when the base URL's path names v2 (`…/v2/openapi`), v3 otherwise (the default)."""
-    segments = urlsplit(api_base).path.strip("/").split("/")
-    return V2Adapter() if "v2" in segments else V3Adapter()
-
-
-def _generation_fields(options: GenerationOptions) -> dict[str, object]:
-    fields: dict[str, object] = {"texture": options.texture, "pbr": options.pbr}
-    if options.face_limit:
-        fields["face_limit"] = options.face_limit
-    return fields
+    def fields(self) -> dict[str, object]:
+        fields: dict[str, object] = {"model": self.model_version, "texture": self.texture, "pbr": self.pbr}
+        if self.face_limit:
+            fields["face_limit"] = self.face_limit
+        return fields
 
 
 def _model_url(output: object) -> str | None:
-    """The model's URL under the names Tripo has used (v3 `model_url`; v2 `pbr_model`/`model`, str or {url})."""
     if not isinstance(output, Mapping):
         return None
-    for key in ("model_url", "pbr_model_url", "pbr_model", "model", "base_model"):
-        value = output.get(key)
-        if isinstance(value, Mapping):
-            value = value.get("url")
-        if isinstance(value, str) and value:
-            return value
-    return None
+    value = output.get("model_url")
+    return value if isinstance(value, str) and value else None
 
 
-def _parse_task(data: Mapping[str, object]) -> TripoTask:
+def _error_code(value: object) -> int | None:
+    if isinstance(value, int):
+        return value
+    return int(value) if isinstance(value, str) and value.isdigit() else None
+
+
+def parse_task(data: Mapping[str, object]) -> TripoTask:
+    """A task detail (`GET /tasks/{id}`, or a webhook's `data`) as a TripoTask."""
     output = data.get("output")
     progress = data.get("progress")
-    error = data.get("error_message") or data.get("error_msg") or data.get("error") or ""
+    status = str(data.get("status") or "").lower()
     return TripoTask(
         task_id=str(data.get("task_id") or ""),
-        status=str(data.get("status") or "unknown").lower().replace("canceled", "cancelled"),
+        status=status if status in _KNOWN else "failed",
         progress=int(progress) if isinstance(progress, (int, float)) else 0,
         model_url=_model_url(output),
-        error=str(error),
+        error=str(data.get("error_message") or ""),
+        error_code=_error_code(data.get("error_code")),
         raw_output_keys=tuple(sorted(output)) if isinstance(output, Mapping) else (),
     )
 
@@ -128,7 +109,7 @@ def _parse_task(data: Mapping[str, object]) -> TripoTask:
 class V3Adapter:
     """`https://openapi.tripo3d.ai/v3`: `/files`, `/generation/*`, `/models/convert`, `/tasks/{id}`."""
 
-    version: Literal["v2", "v3"] = "v3"
+    version = API_VERSION
 
     def upload_path(self) -> str:
         return "/files"
@@ -137,23 +118,19 @@ class V3Adapter:
         return str(data.get("file_token") or "")
 
     def text_to_model(self, prompt: str, negative_prompt: str, options: GenerationOptions) -> Request:
-        body: dict[str, object] = {"prompt": prompt, "model": options.model_version, **_generation_fields(options)}
+        body: dict[str, object] = {"prompt": prompt, **options.fields()}
         if negative_prompt:
             body["negative_prompt"] = negative_prompt
         return Request("POST", "/generation/text-to-model", body)
 
-    def image_to_model(self, token: str, image_type: ImageType, options: GenerationOptions) -> Request:
-        body = {"model": options.model_version, "file": {"type": image_type, "file_token": token},
-                **_generation_fields(options)}
-        return Request("POST", "/generation/image-to-model", body)
+    def image_to_model(self, token: str, options: GenerationOptions) -> Request:
+        """V3's own form: `input` holds the file token (or a URL, or a task id)."""
+        return Request("POST", "/generation/image-to-model", {"input": token, **options.fields()})
 
-    def multiview_to_model(
-        self, views: Sequence[tuple[str, ImageType] | None], options: GenerationOptions
-    ) -> Request:
-        # Four slots, front/left/back/right; v3 takes an empty object for a view not given.
-        files = [{"type": v[1], "file_token": v[0]} if v else {} for v in views]
-        body = {"model": options.model_version, "files": files, **_generation_fields(options)}
-        return Request("POST", "/generation/multiview-to-model", body)
+    def multiview_to_model(self, tokens: Sequence[tuple[View, str]], options: GenerationOptions) -> Request:
+        """V3's own form: `inputs`, one `{view: token}` object per view given (front first, at least two)."""
+        inputs = [{view: token} for view, token in tokens]
+        return Request("POST", "/generation/multiview-to-model", {"inputs": inputs, **options.fields()})
 
     def convert_model(self, task_id: str, fmt: str) -> Request:
         return Request("POST", "/models/convert", {"input": task_id, "format": fmt.upper()})
@@ -165,49 +142,4 @@ class V3Adapter:
         return Request("GET", "/account/balance")
 
     def parse_task(self, data: Mapping[str, object]) -> TripoTask:
-        return _parse_task(data)
-
-
-class V2Adapter:
-    """`https://api.tripo3d.ai/v2/openapi`: `/upload`, `POST /task` with a `type`, `/task/{id}`."""
-
-    version: Literal["v2", "v3"] = "v2"
-
-    def upload_path(self) -> str:
-        return "/upload"
-
-    def parse_upload(self, data: Mapping[str, object]) -> str:
-        return str(data.get("image_token") or data.get("file_token") or "")
-
-    def text_to_model(self, prompt: str, negative_prompt: str, options: GenerationOptions) -> Request:
-        body: dict[str, object] = {"type": "text_to_model", "prompt": prompt, "model_version": options.model_version,
-                                   **_generation_fields(options)}
-        if negative_prompt:
-            body["negative_prompt"] = negative_prompt
-        return Request("POST", "/task", body)
-
-    def image_to_model(self, token: str, image_type: ImageType, options: GenerationOptions) -> Request:
-        body = {"type": "image_to_model", "model_version": options.model_version,
-                "file": {"type": image_type, "file_token": token}, **_generation_fields(options)}
-        return Request("POST", "/task", body)
-
-    def multiview_to_model(
-        self, views: Sequence[tuple[str, ImageType] | None], options: GenerationOptions
-    ) -> Request:
-        files = [{"type": v[1], "file_token": v[0]} if v else {} for v in views]
-        body = {"type": "multiview_to_model", "model_version": options.model_version, "files": files,
-                **_generation_fields(options)}
-        return Request("POST", "/task", body)
-
-    def convert_model(self, task_id: str, fmt: str) -> Request:
-        return Request("POST", "/task", {"type": "convert_model", "format": fmt.upper(),
-                                         "original_model_task_id": task_id})
-
-    def get_task(self, task_id: str) -> Request:
-        return Request("GET", f"/task/{task_id}")
-
-    def balance(self) -> Request:
-        return Request("GET", "/user/balance")
-
-    def parse_task(self, data: Mapping[str, object]) -> TripoTask:
-        return _parse_task(data)
+        return parse_task(data)

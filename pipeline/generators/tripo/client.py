@@ -15,29 +15,38 @@ import structlog
 import tenacity
 from redis import Redis
 
+from pipeline.config import TRIPO_DEFAULT_MODEL_VERSION, TRIPO_MODEL_VERSIONS, TripoModelVersion, tripo_problems
 from pipeline.errors import PipelineError
 from pipeline.metrics import PAID_API_CALLS
 from pipeline.generators.semaphore import RedisSemaphore, semaphore_name
 from pipeline.generators.tripo.adapters import (
     V3_BASE,
+    VIEWS,
     GenerationOptions,
     ImageType,
     Request,
     TripoBalance,
     TripoTask,
-    adapter_for,
+    V3Adapter,
+    View,
 )
 from pipeline.generators.tripo.errors import (
+    CODE_CONTENT_POLICY,
+    CODE_EXPIRED,
+    CONTENT_POLICY_WORDS,
+    EXPIRED_WORDS,
     TRACE_HEADER,
     TripoBadRequestError,
     TripoContentPolicyError,
     TripoCorruptModelError,
     TripoCreateUncertainError,
+    TripoError,
     TripoPermanentError,
     TripoRateLimitError,
     TripoRetryableError,
     TripoServerError,
     TripoTaskCancelledError,
+    TripoTaskExpiredError,
     TripoTaskFailedError,
     TripoTimeoutError,
     error_for_response,
@@ -51,7 +60,7 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger(__name__)
 
-DEFAULT_MODEL_VERSION = "v3.1-20260211"
+DEFAULT_MODEL_VERSION = TRIPO_DEFAULT_MODEL_VERSION
 _IMAGE_TYPES: dict[bytes, ImageType] = {b"\xff\xd8\xff": "jpg", b"\x89PNG": "png"}
 _WEBHOOK_CHECK_S = 1.0  # with webhooks on, Redis is checked this often between the (rarer) polls
 _MIME = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
@@ -59,7 +68,8 @@ _MIME = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 
 @dataclass(frozen=True)
 class TripoSettings:
-    """Everything the client needs; the model version is pinned so results never change overnight."""
+    """Everything the client needs; the model version is pinned so results never change overnight, and it
+    sets the face range and how many tasks may run at once (`max_concurrency` None: the version's default)."""
 
     api_key: str = field(repr=False)
     api_base: str = V3_BASE
@@ -73,14 +83,24 @@ class TripoSettings:
     poll_max_interval_s: float = 15.0
     max_attempts: int = 4
     retry_max_wait_s: float = 60.0
-    max_concurrency: int = 10
+    max_concurrency: int | None = None
     slot_timeout_s: float = 600.0
     max_download_bytes: int = 200 * 1024 * 1024
     webhook_enabled: bool = False
 
     @property
+    def version(self) -> TripoModelVersion | None:
+        return TRIPO_MODEL_VERSIONS.get(self.model_version)
+
+    @property
+    def concurrency(self) -> int:
+        return self.max_concurrency or (self.version.concurrency if self.version else 10)
+
+    @property
     def options(self) -> GenerationOptions:
-        return GenerationOptions(self.model_version, self.texture, self.pbr, self.face_limit)
+        """The body options; the face limit is moved into the range the model version takes (P1: 48–20000)."""
+        faces = self.version.clamp_faces(self.face_limit) if self.version else self.face_limit
+        return GenerationOptions(self.model_version, self.texture, self.pbr, faces)
 
     @classmethod
     def from_config(cls, config: PipelineConfig, **overrides: Any) -> TripoSettings:
@@ -160,13 +180,18 @@ class TripoClient:
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
     ):
         if not settings.api_key:
             raise TripoBadRequestError("TRIPO_API_KEY is not set")
+        problems = tripo_problems(settings.api_base, settings.model_version, settings.max_concurrency)
+        if problems:
+            raise TripoBadRequestError("; ".join(problems))
         self.settings = settings
-        self.adapter = adapter_for(settings.api_base)
+        self.adapter = V3Adapter()
         self._sleep = sleep
         self._clock = clock
+        self._wall_clock = wall_clock
         timeout = httpx.Timeout(settings.request_timeout_s)
         self._http = httpx.Client(
             base_url=settings.api_base.rstrip("/"),
@@ -178,7 +203,7 @@ class TripoClient:
         self._download = httpx.Client(timeout=timeout, transport=transport, follow_redirects=True)
         self.tasks = TaskStore(connection, claim_ttl_s=int(settings.request_timeout_s * 3 + 60)) if connection else None
         self.semaphore = (
-            RedisSemaphore(connection, semaphore_name("tripo", settings.api_key), settings.max_concurrency,
+            RedisSemaphore(connection, semaphore_name("tripo", settings.api_key), settings.concurrency,
                            lease_s=settings.task_timeout_s + 300, sleep=sleep, clock=clock)
             if connection else None
         )
@@ -218,24 +243,25 @@ class TripoClient:
         kind = image_type(image)
 
         def request() -> Request:
-            return self.adapter.image_to_model(self.upload(image, kind), kind, self.settings.options)
+            return self.adapter.image_to_model(self.upload(image, kind), self.settings.options)
 
         return self._run(key, "image-to-model", request)
 
     def multiview_to_model(self, views: Sequence[bytes | None], *, key: str) -> TripoModel:
         """A model from up to four views in Tripo's order front, left, back, right (None: not given).
 
+        V3 refuses a multiview task with fewer than two views, so the front alone goes to image-to-model.
         Raises TripoError subclasses.
         """
         if not views or views[0] is None or len(views) > 4:
             raise TripoBadRequestError("multiview-to-model needs a front view and at most four views")
-        kinds = [image_type(v) if v is not None else None for v in views]
+        given = [(view, image, image_type(image)) for view, image in zip(VIEWS, views) if image is not None]
+        if len(given) == 1:
+            return self.image_to_model(given[0][1], key=key)
 
         def request() -> Request:
-            slots: list[tuple[str, ImageType] | None] = []
-            for view, kind in zip(list(views) + [None] * (4 - len(views)), kinds + [None] * (4 - len(kinds))):
-                slots.append((self.upload(view, kind), kind) if view is not None and kind is not None else None)
-            return self.adapter.multiview_to_model(slots, self.settings.options)
+            tokens: list[tuple[View, str]] = [(view, self.upload(image, kind)) for view, image, kind in given]
+            return self.adapter.multiview_to_model(tokens, self.settings.options)
 
         return self._run(key, "multiview-to-model", request)
 
@@ -357,15 +383,22 @@ class TripoClient:
         return self._retrying(lambda e: not isinstance(e, TripoCreateUncertainError))(attempt)
 
     def _raise_for_final(self, task: TripoTask, key: str, what: str) -> None:
+        """V3 ends a task success, failed or cancelled; why it failed is in `error_code` (2008, 2018, …)."""
         if task.status == "success":
             return
         self._forget(key)
-        detail = f"{what}: Tripo task {task.task_id} ended {task.status}" + (f": {task.error}" if task.error else "")
-        if task.status == "banned":
-            raise TripoContentPolicyError(detail)
+        detail = f"{what}: Tripo task {task.task_id} ended {task.status}" + (
+            f" with code {task.error_code}" if task.error_code is not None else "") + (
+            f": {task.error}" if task.error else "")
+        log.warning("tripo_task_unsuccessful", task_id=task.task_id, status=task.status, error_code=task.error_code,
+                    error=task.error)
         if task.status == "cancelled":
             raise TripoTaskCancelledError(detail)
-        raise TripoTaskFailedError(detail)
+        if task.error_code == CODE_CONTENT_POLICY:
+            raise TripoContentPolicyError(f"{CONTENT_POLICY_WORDS} [{detail}]", code=task.error_code)
+        if task.error_code == CODE_EXPIRED:
+            raise TripoTaskExpiredError(f"{EXPIRED_WORDS} [{detail}]", code=task.error_code)
+        raise TripoTaskFailedError(detail, code=task.error_code)
 
     def _fetch_model(self, task: TripoTask) -> bytes:
         """Download at once; a URL that expired meanwhile (403/404/410) is refreshed from the task once."""
@@ -391,7 +424,7 @@ class TripoClient:
             with self._download.stream("GET", url) as response:
                 if response.status_code >= 400:
                     response.read()
-                    raise error_for_response(response, "download model")
+                    raise error_for_response(response, "download model", self._wall_clock)
                 declared = response.headers.get("content-length", "")
                 if declared.isdigit() and int(declared) > limit:  # refused before a byte of it is read
                     raise TripoCorruptModelError(f"the model is {declared} bytes, over the limit of {limit}")
@@ -429,16 +462,23 @@ class TripoClient:
         log.info("tripo_call", method=request.method, path=request.path, status=response.status_code,
                  trace_id=trace_id)
         if response.status_code >= 400:
-            raise error_for_response(response, what)
+            raise self._refused(response, what)
         try:
             body = response.json()
         except ValueError as exc:
             raise TripoServerError(f"{what}: Tripo answered with a body that is not JSON", trace_id=trace_id,
                                    status=response.status_code, body=response.text) from exc
         if not isinstance(body, dict) or body.get("code") != 0:
-            raise error_for_response(response, what)
+            raise self._refused(response, what)
         data = body.get("data")
         return data if isinstance(data, dict) else {}
+
+    def _refused(self, response: httpx.Response, what: str) -> TripoError:
+        """The error for a refused call, logged with both ids Tripo's support asks for."""
+        error = error_for_response(response, what, self._wall_clock)
+        log.warning("tripo_call_refused", operation=what, status=error.status, code=error.code,
+                    trace_id=error.trace_id, request_id=error.request_id)
+        return error
 
     def _retrying(self, also: Callable[[BaseException], bool]) -> tenacity.Retrying:
         def retryable(exc: BaseException) -> bool:
@@ -447,7 +487,7 @@ class TripoClient:
         def log_retry(state: tenacity.RetryCallState) -> None:
             exc = state.outcome.exception() if state.outcome else None
             log.warning("tripo_retry", attempt=state.attempt_number, error=str(exc),
-                        trace_id=getattr(exc, "trace_id", None))
+                        trace_id=getattr(exc, "trace_id", None), request_id=getattr(exc, "request_id", None))
 
         return tenacity.Retrying(
             retry=tenacity.retry_if_exception(retryable),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 
 import httpx
 
@@ -10,16 +12,25 @@ from pipeline.errors import PermanentPipelineError, PipelineError, RetryablePipe
 
 TRACE_HEADER = "X-Tripo-Trace-ID"
 
-# Tripo's documented error codes (see tests/pipeline/servers/README.md for the source).
-CODE_RATE_LIMIT = 2000
+# Tripo's documented error codes (see tests/pipeline/servers/README.md for the sources).
+CODE_REQUEST_RATE = 1007  # requests per minute for the key
+CODE_RATE_LIMIT = 2000  # tasks at once for the account
 CODE_TASK_NOT_FOUND = 2001
 CODE_CONTENT_POLICY = 2008
 CODE_INSUFFICIENT_CREDIT = 2010
 CODE_AUDIT_SERVICE = 2014
+CODE_EXPIRED = 2018  # a task's `error_code` when it waited too long in Tripo's queue
+_EPOCH_FLOOR = 1_000_000_000  # an X-RateLimit-Reset above this is a Unix time, below it a number of seconds
+
+CONTENT_POLICY_WORDS = ("Tripo declined to make a 3D model from this product's photos or description because "
+                        "it considers them against its content rules (Tripo code 2008). Different photos may "
+                        "be accepted.")
+EXPIRED_WORDS = ("Tripo was too busy and dropped the task before it ran (Tripo code 2018); nothing was charged "
+                 "and a later run tries again.")
 
 
 class TripoError(PipelineError):
-    """Base of Tripo errors: carries the HTTP status, Tripo's code, its trace id and a body excerpt."""
+    """Base of Tripo errors: carries the HTTP status, Tripo's code, its trace and request ids and a body excerpt."""
 
     def __init__(
         self,
@@ -28,12 +39,14 @@ class TripoError(PipelineError):
         status: int | None = None,
         code: int | None = None,
         trace_id: str | None = None,
+        request_id: str | None = None,
         body: str = "",
     ):
         super().__init__(message)
         self.status = status
         self.code = code
         self.trace_id = trace_id
+        self.request_id = request_id
         self.body = body[:500]
 
 
@@ -54,7 +67,10 @@ class TripoBadRequestError(TripoPermanentError):
 
 
 class TripoContentPolicyError(TripoPermanentError):
-    """The input violates Tripo's content policy (code 2008, or a task ending `banned`)."""
+    """Tripo's moderation refused the input (code 2008, on the create or as a failed task's `error_code`).
+
+    Its message is written for the merchant: it is what the product's status shows.
+    """
 
 
 class TripoInsufficientCreditError(TripoPermanentError):
@@ -62,7 +78,11 @@ class TripoInsufficientCreditError(TripoPermanentError):
 
 
 class TripoTaskFailedError(TripoPermanentError):
-    """The task ended failed, expired or unknown; Tripo does not charge for it."""
+    """The task ended failed; Tripo does not charge for it."""
+
+
+class TripoTaskExpiredError(TripoRetryableError):
+    """The task waited too long in Tripo's queue (`error_code` 2018); a new task may well run."""
 
 
 class TripoTaskCancelledError(TripoPermanentError):
@@ -74,7 +94,7 @@ class TripoCorruptModelError(TripoPermanentError):
 
 
 class TripoRateLimitError(TripoRetryableError):
-    """Too many requests or too many tasks at once (429 / code 2000); honour `retry_after`."""
+    """Too many requests (code 1007) or too many tasks at once (code 2000), both 429; honour `retry_after`."""
 
     def __init__(
         self,
@@ -84,9 +104,10 @@ class TripoRateLimitError(TripoRetryableError):
         status: int | None = None,
         code: int | None = None,
         trace_id: str | None = None,
+        request_id: str | None = None,
         body: str = "",
     ):
-        super().__init__(message, status=status, code=code, trace_id=trace_id, body=body)
+        super().__init__(message, status=status, code=code, trace_id=trace_id, request_id=request_id, body=body)
         self.retry_after = retry_after
 
 
@@ -103,23 +124,27 @@ class TripoCreateUncertainError(TripoRetryableError):
     same content); it is not sent again until the marker expires."""
 
 
-def retry_after_seconds(response: httpx.Response) -> float | None:
-    """`Retry-After` in seconds (delta form only; an HTTP date is treated as absent)."""
-    raw = response.headers.get("Retry-After")
-    if raw is None:
-        return None
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        return None
+def retry_after_seconds(response: httpx.Response, now: Callable[[], float] = time.time) -> float | None:
+    """How long Tripo asks to wait: `Retry-After` (seconds), else `X-RateLimit-Reset` (a Unix time, or
+    seconds when small); None when neither says (an HTTP date is treated as absent)."""
+    for header in ("Retry-After", "X-RateLimit-Reset"):
+        try:
+            value = float(response.headers.get(header, ""))
+        except ValueError:
+            continue
+        if value > _EPOCH_FLOOR:
+            value -= now()
+        return max(0.0, value)
+    return None
 
 
-def error_for_response(response: httpx.Response, what: str) -> TripoError:
+def error_for_response(response: httpx.Response, what: str, now: Callable[[], float] = time.time) -> TripoError:
     """The one place that maps a refused response (HTTP error, or 200 with a non-zero code) to an error."""
     trace_id = response.headers.get(TRACE_HEADER)
     text = response.text
     code: int | None = None
     message = ""
+    request_id: str | None = None
     try:
         body = json.loads(text)
         if isinstance(body, dict):
@@ -129,23 +154,26 @@ def error_for_response(response: httpx.Response, what: str) -> TripoError:
             suggestion = body.get("suggestion")
             if suggestion:
                 message = f"{message} ({suggestion})"
+            request_id = str(body["request_id"]) if body.get("request_id") else None
     except ValueError:
         pass
     status = response.status_code
+    ids = ", ".join(f"{name} {value}" for name, value in (("trace", trace_id), ("request", request_id)) if value)
     detail = f"{what}: Tripo answered {status}" + (f" code {code}" if code is not None else "") + (
-        f": {message}" if message else "") + (f" [trace {trace_id}]" if trace_id else "")
+        f": {message}" if message else "") + (f" [{ids}]" if ids else "")
     cls: type[TripoError]
     if code == CODE_INSUFFICIENT_CREDIT or status == 402:
         cls = TripoInsufficientCreditError
     elif code == CODE_CONTENT_POLICY:
-        cls = TripoContentPolicyError
-    elif status == 429 or code == CODE_RATE_LIMIT:
-        return TripoRateLimitError(detail, retry_after=retry_after_seconds(response), status=status, code=code,
-                                   trace_id=trace_id, body=text)
+        return TripoContentPolicyError(f"{CONTENT_POLICY_WORDS} [{detail}]", status=status, code=code,
+                                       trace_id=trace_id, request_id=request_id, body=text)
+    elif status == 429 or code in (CODE_RATE_LIMIT, CODE_REQUEST_RATE):
+        return TripoRateLimitError(detail, retry_after=retry_after_seconds(response, now), status=status, code=code,
+                                   trace_id=trace_id, request_id=request_id, body=text)
     elif status in (401, 403):
-        cls = TripoAuthError
+        cls = TripoAuthError  # V3 says code 2 (V2 said 1002): the status is what to trust
     elif status >= 500 or code == CODE_AUDIT_SERVICE or status in (408, 409):
         cls = TripoServerError
     else:
         cls = TripoBadRequestError
-    return cls(detail, status=status, code=code, trace_id=trace_id, body=text)
+    return cls(detail, status=status, code=code, trace_id=trace_id, request_id=request_id, body=text)

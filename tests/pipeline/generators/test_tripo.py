@@ -1,9 +1,11 @@
-"""Tripo3D client against a local server speaking the v3 (and v2) OpenAPI, with real Redis for resumes."""
+"""Tripo3D client against a local server speaking the V3 OpenAPI strictly, with real Redis for resumes."""
 
 from __future__ import annotations
 
 import io
+import json
 
+import httpx
 import pytest
 from PIL import Image
 from redis import Redis
@@ -21,10 +23,11 @@ from pipeline.generators.tripo import (
     TripoRateLimitError,
     TripoSettings,
     TripoTaskCancelledError,
+    TripoTaskExpiredError,
     TripoTaskFailedError,
     TripoTimeoutError,
-    record_tripo_webhook,
     TripoWebhookEvent,
+    record_tripo_webhook,
 )
 from tests.pipeline.servers.base import Reply
 from tests.pipeline.servers.meshes import CORRUPT_GLB
@@ -73,25 +76,34 @@ def test_v3_image_to_model_goes_queued_running_success_and_returns_a_checked_tex
     assert paths[:2] == [("POST", "/v3/files"), ("POST", "/v3/generation/image-to-model")]
     assert [p for p in paths if p[1].startswith("/v3/tasks/")] == [("GET", f"/v3/tasks/{model.task_id}")] * 3
     create = fake.creates[0].json()
-    assert create["model"] == "v3.1-20260211" and create["file"]["type"] == "png"
-    assert create["file"]["file_token"].startswith("tok-")
+    assert create["model"] == "v3.1-20260211" and "file" not in create  # V3's own form, not the V2 object
+    assert create["input"].startswith("file_") and create["input"] in fake.file_tokens
     assert "Authorization" not in fake.requests("GET", r"^/models/")[0].headers  # the key never goes to a signed URL
     calls = [entry for entry in logs if entry["event"] == "tripo_call"]
     assert calls and all(entry["trace_id"].startswith("trace-") for entry in calls)
     assert time.sleeps == [2.0, 3.0]  # polling backs off
 
 
-def test_v2_base_url_selects_the_v2_adapter_with_task_type_and_model_version() -> None:
-    time = FakeTime()
-    with FakeTripo(version="v2") as fake, client_for(fake, time, model_version="v2.5-20250123") as client:
+def test_text_to_model_sends_v3_fields_and_no_task_type() -> None:
+    with FakeTripo() as fake, client_for(fake, FakeTime()) as client:
         model = client.text_to_model("a ceramic mug", key=KEY, negative_prompt="blurry")
-        balance = client.balance()
-    assert model.api_version == "v2" and model.mesh is not None
-    body = fake.creates[0].json()
-    assert body == {"type": "text_to_model", "prompt": "a ceramic mug", "model_version": "v2.5-20250123",
-                    "texture": True, "pbr": True, "negative_prompt": "blurry"}
-    assert fake.requests("GET", r"^/v2/openapi/task/")
-    assert balance.balance == 250.0 and balance.frozen == 20.0
+    assert model.mesh is not None
+    assert fake.creates[0].json() == {"prompt": "a ceramic mug", "model": "v3.1-20260211", "texture": True,
+                                      "pbr": True, "negative_prompt": "blurry"}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "words"),
+    [
+        ({"api_base": "https://api.tripo3d.ai/v2/openapi"}, "shut down on 1 November 2026"),
+        ({"model_version": "v2.0-20240919"}, "not a model Tripo V3 accepts"),
+        ({"model_version": "P1-20260311", "max_concurrency": 10}, "at most 5"),
+    ],
+)
+def test_settings_v3_would_refuse_stop_the_client_before_any_call(overrides: dict[str, object], words: str) -> None:
+    settings = TripoSettings(api_key=API_KEY, **overrides)  # type: ignore[arg-type]
+    with pytest.raises(TripoBadRequestError, match=words):
+        TripoClient(settings)
 
 
 def test_balance_check_on_v3_reads_the_account_endpoint() -> None:
@@ -101,26 +113,52 @@ def test_balance_check_on_v3_reads_the_account_endpoint() -> None:
 
 
 @pytest.mark.parametrize(
-    ("status", "error"),
-    [("failed", TripoTaskFailedError), ("cancelled", TripoTaskCancelledError), ("banned", TripoContentPolicyError),
-     ("expired", TripoTaskFailedError)],
+    ("status", "code", "error", "kind"),
+    [("failed", None, TripoTaskFailedError, PermanentPipelineError),
+     ("cancelled", None, TripoTaskCancelledError, PermanentPipelineError),
+     ("failed", 2008, TripoContentPolicyError, PermanentPipelineError),
+     ("failed", 2018, TripoTaskExpiredError, RetryablePipelineError)],
 )
-def test_a_task_ending_without_success_is_a_permanent_error_and_its_id_is_forgotten(
-    status: str, error: type[Exception], redis_conn: Redis
+def test_a_task_ending_without_success_is_mapped_by_its_error_code_and_its_id_is_forgotten(
+    status: str, code: int | None, error: type[Exception], kind: type[Exception], redis_conn: Redis
 ) -> None:
-    with FakeTripo(statuses=("queued", status)) as fake, client_for(fake, FakeTime(), redis_conn) as client:
-        with pytest.raises(error) as raised:
+    with FakeTripo(statuses=("queued", status), error_code=code) as fake:
+        with client_for(fake, FakeTime(), redis_conn) as client, pytest.raises(error) as raised:
             client.text_to_model("a lamp", key=KEY)
-    assert isinstance(raised.value, PermanentPipelineError)
+    assert isinstance(raised.value, kind)
     assert client.tasks is not None and client.tasks.get(KEY) is None
 
 
-def test_401_is_a_permanent_auth_error_sent_once() -> None:
-    with FakeTripo(api_key="tsk_other") as fake, client_for(fake, FakeTime()) as client:
+def test_the_fake_speaks_only_v3_statuses() -> None:
+    with pytest.raises(ValueError, match="error_code"):
+        FakeTripo(statuses=("queued", "banned"))
+
+
+def test_a_content_policy_refusal_reads_as_plain_words_for_the_merchant(redis_conn: Redis) -> None:
+    with FakeTripo(statuses=("failed",), error_code=2008) as fake, client_for(fake, FakeTime(), redis_conn) as client:
+        with pytest.raises(TripoContentPolicyError) as on_task:
+            client.image_to_model(photo(), key=KEY)
+        fake.error_code = None
+        fake.fail("POST", r"/generation/", Reply.json(
+            {"code": 2008, "status": "error", "message": "content policy", "request_id": "req-9"}, 400))
+        with pytest.raises(TripoContentPolicyError) as on_create:
+            client.image_to_model(photo(), key=KEY)
+    for error in (on_task.value, on_create.value):
+        assert str(error).startswith("Tripo declined to make a 3D model from this product's photos")
+        assert error.code == 2008
+    assert on_create.value.request_id == "req-9" and len(fake.creates) == 2
+
+
+def test_401_is_a_permanent_auth_error_sent_once_and_logged_with_trace_and_request_ids() -> None:
+    with FakeTripo(api_key="tsk_other") as fake, client_for(fake, FakeTime()) as client, capture_logs() as logs:
         with pytest.raises(TripoAuthError) as raised:
             client.text_to_model("a lamp", key=KEY)
-    assert raised.value.status == 401 and raised.value.trace_id
+    assert raised.value.status == 401 and raised.value.code == 2 and raised.value.trace_id
+    assert raised.value.request_id and raised.value.request_id in str(raised.value)
     assert len(fake.server.received) == 1
+    refused = [entry for entry in logs if entry["event"] == "tripo_call_refused"]
+    assert refused and refused[0]["trace_id"] == raised.value.trace_id
+    assert refused[0]["request_id"] == raised.value.request_id
 
 
 def test_insufficient_credit_2010_is_permanent_and_nothing_is_retried(redis_conn: Redis) -> None:
@@ -143,6 +181,18 @@ def test_429_with_retry_after_is_honoured_then_the_create_succeeds() -> None:
         model = client.text_to_model("a lamp", key=KEY)
     assert model.mesh is not None
     assert time.sleeps[0] == 7.0 and len(fake.creates) == 2
+
+
+@pytest.mark.parametrize("reset", ["12", "1800000012"])
+def test_429_with_only_x_ratelimit_reset_waits_until_the_reset(reset: str) -> None:
+    time = FakeTime()
+    with FakeTripo() as fake:
+        settings = TripoSettings(api_key=API_KEY, api_base=fake.base_url, poll_interval_s=2.0)
+        with TripoClient(settings, sleep=time.sleep, clock=time.clock, wall_clock=lambda: 1_800_000_000.0) as client:
+            fake.fail("POST", r"/generation/", Reply.json(
+                {"code": 1007, "status": "error", "message": "Too many requests"}, 429, {"X-RateLimit-Reset": reset}))
+            assert client.text_to_model("a lamp", key=KEY).mesh is not None
+    assert time.sleeps[0] == 12.0 and len(fake.creates) == 2
 
 
 def test_rate_limit_that_persists_ends_as_a_retryable_error() -> None:
@@ -210,13 +260,56 @@ def test_an_expired_model_url_is_refreshed_from_the_task_once() -> None:
     assert model.mesh is not None and len(fake.requests("GET", r"^/models/")) == 2
 
 
-def test_multiview_uploads_each_view_and_sends_four_slots_in_tripos_order() -> None:
+def test_multiview_uploads_each_view_and_sends_v3_inputs_named_by_view() -> None:
     with FakeTripo() as fake, client_for(fake, FakeTime()) as client:
         client.multiview_to_model([photo(), None, photo("JPEG")], key=KEY)
-    files = fake.creates[0].json()["files"]
-    assert len(files) == 4 and files[1] == {} and files[3] == {}
-    assert files[0]["type"] == "png" and files[2]["type"] == "jpg"
+    create = fake.requests("POST", r"/v3/generation/multiview-to-model")[0].json()
+    assert [list(view) for view in create["inputs"]] == [["front"], ["back"]] and "files" not in create
+    assert all(token in fake.file_tokens for view in create["inputs"] for token in view.values())
     assert len(fake.requests("POST", r"/v3/files")) == 2
+
+
+def test_multiview_with_only_the_front_view_goes_to_image_to_model() -> None:
+    with FakeTripo() as fake, client_for(fake, FakeTime()) as client:
+        model = client.multiview_to_model([photo(), None, None, None], key=KEY)
+    assert model.mesh is not None and fake.refusals == []
+    assert [r.path for r in fake.creates] == ["/v3/generation/image-to-model"]
+
+
+def test_p1_gets_its_face_range_and_concurrency_and_nothing_it_refuses() -> None:
+    with FakeTripo() as fake, client_for(fake, FakeTime(), model_version="P1-20260311", face_limit=50_000) as client:
+        assert client.settings.concurrency == 5
+        client.multiview_to_model([photo(), photo("JPEG")], key=KEY)
+    assert fake.refusals == []
+    create = fake.creates[0].json()
+    assert create["model"] == "P1-20260311" and create["face_limit"] == 20_000
+    assert not {"quad", "smart_low_poly", "generate_parts", "geometry_quality"} & set(create)
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "words"),
+    [
+        ("multiview-to-model", {"model": "v3.1-20260211", "inputs": [{"front": "@"}]}, "at least 2"),
+        ("multiview-to-model", {"model": "v3.1-20260211", "inputs": [{"back": "@"}, {"left": "@"}]}, "front"),
+        ("multiview-to-model", {"model": "v3.1-20260211", "files": [{"type": "png", "file_token": "@"}, {}]},
+         "exactly four"),
+        ("image-to-model", {"model": "v3.1-20260211", "file": {"type": "png", "data": "iVBOR"}}, "file must specify"),
+        ("image-to-model", {"model": "v3.1-20260211", "input": "data:image/png;base64,iVBOR"}, "base64"),
+        ("image-to-model", {"model": "v3.1-20260211", "input": "file_unknown"}, "invalid or expired"),
+        ("image-to-model", {"input": "@"}, "model is required"),
+        ("text-to-model", {"model": "P1-20260311", "prompt": "a lamp", "face_limit": 30_000}, "48 to 20000"),
+        ("text-to-model", {"model": "P1-20260311", "prompt": "a lamp", "quad": False}, "quad not supported"),
+        ("text-to-model", {"model": "v2.0-20240919", "prompt": "a lamp"}, "not supported"),
+    ],
+)
+def test_the_local_v3_server_refuses_what_v3_refuses_with_400_1004(path: str, body: dict, words: str) -> None:
+    with FakeTripo() as fake, httpx.Client(base_url=fake.base_url,
+                                           headers={"Authorization": f"Bearer {API_KEY}"}) as http:
+        token = http.post("/files", files={"file": ("a.png", photo(), "image/png")}).json()["data"]["file_token"]
+        answer = http.post(f"/generation/{path}", content=json.dumps(body).replace('"@"', f'"{token}"'),
+                           headers={"Content-Type": "application/json"})
+    assert answer.status_code == 400 and answer.json()["code"] == 1004 and answer.json()["request_id"]
+    assert words in answer.json()["message"] and fake.tasks == {}
 
 
 def test_conversion_uses_tripos_convert_task_for_formats_made_remotely() -> None:
@@ -252,9 +345,18 @@ def test_webhook_reported_status_cuts_polling_short(redis_conn: Redis) -> None:
     with FakeTripo(statuses=("running", "success")) as fake:
         with client_for(fake, time, redis_conn, poll_interval_s=30.0, webhook_enabled=True) as client:
             task_id = fake.add_task()
-            time.on_sleep.append(lambda: record_tripo_webhook(redis_conn, TripoWebhookEvent(task_id, "success")))
+            event = TripoWebhookEvent("task.completed", data={"task_id": task_id, "status": "success"})
+            time.on_sleep.append(lambda: record_tripo_webhook(redis_conn, event))
             task = client.wait_for_task(task_id)
     assert task.status == "success" and time.sleeps == [1.0]
+
+
+def test_with_webhooks_on_a_delivery_that_never_comes_still_ends_by_polling(redis_conn: Redis) -> None:
+    time = FakeTime()
+    with FakeTripo(statuses=("running", "running", "success")) as fake:
+        with client_for(fake, time, redis_conn, webhook_enabled=True) as client:
+            model = client.text_to_model("a lamp", key=KEY)
+    assert model.mesh is not None and len(fake.requests("GET", r"^/v3/tasks/")) == 3
 
 
 def test_the_concurrency_cap_blocks_a_create_while_all_slots_are_held(redis_conn: Redis) -> None:
