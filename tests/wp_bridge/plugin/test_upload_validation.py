@@ -12,11 +12,15 @@ import json
 import struct
 import xmlrpc.client
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+import requests
 
-from tests.wp_bridge.plugin.conftest import glb_bytes, png_bytes
+from tests.wp_bridge.plugin.apache import StaticApache, missing_apache
+from tests.wp_bridge.plugin.conftest import glb_bytes, png_bytes, upload
 from tests.wp_bridge.plugin.wordpress import ADMIN_PASSWORD, WordPressSite
 
 pytestmark = pytest.mark.slow
@@ -62,32 +66,51 @@ def real_usdz(folder: Path) -> bytes:
     return package.read_bytes()
 
 
+# name, bytes, Content-Type, the reason WordPress must give.
 REFUSED = {
     # The review's payloads.
-    "html behind zip magic": ("x.usdz", b"PK\x03\x04<html><script>alert(document.cookie)</script></html>", USDZ_MIME),
-    "svg behind zip magic": ("x.svg.usdz", b"PK\x03\x04<svg onload=alert(1)>", USDZ_MIME),
-    "php behind glTF magic": ("evil.php.glb", b"glTF<?php system($_GET['c']); ?>", GLB_MIME),
+    "html behind zip magic": ("x.usdz", b"PK\x03\x04<html><script>alert(document.cookie)</script></html>", USDZ_MIME,
+        "Not a USDZ file: it is not a zip archive."),
+    "svg behind zip magic": ("x.svg.usdz", b"PK\x03\x04<svg onload=alert(1)>", USDZ_MIME,
+        "x.svg.usdz has more than one extension: rename it (for example model.usdz)"),
+    "php behind glTF magic": ("evil.php.glb", b"glTF<?php system($_GET['c']); ?>", GLB_MIME,
+        "evil.php.glb has more than one extension: rename it (for example model.glb)"),
     # A valid file under a double extension.
-    "valid glb, double extension": ("evil.php.glb", glb_bytes(), GLB_MIME),
-    "valid usdz, double extension": ("x.svg.usdz", zip_of([("model.usdc", USDC)]), USDZ_MIME),
+    "valid glb, double extension": ("evil.php.glb", glb_bytes(), GLB_MIME,
+        "evil.php.glb has more than one extension"),
+    "valid usdz, double extension": ("x.svg.usdz", zip_of([("model.usdc", USDC)]), USDZ_MIME,
+        "x.svg.usdz has more than one extension"),
     # GLB structure.
-    "glb version 1": ("v1.glb", glb([(JSON_CHUNK, GLTF_JSON), (BIN_CHUNK, bytes(4))], version=1), GLB_MIME),
-    "glb length too long": ("long.glb", glb([(JSON_CHUNK, GLTF_JSON)], length_delta=8), GLB_MIME),
-    "glb length too short": ("short.glb", glb([(JSON_CHUNK, GLTF_JSON)], length_delta=-4), GLB_MIME),
-    "glb first chunk binary": ("bin.glb", glb([(BIN_CHUNK, bytes(8)), (JSON_CHUNK, GLTF_JSON)]), GLB_MIME),
-    "glb json chunk not json": ("html.glb", glb([(JSON_CHUNK, b"<html><body>hi</body></html>")]), GLB_MIME),
-    "glb json without asset version": ("noasset.glb", glb([(JSON_CHUNK, b'{"scenes": []}')]), GLB_MIME),
+    "glb version 1": ("v1.glb", glb([(JSON_CHUNK, GLTF_JSON), (BIN_CHUNK, bytes(4))], version=1), GLB_MIME,
+        "Not a glTF 2.0 GLB: the header gives another version."),
+    "glb length too long": ("long.glb", glb([(JSON_CHUNK, GLTF_JSON)], length_delta=8), GLB_MIME,
+        "Broken GLB: the length in its header is not the file's size."),
+    "glb length too short": ("short.glb", glb([(JSON_CHUNK, GLTF_JSON)], length_delta=-4), GLB_MIME,
+        "Broken GLB: the length in its header is not the file's size."),
+    "glb first chunk binary": ("bin.glb", glb([(BIN_CHUNK, bytes(8)), (JSON_CHUNK, GLTF_JSON)]), GLB_MIME,
+        "Broken GLB: it must hold a JSON chunk, then at most one BIN chunk, and nothing else."),
+    "glb json chunk not json": ("html.glb", glb([(JSON_CHUNK, b"<html><body>hi</body></html>")]), GLB_MIME,
+        "Broken GLB: its JSON chunk is not a glTF 2.0 asset."),
+    "glb json without asset version": ("noasset.glb", glb([(JSON_CHUNK, b'{"scenes": []}')]), GLB_MIME,
+        "Broken GLB: its JSON chunk is not a glTF 2.0 asset."),
     "glb extra chunk": ("extra.glb", glb([(JSON_CHUNK, GLTF_JSON), (BIN_CHUNK, bytes(4)),
-                                          (0x4C4D5448, b"<html></html>")]), GLB_MIME),
+                                          (0x4C4D5448, b"<html></html>")]), GLB_MIME,
+        "Broken GLB: it must hold a JSON chunk, then at most one BIN chunk, and nothing else."),
     "glb chunk overruns file": ("overrun.glb", struct.pack("<4sIIII", b"glTF", 2, 20 + 64, 64 + 64, JSON_CHUNK)
-                                + GLTF_JSON.ljust(64), GLB_MIME),
+                                + GLTF_JSON.ljust(64), GLB_MIME,
+        "Broken GLB: a chunk runs past the end of the file"),
     # USDZ structure.
-    "usdz compressed": ("deflated.usdz", zip_of([("model.usdc", USDC * 20)], zipfile.ZIP_DEFLATED), USDZ_MIME),
-    "usdz image first": ("image.usdz", zip_of([("texture.png", png_bytes()), ("model.usdc", USDC)]), USDZ_MIME),
+    "usdz compressed": ("deflated.usdz", zip_of([("model.usdc", USDC * 20)], zipfile.ZIP_DEFLATED), USDZ_MIME,
+        "Broken USDZ: model.usdc is compressed or encrypted"),
+    "usdz image first": ("image.usdz", zip_of([("texture.png", png_bytes()), ("model.usdc", USDC)]), USDZ_MIME,
+        "Broken USDZ: its first file must be a USD layer (.usd, .usda or .usdc)."),
     "usdz html entry": ("page.usdz", zip_of([("model.usdc", USDC), ("index.html", b"<script>alert(1)</script>")]),
-                        USDZ_MIME),
-    "usdz usdc entry that is not usdc": ("fake.usdz", zip_of([("model.usdc", b"<html></html>")]), USDZ_MIME),
-    "usdz empty zip": ("empty.usdz", zip_of([]), USDZ_MIME),
+                        USDZ_MIME,
+        "Broken USDZ: index.html is not a USD layer, image or sound"),
+    "usdz usdc entry that is not usdc": ("fake.usdz", zip_of([("model.usdc", b"<html></html>")]), USDZ_MIME,
+        "Broken USDZ: model.usdc is not the kind of file its name says."),
+    "usdz empty zip": ("empty.usdz", zip_of([]), USDZ_MIME,
+        "Not a USDZ file: it is not a zip archive."),
 }
 
 
@@ -102,12 +125,13 @@ def uploaded_files(site: WordPressSite) -> set[str]:
 
 @pytest.mark.parametrize("case", list(REFUSED), ids=list(REFUSED))
 def test_rest_media_upload_refuses_what_is_not_a_real_glb_or_usdz(wordpress: WordPressSite, case: str) -> None:
-    filename, data, mime = REFUSED[case]
+    filename, data, mime, reason = REFUSED[case]
     count, files = media_count(wordpress), uploaded_files(wordpress)
     response = wordpress.rest("POST", "/wp/v2/media", data=data, headers={
         "Content-Disposition": f'attachment; filename="{filename}"', "Content-Type": mime})
     assert response.status_code in (400, 500), response.text
     assert response.json()["code"] == "rest_upload_sideload_error"
+    assert reason in response.json()["message"]
     assert (media_count(wordpress), uploaded_files(wordpress)) == (count, files)
 
 
@@ -115,13 +139,15 @@ def test_rest_media_upload_refuses_what_is_not_a_real_glb_or_usdz(wordpress: Wor
                                   "glb json chunk not json", "usdz compressed", "usdz html entry"])
 def test_xmlrpc_upload_refuses_what_is_not_a_real_glb_or_usdz(wordpress: WordPressSite, case: str) -> None:
     """metaWeblog.newMediaObject stores through wp_upload_bits, which never runs the upload checks."""
-    filename, data, mime = REFUSED[case]
+    filename, data, mime, reason = REFUSED[case]
     files = uploaded_files(wordpress)
     client = xmlrpc.client.ServerProxy(f"{wordpress.url}/xmlrpc.php")
     with pytest.raises(xmlrpc.client.Fault) as refused:
         client.metaWeblog.newMediaObject(1, "admin", ADMIN_PASSWORD, {
             "name": filename, "type": mime, "bits": xmlrpc.client.Binary(data)})
-    assert "Could not write file" in refused.value.faultString
+    # XML-RPC passes the name through sanitize_file_name() first, which marks the inner extension.
+    expected = reason.replace("evil.php.glb", "evil.php_.glb")
+    assert "Could not write file" in refused.value.faultString and expected in refused.value.faultString
     assert uploaded_files(wordpress) == files
 
 
@@ -143,3 +169,28 @@ def test_real_glb_and_usdz_are_accepted_on_both_paths(wordpress: WordPressSite, 
     stored = client.metaWeblog.newMediaObject(1, "admin", ADMIN_PASSWORD, {
         "name": "xmlrpc-chair.usdz", "type": USDZ_MIME, "bits": xmlrpc.client.Binary(usdz)})
     assert stored["url"].endswith(".usdz") and stored["type"] == USDZ_MIME
+
+
+@pytest.fixture(scope="module")
+def apache(wordpress: WordPressSite) -> Iterator[StaticApache]:
+    missing = missing_apache()
+    if missing:
+        pytest.skip(f"the Apache test needs {', '.join(missing)}: run deploy/setup.sh")
+    server = StaticApache(wordpress.docroot).start()
+    yield server
+    server.stop()
+
+
+def test_apache_serves_uploaded_models_with_their_type_and_nosniff(
+    wordpress: WordPressSite, apache: StaticApache, tmp_path: Path
+) -> None:
+    """The uploads .htaccess the plugin writes on activation: browsers never sniff a model as HTML."""
+    for filename, data, mime in (("served.glb", glb_bytes(), GLB_MIME), ("served.usdz", real_usdz(tmp_path), USDZ_MIME)):
+        path = urlsplit(upload(wordpress, filename, data, mime)["source_url"]).path
+        served = requests.get(apache.url + path, timeout=10)
+        assert served.status_code == 200 and served.content == data
+        assert served.headers["Content-Type"] == mime
+        assert served.headers["X-Content-Type-Options"] == "nosniff"
+    poster = requests.get(apache.url + urlsplit(upload(wordpress, "served.png", png_bytes(), "image/png")["source_url"]).path,
+                          timeout=10)
+    assert "X-Content-Type-Options" not in poster.headers  # the plugin marks its own types only

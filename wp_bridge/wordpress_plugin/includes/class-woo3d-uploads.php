@@ -189,8 +189,8 @@ final class Woo3D_Uploads {
 		$parts = explode( '.', wp_basename( $filename ) );
 		foreach ( array_slice( $parts, 1, -1 ) as $part ) {
 			if ( preg_match( '/^[a-z]{2,5}\d?_?$/i', $part ) ) {
-				/* translators: %s: the file name. */
-				return sprintf( __( '%s has more than one extension: rename it (for example chair.glb) and upload it again.', 'woo3d' ), wp_basename( $filename ) );
+				/* translators: 1: the file name, 2: its extension. */
+				return sprintf( __( '%1$s has more than one extension: rename it (for example model.%2$s) and upload it again.', 'woo3d' ), wp_basename( $filename ), self::extension( $filename ) );
 			}
 		}
 		return '';
