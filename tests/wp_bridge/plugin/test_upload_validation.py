@@ -194,3 +194,16 @@ def test_apache_serves_uploaded_models_with_their_type_and_nosniff(
     poster = requests.get(apache.url + urlsplit(upload(wordpress, "served.png", png_bytes(), "image/png")["source_url"]).path,
                           timeout=10)
     assert "X-Content-Type-Options" not in poster.headers  # the plugin marks its own types only
+
+
+def test_deactivation_removes_only_woo3ds_htaccess_lines(wordpress: WordPressSite) -> None:
+    htaccess = wordpress.docroot / "wp-content" / "uploads" / ".htaccess"
+    htaccess.write_text("Options -Indexes\n" + htaccess.read_text())
+    toggle = ("require_once ABSPATH . 'wp-admin/includes/plugin.php'; {action};"
+              f" return file_get_contents( {json.dumps(str(htaccess))} );")
+    try:
+        after_deactivation = wordpress.php(toggle.format(action="deactivate_plugins( 'woo3d/woo3d.php' )"))
+    finally:
+        after_activation = wordpress.php(toggle.format(action="activate_plugin( 'woo3d/woo3d.php' )"))
+    assert "Options -Indexes" in after_deactivation and "nosniff" not in after_deactivation
+    assert "Options -Indexes" in after_activation and after_activation.count("nosniff") == 1
