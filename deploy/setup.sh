@@ -15,6 +15,7 @@ APT_PACKAGES=(
   php-cli php-mysql php-xml php-mbstring php-gd php-curl  # ... run by `php -S`
   mariadb-server                             # ... on a private MariaDB the tests start
   chromium                                   # ... driven by Playwright (no browser download)
+  apache2                                    # ... and serving uploads by the plugin's .htaccess rules
 )
 
 missing=()

@@ -27,6 +27,7 @@ require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-model.php';
 require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-rest.php';
 require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-admin.php';
 require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-frontend.php';
+require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-model-file.php';
 require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-uploads.php';
 
 Woo3D_Settings::register();
@@ -34,3 +35,6 @@ Woo3D_Rest::register();
 Woo3D_Admin::register();
 Woo3D_Frontend::register();
 Woo3D_Uploads::register();
+
+register_activation_hook( __FILE__, array( 'Woo3D_Uploads', 'write_htaccess' ) );
+register_deactivation_hook( __FILE__, array( 'Woo3D_Uploads', 'remove_htaccess' ) );

@@ -29,6 +29,8 @@ PRODUCTS = (
     ProductSeed("Glass Vase", "A tall blue glass vase."),
 )
 MUG, TOTE, VASE = range(3)
+# Under WooCommerce's menu, as on a real store (the test store stands in for WooCommerce).
+SETTINGS_PAGE = "/wp-admin/admin.php?page=woo3d"
 
 
 @pytest.fixture(scope="session")

@@ -8,13 +8,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.wp_bridge.plugin.conftest import MUG, TOTE, VASE, configure_plugin, log_in, set_model
+from tests.wp_bridge.plugin.conftest import MUG, SETTINGS_PAGE, TOTE, VASE, configure_plugin, log_in, set_model
 from tests.wp_bridge.plugin.fake_backend import TOKEN, FakeBackend
 from tests.wp_bridge.plugin.wordpress import WordPressSite
 
 pytestmark = pytest.mark.slow
-
-SETTINGS = "/wp-admin/options-general.php?page=woo3d"
 
 
 def watch_status(page: Page) -> None:
@@ -36,7 +34,7 @@ def test_settings_are_saved_server_side_and_the_connection_tested(
     admin_page: Page, wordpress: WordPressSite, backend: FakeBackend
 ) -> None:
     configure_plugin(wordpress, "", "")
-    admin_page.goto(SETTINGS)
+    admin_page.goto(SETTINGS_PAGE)
     admin_page.fill("#woo3d-backend-url", backend.url + "/")
     admin_page.fill("#woo3d-admin-token", TOKEN)
     admin_page.click("#submit")
@@ -59,7 +57,7 @@ def test_settings_are_saved_server_side_and_the_connection_tested(
 
 
 def test_a_wrong_token_is_refused_by_the_backend(admin_page: Page, backend: FakeBackend) -> None:
-    admin_page.goto(SETTINGS)
+    admin_page.goto(SETTINGS_PAGE)
     admin_page.fill("#woo3d-admin-token", "not-the-token")
     admin_page.click("#submit")
     admin_page.click("#woo3d-test-connection")
@@ -139,7 +137,7 @@ def test_customers_cannot_reach_the_editor_or_the_routes(
     product = wordpress.product_ids[TOTE]
     page.goto(f"/wp-admin/post.php?post={product}&action=edit")
     expect(page.locator("body")).to_contain_text("Sorry, you are not allowed")
-    page.goto(SETTINGS)
+    page.goto(SETTINGS_PAGE)
     expect(page.locator("body")).to_contain_text("Sorry, you are not allowed")
     nonce = page.evaluate("() => window.wpApiSettings ? wpApiSettings.nonce : null")
     statuses: dict[str, Any] = page.evaluate("""async ([product, nonce]) => {

@@ -17,7 +17,7 @@ import pytest
 import requests
 from playwright.sync_api import Browser, Page, expect
 
-from tests.wp_bridge.plugin.conftest import MUG, set_model
+from tests.wp_bridge.plugin.conftest import MUG, SETTINGS_PAGE, set_model
 from tests.wp_bridge.plugin.rendering import assert_not_blank, screenshot_model, wait_until_rendered
 from tests.redis_server import free_port
 from tests.wp_bridge.plugin.wordpress import WordPressSite
@@ -80,7 +80,7 @@ def test_generate_button_runs_the_real_job_and_the_product_page_draws_its_model(
     product = wordpress.product_ids[MUG]
     set_model(wordpress, product, None)
 
-    admin_page.goto("/wp-admin/options-general.php?page=woo3d")
+    admin_page.goto(SETTINGS_PAGE)
     admin_page.fill("#woo3d-backend-url", real_backend)
     admin_page.fill("#woo3d-admin-token", ADMIN_TOKEN)
     admin_page.click("#submit")

@@ -110,7 +110,10 @@ def test_wrong_token_is_reported_not_leaked(wordpress: WordPressSite, backend: F
 def test_unreachable_backend_is_reported(wordpress: WordPressSite, backend: FakeBackend) -> None:
     wordpress.php("$s = get_option( 'woo3d_settings' ); $s['backend_url'] = 'http://127.0.0.1:9'; update_option( 'woo3d_settings', $s ); return true;")
     test = wordpress.rest("POST", "/woo3d/v1/connection").json()
-    assert test["ok"] is False and "Could not reach the woo3d backend" in test["message"]
+    assert test["ok"] is False and test["message"].startswith("No woo3d backend answers at this URL")
+    generate = wordpress.rest("POST", f"/woo3d/v1/products/{wordpress.product_ids[TOTE]}/generate")
+    assert generate.status_code == 502
+    assert generate.json()["message"] == "Could not reach the woo3d backend."  # not the transport's own error
 
 
 def test_connection_test_checks_health_and_the_token(wordpress: WordPressSite, backend: FakeBackend) -> None:

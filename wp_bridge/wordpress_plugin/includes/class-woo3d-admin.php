@@ -15,6 +15,16 @@ final class Woo3D_Admin {
 	const BULK_ACTION = 'woo3d_generate';
 
 	/**
+	 * The query arg that carries a bulk run's result key (the result itself stays on the server).
+	 */
+	const RESULT_ARG = 'woo3d_bulk';
+
+	/**
+	 * How long a bulk result waits for its redirect to show it.
+	 */
+	const RESULT_TTL = 5 * MINUTE_IN_SECONDS;
+
+	/**
 	 * Hooks the admin UI.
 	 */
 	public static function register(): void {
@@ -141,30 +151,39 @@ final class Woo3D_Admin {
 				++$queued;
 			}
 		}
-		$redirect = remove_query_arg( array( 'woo3d_queued', 'woo3d_failed', 'woo3d_error' ), $redirect );
-		$args     = array(
-			'woo3d_queued' => $queued,
-			'woo3d_failed' => $failed,
+		// The result waits server-side for this user under a random key: a link can carry the key,
+		// never the text, so nobody can make a notice say what they like.
+		$key = bin2hex( random_bytes( 16 ) );
+		set_transient(
+			self::result_transient( $key ),
+			array(
+				'user'   => get_current_user_id(),
+				'queued' => $queued,
+				'failed' => $failed,
+				'error'  => $error,
+			),
+			self::RESULT_TTL
 		);
-		if ( '' !== $error ) {
-			$args['woo3d_error'] = rawurlencode( $error );
-		}
-		return add_query_arg( $args, $redirect );
+		return add_query_arg( self::RESULT_ARG, $key, remove_query_arg( self::RESULT_ARG, $redirect ) );
 	}
 
 	/**
-	 * The bulk action's result, on the products list.
+	 * The bulk action's result, on the page it redirected to: once, and only for the user who ran it.
 	 */
 	public static function bulk_notice(): void {
-		// Display-only query args set by handle_bulk_action's redirect; they change nothing.
-		// phpcs:disable WordPress.Security.NonceVerification.Recommended
-		if ( ! isset( $_GET['woo3d_queued'], $_GET['woo3d_failed'] ) ) {
+		// A display-only key set by handle_bulk_action's redirect; it changes nothing.
+		// phpcs:ignore WordPress.Security.NonceVerification.Recommended, WordPress.Security.ValidatedSanitizedInput.InputNotSanitized
+		$key = isset( $_GET[ self::RESULT_ARG ] ) ? (string) wp_unslash( $_GET[ self::RESULT_ARG ] ) : '';
+		if ( ! preg_match( '/^[0-9a-f]{32}$/', $key ) ) {
 			return;
 		}
-		$queued = absint( $_GET['woo3d_queued'] );
-		$failed = absint( $_GET['woo3d_failed'] );
-		$error  = isset( $_GET['woo3d_error'] ) ? sanitize_text_field( wp_unslash( $_GET['woo3d_error'] ) ) : '';
-		// phpcs:enable WordPress.Security.NonceVerification.Recommended
+		$result = get_transient( self::result_transient( $key ) );
+		if ( ! is_array( $result ) || (int) $result['user'] !== get_current_user_id() ) {
+			return;
+		}
+		delete_transient( self::result_transient( $key ) );
+		$queued = (int) $result['queued'];
+		$failed = (int) $result['failed'];
 		if ( $queued > 0 ) {
 			printf(
 				'<div class="notice notice-success is-dismissible woo3d-notice"><p>%s</p></div>',
@@ -177,18 +196,27 @@ final class Woo3D_Admin {
 				'<div class="notice notice-error is-dismissible woo3d-notice"><p>%s %s</p></div>',
 				/* translators: %d: number of products. */
 				esc_html( sprintf( _n( '3D model generation could not start for %d product.', '3D model generation could not start for %d products.', $failed, 'woo3d' ), $failed ) ),
-				esc_html( $error )
+				esc_html( (string) $result['error'] )
 			);
 		}
 	}
 
 	/**
-	 * Lets WordPress drop the bulk result from the address bar once shown (no repeat on reload).
+	 * Lets WordPress drop the result key from the address bar once shown.
 	 *
 	 * @param array $args Query args WordPress removes.
 	 */
 	public static function removable_query_args( array $args ): array {
-		return array_merge( $args, array( 'woo3d_queued', 'woo3d_failed', 'woo3d_error' ) );
+		return array_merge( $args, array( self::RESULT_ARG ) );
+	}
+
+	/**
+	 * The transient that holds one bulk result.
+	 *
+	 * @param string $key The result key from the redirect.
+	 */
+	private static function result_transient( string $key ): string {
+		return 'woo3d_bulk_' . $key;
 	}
 
 	/**

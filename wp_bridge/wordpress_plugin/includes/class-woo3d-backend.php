@@ -67,6 +67,33 @@ final class Woo3D_Backend {
 	}
 
 	/**
+	 * Checks the settings in the only three terms the plugin reports: connected, no woo3d backend at
+	 * this URL, or token refused (or not configured yet). The token is sent only after `/healthz`
+	 * answered as woo3d's does, and every other failure reads the same, whatever listens there.
+	 *
+	 * @return true|WP_Error Codes: woo3d_not_configured, woo3d_no_backend, woo3d_unauthorized.
+	 */
+	public function test_connection() {
+		if ( '' === $this->base_url || '' === $this->token ) {
+			return self::not_configured();
+		}
+		$no_backend = new WP_Error(
+			'woo3d_no_backend',
+			__( 'No woo3d backend answers at this URL: check the backend URL, and that woo3d serve runs there.', 'woo3d' ),
+			array( 'status' => 502 )
+		);
+		$health = $this->health();
+		if ( is_wp_error( $health ) || ! isset( $health['status'] ) || 'ok' !== $health['status'] ) {
+			return $no_backend;
+		}
+		$answer = $this->product_status( 0 );
+		if ( is_wp_error( $answer ) ) {
+			return 'woo3d_unauthorized' === $answer->get_error_code() ? $answer : $no_backend;
+		}
+		return true;
+	}
+
+	/**
 	 * Starts (or, with $force, restarts) the generation for one product.
 	 *
 	 * @param int  $product_id The product.
@@ -88,6 +115,17 @@ final class Woo3D_Backend {
 	}
 
 	/**
+	 * The error for settings that lack the URL or the token.
+	 */
+	private static function not_configured(): WP_Error {
+		return new WP_Error(
+			'woo3d_not_configured',
+			__( 'woo3d is not configured: set the backend URL and admin token in the woo3d settings.', 'woo3d' ),
+			array( 'status' => 503 )
+		);
+	}
+
+	/**
 	 * Sends one request and decodes the JSON object it answers.
 	 *
 	 * @param string     $method HTTP method.
@@ -98,11 +136,7 @@ final class Woo3D_Backend {
 	 */
 	private function request( string $method, string $path, ?array $body = null, bool $auth = true ) {
 		if ( '' === $this->base_url || ( $auth && '' === $this->token ) ) {
-			return new WP_Error(
-				'woo3d_not_configured',
-				__( 'woo3d is not configured: set the backend URL and admin token in the woo3d settings.', 'woo3d' ),
-				array( 'status' => 503 )
-			);
+			return self::not_configured();
 		}
 		$headers = array( 'Accept' => 'application/json' );
 		if ( $auth ) {
@@ -122,12 +156,9 @@ final class Woo3D_Backend {
 		// SSRF guard does not apply; browsers never choose it.
 		$response = wp_remote_request( $this->base_url . $path, $args );
 		if ( is_wp_error( $response ) ) {
-			return new WP_Error(
-				'woo3d_unreachable',
-				/* translators: %s: the HTTP library's error message. */
-				sprintf( __( 'Could not reach the woo3d backend: %s', 'woo3d' ), $response->get_error_message() ),
-				array( 'status' => 502 )
-			);
+			// The transport's own message (refused, timed out, HTTP/0.9, TLS…) says what listens on
+			// the port: it is not passed on, or the plugin's answers would map the network.
+			return new WP_Error( 'woo3d_unreachable', __( 'Could not reach the woo3d backend.', 'woo3d' ), array( 'status' => 502 ) );
 		}
 		$code = (int) wp_remote_retrieve_response_code( $response );
 		$data = json_decode( (string) wp_remote_retrieve_body( $response ), true );

@@ -139,8 +139,8 @@ final class Woo3D_Frontend {
 	 * Prints the viewer on WooCommerce's single product page, next to the gallery.
 	 */
 	public static function render_single_product(): void {
-		$id = get_the_ID();
-		if ( ! $id || isset( self::$shown[ $id ] ) ) {
+		$id = (int) get_the_ID();
+		if ( ! $id || isset( self::$shown[ $id ] ) || ! self::viewable( $id ) ) {
 			return;
 		}
 		self::$shown[ $id ] = true;
@@ -158,8 +158,8 @@ final class Woo3D_Frontend {
 		if ( is_admin() || ! is_singular( 'product' ) || doing_filter( 'get_the_excerpt' ) ) {
 			return $content;
 		}
-		$id = get_the_ID();
-		if ( ! $id || get_queried_object_id() !== $id || isset( self::$shown[ $id ] ) ) {
+		$id = (int) get_the_ID();
+		if ( ! $id || get_queried_object_id() !== $id || isset( self::$shown[ $id ] ) || ! self::viewable( $id ) ) {
 			return $content;
 		}
 		$viewer = self::render( $id, 'product' );
@@ -192,11 +192,18 @@ final class Woo3D_Frontend {
 	}
 
 	/**
-	 * Whether visitors may see this product's model: a product the current user can read.
+	 * Whether this visitor may see the product's model: where its product page would show the
+	 * product itself. That is a published product (or one the user may read, such as a private
+	 * product for staff) whose password, if it has one, this visitor has entered; the page's
+	 * password form hides the product until then, so the model stays hidden too. Catalog
+	 * visibility ("hidden") does not matter: WooCommerce still shows such a product on its page.
 	 *
 	 * @param int $id The product id.
 	 */
 	private static function viewable( int $id ): bool {
-		return $id > 0 && 'product' === get_post_type( $id ) && ( 'publish' === get_post_status( $id ) || current_user_can( 'read_post', $id ) );
+		if ( $id <= 0 || 'product' !== get_post_type( $id ) || post_password_required( $id ) ) {
+			return false;
+		}
+		return 'publish' === get_post_status( $id ) || current_user_can( 'read_post', $id );
 	}
 }

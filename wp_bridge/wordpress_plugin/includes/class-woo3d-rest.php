@@ -216,19 +216,14 @@ final class Woo3D_Rest {
 	}
 
 	/**
-	 * `POST connection`: `/healthz`, then an authenticated status call that proves the token.
+	 * `POST connection`: whether the saved settings reach a woo3d backend that accepts the token.
 	 *
 	 * @return WP_REST_Response
 	 */
 	public static function test_connection(): WP_REST_Response {
-		$backend = Woo3D_Backend::from_settings();
-		$health  = $backend->health();
-		if ( is_wp_error( $health ) ) {
-			return self::connection_result( false, $health->get_error_message() );
-		}
-		$auth = $backend->product_status( 0 );
-		if ( is_wp_error( $auth ) ) {
-			return self::connection_result( false, $auth->get_error_message() );
+		$result = Woo3D_Backend::from_settings()->test_connection();
+		if ( is_wp_error( $result ) ) {
+			return self::connection_result( false, $result->get_error_message() );
 		}
 		return self::connection_result( true, __( 'Connected: the backend is up and accepted the admin token.', 'woo3d' ) );
 	}

@@ -16,6 +16,12 @@ final class Woo3D_Settings {
 	const PAGE   = 'woo3d';
 
 	/**
+	 * Who may change where WordPress sends the admin token: administrators only, even where shop
+	 * managers may manage the rest of the page.
+	 */
+	const URL_CAPABILITY = 'manage_options';
+
+	/**
 	 * Hooks the settings page into WordPress.
 	 */
 	public static function register(): void {
@@ -69,7 +75,9 @@ final class Woo3D_Settings {
 	}
 
 	/**
-	 * Cleans submitted settings; a blank token field keeps the saved token.
+	 * Cleans submitted settings. A blank token field keeps the saved token, unless the backend URL
+	 * changed: a token is only ever sent to the URL it was entered with. Only administrators
+	 * (URL_CAPABILITY) may change the URL; anyone else's attempt changes nothing.
 	 *
 	 * @param mixed $input The submitted option value.
 	 * @return array The value to store.
@@ -87,10 +95,17 @@ final class Woo3D_Settings {
 			}
 			$url = untrailingslashit( $clean );
 		}
+		$url_changed = $url !== $current['backend_url'];
+		if ( $url_changed && ! current_user_can( self::URL_CAPABILITY ) ) {
+			add_settings_error( self::OPTION, 'woo3d_backend_url_forbidden', __( 'Only administrators can change the backend URL. Nothing was saved.', 'woo3d' ) );
+			return $current;
+		}
 
 		$token = isset( $input['admin_token'] ) ? trim( sanitize_text_field( (string) $input['admin_token'] ) ) : '';
-		if ( '' === $token ) {
+		if ( '' === $token && ! $url_changed ) {
 			$token = $current['admin_token'];
+		} elseif ( '' === $token && '' !== $current['admin_token'] ) {
+			add_settings_error( self::OPTION, 'woo3d_token_dropped', __( 'The backend URL changed, so the saved admin token was removed: enter the token for the new backend.', 'woo3d' ), 'warning' );
 		}
 		if ( ! empty( $input['forget_token'] ) ) {
 			$token = '';
@@ -145,20 +160,34 @@ final class Woo3D_Settings {
 		if ( ! current_user_can( self::capability() ) ) {
 			wp_die( esc_html__( 'Sorry, you are not allowed to manage woo3d.', 'woo3d' ), 403 );
 		}
-		$settings = self::get();
-		$name     = self::OPTION;
+		$settings   = self::get();
+		$name       = self::OPTION;
+		$url_locked = ! current_user_can( self::URL_CAPABILITY );
 		?>
 		<div class="wrap woo3d-settings">
 			<h1><?php esc_html_e( 'woo3d 3D models', 'woo3d' ); ?></h1>
-			<?php settings_errors( self::OPTION ); ?>
+			<?php
+			// Under Settings, WordPress prints the "saved" notice and errors itself (options-head.php).
+			if ( 'options-general.php' !== get_admin_page_parent() ) {
+				settings_errors();
+			}
+			?>
 			<form method="post" action="<?php echo esc_url( admin_url( 'options.php' ) ); ?>">
 				<?php settings_fields( self::PAGE ); ?>
 				<table class="form-table" role="presentation">
 					<tr>
 						<th scope="row"><label for="woo3d-backend-url"><?php esc_html_e( 'Backend URL', 'woo3d' ); ?></label></th>
 						<td>
-							<input type="url" class="regular-text code" id="woo3d-backend-url" name="<?php echo esc_attr( $name ); ?>[backend_url]" value="<?php echo esc_attr( $settings['backend_url'] ); ?>" placeholder="https://woo3d.example.com" />
-							<p class="description"><?php esc_html_e( 'Where the woo3d backend (woo3d serve) answers.', 'woo3d' ); ?></p>
+							<input type="url" class="regular-text code" id="woo3d-backend-url" name="<?php echo esc_attr( $name ); ?>[backend_url]" value="<?php echo esc_attr( $settings['backend_url'] ); ?>" placeholder="https://woo3d.example.com"<?php echo $url_locked ? ' readonly' : ''; ?> />
+							<p class="description">
+								<?php
+								esc_html_e( 'Where the woo3d backend (woo3d serve) answers. Changing it removes the saved token: enter the token again with it.', 'woo3d' );
+								if ( $url_locked ) {
+									echo ' ';
+									esc_html_e( 'Only administrators can change the backend URL.', 'woo3d' );
+								}
+								?>
+							</p>
 						</td>
 					</tr>
 					<tr>

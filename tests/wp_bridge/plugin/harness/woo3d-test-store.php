@@ -77,6 +77,22 @@ add_action(
 	5
 );
 
+/**
+ * What `class_exists( 'WooCommerce' )` finds when WooCommerce is active: plugins (woo3d among them)
+ * switch to WooCommerce's menu and its `manage_woocommerce` capability on it.
+ */
+final class WooCommerce {
+}
+
+// WooCommerce's top-level admin menu, which woo3d's settings page hangs under.
+add_action(
+	'admin_menu',
+	static function () {
+		add_menu_page( 'WooCommerce', 'WooCommerce', 'manage_woocommerce', 'woocommerce', '__return_null', 'dashicons-cart', 55.5 );
+	},
+	9
+);
+
 // WooCommerce edits products in the classic editor.
 add_filter(
 	'use_block_editor_for_post_type',
