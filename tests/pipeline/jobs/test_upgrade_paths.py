@@ -10,7 +10,7 @@ from rq.utils import import_attribute
 
 from pipeline.jobs import sweep
 from pipeline.jobs.product_job import JobContext, configure
-from tests.pipeline.jobs.test_product_job import mug_product, small_pipeline, store  # noqa: F401  (fixture)
+from tests.pipeline.jobs.test_product_job import mug_product, small_pipeline
 from tests.fake_store import FakeStore
 from wp_bridge import StoreConfig
 
@@ -28,16 +28,15 @@ def test_an_old_dotted_path_names_the_same_function(redis_conn: Redis, old: str,
     assert job.func is import_attribute(new)
 
 
-def test_a_product_job_queued_under_its_old_path_runs_to_a_model(
-    redis_conn: Redis, store: FakeStore, tmp_path  # noqa: F811
-) -> None:
-    configure(JobContext(redis_conn, small_pipeline(tmp_path), store.store_config()))
-    product_id = mug_product(store)
-    queue = Queue("woo3d", connection=redis_conn)
-    job = queue.enqueue("pipeline.jobs.generate_product_model", product_id, None)
-    SimpleWorker([queue], connection=redis_conn).work(burst=True)
-    assert job.get_status(refresh=True) is JobStatus.FINISHED
-    assert len(store.meta_rows(product_id, "_woo3d_model")) == 1
+def test_a_product_job_queued_under_its_old_path_runs_to_a_model(redis_conn: Redis, tmp_path) -> None:
+    with FakeStore() as store:
+        configure(JobContext(redis_conn, small_pipeline(tmp_path), store.store_config()))
+        product_id = mug_product(store)
+        queue = Queue("woo3d", connection=redis_conn)
+        job = queue.enqueue("pipeline.jobs.generate_product_model", product_id, None)
+        SimpleWorker([queue], connection=redis_conn).work(burst=True)
+        assert job.get_status(refresh=True) is JobStatus.FINISHED
+        assert len(store.meta_rows(product_id, "_woo3d_model")) == 1
 
 
 def test_a_sweep_queued_under_its_old_path_runs(redis_conn: Redis, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
