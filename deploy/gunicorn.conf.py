@@ -7,14 +7,18 @@ import tempfile
 bind = os.environ.get("WOO3D_BIND") or "0.0.0.0:8000"
 worker_class = "gthread"
 # The receiver is CPU-bound (HMAC, JSON, Redis round trips) under the GIL: processes beat threads.
-workers = int(os.environ.get("WOO3D_WEB_WORKERS", 2 * multiprocessing.cpu_count()))
-threads = int(os.environ.get("WOO3D_WEB_THREADS", 4))
+# An empty value (deploy/env.example copied as is) means the default, as everywhere in woo3d.
+workers = int(os.environ.get("WOO3D_WEB_WORKERS") or 2 * multiprocessing.cpu_count())
+threads = int(os.environ.get("WOO3D_WEB_THREADS") or 4)
 # WooCommerce waits for the answer synchronously when delivering: keep requests short-lived.
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
 max_requests = 5000
 max_requests_jitter = 500
+# gunicorn's control socket (for `gunicornc`, unused by woo3d) defaults to one path per user,
+# ~/.gunicorn/gunicorn.ctl, outside the deployment and shared by every gunicorn that user runs.
+control_socket_disable = True
 accesslog = "-" if os.environ.get("WOO3D_ACCESS_LOG", "").lower() in {"1", "true", "yes"} else None
 
 # /metrics adds up every worker's counters from prometheus-client's files in this directory. It must

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import configparser
+import os
 import re
+import runpy
 import shlex
 from pathlib import Path
 
+import pytest
 import yaml
 from dotenv import dotenv_values
 
@@ -73,3 +76,16 @@ def test_systemd_units_start_real_commands_with_the_shared_metrics_directory() -
         assert service["Environment"] == "PROMETHEUS_MULTIPROC_DIR=/run/woo3d-metrics"
         assert service["EnvironmentFile"] == "/etc/woo3d/woo3d.env"
     assert "d /run/woo3d-metrics" in (DEPLOY / "systemd" / "woo3d.tmpfiles").read_text()
+
+
+def test_gunicorn_defaults_are_what_env_example_and_the_readme_say(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """env.example copied as is (empty WOO3D_WEB_WORKERS included) gives the documented defaults."""
+    for name, value in dotenv_values(DEPLOY / "env.example").items():
+        monkeypatch.setenv(name, value or "")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "metrics"))
+    conf = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
+    assert (conf["workers"], conf["threads"], conf["accesslog"]) == (2 * (os.cpu_count() or 1), 4, None)
+    assert conf["control_socket_disable"] is True  # else gunicorn writes ~/.gunicorn/gunicorn.ctl
+    readme = (ROOT / "README.md").read_text()
+    assert "| `WOO3D_BIND`, `WOO3D_WEB_WORKERS`, `WOO3D_WEB_THREADS` | `0.0.0.0:8000`, 2 × cores, `4` |" in readme
+    assert "| `WOO3D_ACCESS_LOG` | `false` |" in readme
