@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import configparser
+import importlib
 import os
 import re
 import runpy
@@ -18,7 +19,7 @@ from woo3d.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
-SOURCES = ("woo3d/settings.py", "pipeline/huggingface_config.py", "deploy/gunicorn.conf.py")
+SOURCES = ("woo3d/settings.py", "pipeline/huggingface_config.py", "woo3d/gunicorn_conf.py")
 NAME = re.compile(r'"((?:WOO3D|WC|WP|TRIPO|HF|HUGGINGFACE|PIPELINE|PROMETHEUS)_[A-Z0-9_]+)"')
 
 
@@ -83,7 +84,10 @@ def test_gunicorn_defaults_are_what_env_example_and_the_readme_say(monkeypatch: 
     for name, value in dotenv_values(DEPLOY / "env.example").items():
         monkeypatch.setenv(name, value or "")
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "metrics"))
-    conf = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
+    # Imported here, not at the top: without PROMETHEUS_MULTIPROC_DIR it would set one for the whole test run.
+    gunicorn_conf = importlib.reload(importlib.import_module("woo3d.gunicorn_conf"))  # read under this environment
+    conf = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))  # what compose, systemd and run.sh load
+    assert {name: conf[name] for name in gunicorn_conf.__all__} == {n: getattr(gunicorn_conf, n) for n in gunicorn_conf.__all__}
     assert (conf["workers"], conf["threads"], conf["accesslog"]) == (2 * (os.cpu_count() or 1), 4, None)
     assert conf["control_socket_disable"] is True  # else gunicorn writes ~/.gunicorn/gunicorn.ctl
     readme = (ROOT / "README.md").read_text()
