@@ -189,3 +189,10 @@ def test_progress_only_rises_and_ends_at_one(tmp_path: Path, paid_stages: str) -
         assert stages.index("analysis") < stages.index("segmenting")
     else:
         assert "tripo" in stages and "segmenting" not in stages
+
+
+def test_the_free_local_generator_leaves_the_content_cache_alone(tmp_path: Path) -> None:
+    """As the README says: the cache holds what was paid for; a local model is made again."""
+    config = config_for(tmp_path)
+    reports_of_a_generate(config, HybridBackend(config), tmp_path)
+    assert not config.cache_dir.exists() or list(config.cache_dir.rglob("model.*")) == []
