@@ -224,7 +224,9 @@ def run_until(checkout: Path, env: dict[str, str], line: str, log: Path) -> subp
                                   stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + 240
     while line not in log.read_text(errors="replace"):
-        assert time.monotonic() < deadline and script.poll() is None, log.read_text(errors="replace")[-4000:]
+        if time.monotonic() > deadline or script.poll() is not None:
+            ctrl_c(script)
+            pytest.fail(log.read_text(errors="replace")[-4000:])
         time.sleep(0.5)
     return script
 
