@@ -89,8 +89,9 @@ def generate(
         if bar is None:  # opened on the first report, so refused options print cleanly
             bar = tqdm(total=100, unit="%", bar_format="{desc:<18} {bar} {percentage:3.0f}% {elapsed}", leave=False)
             structlog.configure(logger_factory=structlog.PrintLoggerFactory(_AboveTheBar()))
-        bar.update(round(fraction * 100) - bar.n)  # generate_assets reports only rising fractions, 1.0 last
-        bar.set_description_str(stage)  # and redraws: update() alone skips draws that come quickly
+        bar.set_description_str(stage, refresh=False)
+        bar.n = round(fraction * 100)  # generate_assets reports only rising fractions, 1.0 last
+        bar.refresh()  # every report is drawn: update() skips draws that come quickly, the last one too
 
     chosen: GeneratorBackend | None = None
     try:
