@@ -23,14 +23,16 @@ export PROMETHEUS_MULTIPROC_DIR="${PROMETHEUS_MULTIPROC_DIR:-$PWD/var/metrics}"
 rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 
 # Each process runs in its own session, so Ctrl-C reaches this script alone and it stops them in
-# order: the worker (it finishes its job), the web, then Redis, which both need until they exit.
+# order: the worker (it finishes its job; a second Ctrl-C ends the job), the web, then Redis, which
+# both need until they exit.
 redis_pid="" web_pid="" worker_pid=""
 stop() {
   trap - EXIT
+  trap 'kill -TERM "$worker_pid" 2>/dev/null || true' INT TERM
   for pid in "$worker_pid" "$web_pid" "$redis_pid"; do
     [ -n "$pid" ] || continue
     kill -TERM "$pid" 2>/dev/null || continue
-    wait "$pid" 2>/dev/null || true
+    while kill -0 "$pid" 2>/dev/null; do wait "$pid" 2>/dev/null || true; done
   done
 }
 trap stop EXIT
