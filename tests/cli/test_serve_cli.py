@@ -71,17 +71,17 @@ def serve_env(redis_url: str, tmp_path: Path) -> dict[str, str]:
     home.mkdir()
     env = {k: v for k, v in os.environ.items() if k not in {"PROMETHEUS_MULTIPROC_DIR", "XDG_RUNTIME_DIR"}}
     return {**env, "PYTHONPATH": str(ROOT), "HOME": str(home), "WOO3D_REDIS_URL": redis_url,
-            "WC_WEBHOOK_SECRET": "serve-secret", "WOO3D_LOG_FORMAT": "json", "WOO3D_WEB_WORKERS": "2",
-            "WOO3D_WEB_THREADS": "2"}
+            "WC_WEBHOOK_SECRET": "serve-secret", "WOO3D_LOG_FORMAT": "json", "WOO3D_WEB_THREADS": "2"}
 
 
 @pytest.mark.slow
 def test_serve_runs_gunicorn_with_the_deploy_settings(serve_env: dict[str, str], tmp_path: Path) -> None:
     port = free_port()
+    (tmp_path / ".env").write_text("WOO3D_WEB_WORKERS=2\n")
     with serving([], serve_env, tmp_path, port) as server:
-        status, software, body = get(port, "/readyz")
+        status, software, _ = get(port, "/readyz")
         assert status == 200 and software.startswith("gunicorn")
-        assert len(psutil.Process(server.pid).children()) == 2  # WOO3D_WEB_WORKERS, read by the deploy settings
+        assert len(psutil.Process(server.pid).children()) == 2  # WOO3D_WEB_WORKERS from .env, read by the deploy settings
         assert [ping(port) for _ in range(40)] == [200] * 40
         # Any worker answers a scrape and each counts every worker's pings: one metrics directory for all.
         scrapes = [get(port, "/metrics")[2] for _ in range(6)]
