@@ -1,34 +1,7 @@
-"""gunicorn settings for the woo3d web process (`gunicorn -c deploy/gunicorn.conf.py woo3d.wsgi:app`)."""
+"""gunicorn settings for the woo3d web process: `gunicorn -c deploy/gunicorn.conf.py woo3d.wsgi:app`.
 
-import multiprocessing
-import os
-import tempfile
+The settings are woo3d/gunicorn_conf.py's, the same that `woo3d serve` runs; set them through the
+environment (WOO3D_BIND, WOO3D_WEB_WORKERS, WOO3D_WEB_THREADS, WOO3D_ACCESS_LOG).
+"""
 
-bind = os.environ.get("WOO3D_BIND") or "0.0.0.0:8000"
-worker_class = "gthread"
-# The receiver is CPU-bound (HMAC, JSON, Redis round trips) under the GIL: processes beat threads.
-workers = int(os.environ.get("WOO3D_WEB_WORKERS", 2 * multiprocessing.cpu_count()))
-threads = int(os.environ.get("WOO3D_WEB_THREADS", 4))
-# WooCommerce waits for the answer synchronously when delivering: keep requests short-lived.
-timeout = 30
-graceful_timeout = 20
-keepalive = 5
-max_requests = 5000
-max_requests_jitter = 500
-accesslog = "-" if os.environ.get("WOO3D_ACCESS_LOG", "").lower() in {"1", "true", "yes"} else None
-
-# /metrics adds up every worker's counters from prometheus-client's files in this directory. It must
-# be set before prometheus-client is first imported (workers fork from this process), hence the
-# import inside the hook. deploy/ shares one directory per machine between the
-# web and the RQ workers (compose: a tmpfs volume; systemd: /run/woo3d-metrics from tmpfiles.d), so
-# it is never wiped here; without one, this server gets a fresh private directory.
-if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="woo3d-metrics-")
-os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
-
-
-def child_exit(server, worker):  # noqa: ANN001 - gunicorn's hook signature
-    # Drops the exited worker's live gauges; its counters stay, so totals never go backwards.
-    from prometheus_client import multiprocess
-
-    multiprocess.mark_process_dead(worker.pid)
+from woo3d.gunicorn_conf import *  # noqa: F403

@@ -40,17 +40,25 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 # Extras: dev (tests) by default; deploy/test.sh adds selfhosted (torch + diffusers, ~1.3 GB) when it installs.
+# The stamp names the extras installed with the current pyproject.toml: asking for fewer (run.sh's dev
+# after test.sh's dev,selfhosted) installs nothing.
 extras=${WOO3D_EXTRAS:-dev}
-stamp=".venv/.woo3d-installed-${extras//,/-}"
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+stamp=.venv/.woo3d-installed
+installed=",$(cat "$stamp" 2>/dev/null || true),"
+wanted_installed=true
+for extra in ${extras//,/ }; do
+  [[ $installed == *",$extra,"* ]] || wanted_installed=false
+done
+if [ "$wanted_installed" = false ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "setup: installing woo3d[$extras] into .venv"
   .venv/bin/pip install -q --upgrade pip
-  if ! .venv/bin/pip install -q -e ".[$extras]" --config-settings editable_mode=compat; then
+  # Editable: the checkout is the code that runs (pyproject.toml's [tool.setuptools] makes it one .pth line).
+  if ! .venv/bin/pip install -q -e ".[$extras]"; then
     [ "$extras" = dev ] && exit 1
     echo "setup: WARNING: woo3d[$extras] did not install; falling back to woo3d[dev] (the self-hosted Shap-E test will skip)"
-    .venv/bin/pip install -q -e ".[dev]" --config-settings editable_mode=compat
+    .venv/bin/pip install -q -e ".[dev]"
   fi
-  touch "$stamp"
+  echo "$extras" >"$stamp"  # what was asked for: a failed extra is not retried on every run
 fi
 
 if [ ! -d node_modules ] || [ package.json -nt node_modules ]; then

@@ -15,6 +15,7 @@ from pipeline.backends import GeneratorBackend, Progress, no_progress
 from pipeline.config import PipelineConfig
 from pipeline.errors import NeedsImageError
 from pipeline.product import ProductInput, SourceImage
+from pipeline.progress import MonotonicProgress, within
 from pipeline.result import GenerationResult
 
 if TYPE_CHECKING:
@@ -37,7 +38,8 @@ def generate_assets(
 
     `backend` defaults to the offline LocalGenerator; `formats` ("glb,usdz" or names) to `config.formats`. A plain
     function with no Redis: the RQ job and `woo3d generate` both call it. Raises PipelineError
-    subclasses (bad options are refused before any generation work).
+    subclasses (bad options are refused before any generation work). `progress` only ever rises
+    and ends at 1.0 on success.
     """
     from pipeline.stage2.decimate import check_face_budget
     from pipeline.stage2.export import parse_formats
@@ -47,10 +49,9 @@ def generate_assets(
     check_face_budget(config.face_budget)
     wanted = parse_formats(formats if formats is not None else config.formats)
     generator = backend if backend is not None else LocalGenerator(max_faces=config.face_budget)
+    progress = MonotonicProgress(progress)
     started = time.perf_counter()
-    generated = generator.generate(
-        product, progress=lambda stage, fraction: progress(stage, _GENERATE_SHARE * fraction)
-    )
+    generated = generator.generate(product, progress=within(progress, 0.0, _GENERATE_SHARE))
     own = generated.metadata.get(TIMINGS_KEY)
     timings = {**(own if isinstance(own, dict) else {}), "generate": time.perf_counter() - started}
     generated = replace(generated, metadata={**generated.metadata, TIMINGS_KEY: timings})
@@ -60,7 +61,7 @@ def generate_assets(
         out_dir,
         config,
         formats=wanted,
-        progress=lambda stage, fraction: progress(stage, _GENERATE_SHARE + (1 - _GENERATE_SHARE) * fraction),
+        progress=within(progress, _GENERATE_SHARE, 1.0),
     )
 
 

@@ -10,7 +10,9 @@ import structlog
 
 def configure_logging(log_format: str = "json", level: int = logging.INFO) -> None:
     renderer: structlog.typing.Processor = (
-        structlog.processors.JSONRenderer() if log_format == "json" else structlog.dev.ConsoleRenderer()
+        structlog.processors.JSONRenderer() if log_format == "json"
+        # Colours only for a terminal: in a file or a journal the escape codes are noise.
+        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
     )
     logging.basicConfig(format="%(message)s", stream=sys.stderr, level=level)
     structlog.configure(

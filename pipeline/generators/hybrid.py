@@ -15,6 +15,7 @@ from pipeline.config import PipelineConfig
 from pipeline.errors import PermanentPipelineError, PipelineError
 from pipeline.metrics import CACHE_HITS
 from pipeline.product import ProductInput
+from pipeline.progress import within
 
 if TYPE_CHECKING:
     import trimesh
@@ -164,6 +165,7 @@ class HybridBackend:
         timings: dict[str, float] = {}
         draft: HF3DResult | None = None
         if self.huggingface is not None:
+            progress("huggingface", 0.0)
             started = time.perf_counter()
             try:
                 draft = self.huggingface.draft(product)
@@ -178,7 +180,7 @@ class HybridBackend:
         if self.tripo is not None:
             started = time.perf_counter()
             try:
-                made = self.tripo.generate(product, prompt=hints.suggested_prompt)
+                made = self.tripo.generate(product, within(progress, 0.3, 1.0), prompt=hints.suggested_prompt)
                 candidates["tripo"] = made.mesh
                 stage1 = dict(made.metadata.get("tripo", {}))  # type: ignore[arg-type]
             except PipelineError as exc:
@@ -201,7 +203,7 @@ class HybridBackend:
                 warnings.append("no HuggingFace or Tripo configured: the local generator made the model")
             else:
                 warnings.append("HuggingFace and Tripo both failed: the local generator made the model")
-            local = self.local.generate(product, progress)
+            local = self.local.generate(product, within(progress, 0.3, 1.0))
             report["winner"] = "local"
             report["reason"] = warnings[-1]
             return GeneratedMesh(local.mesh, local.generator, local.source_mask, tuple(warnings) + local.warnings,

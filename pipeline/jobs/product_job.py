@@ -26,6 +26,7 @@ from pipeline.jobs.fingerprint import LookFields, fingerprint, plain_text
 from pipeline.metrics import GENERATION_SECONDS, GENERATIONS
 from pipeline.backends import Progress
 from pipeline.product import Dimensions, ProductInput, SourceImage
+from pipeline.progress import MonotonicProgress, within
 from pipeline.result import GenerationResult
 from pipeline.jobs.snapshots import ProductSnapshots
 from pipeline.jobs.status import StatusBoard
@@ -141,7 +142,8 @@ def generate_product_model(product_id: int, fingerprint: str | None, force: bool
                 board.failed(product_id, job_id, reason, stage=stage)
 
             with _renewed(lock, PRODUCT_LOCK_TTL_S / 3), StageWatchdog(limit_s, stuck) as watchdog:
-                outcome = ProductJob(context, board, product_id, job_id, watchdog).run(fingerprint, force)
+                product_job = ProductJob(context, board, product_id, job_id, watchdog)
+                outcome = product_job.run(fingerprint, force)
         finally:
             try:
                 lock.release()
@@ -166,6 +168,7 @@ def generate_product_model(product_id: int, fingerprint: str | None, force: bool
     GENERATIONS.labels(outcome.state, outcome.generator).inc()
     GENERATION_SECONDS.labels("job").observe(time.perf_counter() - started)
     board.done(product_id, job_id, outcome.model, reason=outcome.reason)
+    product_job.finished()
     log.info("job_done", state=outcome.state, fingerprint=outcome.fingerprint)
     return outcome.as_dict()
 
@@ -203,16 +206,26 @@ class ProductJob:
         self.job = get_current_job()
         self.watchdog = watchdog
         self.stage = ""
+        # What the plugin shows never goes back within a run (a retry starts again, "waiting to retry").
+        self.progress = MonotonicProgress(self._running)
 
-    def progress(self, stage: str, fraction: float) -> None:
+    def _running(self, stage: str, fraction: float) -> None:
+        self._note(stage, fraction)
+        self.board.running(self.product_id, self.job_id, stage, fraction)
+
+    def _note(self, stage: str, fraction: float) -> None:
+        """A log line and a watchdog mark for each new stage, and the RQ job's meta."""
         if stage != self.stage:
             self.stage = stage
             self.watchdog.stage(stage)
             log.info("job_stage", stage=stage, progress=round(fraction, 3))
-        self.board.running(self.product_id, self.job_id, stage, fraction)
         if self.job is not None:
             self.job.meta.update(stage=stage, progress=round(fraction, 3))
             self.job.save_meta()
+
+    def finished(self) -> None:
+        """Log and meta end at done, 100 % (the status board records the outcome itself, with its model)."""
+        self._note("done", 1.0)
 
     def run(self, expected: str | None, force: bool) -> JobOutcome:
         self.progress("fetching product", 0.02)
@@ -238,7 +251,7 @@ class ProductJob:
         out_dir = self._out_dir()
         try:
             result = run_generation(self.context, inputs, out_dir,
-                                    progress=lambda stage, f: self.progress(stage, 0.1 + 0.75 * f))
+                                    progress=within(self.progress, 0.1, 0.85))
             for stage, seconds in result.timings_s.items():
                 GENERATION_SECONDS.labels(stage).observe(seconds)
             if clients is None:

@@ -124,7 +124,7 @@ def finish(
     report_path = out_dir / "report.json"
     report = json.loads(json.dumps(report, default=str))
     report_path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    progress("done", 1.0)
+    progress("report written", 1.0)  # not "done": a job has its upload still to come
     return GenerationResult(
         files=files,
         poster=poster,

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
+import structlog
 from click.testing import CliRunner
+from PIL import Image
 
+from pipeline.backends import GeneratedMesh, Progress, no_progress
+from pipeline.generators.local_generator import LocalGenerator
+from pipeline.product import ProductInput
+from pipeline.progress import within
 from tests.pipeline import synthetic
 from woo3d.cli import main
+from woo3d.cli.generate import BACKENDS
 
 
 @pytest.fixture
@@ -79,3 +87,51 @@ def test_not_an_image_gives_one_clear_line(runner: CliRunner, tmp_path: Path) ->
 def test_only_known_backends_are_accepted(runner: CliRunner, mug: Path) -> None:
     done = runner.invoke(main, ["generate", str(mug), "--backend", "magic"])
     assert done.exit_code == 2 and "'local'" in done.stderr
+
+
+def bar_frames(stderr: str) -> list[str]:
+    """What the progress bar drew, frame by frame (tqdm redraws in place after a carriage return)."""
+    return [frame for line in stderr.split("\n") for frame in line.split("\r")]
+
+
+def test_the_bar_shows_each_stage_with_its_own_percentage_ending_at_100(runner: CliRunner, mug: Path, tmp_path: Path) -> None:
+    done = runner.invoke(main, ["generate", str(mug), "--out", str(tmp_path / "out"), "--formats", "glb",
+                                "--face-budget", "2000", "--backend", "local"])
+    assert done.exit_code == 0, done.output
+    drawn = [frame for frame in bar_frames(done.stderr) if re.search(r"\d+% \d\d:\d\d$", frame)]
+    percentages = [int(re.search(r"(\d+)% \d\d:\d\d$", frame).group(1)) for frame in drawn]  # type: ignore[union-attr]
+    assert percentages == sorted(percentages) and percentages[-1] == 100
+    last_stage = drawn[-1].split("  ")[0]
+    assert all(frame.endswith("100% " + frame[-5:]) for frame in drawn if frame.startswith(last_stage + " "))
+
+
+class _TalkativeLocalGenerator:
+    """The local generator after a stage that logs a warning mid-run, as a failing paid stage does."""
+
+    name = "local"
+
+    def generate(self, product: ProductInput, progress: Progress = no_progress) -> GeneratedMesh:
+        progress("drafting", 0.2)
+        structlog.get_logger("test").warning("draft_failed", reason="the Space is down")
+        return LocalGenerator(max_faces=2000).generate(product, within(progress, 0.2, 1.0))
+
+
+def test_log_lines_written_during_the_bar_come_out_whole(runner: CliRunner, mug: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WOO3D_LOG_FORMAT", "json")
+    monkeypatch.setitem(BACKENDS, "local", lambda settings: _TalkativeLocalGenerator())
+    done = runner.invoke(main, ["generate", str(mug), "--out", str(tmp_path / "out"), "--formats", "glb",
+                                "--face-budget", "2000", "--backend", "local"])
+    assert done.exit_code == 0, done.output
+    logged = [json.loads(frame) for frame in bar_frames(done.stderr) if frame.startswith("{")]
+    assert [line["event"] for line in logged] == ["draft_failed"]
+
+
+def test_an_error_after_the_bar_started_is_printed_on_a_cleared_line(runner: CliRunner, tmp_path: Path) -> None:
+    blank = tmp_path / "blank.png"
+    Image.new("RGB", (200, 200), (255, 255, 255)).save(blank)
+    done = runner.invoke(main, ["generate", str(blank), "--backend", "local"])
+    assert done.exit_code == 1
+    *bar, error = done.stderr.rstrip("\n").split("\r")
+    assert error == "Error: image: no product found: the image is all background (one plain colour)"
+    assert any("segmenting" in frame for frame in bar) and bar[-1].strip() == ""

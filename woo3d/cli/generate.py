@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -63,6 +64,7 @@ def generate(
     face_budget: int | None,
 ) -> None:
     """Make a 3D/AR model from product photos (the first is the front; a second, the back)."""
+    import structlog
     from tqdm import tqdm
 
     from pipeline.errors import PipelineError
@@ -80,13 +82,16 @@ def generate(
     product = ProductInput(title=title, description=description, images=sources, dimensions=size)
     target = out_dir or config.output_dir / _slug(title or images[0].stem)
     bar: tqdm | None = None
+    log_factory = structlog.get_config()["logger_factory"]
 
     def progress(stage: str, fraction: float) -> None:
         nonlocal bar
         if bar is None:  # opened on the first report, so refused options print cleanly
             bar = tqdm(total=100, unit="%", bar_format="{desc:<18} {bar} {percentage:3.0f}% {elapsed}", leave=False)
-        bar.set_description_str(stage)
-        bar.update(max(0, round(fraction * 100) - bar.n))
+            structlog.configure(logger_factory=structlog.PrintLoggerFactory(_AboveTheBar()))
+        bar.set_description_str(stage, refresh=False)
+        bar.n = round(fraction * 100)  # generate_assets reports only rising fractions, 1.0 last
+        bar.refresh()  # every report is drawn: update() skips draws that come quickly, the last one too
 
     chosen: GeneratorBackend | None = None
     try:
@@ -95,8 +100,9 @@ def generate(
     except PipelineError as error:
         raise click.ClickException(str(error)) from error
     finally:
-        if bar is not None:
+        if bar is not None:  # cleared before any error or result is printed
             bar.close()
+            structlog.configure(logger_factory=log_factory)
         if callable(close := getattr(chosen, "close", None)):
             close()
     for name, path in result.files.items():
@@ -113,6 +119,23 @@ def generate(
     )
     for warning in result.warnings:
         click.secho(f"warning  {warning}", fg="yellow", err=True)
+
+
+class _AboveTheBar:
+    """Log lines written while the bar is drawn go above it, whole, instead of through it."""
+
+    def __init__(self) -> None:
+        self._partial = ""
+
+    def write(self, text: str) -> None:
+        from tqdm import tqdm
+
+        whole, newline, self._partial = (self._partial + text).rpartition("\n")
+        if newline:
+            tqdm.write(whole, file=sys.stderr)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
 
 
 def _read_image(path: Path, limit: int) -> bytes:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 import click
 
 from woo3d.cli.group import main
@@ -10,12 +13,24 @@ from woo3d.cli.context import connect_redis, load_services, load_settings
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
-def serve(host: str, port: int) -> None:
-    """Run the webhook receiver and admin API (development server; use gunicorn in production)."""
-    from woo3d.wsgi import build_app
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--dev", is_flag=True, help="Flask's development server instead, reloading when the code changes.")
+def serve(host: str, port: int, dev: bool) -> None:
+    """Run the webhook receiver and admin API under gunicorn, with deploy/gunicorn.conf.py's settings."""
+    settings = load_settings()  # bad settings are one clear error here, not a gunicorn worker that fails to boot
+    if dev:
+        from woo3d.wsgi import build_app
 
-    build_app().run(host=host, port=port)
+        build_app(settings).run(host=host, port=port, use_reloader=True)
+        return
+    from dotenv import load_dotenv
+
+    load_dotenv(".env")  # the gunicorn settings (WOO3D_WEB_WORKERS, …) from .env too; the environment wins
+    bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    # A fresh process, not gunicorn inside this one: the CLI has already imported prometheus-client,
+    # and the config must set PROMETHEUS_MULTIPROC_DIR before that import for /metrics to add up workers.
+    os.execv(sys.executable, [sys.executable, "-m", "gunicorn", "-c", "python:woo3d.gunicorn_conf",
+                              "--bind", bind, "woo3d.wsgi:app"])
 
 
 @main.command()

@@ -13,9 +13,9 @@ from redis import Redis
 
 from pipeline.config import PipelineConfig
 from pipeline.errors import NeedsImageError, PermanentPipelineError
+from pipeline.generate import ProductAssetPipeline, generate_assets
 from pipeline.generators.huggingface.client import HuggingFace3DClient, HuggingFace3DConfig
 from pipeline.generators.huggingface.transports import GradioSpaceTransport
-from pipeline.generate import ProductAssetPipeline
 from pipeline.generators.hybrid import HuggingFaceBackend, HybridBackend, TripoBackend, backend_for
 from pipeline.product import ProductInput, SourceImage
 from pipeline.generators.tripo import TripoClient, TripoSettings
@@ -163,3 +163,36 @@ def test_backend_names_build_their_generators(tmp_path: Path) -> None:
 def test_a_product_with_neither_photo_nor_title_is_refused(tmp_path: Path) -> None:
     with pytest.raises(NeedsImageError):
         ProductAssetPipeline(config_for(tmp_path)).process_product(None, "  ", images=[])
+
+
+def reports_of_a_generate(config: PipelineConfig, backend: HybridBackend, tmp_path: Path) -> list[tuple[str, float]]:
+    reports: list[tuple[str, float]] = []
+    generate_assets(ProductInput(title="Mug", images=(SourceImage(photo()),)), tmp_path / "model", config,
+                    backend=backend, progress=lambda stage, fraction: reports.append((stage, fraction)))
+    backend.close()
+    return reports
+
+
+@pytest.mark.parametrize("paid_stages", ["succeed", "fail"])
+def test_progress_only_rises_and_ends_at_one(tmp_path: Path, paid_stages: str) -> None:
+    """With the local generator after failed paid stages too: its own count starts after "analysis"."""
+    with FakeTripo() as tripo, FakeSpace(errors_before_success=0 if paid_stages == "succeed" else 99) as space:
+        if paid_stages == "fail":
+            tripo.fail("POST", r"/generation/", Reply.json({"code": 2010, "message": "no credit"}, 403))
+        config = config_for(tmp_path, tripo, hf=True)
+        reports = reports_of_a_generate(config, hybrid(config, space), tmp_path)
+    stages = [stage for stage, _ in reports]
+    fractions = [fraction for _, fraction in reports]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert stages.index("huggingface") < stages.index("analysis") < stages.index("repairing")
+    if paid_stages == "fail":
+        assert stages.index("analysis") < stages.index("segmenting")
+    else:
+        assert "tripo" in stages and "segmenting" not in stages
+
+
+def test_the_free_local_generator_leaves_the_content_cache_alone(tmp_path: Path) -> None:
+    """As the README says: the cache holds what was paid for; a local model is made again."""
+    config = config_for(tmp_path)
+    reports_of_a_generate(config, HybridBackend(config), tmp_path)
+    assert not config.cache_dir.exists() or list(config.cache_dir.rglob("model.*")) == []

@@ -10,6 +10,7 @@ import pytest
 from redis import Redis
 from rq import Queue, SimpleWorker
 from rq.job import JobStatus as RQJobStatus
+from structlog.testing import capture_logs
 
 from pipeline.config import PipelineConfig
 from pipeline.jobs.download import ImageNotAllowed
@@ -152,3 +153,21 @@ def test_a_job_that_stands_down_still_reports_the_products_current_model(store: 
     assert stale["state"] == "superseded" and stale["model"] == made["model"]
     status = StatusBoard(context.connection).for_job(f"inline-{product_id}")
     assert status.model["glb"] == made["model"]["glb"]
+
+
+def test_job_progress_only_rises_and_ends_done_at_one(store: FakeStore, context: JobContext, redis_conn: Redis) -> None:
+    """What the plugin shows: the local generator's count after "analysis" and Stage 2's end inside the
+    job (before the upload) never pull the job's progress back or say "done" early."""
+    queue = Queue("woo3d", connection=redis_conn)
+    board = StatusBoard(redis_conn)
+    job_id = enqueue_generation(queue, board, mug_product(store), None).job_id
+    with capture_logs() as logs:
+        SimpleWorker([queue], connection=redis_conn).work(burst=True)
+    reported = [(line["stage"], line["progress"]) for line in logs if line["event"] == "job_stage"]
+    fractions = [fraction for _, fraction in reported]
+    assert fractions == sorted(fractions), reported
+    assert [stage for stage, _ in reported].index("analysis") < [stage for stage, _ in reported].index("segmenting")
+    assert [stage for stage, _ in reported if stage == "done"] == ["done"] and reported[-1] == ("done", 1.0)
+    job = queue.fetch_job(job_id)
+    assert job is not None and (job.meta["stage"], job.meta["progress"]) == ("done", 1.0)
+    assert board.for_job(job_id).progress == 1.0
