@@ -15,6 +15,10 @@ graceful_timeout = 20
 keepalive = 5
 max_requests = 5000
 max_requests_jitter = 500
+# A WooCommerce delivery or an admin call carries about a dozen short headers: more, or longer,
+# ones are refused (431) before the app runs, so a flood of huge headers costs nothing kept.
+limit_request_fields = 40
+limit_request_field_size = 4096
 accesslog = "-" if os.environ.get("WOO3D_ACCESS_LOG", "").lower() in {"1", "true", "yes"} else None
 
 # /metrics adds up every worker's counters from prometheus-client's files in this directory. It must

@@ -24,6 +24,7 @@ from pipeline.status import StatusBoard
 from webhooks import signature
 from webhooks.config import ReceiverConfig
 from webhooks.deliveries import Delivery, DeliveryStore, Headers, new_record_id
+from webhooks.unverified import UnverifiedLog
 
 log = structlog.get_logger(__name__)
 
@@ -53,15 +54,21 @@ class Intake:
         self,
         config: ReceiverConfig,
         store: DeliveryStore,
+        unverified: UnverifiedLog,
         queue: Queue,
         board: StatusBoard,
         snapshots: ProductSnapshots,
     ):
         self.config = config
         self.store = store
+        self.unverified = unverified
         self.queue = queue
         self.board = board
         self.snapshots = snapshots
+
+    def find(self, record_id: str) -> Delivery | None:
+        """A stored delivery, or the summary of an unverified request, by the id its answer gave."""
+        return self.store.get(record_id) or self.unverified.get(record_id)
 
     def receive(
         self, headers: Headers, body: bytes, *, source: str = "live", force: bool = False, replay_of: str | None = None
@@ -155,31 +162,46 @@ class Intake:
 
     def _ping(self, headers: Headers, body: bytes, source: str) -> Outcome:
         webhook_id = int(body.strip().split(b"=", 1)[1])
-        delivery = Delivery(
-            id=new_record_id("ping"), received_at=time.time(), headers=headers, body=body, body_len=len(body),
-            source=source, outcome="ping", http_status=200, reason=f"activation ping from webhook {webhook_id}",
+        attempt = Delivery(
+            id="", received_at=time.time(), headers=headers, body=None, body_len=len(body), source=source,
+            outcome="ping", http_status=200, reason=f"activation ping from webhook {webhook_id}",
         )
-        try:
-            self.store.save(delivery)
-        except RedisError:
-            log.warning("ping_not_recorded", webhook_id=webhook_id)  # a ping carries nothing to lose
+        self._log_unverified(attempt)
         DELIVERIES.labels("ping").inc()
-        return Outcome(200, {"status": "ok", "ping": True, "webhook_id": webhook_id}, delivery)
+        return Outcome(200, {"status": "ok", "ping": True, "webhook_id": webhook_id})
 
     def _reject(self, headers: Headers, body: bytes, http_status: int, reason: str, signature_valid: bool = False) -> Outcome:
-        """Record the attempt (headers and reason; the body only once its signature verified)."""
-        delivery = Delivery(
+        """Answer a refused request. A signed one is stored with its body, as any delivery; one
+        without a valid signature could come from anyone, so only its summary goes to the small
+        unverified log, where it can never push a delivery out of the store."""
+        attempt = Delivery(
             id=new_record_id("rejected"), received_at=time.time(), headers=headers,
             body=body if signature_valid else None, body_len=len(body), signature_valid=signature_valid,
             outcome="rejected" if http_status != 400 else "invalid", http_status=http_status, reason=reason,
         )
+        record_id = self._log_unverified(attempt) if not signature_valid else self._store_invalid(attempt)
+        DELIVERIES.labels(attempt.outcome).inc()
+        log.warning("delivery_rejected", delivery_id=record_id, status=http_status, reason=reason)
+        answer: dict[str, Any] = {"error": reason}
+        if record_id:
+            answer["delivery_id"] = record_id
+        return Outcome(http_status, answer)
+
+    def _store_invalid(self, delivery: Delivery) -> str | None:
         try:
             self.store.save(delivery)
         except RedisError:
-            log.warning("rejection_not_recorded", reason=reason)  # the answer matters more than the record
-        DELIVERIES.labels(delivery.outcome or "rejected").inc()
-        log.warning("delivery_rejected", delivery_id=delivery.id, status=http_status, reason=reason)
-        return Outcome(http_status, {"error": reason, "delivery_id": delivery.id}, delivery)
+            log.warning("rejection_not_recorded", reason=delivery.reason)  # the answer matters more than the record
+            return None
+        return delivery.id
+
+    def _log_unverified(self, attempt: Delivery) -> str | None:
+        """The attempt's id in the unverified log; None when this minute's rate was spent or Redis is down."""
+        try:
+            return self.unverified.record(attempt)
+        except RedisError:
+            log.warning("unverified_request_not_logged", outcome=attempt.outcome, reason=attempt.reason)
+            return None
 
 
 def _topic_from(lookup: Mapping[str, str]) -> str | None:
