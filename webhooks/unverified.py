@@ -6,6 +6,7 @@ out of it) and are kept only as a summary: a few headers cut to a bounded length
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, replace
 
@@ -76,7 +77,7 @@ class UnverifiedLog:
     def record(self, attempt: Delivery) -> str | None:
         """Log a summary of the attempt (its headers capped, no body); returns its record id, or None
         when this minute's rate is spent. Raises redis errors."""
-        summary = replace(attempt, id="", body=None, headers=capped_headers(attempt.headers))
+        summary = replace(attempt, body=None, headers=capped_headers(attempt.headers))
         entry = self._log(keys=[self.key, self._window_key, self._not_logged_key],
                           args=[summary.meta_json(), self.size, self.per_minute, self.retention_s])
         return f"{attempt.outcome}-{entry.decode()}" if entry else None
@@ -101,5 +102,5 @@ class UnverifiedLog:
 
     @staticmethod
     def _delivery(entry: bytes, fields: dict[bytes, bytes]) -> Delivery:
-        stored = Delivery.from_stored(fields[b"meta"], None)
-        return replace(stored, id=f"{stored.outcome}-{entry.decode()}")
+        outcome = json.loads(fields[b"meta"])["outcome"]
+        return Delivery.from_stored(f"{outcome}-{entry.decode()}", fields[b"meta"], None)
