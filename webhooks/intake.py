@@ -151,8 +151,11 @@ class Intake:
 
     def _snapshot_change(self, product_id: int, outcome: str) -> SnapshotChange | None:
         """A product to generate keeps its payload for the job; a deleted one loses it."""
-        action = {"queued": "save", "deleted": "forget"}.get(outcome)
-        return SnapshotChange(self.snapshots.key(product_id), action, SNAPSHOT_TTL_S) if action else None
+        if outcome == "queued":
+            return SnapshotChange(self.snapshots.key(product_id), "save", SNAPSHOT_TTL_S)
+        if outcome == "deleted":
+            return SnapshotChange(self.snapshots.key(product_id), "forget", SNAPSHOT_TTL_S)
+        return None
 
     def _finish(
         self, delivery: Delivery, http_status: int, outcome: str, reason: str | None,
