@@ -2,7 +2,7 @@
 -- thread (LuaJIT has no HMAC, so the signatures are computed beforehand), or plain GETs for the no-op
 -- route; writes requests/s, latency percentiles and non-2xx answers as JSON when the run ends.
 --
--- wrk -t2 -c32 -d10s -s benchmarks/ingest.lua URL -- POOL_PREFIX|- RESULT.json
+-- wrk -t2 -c32 -d10s -s benchmarks/ingest.lua URL -- POOL_PREFIX|- RESULT.json [TOPIC]
 -- A pool file holds, per delivery: "<delivery id> <signature> <body length>\n" then the body.
 
 local threads = {}
@@ -16,6 +16,7 @@ end
 
 function init(args)
   result_path = args[2]  -- a global: done() runs in another Lua state and reads it from a thread
+  topic = args[3] or "product.created"
   if args[1] ~= "-" then
     pool = assert(io.open(args[1] .. "." .. index, "rb"))
     wrapped = 0
@@ -42,9 +43,7 @@ function request()
     ["Content-Type"] = "application/json",
     ["User-Agent"] = "WooCommerce/10.0.0 Hookshot (WordPress/6.8)",
     ["X-WC-Webhook-Source"] = "http://store.example/",
-    ["X-WC-Webhook-Topic"] = "product.created",
-    ["X-WC-Webhook-Resource"] = "product",
-    ["X-WC-Webhook-Event"] = "created",
+    ["X-WC-Webhook-Topic"] = topic,
     ["X-WC-Webhook-ID"] = "3",
     ["X-WC-Webhook-Delivery-ID"] = id,
     ["X-WC-Webhook-Signature"] = signature,
