@@ -24,7 +24,7 @@ from pipeline.status import StatusBoard
 from webhooks import signature
 from webhooks.config import ReceiverConfig
 from webhooks.deliveries import Delivery, DeliveryStore, Headers, SnapshotChange, new_record_id
-from webhooks.unverified import UnverifiedLog
+from webhooks.unverified import MAX_NAME, UnverifiedLog
 
 log = structlog.get_logger(__name__)
 
@@ -193,9 +193,11 @@ class Intake:
         """Answer a refused request. A signed one is stored with its body, as any delivery; one
         without a valid signature could come from anyone, so only its summary goes to the small
         unverified log, where it can never push a delivery out of the store."""
+        claimed_topic = next((value for name, value in headers if name.lower() == "x-wc-webhook-topic"), None)
         attempt = Delivery(
             id=new_record_id("rejected"), received_at=time.time(), headers=headers,
             body=body if signature_valid else None, body_len=len(body), signature_valid=signature_valid,
+            topic=claimed_topic[:MAX_NAME] if claimed_topic else None,
             outcome="rejected" if http_status != 400 else "invalid", http_status=http_status, reason=reason,
         )
         record_id = self._log_unverified(attempt) if not signature_valid else self._store_invalid(attempt)

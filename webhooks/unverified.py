@@ -15,7 +15,7 @@ from redis import Redis
 from webhooks.deliveries import Delivery, Headers
 
 MAX_HEADERS = 16
-MAX_HEADER_NAME = 64
+MAX_NAME = 64  # header names, and the topic a request claims
 MAX_HEADER_VALUE = 200
 
 # One round trip: count the request in the current minute; log it while under the rate, else only
@@ -42,7 +42,7 @@ def capped_headers(headers: Headers) -> Headers:
     for name, value in headers[:MAX_HEADERS]:
         if len(value) > MAX_HEADER_VALUE:
             value = f"{value[:MAX_HEADER_VALUE]}… ({len(value)} characters)"
-        kept.append((name[:MAX_HEADER_NAME], value))
+        kept.append((name[:MAX_NAME], value))
     if len(headers) > MAX_HEADERS:
         kept.append(("…", f"{len(headers) - MAX_HEADERS} more headers not kept"))
     return tuple(kept)
