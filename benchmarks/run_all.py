@@ -39,6 +39,9 @@ def table(results: dict[str, Any]) -> str:
     rows.append(f"| ingest: signed 20 KB deliveries, gunicorn, {i['clients']} wrk connections | "
                 f"{i['webhook']['per_s']:.0f}/s, p50 {i['webhook']['p50_ms']:.1f} ms, p99 {i['webhook']['p99_ms']:.1f} ms | "
                 f"no-op /healthz {i['baseline_noop']['per_s']:.0f}/s; ratio {i['ratio_to_noop']:.2f} |")
+    rows.append(f"| ingest, stored only (a topic that queues no job) | {i['webhook_stored_only']['per_s']:.0f}/s, p50 "
+                f"{i['webhook_stored_only']['p50_ms']:.1f} ms, p99 {i['webhook_stored_only']['p99_ms']:.1f} ms | "
+                f"ratio {i['stored_only_ratio_to_noop']:.2f} |")
     for name, label in (("generate", "generate: 1024 px photo → GLB+USDZ+poster"),
                         ("stage2", "Stage 2: 150k faces, 4096 px texture")):
         p = results["pipeline"][name]
