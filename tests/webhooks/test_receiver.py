@@ -182,6 +182,16 @@ def test_redis_down_answers_503_and_acknowledges_nothing(spare_redis: RedisServe
     assert again.status_code == 202  # the retried delivery is not mistaken for a duplicate
 
 
+def test_with_redis_down_unsigned_requests_still_get_their_answer_unlogged(spare_redis: RedisServer) -> None:
+    connection = Redis.from_url(spare_redis.url, socket_timeout=1, socket_connect_timeout=1)
+    app = create_app(make_settings(), connection)
+    spare_redis.stop()
+    headers, body = recorded_delivery("product_created__publish_with_media_ids")
+    unsigned = post_delivery(app.test_client(), tuple(h for h in headers if h[0].lower() != "x-wc-webhook-signature"), body)
+    assert (unsigned.status_code, unsigned.get_json()) == (401, {"error": "missing X-WC-Webhook-Signature"})
+    assert post_delivery(app.test_client(), *recorded_delivery("ping__webhook_3")).status_code == 200
+
+
 def test_every_recorded_delivery_gets_an_answer_below_500(client: FlaskClient) -> None:
     codes = {}
     for path in webhook_files():
