@@ -10,8 +10,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# A relative path that climbs: `../shared/x`, `$(dirname "$0")/../..`, `../.env`.
-CLIMB = re.compile(r"(?:\.\./)+(?:[\w.-]+/?)*|(?:\.\./)*\.\.(?=[\"'`\s)]|$)")
+# A relative path that climbs: `../shared/x`, `$(dirname "$0")/../..`, `../.env` (not a name ending in
+# dots, such as the job id `adhoc-..` a test or the README quotes as an attack).
+CLIMB = re.compile(r"(?<![\w-])(?:\.\./)+(?:[\w.-]+/?)*|(?:\.\./)*\.\.(?=[\"'`\s)]|$)")
 # Python climbing from its own file: `Path(__file__).resolve().parents[3]` or `.parent.parent…`.
 FILE_PARENTS = re.compile(r"__file__\)(?:\.resolve\(\))?\.parents\[(\d+)\]")
 FILE_PARENT_CHAIN = re.compile(r"__file__\)(?:\.resolve\(\))?((?:\.parent)+)")
@@ -82,6 +83,7 @@ def test_the_check_catches_each_way_out(name: str, line: str) -> None:
         ("deploy/compose.yaml", "  env_file: ../.env"),
         ("wp_bridge/wordpress_plugin/bin/refresh-model-viewer.sh", 'repo="$(cd "$(dirname "$0")/../../.." && pwd)"'),
         ("deploy/systemd/woo3d-web.service", "WorkingDirectory=/opt/woo3d"),
+        ("README.md", "job file paths that leave the job's folder (`adhoc-../`, `%2e%2e`) 404"),
     ],
 )
 def test_paths_inside_the_repository_or_on_the_target_machine_pass(name: str, line: str) -> None:

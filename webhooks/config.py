@@ -15,5 +15,7 @@ class ReceiverConfig:
     max_body_bytes: int = 2 * 1024 * 1024
     delivery_retention_count: int = 10_000
     delivery_retention_days: int = 14
+    unverified_log_size: int = 500  # summaries of unsigned/forged requests and pings kept (a Redis stream)
+    unverified_log_per_minute: int = 60  # more in one minute are only counted
     enabled_product_types: tuple[str, ...] = DEFAULT_PRODUCT_TYPES
     queue_name: str = "woo3d"

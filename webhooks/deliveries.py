@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from dataclasses import dataclass, fields, replace
-from typing import Any
+from typing import Any, Literal
 
 from redis import Redis
 
@@ -38,13 +37,16 @@ class Delivery:
         return next((value for key, value in self.headers if key.lower() == wanted), None)
 
     def meta_json(self) -> str:
-        """Everything but the body, which is stored beside it as raw bytes."""
-        return json.dumps({**self.summary(), "headers": self.headers})
+        """Everything but the id (the record's key says it) and the body (stored beside it as raw bytes)."""
+        data = self.summary()
+        del data["id"]
+        return json.dumps({**data, "headers": self.headers})
 
     @classmethod
-    def from_stored(cls, meta: bytes, body: bytes | None) -> Delivery:
+    def from_stored(cls, record_id: str, meta: bytes, body: bytes | None) -> Delivery:
         data = json.loads(meta)
         data["headers"] = tuple(tuple(pair) for pair in data["headers"])
+        data["id"] = record_id
         return cls(**data, body=body)
 
     def summary(self) -> dict[str, Any]:
@@ -62,9 +64,77 @@ def new_record_id(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:16]}"
 
 
+@dataclass(frozen=True)
+class Ingested:
+    """A delivery as stored, and the record that already answered its WooCommerce delivery id, if any."""
+
+    delivery: Delivery
+    first: str | None
+
+
+@dataclass(frozen=True)
+class SnapshotChange:
+    """What storing a delivery does to its product's snapshot: keep the body as the latest copy, or forget it."""
+
+    key: str
+    action: Literal["save", "forget"]
+    ttl_s: int
+
+
+# The whole write of a delivery in one atomic round trip: claim its WooCommerce delivery id, store the
+# record (meta, exact body, the outcome on its own so the claim check reads it cheaply), index it,
+# and save or forget the product's snapshot unless the delivery is a duplicate. Retention is kept by
+# dropping at most TRIM expired and TRIM surplus records per delivery: constant work, never a sweep.
+_INGEST_SCRIPT = """
+local seen, index, snapshot = KEYS[1], KEYS[2], KEYS[3]
+local prefix, record_id, retry_id, meta, outcome, body, has_body = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+local now, retention_s, retention_count = tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
+local snapshot_action, snapshot_ttl, force, trim = ARGV[11], ARGV[12], ARGV[13], tonumber(ARGV[14])
+
+local first, answered = false, false
+if seen ~= '' then
+  first = redis.call('GET', seen)
+  if first then
+    record_id = retry_id
+    local first_outcome = redis.call('HGET', prefix .. first, 'outcome')
+    answered = first_outcome ~= false and first_outcome ~= 'received'
+  end
+  if not answered then  -- new, or its first try was never answered (e.g. 503): this record answers it
+    redis.call('SET', seen, record_id, 'EX', retention_s)
+  end
+end
+
+local key = prefix .. record_id
+redis.call('HSET', key, 'meta', meta, 'outcome', outcome)
+if has_body == '1' then redis.call('HSET', key, 'body', body) end
+redis.call('EXPIRE', key, retention_s)
+redis.call('ZADD', index, now, record_id)
+
+if snapshot_action ~= '' and (not answered or force == '1') then
+  if snapshot_action == 'save' then
+    redis.call('SET', snapshot, body, 'EX', snapshot_ttl)
+  else
+    redis.call('DEL', snapshot)
+  end
+end
+
+local function drop(ids)
+  if #ids == 0 then return end
+  for _, id in ipairs(ids) do redis.call('DEL', prefix .. id) end
+  redis.call('ZREM', index, unpack(ids))
+end
+drop(redis.call('ZRANGEBYSCORE', index, '-inf', now - retention_s, 'LIMIT', 0, trim))
+local surplus = redis.call('ZCARD', index) - retention_count
+if surplus > 0 then drop(redis.call('ZRANGE', index, 0, math.min(surplus, trim) - 1)) end
+
+return {record_id, answered and first or false}
+"""
+TRIM = 2  # records dropped at most per delivery stored, for age and for count each: the index shrinks back
+
+
 class DeliveryStore:
-    """Deliveries by id (a hash: meta JSON + raw body) plus a time index; WooCommerce delivery ids
-    seen, for de-duplication."""
+    """Deliveries by id (a hash: meta JSON, outcome, raw body) plus a time index; WooCommerce delivery
+    ids seen, for de-duplication."""
 
     def __init__(self, connection: Redis, *, retention_count: int, retention_days: int, prefix: str = "woo3d"):
         self.connection = connection
@@ -72,45 +142,45 @@ class DeliveryStore:
         self.retention_s = retention_days * 24 * 3600
         self.prefix = prefix
         self.index_key = f"{prefix}:deliveries"
+        self._ingest = connection.register_script(_INGEST_SCRIPT)
 
     def _record_key(self, record_id: str) -> str:
         return f"{self.prefix}:delivery:{record_id}"
 
-    def claim(self, wc_delivery_id: str, record_id: str) -> str | None:
-        """Mark a WooCommerce delivery id as seen; return the record id that saw it first, if any."""
-        key = f"{self.prefix}:delivery-seen:{wc_delivery_id}"
-        with self.connection.pipeline(transaction=True) as pipe:
-            pipe.set(key, record_id, nx=True, ex=self.retention_s)
-            pipe.get(key)
-            created, first = pipe.execute()
-        return None if created else (first.decode() if first else record_id)
+    def ingest(
+        self, delivery: Delivery, *, wc_delivery_id: str | None = None, retry_id: str | None = None,
+        snapshot: SnapshotChange | None = None, force: bool = False,
+    ) -> Ingested:
+        """Store a delivery in one atomic step, with retention kept. With `wc_delivery_id` it is also
+        claimed: when that id was seen before, the delivery is stored as `retry_id` (the first record
+        stays); when that first one got an answer, `first` names it and the snapshot is left alone
+        unless `force`. Raises redis errors."""
+        seen = f"{self.prefix}:delivery-seen:{wc_delivery_id}" if wc_delivery_id else ""
+        record_id, first = self._ingest(
+            keys=[seen, self.index_key, snapshot.key if snapshot else f"{self.prefix}:no-snapshot"],
+            args=[
+                self._record_key(""), delivery.id, retry_id or delivery.id, delivery.meta_json(), delivery.outcome,
+                delivery.body or b"", "1" if delivery.body is not None else "0", delivery.received_at,
+                self.retention_s, self.retention_count, snapshot.action if snapshot else "",
+                snapshot.ttl_s if snapshot else 0, "1" if force else "0", TRIM,
+            ],
+        )
+        stored = replace(delivery, id=record_id.decode())
+        return Ingested(stored, first.decode() if first else None)
 
     def save(self, delivery: Delivery) -> None:
-        """Write a record and trim the index to the retention limits, in one round trip."""
-        key = self._record_key(delivery.id)
-        mapping: dict[str, str | bytes] = {"meta": delivery.meta_json()}
-        if delivery.body is not None:
-            mapping["body"] = delivery.body
-        with self.connection.pipeline(transaction=True) as pipe:
-            pipe.hset(key, mapping=mapping)
-            pipe.expire(key, self.retention_s)
-            pipe.zadd(self.index_key, {delivery.id: delivery.received_at})
-            pipe.zremrangebyscore(self.index_key, "-inf", time.time() - self.retention_s)
-            pipe.zcard(self.index_key)
-            size = pipe.execute()[-1]
-        if size > self.retention_count:
-            dropped = [member for member, _score in self.connection.zpopmin(self.index_key, size - self.retention_count)]
-            self.connection.delete(*[self._record_key(m.decode()) for m in dropped])
+        """Store a record that claims no delivery id (a signed but malformed delivery)."""
+        self.ingest(delivery)
 
     def update(self, delivery: Delivery, **changes: Any) -> Delivery:
         """Record what was done with a stored delivery (the body is not rewritten)."""
         updated = replace(delivery, **changes)
-        self.connection.hset(self._record_key(updated.id), "meta", updated.meta_json())
+        self.connection.hset(self._record_key(updated.id), mapping={"meta": updated.meta_json(), "outcome": updated.outcome})
         return updated
 
     def get(self, record_id: str) -> Delivery | None:
         meta, body = self.connection.hmget(self._record_key(record_id), ["meta", "body"])
-        return Delivery.from_stored(meta, body) if meta else None
+        return Delivery.from_stored(record_id, meta, body) if meta else None
 
     def recent(self, limit: int = 50, offset: int = 0) -> list[Delivery]:
         ids = [i.decode() for i in self.connection.zrevrange(self.index_key, offset, offset + limit - 1)]
@@ -118,7 +188,7 @@ class DeliveryStore:
             for record_id in ids:
                 pipe.hmget(self._record_key(record_id), ["meta", "body"])
             rows = pipe.execute()
-        return [Delivery.from_stored(meta, body) for meta, body in rows if meta]
+        return [Delivery.from_stored(i, meta, body) for i, (meta, body) in zip(ids, rows, strict=True) if meta]
 
     def count(self) -> int:
         return int(self.connection.zcard(self.index_key))

@@ -19,17 +19,28 @@ from pipeline.jobs.eligibility import ProductFacts
 from pipeline.jobs.fingerprint import product_fingerprint, stored_fingerprint
 from pipeline.metrics import DELIVERIES
 from pipeline.jobs.queueing import enqueue_generation
-from pipeline.jobs.snapshots import ProductSnapshots
+from pipeline.jobs.snapshots import SNAPSHOT_TTL_S, ProductSnapshots
 from pipeline.jobs.status import StatusBoard
 from webhooks import signature
 from webhooks.config import ReceiverConfig
-from webhooks.deliveries import Delivery, DeliveryStore, Headers, new_record_id
+from webhooks.deliveries import Delivery, DeliveryStore, Headers, SnapshotChange, new_record_id
+from webhooks.unverified import MAX_NAME, UnverifiedLog
 
 log = structlog.get_logger(__name__)
 
 GENERATING_TOPICS = {"product.created", "product.updated", "product.restored"}
 DELETING_TOPICS = {"product.deleted"}
 _PING = re.compile(rb"^webhook_id=\d+$")
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What a verified delivery calls for: its outcome, HTTP status, reason, and fingerprint when queued."""
+
+    outcome: str  # queued | skipped | deleted
+    http_status: int
+    reason: str | None
+    fingerprint: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,15 +64,21 @@ class Intake:
         self,
         config: ReceiverConfig,
         store: DeliveryStore,
+        unverified: UnverifiedLog,
         queue: Queue,
         board: StatusBoard,
         snapshots: ProductSnapshots,
     ):
         self.config = config
         self.store = store
+        self.unverified = unverified
         self.queue = queue
         self.board = board
         self.snapshots = snapshots
+
+    def find(self, record_id: str) -> Delivery | None:
+        """A stored delivery, or the summary of an unverified request, by the id its answer gave."""
+        return self.store.get(record_id) or self.unverified.get(record_id)
 
     def receive(
         self, headers: Headers, body: bytes, *, source: str = "live", force: bool = False, replay_of: str | None = None
@@ -96,90 +113,116 @@ class Intake:
 
         wc_delivery_id = lookup.get("x-wc-webhook-delivery-id") or "body-" + hashlib.sha256(body).hexdigest()[:32]
         topic = lookup.get("x-wc-webhook-topic") or _topic_from(lookup)
-        record_id = wc_delivery_id if source == "live" else new_record_id("replay")
-        first = self.store.claim(wc_delivery_id, record_id)
-        if first is not None and source == "live":
-            record_id = new_record_id(wc_delivery_id)
-        if first is not None and not self._answered(first):
-            first = None  # the first try was never acknowledged (e.g. 503 after Redis failed midway): not a duplicate
+        decision = self._decide(topic, payload, force)
+        settled = decision.outcome != "queued"  # answered as soon as it is stored: no job to enqueue
         delivery = Delivery(
-            id=record_id, received_at=time.time(), headers=headers, body=body, body_len=len(body), source=source,
-            wc_delivery_id=wc_delivery_id, topic=topic, product_id=product_id, signature_valid=True,
-            replay_of=replay_of,
+            id=wc_delivery_id if source == "live" else new_record_id("replay"), received_at=time.time(),
+            headers=headers, body=body, body_len=len(body), source=source, wc_delivery_id=wc_delivery_id,
+            topic=topic, product_id=product_id, signature_valid=True, replay_of=replay_of,
+            outcome=decision.outcome if settled else "received", http_status=decision.http_status if settled else None,
+            reason=decision.reason,
         )
-        self.store.save(delivery)  # stored before anything is acknowledged
-        if first is not None and not force:
-            return self._finish(delivery, 200, "skipped", f"duplicate delivery {wc_delivery_id} (first seen as {first}); use --force to process it again")
-        return self._act(delivery, payload, force)
+        ingested = self.store.ingest(  # stored before anything is acknowledged
+            delivery, wc_delivery_id=wc_delivery_id,
+            retry_id=new_record_id(wc_delivery_id) if source == "live" else delivery.id,
+            snapshot=self._snapshot_change(product_id, decision.outcome), force=force,
+        )
+        stored = ingested.delivery
+        if ingested.first is not None and not force:
+            return self._finish(stored, 200, "skipped", f"duplicate delivery {wc_delivery_id} (first seen as {ingested.first}); use --force to process it again")
+        if settled:
+            return self._answer(stored)
+        enqueued = enqueue_generation(self.queue, self.board, product_id, decision.fingerprint, force=force)
+        return self._finish(stored, 202, "queued", None, job_id=enqueued.job_id, fingerprint=decision.fingerprint)
 
-    def _answered(self, record_id: str) -> bool:
-        """Whether the record that first claimed a delivery id got as far as an answer."""
-        first = self.store.get(record_id)
-        return first is not None and first.outcome != "received"
-
-    def _act(self, delivery: Delivery, product: dict[str, Any], force: bool) -> Outcome:
-        product_id = delivery.product_id
-        assert product_id is not None
-        if delivery.topic in DELETING_TOPICS:
-            self.snapshots.forget(product_id)
-            return self._finish(delivery, 200, "deleted", "product deleted: nothing to generate")
-        if delivery.topic not in GENERATING_TOPICS:
-            return self._finish(delivery, 200, "skipped", f"topic {delivery.topic!r} is not handled")
+    def _decide(self, topic: str | None, product: dict[str, Any], force: bool) -> Decision:
+        """What a verified delivery calls for, from its payload alone (nothing is stored yet)."""
+        if topic in DELETING_TOPICS:
+            return Decision("deleted", 200, "product deleted: nothing to generate")
+        if topic not in GENERATING_TOPICS:
+            return Decision("skipped", 200, f"topic {topic!r} is not handled")
         reason = skip_reason(product, self.config)
         if reason:
-            return self._finish(delivery, 200, "skipped", reason)
+            return Decision("skipped", 200, reason)
         current = product_fingerprint(product)
         if not force and stored_fingerprint(product) == current:
-            return self._finish(delivery, 200, "skipped", "unchanged: the product's model already matches its photos and text")
-        self.snapshots.save(product_id, delivery.body or b"{}")
-        enqueued = enqueue_generation(self.queue, self.board, product_id, current, force=force)
-        return self._finish(delivery, 202, "queued", None, job_id=enqueued.job_id, fingerprint=current)
+            return Decision("skipped", 200, "unchanged: the product's model already matches its photos and text")
+        return Decision("queued", 202, None, current)
+
+    def _snapshot_change(self, product_id: int, outcome: str) -> SnapshotChange | None:
+        """A product to generate keeps its payload for the job; a deleted one loses it."""
+        if outcome == "queued":
+            return SnapshotChange(self.snapshots.key(product_id), "save", SNAPSHOT_TTL_S)
+        if outcome == "deleted":
+            return SnapshotChange(self.snapshots.key(product_id), "forget", SNAPSHOT_TTL_S)
+        return None
 
     def _finish(
         self, delivery: Delivery, http_status: int, outcome: str, reason: str | None,
         job_id: str | None = None, fingerprint: str | None = None,
     ) -> Outcome:
         stored = self.store.update(delivery, outcome=outcome, http_status=http_status, reason=reason, job_id=job_id)
-        body: dict[str, Any] = {"status": outcome, "delivery_id": stored.id, "product_id": stored.product_id}
-        if reason:
-            body["reason"] = reason
-        if job_id:
-            body["job_id"] = job_id
+        return self._answer(stored, fingerprint)
+
+    def _answer(self, stored: Delivery, fingerprint: str | None = None) -> Outcome:
+        body: dict[str, Any] = {"status": stored.outcome, "delivery_id": stored.id, "product_id": stored.product_id}
+        if stored.reason:
+            body["reason"] = stored.reason
+        if stored.job_id:
+            body["job_id"] = stored.job_id
             body["fingerprint"] = fingerprint
-        DELIVERIES.labels(outcome).inc()
+        DELIVERIES.labels(stored.outcome).inc()
         log.info(
             "delivery_answered", delivery_id=stored.id, product_id=stored.product_id, topic=stored.topic,
-            outcome=outcome, reason=reason, job_id=job_id,
+            outcome=stored.outcome, reason=stored.reason, job_id=stored.job_id,
         )
-        return Outcome(http_status, body, stored)
+        assert stored.http_status is not None
+        return Outcome(stored.http_status, body, stored)
 
     def _ping(self, headers: Headers, body: bytes, source: str) -> Outcome:
         webhook_id = int(body.strip().split(b"=", 1)[1])
-        delivery = Delivery(
-            id=new_record_id("ping"), received_at=time.time(), headers=headers, body=body, body_len=len(body),
-            source=source, outcome="ping", http_status=200, reason=f"activation ping from webhook {webhook_id}",
+        attempt = Delivery(
+            id="", received_at=time.time(), headers=headers, body=None, body_len=len(body), source=source,
+            outcome="ping", http_status=200, reason=f"activation ping from webhook {webhook_id}",
         )
-        try:
-            self.store.save(delivery)
-        except RedisError:
-            log.warning("ping_not_recorded", webhook_id=webhook_id)  # a ping carries nothing to lose
+        self._log_unverified(attempt)
         DELIVERIES.labels("ping").inc()
-        return Outcome(200, {"status": "ok", "ping": True, "webhook_id": webhook_id}, delivery)
+        return Outcome(200, {"status": "ok", "ping": True, "webhook_id": webhook_id})
 
     def _reject(self, headers: Headers, body: bytes, http_status: int, reason: str, signature_valid: bool = False) -> Outcome:
-        """Record the attempt (headers and reason; the body only once its signature verified)."""
-        delivery = Delivery(
+        """Answer a refused request. A signed one is stored with its body, as any delivery; one
+        without a valid signature could come from anyone, so only its summary goes to the small
+        unverified log, where it can never push a delivery out of the store."""
+        claimed_topic = next((value for name, value in headers if name.lower() == "x-wc-webhook-topic"), None)
+        attempt = Delivery(
             id=new_record_id("rejected"), received_at=time.time(), headers=headers,
             body=body if signature_valid else None, body_len=len(body), signature_valid=signature_valid,
+            topic=claimed_topic[:MAX_NAME] if claimed_topic else None,
             outcome="rejected" if http_status != 400 else "invalid", http_status=http_status, reason=reason,
         )
+        record_id = self._log_unverified(attempt) if not signature_valid else self._store_invalid(attempt)
+        DELIVERIES.labels(attempt.outcome).inc()
+        log.warning("delivery_rejected", delivery_id=record_id, status=http_status, reason=reason)
+        answer: dict[str, Any] = {"error": reason}
+        if record_id:
+            answer["delivery_id"] = record_id
+        return Outcome(http_status, answer)
+
+    def _store_invalid(self, delivery: Delivery) -> str | None:
         try:
             self.store.save(delivery)
         except RedisError:
-            log.warning("rejection_not_recorded", reason=reason)  # the answer matters more than the record
-        DELIVERIES.labels(delivery.outcome or "rejected").inc()
-        log.warning("delivery_rejected", delivery_id=delivery.id, status=http_status, reason=reason)
-        return Outcome(http_status, {"error": reason, "delivery_id": delivery.id}, delivery)
+            log.warning("rejection_not_recorded", reason=delivery.reason)  # the answer matters more than the record
+            return None
+        return delivery.id
+
+    def _log_unverified(self, attempt: Delivery) -> str | None:
+        """The attempt's id in the unverified log; None when this minute's rate was spent or Redis is down."""
+        try:
+            return self.unverified.record(attempt)
+        except RedisError:
+            log.warning("unverified_request_not_logged", outcome=attempt.outcome, reason=attempt.reason)
+            return None
 
 
 def _topic_from(lookup: Mapping[str, str]) -> str | None:

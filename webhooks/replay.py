@@ -21,11 +21,11 @@ def replay_stored(intake: Intake, store: DeliveryStore, record_id: str, *, force
     Raises ReplayError when it is unknown, was rejected (its body was never kept), or its
     signature no longer verifies because WC_WEBHOOK_SECRET changed since it was received.
     """
-    delivery = store.get(record_id)
+    delivery = intake.find(record_id)
     if delivery is None:
         raise ReplayError(f"no stored delivery {record_id!r} (it may be older than the retention window)")
     if delivery.body is None:
-        raise ReplayError(f"delivery {record_id} was rejected ({delivery.reason}); its body was not kept")
+        raise ReplayError(f"{record_id} was not a verified delivery ({delivery.reason}); its body was not kept")
     if delivery.signature_valid and not signature.verify(
         intake.config.webhook_secret or "", delivery.body, delivery.header("X-WC-Webhook-Signature")
     ):

@@ -15,6 +15,7 @@ from pipeline.jobs.status import StatusBoard
 from webhooks.config import ReceiverConfig
 from webhooks.deliveries import DeliveryStore
 from webhooks.intake import Intake
+from webhooks.unverified import UnverifiedLog
 from wp_bridge.config import StoreConfig
 
 
@@ -36,6 +37,7 @@ class Services:
     connection: Redis
     queue: Queue
     store: DeliveryStore
+    unverified: UnverifiedLog
     board: StatusBoard
     intake: Intake
 
@@ -56,6 +58,10 @@ def build_services(settings: AppSettings, connection: Redis) -> Services:
     store = DeliveryStore(
         connection, retention_count=config.delivery_retention_count, retention_days=config.delivery_retention_days
     )
+    unverified = UnverifiedLog(
+        connection, size=config.unverified_log_size, per_minute=config.unverified_log_per_minute,
+        retention_days=config.delivery_retention_days,
+    )
     board = StatusBoard(connection)
-    intake = Intake(config, store, queue, board, ProductSnapshots(connection))
-    return Services(settings, connection, queue, store, board, intake)
+    intake = Intake(config, store, unverified, queue, board, ProductSnapshots(connection))
+    return Services(settings, connection, queue, store, unverified, board, intake)

@@ -10,7 +10,8 @@ import tempfile
 
 __all__ = [
     "accesslog", "bind", "child_exit", "control_socket_disable", "graceful_timeout", "keepalive",
-    "max_requests", "max_requests_jitter", "threads", "timeout", "worker_class", "workers",
+    "limit_request_field_size", "limit_request_fields", "max_requests", "max_requests_jitter", "threads", "timeout",
+    "worker_class", "workers",
 ]
 
 bind = os.environ.get("WOO3D_BIND") or "0.0.0.0:8000"
@@ -25,6 +26,10 @@ graceful_timeout = 20
 keepalive = 5
 max_requests = 5000
 max_requests_jitter = 500
+# A WooCommerce delivery or an admin call carries about a dozen short headers: more, or longer,
+# ones are refused (431) before the app runs, so a flood of huge headers costs nothing kept.
+limit_request_fields = 40
+limit_request_field_size = 4096
 # gunicorn's control socket (for `gunicornc`, unused by woo3d) defaults to one path per user,
 # ~/.gunicorn/gunicorn.ctl, outside the deployment and shared by every gunicorn that user runs.
 control_socket_disable = True

@@ -113,6 +113,8 @@ class _Reader:
             max_body_bytes=self.integer("WOO3D_MAX_BODY_BYTES", 2 * 1024 * 1024, minimum=1024),
             delivery_retention_count=self.integer("WOO3D_DELIVERY_RETENTION_COUNT", 10_000, minimum=1),
             delivery_retention_days=self.integer("WOO3D_DELIVERY_RETENTION_DAYS", 14, minimum=1),
+            unverified_log_size=self.integer("WOO3D_UNVERIFIED_LOG_SIZE", 500, minimum=1),
+            unverified_log_per_minute=self.integer("WOO3D_UNVERIFIED_LOG_PER_MINUTE", 60, minimum=1),
             enabled_product_types=self.words("WOO3D_PRODUCT_TYPES", DEFAULT_PRODUCT_TYPES),
             queue_name=self.text("WOO3D_QUEUE", "woo3d") or "woo3d",
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from pipeline.jobs.status import StatusBoard
 
 REQUEST_TTL_S = 7 * 24 * 3600
 JOB_FUNCTION = "pipeline.jobs.adhoc.generate_adhoc"
+JOB_ID = re.compile(r"adhoc-([0-9a-f]{16})")  # what `submit` makes: "adhoc-" and 16 hex digits
 
 
 @dataclass(frozen=True)
@@ -77,12 +79,16 @@ def generate_adhoc(request_id: str) -> dict[str, Any]:
 
 
 def output_file(out_root: Path, job_id: str, name: str) -> Path | None:
-    """A finished request's file by name (model.glb, poster.png, …), never outside its folder."""
-    if not job_id.startswith("adhoc-") or "/" in name or name.startswith("."):
+    """A finished request's file by name (model.glb, poster.png, …), never outside its folder: the job id
+    must be exactly one `submit` makes, and the file, links followed, must lie inside that job's folder."""
+    match = JOB_ID.fullmatch(job_id)
+    if match is None or "/" in name or name.startswith("."):
         return None
-    folder = (out_root / "requests" / job_id.removeprefix("adhoc-")).resolve()
+    requests_root = (out_root / "requests").resolve()
+    folder = (requests_root / match.group(1)).resolve()
     path = (folder / name).resolve()
-    return path if path.is_file() and path.is_relative_to(folder) else None
+    inside = folder.parent == requests_root and path.is_relative_to(folder)
+    return path if inside and path.is_file() else None
 
 
 def _key(request_id: str) -> str:

@@ -28,6 +28,7 @@ from pipeline.jobs.status import JobStatus, StatusBoard
 from tests.conftest import PHOTOS
 from tests.fake_store import FakeStore
 from tests.recorded import signed_delivery
+from tests.redis_server import free_port
 from webhooks import ReceiverConfig, create_app
 from woo3d.settings import Settings
 from wp_bridge.config import StoreConfig
@@ -36,6 +37,7 @@ SECRET = "reliability-webhook-secret"
 ADMIN_TOKEN = "reliability-admin-token"
 QUEUE = "woo3d"
 MUG = (PHOTOS / "ruby_mug.jpg").read_bytes()
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,37 @@ def serve_receiver(connection: Redis, store: StoreConfig, tmp_path: Path, **rece
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def serve_gunicorn(redis_url: str, tmp_path: Path, **env: str) -> Iterator[Receiver]:
+    """The receiver as deployed: gunicorn with deploy/gunicorn.conf.py, settings from the environment."""
+    port = free_port()
+    environment = {
+        **os.environ, "WOO3D_REDIS_URL": redis_url, "WC_WEBHOOK_SECRET": SECRET, "WOO3D_ADMIN_TOKEN": ADMIN_TOKEN,
+        "WOO3D_OUTPUT_DIR": str(tmp_path / "out"), "WOO3D_LOG_FORMAT": "json", "WOO3D_WEB_WORKERS": "2",
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"), **env,
+    }
+    log = tmp_path / "gunicorn.log"
+    with log.open("wb") as sink:
+        server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "--bind",
+                                   f"127.0.0.1:{port}", "woo3d.wsgi:app"], cwd=ROOT, env=environment,
+                                  stdout=sink, stderr=sink)
+    receiver = Receiver(f"http://127.0.0.1:{port}")
+    try:
+        wait_for(lambda: _answers(receiver) or server.poll() is not None, "gunicorn to start", timeout_s=60)
+        assert server.poll() is None, log.read_text()[-3000:]
+        yield receiver
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
+def _answers(receiver: Receiver) -> bool:
+    try:
+        return requests.get(f"{receiver.base_url}/readyz", timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
 
 
 def deliver(receiver: Receiver, payload: dict[str, Any] | bytes, *, topic: str = "product.updated",

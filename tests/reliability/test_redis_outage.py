@@ -96,5 +96,9 @@ def test_a_delivery_answered_503_after_redis_failed_midway_is_processed_when_sen
         assert first.status_code == 503, first.text
         redis_conn.delete("woo3d:deliveries")
         again = deliver(receiver, product, delivery_id="d" * 32)
+        third = deliver(receiver, product, delivery_id="d" * 32)
     assert (again.status_code, again.json()["status"]) == (202, "queued"), again.text
     assert status(redis_conn, int(product["id"])).state.value == "queued"
+    # the retry answered it: a third send is a duplicate of the retry, not of the unanswered first try
+    assert (third.status_code, third.json()["status"]) == (200, "skipped"), third.text
+    assert f"first seen as {again.json()['delivery_id']}" in third.json()["reason"]

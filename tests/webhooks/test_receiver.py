@@ -59,7 +59,7 @@ def test_two_deliveries_of_the_same_product_state_share_one_job(client: FlaskCli
 
 
 @pytest.mark.parametrize("position", [0, 100, -2])
-def test_one_tampered_byte_is_rejected_and_recorded(client: FlaskClient, queue: Queue, redis_conn: Redis, position: int) -> None:
+def test_one_tampered_byte_is_rejected_and_logged_apart_from_the_deliveries(client: FlaskClient, queue: Queue, redis_conn: Redis, position: int) -> None:
     headers, body = recorded_delivery("product_created__publish_with_media_ids")
     tampered = bytearray(body)
     tampered[position] ^= 0x01
@@ -67,8 +67,11 @@ def test_one_tampered_byte_is_rejected_and_recorded(client: FlaskClient, queue: 
     assert response.status_code == 401
     assert "signature" in response.get_json()["error"]
     assert queue.count == 0
-    stored = client.application.extensions["woo3d"].store.recent()
-    assert [(d.outcome, d.body) for d in stored] == [("rejected", None)]
+    services = client.application.extensions["woo3d"]
+    assert services.store.recent() == []
+    logged = services.unverified.recent()
+    assert [(d.id, d.outcome, d.body, d.body_len) for d in logged] == [
+        (response.get_json()["delivery_id"], "rejected", None, len(body))]
 
 
 def test_reserialized_json_with_the_original_signature_is_rejected(client: FlaskClient, queue: Queue) -> None:
@@ -177,6 +180,16 @@ def test_redis_down_answers_503_and_acknowledges_nothing(spare_redis: RedisServe
     spare_redis.start()
     again = post_delivery(app.test_client(), *recorded_delivery("product_created__publish_with_media_ids"))
     assert again.status_code == 202  # the retried delivery is not mistaken for a duplicate
+
+
+def test_with_redis_down_unsigned_requests_still_get_their_answer_unlogged(spare_redis: RedisServer) -> None:
+    connection = Redis.from_url(spare_redis.url, socket_timeout=1, socket_connect_timeout=1)
+    app = create_app(make_settings(), connection)
+    spare_redis.stop()
+    headers, body = recorded_delivery("product_created__publish_with_media_ids")
+    unsigned = post_delivery(app.test_client(), tuple(h for h in headers if h[0].lower() != "x-wc-webhook-signature"), body)
+    assert (unsigned.status_code, unsigned.get_json()) == (401, {"error": "missing X-WC-Webhook-Signature"})
+    assert post_delivery(app.test_client(), *recorded_delivery("ping__webhook_3")).status_code == 200
 
 
 def test_every_recorded_delivery_gets_an_answer_below_500(client: FlaskClient) -> None:

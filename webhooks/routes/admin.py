@@ -78,12 +78,20 @@ def _from_rq(job_id: str) -> JobStatus:
 def list_deliveries() -> Any:
     limit = min(max(request.args.get("limit", 50, type=int), 1), 500)
     offset = max(request.args.get("offset", 0, type=int), 0)
-    store = services().store
-    return jsonify(total=store.count(), deliveries=[d.summary() for d in store.recent(limit, offset)])
+    app = services()
+    return jsonify(total=app.store.count(), deliveries=[d.summary() for d in app.store.recent(limit, offset)],
+                   unverified=app.unverified.summary().as_dict())
+
+@blueprint.get("/deliveries/unverified")
+def list_unverified() -> Any:
+    """Summaries of requests without a valid signature (rejections, activation pings), newest first."""
+    limit = min(max(request.args.get("limit", 50, type=int), 1), 500)
+    app = services()
+    return jsonify(**app.unverified.summary().as_dict(), requests=[d.summary() for d in app.unverified.recent(limit)])
 
 @blueprint.get("/deliveries/<record_id>")
 def show_delivery(record_id: str) -> Any:
-    delivery = services().store.get(record_id)
+    delivery = services().intake.find(record_id)
     if delivery is None:
         abort(404, f"no stored delivery {record_id!r}")
     return jsonify(delivery.detail())
@@ -95,7 +103,7 @@ def replay_delivery(record_id: str) -> Any:
     try:
         outcome = replay_stored(app.intake, app.store, record_id, force=force)
     except ReplayError as error:
-        return jsonify(error=str(error)), 409 if app.store.get(record_id) else 404
+        return jsonify(error=str(error)), 409 if app.intake.find(record_id) else 404
     return jsonify(outcome.body), outcome.http_status
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from webhooks.deliveries import Delivery
 from webhooks.replay import ReplayError, replay_file, replay_stored
 from woo3d.cli.group import main
 from woo3d.cli.context import echo_json, load_services
@@ -19,30 +20,47 @@ def deliveries() -> None:
 
 @deliveries.command("list")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 500))
+@click.option("--unverified", is_flag=True,
+              help="List the requests without a valid signature (rejections, activation pings) instead.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def list_deliveries(limit: int, as_json: bool) -> None:
-    """The most recent deliveries, newest first."""
-    store = load_services().store
-    recent = store.recent(limit)
+def list_deliveries(limit: int, unverified: bool, as_json: bool) -> None:
+    """The most recent deliveries, newest first, and a line on the unverified requests."""
+    app = load_services()
+    recent = app.unverified.recent(limit) if unverified else app.store.recent(limit)
+    summary = app.unverified.summary()
     if as_json:
         echo_json([d.summary() for d in recent])
         return
     click.echo(f"{'id':<40} {'received (UTC)':<20} {'topic':<16} {'product':>7} {'status':>6}  outcome")
     for delivery in recent:
-        received = datetime.fromtimestamp(delivery.received_at, UTC).strftime("%Y-%m-%d %H:%M:%S")
-        outcome = delivery.outcome + (f": {delivery.reason}" if delivery.reason else "")
         click.echo(
-            f"{delivery.id:<40} {received:<20} {delivery.topic or '-':<16} {delivery.product_id or '-':>7} "
-            f"{delivery.http_status or '-':>6}  {outcome}"
+            f"{delivery.id:<40} {_when(delivery.received_at):<20} {delivery.topic or '-':<16} "
+            f"{delivery.product_id or '-':>7} {delivery.http_status or '-':>6}  {_outcome(delivery)}"
         )
-    click.echo(f"({len(recent)} of {store.count()} stored)")
+    if unverified:
+        click.echo(f"({len(recent)} of {summary.logged} logged; {summary.not_logged} more over the rate limit not logged)")
+        return
+    click.echo(f"({len(recent)} of {app.store.count()} stored)")
+    if summary.newest is not None:
+        click.echo(
+            f"{summary.logged} unverified requests logged ({summary.not_logged} more not logged), newest "
+            f"{_when(summary.newest.received_at)}: {_outcome(summary.newest)} — see `woo3d deliveries list --unverified`"
+        )
+
+
+def _when(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _outcome(delivery: Delivery) -> str:
+    return delivery.outcome + (f": {delivery.reason}" if delivery.reason else "")
 
 
 @deliveries.command()
 @click.argument("delivery_id")
 def show(delivery_id: str) -> None:
-    """One delivery: headers, body, outcome."""
-    delivery = load_services().store.get(delivery_id)
+    """One delivery (or an unverified request's summary): headers, body, outcome."""
+    delivery = load_services().intake.find(delivery_id)
     if delivery is None:
         raise click.ClickException(f"no stored delivery {delivery_id!r}")
     echo_json(delivery.detail())
