@@ -132,7 +132,9 @@ class Intake:
         if not force and stored_fingerprint(product) == current:
             return self._finish(delivery, 200, "skipped", "unchanged: the product's model already matches its photos and text")
         self.snapshots.save(product_id, delivery.body or b"{}")
-        enqueued = enqueue_generation(self.queue, self.board, product_id, current, force=force)
+        parent_id = product.get("parent_id") if product.get("type") == "variation" else 0
+        enqueued = enqueue_generation(self.queue, self.board, product_id, current, force=force,
+                                      parent_id=parent_id if isinstance(parent_id, int) and parent_id > 0 else 0)
         return self._finish(delivery, 202, "queued", None, job_id=enqueued.job_id, fingerprint=current)
 
     def _finish(

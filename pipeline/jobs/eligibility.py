@@ -65,12 +65,23 @@ def skip_reason(facts: ProductFacts, enabled_types: Iterable[str]) -> str | None
     return None
 
 
-Action = Literal["enqueue", "current", "skip"]
+def shares_parent_photos(variation: Product, parent: Product) -> bool:
+    """True when a variation has no photo of its own (WooCommerce then shows the parent's featured
+    image as the variation's) or shows exactly that one: sizes of one colour. Such a variation uses
+    its parent's model: nothing is generated or paid for it."""
+    if not variation.images:
+        return True
+    own = tuple(image.id for image in variation.images)
+    return bool(parent.images) and own == (parent.images[0].id,)
+
+
+Action = Literal["enqueue", "current", "parent", "skip"]
 
 
 @dataclass(frozen=True)
 class Verdict:
-    """What to do with one listed product: generate (`enqueue`), nothing (`current`), or `skip` (with why)."""
+    """What to do with one listed product: generate (`enqueue`), nothing (`current`; `parent` for a
+    variation that shows its parent's model), or `skip` (with why)."""
 
     product_id: int
     action: Action
@@ -78,14 +89,17 @@ class Verdict:
     reason: str | None = None
 
 
-def judge(product: Product, enabled_types: Iterable[str]) -> Verdict:
-    """The verdict for a product from the store's listing: the delivery rule, then the stored fingerprint."""
+def judge(product: Product, enabled_types: Iterable[str], parent: Product | None = None) -> Verdict:
+    """The verdict for a product from the store's listing (a variation with its `parent`): the delivery
+    rule, then whether a variation shares its parent's photos, then the stored fingerprint."""
     from wp_bridge import META_KEY, ModelMeta
 
     reason = skip_reason(ProductFacts.from_product(product), enabled_types)
     if reason:
         return Verdict(product.id, "skip", reason=reason)
     current = fingerprint(LookFields.from_product(product))
+    if parent is not None and shares_parent_photos(product, parent):
+        return Verdict(product.id, "parent", current, "shows its parent's model (no photo of its own)")
     stored = ModelMeta.from_meta(product.meta.get(META_KEY))
     if stored is not None and stored.fingerprint == current:
         return Verdict(product.id, "current", current, "the product's model matches its photos and text")
