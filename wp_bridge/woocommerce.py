@@ -233,19 +233,23 @@ class WooCommerceClient:
         product = self.get_product(product_id)
         return self.get_product(product_id, parent_id=product.parent_id) if product.is_variation else product
 
-    def list_variations(self, parent_id: int, *, page: int = 1, per_page: int = MAX_PER_PAGE) -> ProductPage:
+    def list_variations(
+        self, parent_id: int, *, page: int = 1, per_page: int = MAX_PER_PAGE, modified_after: datetime | None = None
+    ) -> ProductPage:
         """One page of a variable product's variations, in id order (`/products/<parent>/variations`);
         the product listing never includes variations. Raises ProductNotFound or another StoreError."""
         params = {"page": str(page), "per_page": str(min(max(per_page, 1), MAX_PER_PAGE)), "orderby": "id",
-                  "order": "asc"}
+                  "order": "asc", **_modified_after(modified_after)}
         response = self._request("GET", f"products/{int(parent_id)}/variations", params=params)
         return _page(response, page, int(params["per_page"]))
 
-    def iter_variations(self, parent_id: int, *, per_page: int = MAX_PER_PAGE) -> Iterator[Product]:
-        """Every variation of a variable product, page by page."""
+    def iter_variations(
+        self, parent_id: int, *, per_page: int = MAX_PER_PAGE, modified_after: datetime | None = None
+    ) -> Iterator[Product]:
+        """Every variation of a variable product (changed after `modified_after`, when given), page by page."""
         page = 1
         while True:
-            result = self.list_variations(parent_id, page=page, per_page=per_page)
+            result = self.list_variations(parent_id, page=page, per_page=per_page, modified_after=modified_after)
             yield from result.products
             if page >= result.total_pages or not result.products:
                 return
@@ -274,10 +278,7 @@ class WooCommerceClient:
             "order": "asc",
             "status": status,
         }
-        if modified_after is not None:
-            when = modified_after if modified_after.tzinfo else modified_after.replace(tzinfo=timezone.utc)
-            params["modified_after"] = when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
-            params["dates_are_gmt"] = "true"
+        params.update(_modified_after(modified_after))
         if category is not None:
             params["category"] = str(category)
         if product_type is not None:
@@ -452,6 +453,14 @@ class WooCommerceClient:
             method=method,
         )
         return oauth.get_oauth_url(), None
+
+
+def _modified_after(when: datetime | None) -> dict[str, str]:
+    """The listing filter, compared in GMT (a naive datetime is taken as UTC)."""
+    if when is None:
+        return {}
+    aware = when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    return {"modified_after": aware.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S"), "dates_are_gmt": "true"}
 
 
 def _item_path(product_id: int, parent_id: int) -> str:

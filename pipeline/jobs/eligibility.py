@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from pipeline.jobs.fingerprint import (
@@ -97,6 +97,11 @@ def judge(product: Product, enabled_types: Iterable[str], parent: Product | None
     reason = skip_reason(ProductFacts.from_product(product), enabled_types)
     if reason:
         return Verdict(product.id, "skip", reason=reason)
+    if parent is not None:
+        # A variation of an unpublished or opted-out product is neither shown nor wanted.
+        parent_reason = skip_reason(replace(ProductFacts.from_product(parent), has_images=True), (parent.type,))
+        if parent_reason:
+            return Verdict(product.id, "skip", reason=f"its product {parent.id} is {parent_reason}")
     current = fingerprint(LookFields.from_product(product))
     if parent is not None and shares_parent_photos(product, parent):
         return Verdict(product.id, "parent", current, "shows its parent's model (no photo of its own)")

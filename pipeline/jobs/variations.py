@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -10,6 +12,19 @@ from wp_bridge import META_KEY, ModelMeta, Product, WooCommerceClient
 
 # A model file copied from a sibling variation: GLB/USDZ of a 50k-face model are a few MB.
 MAX_MODEL_BYTES = 200 * 1024 * 1024
+
+
+def with_variations(
+    client: WooCommerceClient, products: Iterable[Product], *, modified_after: datetime | None = None
+) -> Iterator[tuple[Product, Product | None]]:
+    """Each listed product as `(product, None)`, each variable one followed by its variations as
+    `(variation, parent)` (those changed after `modified_after`, when given): the product listing
+    never includes variations. Raises StoreError."""
+    for product in products:
+        yield product, None
+        if product.is_variable:
+            for variation in client.iter_variations(product.id, modified_after=modified_after):
+                yield variation, product
 
 
 def look_lock_key(parent_id: int, fingerprint: str) -> str:
