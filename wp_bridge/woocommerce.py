@@ -320,6 +320,12 @@ class WooCommerceClient:
         body = {"meta_data": [{"key": key, "value": value} for key, value in values.items()]}
         return Product.from_api(self._json("PUT", _item_path(product_id, parent_id), body=body))
 
+    def delete_product_meta(self, product_id: int, key: str, meta_id: int, *, parent_id: int = 0) -> Product:
+        """Delete one meta row by its id (WooCommerce deletes a row sent with its id and a null value);
+        a variation needs its `parent_id`. Raises ProductNotFound or another StoreError."""
+        body = {"meta_data": [{"id": int(meta_id), "key": key, "value": None}]}
+        return Product.from_api(self._json("PUT", _item_path(product_id, parent_id), body=body))
+
     def probe_write_access(self) -> None:
         """Prove the keys may write, changing nothing: an empty `POST products/batch` needs a Read/Write
         key and a user who may edit products, but creates, updates and deletes nothing and fires no

@@ -109,6 +109,31 @@ def write_back(
     )
 
 
+def remove_model(clients: StoreClients, *, product_id: int, ledger: AttachmentLedger, parent_id: int = 0) -> tuple[int, ...]:
+    """Take a product's model off it: delete its `_woo3d_model` row (one meta PUT), then every
+    attachment woo3d holds for it. Returns the deleted attachment ids. For a variation that now
+    shows its product's model (it lost its own photo). Raises ProductNotFound or another StoreError."""
+    product = clients.woocommerce.get_product(product_id, parent_id=parent_id)
+    previous = ModelMeta.from_meta(product.meta.get(META_KEY))
+    if previous is not None:
+        _record_replaced(ledger, product_id, previous, keep=set())
+    if META_KEY in product.meta_ids:
+        clients.woocommerce.delete_product_meta(product_id, META_KEY, product.meta_ids[META_KEY], parent_id=parent_id)
+    deleted, _ = _delete_superseded(clients, ledger, product_id, keep=set())
+    return tuple(deleted)
+
+
+def _record_replaced(ledger: AttachmentLedger, product_id: int, previous: ModelMeta, keep: set[int]) -> None:
+    """Put a replaced model's attachments on record before the PUT, so that a deletion that fails after
+    it is retried by the next write-back even though the meta no longer names them."""
+    on_record = {entry.attachment_id for entry in ledger.entries(product_id)}
+    for role, attachment_id in previous.attachment_ids.items():
+        if attachment_id > 0 and attachment_id not in keep and attachment_id not in on_record:
+            ledger.record(
+                product_id, LedgerEntry(attachment_id, role, previous.fingerprint, sha256="", source_url="").as_published()
+            )
+
+
 def _publish(
     clients: StoreClients,
     ledger: AttachmentLedger,
@@ -121,17 +146,8 @@ def _publish(
     alt: str,
 ) -> ModelMeta:
     """The one meta PUT that makes the uploaded files the product's model; returns the meta written."""
-    new_ids = {entry.attachment_id for entry in attachments.values()}
     if previous is not None:
-        # Put the replaced model's attachments on record before the PUT, so that a deletion that
-        # fails after it is retried by the next write-back even though the meta no longer names them.
-        on_record = {entry.attachment_id for entry in ledger.entries(product_id)}
-        for role, attachment_id in previous.attachment_ids.items():
-            if attachment_id > 0 and attachment_id not in new_ids and attachment_id not in on_record:
-                ledger.record(
-                    product_id,
-                    LedgerEntry(attachment_id, role, previous.fingerprint, sha256="", source_url="").as_published(),
-                )
+        _record_replaced(ledger, product_id, previous, keep={entry.attachment_id for entry in attachments.values()})
 
     written = replace(
         meta,

@@ -103,9 +103,11 @@ def judge(product: Product, enabled_types: Iterable[str], parent: Product | None
         if parent_reason:
             return Verdict(product.id, "skip", reason=f"its product {parent.id} is {parent_reason}")
     current = fingerprint(LookFields.from_product(product))
-    if parent is not None and shares_parent_photos(product, parent):
-        return Verdict(product.id, "parent", current, "shows its parent's model (no photo of its own)")
     stored = ModelMeta.from_meta(product.meta.get(META_KEY))
+    if parent is not None and shares_parent_photos(product, parent):
+        if stored is not None:  # its own photo is gone: the job takes its old model off
+            return Verdict(product.id, "enqueue", current, "shows its parent's model now; its own old model goes")
+        return Verdict(product.id, "parent", current, "shows its parent's model (no photo of its own)")
     if stored is not None and stored.fingerprint == current:
         return Verdict(product.id, "current", current, "the product's model matches its photos and text")
     return Verdict(product.id, "enqueue", current)

@@ -31,7 +31,17 @@ from pipeline.result import GenerationResult
 from pipeline.jobs.snapshots import ProductSnapshots
 from pipeline.jobs.status import StatusBoard
 from pipeline.jobs.variations import MAX_MODEL_BYTES, copy_files, display_name, find_twin, look_lock_key
-from wp_bridge import META_KEY, AttachmentLedger, ModelMeta, Product, StoreClients, StoreConfig, StoreError, write_back
+from wp_bridge import (
+    META_KEY,
+    AttachmentLedger,
+    ModelMeta,
+    Product,
+    StoreClients,
+    StoreConfig,
+    StoreError,
+    remove_model,
+    write_back,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -239,10 +249,13 @@ class ProductJob:
             return JobOutcome(self.product_id, "superseded", current, model=published,
                               reason="superseded: the product changed since this job was queued; a newer job owns it")
         if parent is not None and shares_parent_photos(product, parent):
+            reason = f"shows the model of its product {parent.id}: it has no photo of its own, so nothing was generated"
+            if existing is not None and clients is not None:
+                remove_model(clients, product_id=product.id, parent_id=parent.id,
+                             ledger=AttachmentLedger(self.context.connection))
+                reason += "; its own earlier model was removed"
             return JobOutcome(self.product_id, "parent", current,
-                              model=_urls(ModelMeta.from_meta(parent.meta.get(META_KEY))),
-                              reason=f"shows the model of its product {parent.id}: it has no photo of its own, "
-                                     "so nothing was generated")
+                              model=_urls(ModelMeta.from_meta(parent.meta.get(META_KEY))), reason=reason)
         if not force and existing is not None and existing.fingerprint == current:
             return JobOutcome(self.product_id, "unchanged", current, model=published,
                               reason="unchanged: the product already has this model")

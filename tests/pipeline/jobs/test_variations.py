@@ -69,6 +69,12 @@ def cap(store: FakeStore, colours: dict[str, dict | None], sizes: tuple[str, ...
     return parent, variations
 
 
+def merchant(store: FakeStore) -> API:
+    """The merchant's own REST client (the `woocommerce` package), editing the store as a shop would."""
+    return API(url=store.url, consumer_key=store.consumer_key, consumer_secret=store.consumer_secret,
+               version="wc/v3", timeout=10)
+
+
 def generations() -> float:
     """Models generated so far in this process (copies and stand-downs are not generations)."""
     return sum(
@@ -178,9 +184,7 @@ def test_the_sweep_queues_variations_changed_since_the_last_sweep(
     SimpleWorker([Queue("woo3d", connection=redis_conn)], connection=redis_conn).work(burst=True)
 
     # The merchant gives the natural cap a photo of its own, through the variations route.
-    merchant = API(url=store.url, consumer_key=store.consumer_key, consumer_secret=store.consumer_secret,
-                   version="wc/v3", timeout=10)
-    answer = merchant.put(f"products/{parent}/variations/{variations['Natural-S']}",
+    answer = merchant(store).put(f"products/{parent}/variations/{variations['Natural-S']}",
                           {"image": {"id": photo(store, 2)["id"]}})
     assert answer.status_code == 200
     second = sweep.sweep(redis_conn, clients, config)
@@ -188,3 +192,22 @@ def test_the_sweep_queues_variations_changed_since_the_last_sweep(
     [job_id] = second.job_ids
     job = Queue("woo3d", connection=redis_conn).fetch_job(job_id)
     assert job.kwargs["parent_id"] == parent
+
+
+def test_a_variation_that_loses_its_photo_drops_its_own_model_for_the_parents(
+    store: FakeStore, clients: StoreClients, context: JobContext, redis_conn: Redis
+) -> None:
+    parent, variations = cap(store, {"Red": photo(store, 1)}, sizes=("S",))
+    red = variations["Red-S"]
+    assert generate_product_model(red, None)["state"] == "done"
+    own_files = {a["id"] for a in store.attachments(post=red)}
+    assert len(own_files) == 3
+
+    assert merchant(store).put(f"products/{parent}/variations/{red}", {"image": {"id": 0}}).status_code == 200
+    report = backfill(clients.woocommerce, Queue("woo3d", connection=redis_conn), enabled_types=TYPES,
+                      pipeline=context.pipeline, dry_run=True)
+    assert red in report.enqueued  # its stale model must go
+    result = generate_product_model(red, None)
+    assert result["state"] == "parent" and "its own earlier model was removed" in result["reason"]
+    assert model_of(store, red) is None
+    assert all(store.attachment(i) is None for i in own_files)
