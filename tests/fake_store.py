@@ -49,7 +49,7 @@ WEBHOOK_SECRET = "woo3d-rig-webhook-secret"
 
 OAUTH_WINDOW_S = 15 * 60
 # WooCommerce 10.0.2's answer to a write of a variation through `/products/<id>` (the same
-# `prepare_object_for_database` check refuses it in `products/batch`); see README "Variations".
+# `prepare_object_for_database` check refuses it in `products/batch`); README "Variable products and variations".
 VARIATION_ROUTE_MESSAGE = (
     "To manipulate product variations you should use the /products/<product_id>/variations/<id> endpoint."
 )

@@ -22,7 +22,7 @@ from rq import get_current_job
 from pipeline.config import PipelineConfig
 from pipeline.jobs.download import ImageFetcher, allowed_origins
 from pipeline.jobs.eligibility import shares_parent_photos
-from pipeline.errors import PermanentPipelineError, PipelineError, RetryablePipelineError
+from pipeline.errors import ImageError, PermanentPipelineError, PipelineError, RetryablePipelineError
 from pipeline.jobs.fingerprint import LookFields, fingerprint, plain_text
 from pipeline.metrics import GENERATION_SECONDS, GENERATIONS
 from pipeline.backends import Progress
@@ -272,7 +272,10 @@ class ProductJob:
                 categories=product.categories or parent.categories,
             )
             if twin is not None and clients is not None:
-                return self._copy(clients, as_shown, twin, current)
+                try:
+                    return self._copy(clients, as_shown, twin, current)
+                except ImageError as error:  # e.g. media offloaded to a host woo3d may not fetch from
+                    log.warning("twin_model_not_copied", error=str(error))
             return self._generate(clients, as_shown, unit, current)
 
     def _generate(self, clients: StoreClients | None, product: Product, unit: str, current: str) -> JobOutcome:
@@ -306,8 +309,9 @@ class ProductJob:
     def _copy(self, clients: StoreClients, product: Product, twin: ModelMeta, current: str) -> JobOutcome:
         """Publish a sibling variation's model (same photo) as this variation's: no generation, no paid call."""
         self.progress("copying the model of a variation with the same photo", 0.5)
-        fetcher = ImageFetcher(allowed_origins((), self.context.store.url), max_bytes=MAX_MODEL_BYTES,
-                               timeout_s=self.context.pipeline.image_timeout_s)
+        config = self.context.pipeline
+        fetcher = ImageFetcher(allowed_origins(config.allowed_image_hosts, self.context.store.url),
+                               max_bytes=MAX_MODEL_BYTES, timeout_s=config.image_timeout_s)
         out_dir = self._out_dir()
         try:
             files = copy_files(twin, fetcher, out_dir)

@@ -211,3 +211,21 @@ def test_a_variation_that_loses_its_photo_drops_its_own_model_for_the_parents(
     assert result["state"] == "parent" and "its own earlier model was removed" in result["reason"]
     assert model_of(store, red) is None
     assert all(store.attachment(i) is None for i in own_files)
+
+
+def test_a_twin_whose_files_cannot_be_fetched_is_generated_instead(
+    store: FakeStore, clients: StoreClients, context: JobContext
+) -> None:
+    red_photo = photo(store, 1)
+    parent, variations = cap(store, {"Red": red_photo}, sizes=("S", "M"))
+    red_s, red_m = variations["Red-S"], variations["Red-M"]
+    look = product_fingerprint(store.product(red_s))
+    # A sibling whose files live on a host woo3d may not fetch from (an offloaded media library).
+    clients.woocommerce.update_product_meta(red_s, {META_KEY: {"schema": 2, "fingerprint": look,
+                                                               "glb": "https://media.example/red.glb"}},
+                                            parent_id=parent)
+    before = generations()
+    result = generate_product_model(red_m, look, parent_id=parent)
+    assert result["state"] == "done" and "copied" not in (result["reason"] or "")
+    assert generations() == before + 1
+    assert store.file_bytes(model_of(store, red_m)["glb"])
