@@ -34,8 +34,10 @@ def look_lock_key(parent_id: int, fingerprint: str) -> str:
 
 
 def display_name(variation: Product, parent: Product) -> str:
-    """"Cap - Red", as the products route names a variation (the variations route says only "Red")."""
-    return f"{parent.name} - {variation.name}" if variation.name else parent.name
+    """"Cap - Red", as the products route (and a delivery) names a variation; the variations route says only "Red"."""
+    if not variation.name or variation.name.startswith(f"{parent.name} - "):
+        return variation.name or parent.name
+    return f"{parent.name} - {variation.name}"
 
 
 def find_twin(client: WooCommerceClient, variation: Product, fingerprint: str) -> ModelMeta | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,10 +17,12 @@ from pipeline.jobs import sweep
 from pipeline.jobs.backfill import backfill
 from pipeline.jobs.fingerprint import product_fingerprint
 from pipeline.jobs.product_job import JobContext, configure, generate_product_model
+from pipeline.jobs.snapshots import ProductSnapshots
 from pipeline.jobs.sweep import SweepConfig
-from tests.conftest import PHOTOS
+from pipeline.jobs.variations import display_name
+from tests.conftest import PHOTOS, WOOCOMMERCE_FIXTURES
 from tests.fake_store import FakeStore
-from wp_bridge import META_KEY, StoreClients
+from wp_bridge import META_KEY, Product, StoreClients, StoreConfig
 
 TYPES = ("simple", "variable", "variation")
 PHOTO_FILES = ("solidus_cap_black_1.png", "ruby_mug.jpg", "solidus_tote.png", "solidus_hoodie_black_1.png")
@@ -229,3 +232,26 @@ def test_a_twin_whose_files_cannot_be_fetched_is_generated_instead(
     assert result["state"] == "done" and "copied" not in (result["reason"] or "")
     assert generations() == before + 1
     assert store.file_bytes(model_of(store, red_m)["glb"])
+
+
+def test_variation_names_read_as_the_shop_shows_them() -> None:
+    cap_product = Product.from_api({"id": 1, "name": "Trucker Cap", "type": "variable"})
+    from_variations_route = Product.from_api({"id": 2, "name": "Red", "type": "variation", "parent_id": 1})
+    from_delivery = Product.from_api({"id": 2, "name": "Trucker Cap - Red", "type": "variation", "parent_id": 1})
+    assert display_name(from_variations_route, cap_product) == display_name(from_delivery, cap_product) == "Trucker Cap - Red"
+
+
+def test_without_a_store_a_variation_uses_its_parents_delivery(redis_conn: Redis, tmp_path: Path) -> None:
+    """The recorded deliveries: the bowl (photo 12) and its Red variation (its own photo 13)."""
+    configure(JobContext(redis_conn, small_pipeline(tmp_path), StoreConfig()))
+    bowl = json.loads(recorded("product_created__variable_parent"))
+    red = json.loads(recorded("product_created__variation"))
+    snapshots = ProductSnapshots(redis_conn)
+    snapshots.save(21, json.dumps(bowl).encode())
+    snapshots.save(22, json.dumps({**red, "images": bowl["images"]}).encode())  # as if it showed the bowl's photo
+    result = generate_product_model(22, None, parent_id=21)
+    assert result["state"] == "parent" and "product 21" in result["reason"]
+
+
+def recorded(name: str) -> str:
+    return str(json.loads((WOOCOMMERCE_FIXTURES / "webhooks" / f"{name}.json").read_text())["request"]["body_text"])
