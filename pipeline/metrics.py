@@ -75,7 +75,7 @@ if multiprocess_enabled():
 DELIVERIES = Counter("woo3d_deliveries", "Webhook deliveries answered, by outcome.", ["outcome"])
 GENERATIONS = Counter(
     "woo3d_asset_generation",
-    "Product jobs that ended, by status (done, unchanged, superseded, failed, retrying) and generator.",
+    "Product jobs that ended, by status (done, unchanged, superseded, parent, failed, retrying) and generator.",
     ["status", "generator"],
 )
 GENERATION_SECONDS = Histogram(

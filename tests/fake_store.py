@@ -4,7 +4,9 @@ A real threaded HTTP server on 127.0.0.1 (any free port), so clients in other pr
 worker) can use it. It checks OAuth 1.0a signatures on `/wp-json/wc/v3/*` the way WooCommerce
 does (nonces cannot be replayed) and application passwords on `/wp-json/wp/v2/*`; keeps
 products with meta rows updated in place by key, media with WordPress's renaming of taken file
-names, webhooks (optionally delivering them, signed); serves uploaded files at their
+names, variable products with their variations (readable through `/products/<id>` but written
+only through `/products/<parent>/variations/<id>`, as WooCommerce insists), webhooks
+(optionally delivering them, signed); serves uploaded files at their
 `source_url`; records every request; and injects faults (status or delay) on demand.
 
     with FakeStore() as store:
@@ -46,6 +48,11 @@ APPLICATION_PASSWORD = "m4jorEXQ0zcbnWdKEO2NeRc6"
 WEBHOOK_SECRET = "woo3d-rig-webhook-secret"
 
 OAUTH_WINDOW_S = 15 * 60
+# WooCommerce 10.0.2's answer to a write of a variation through `/products/<id>` (the same
+# `prepare_object_for_database` check refuses it in `products/batch`); README "Variable products and variations".
+VARIATION_ROUTE_MESSAGE = (
+    "To manipulate product variations you should use the /products/<product_id>/variations/<id> endpoint."
+)
 MODEL_EXTENSIONS = {
     "glb": "model/gltf-binary",
     "gltf": "model/gltf+json",
@@ -248,6 +255,51 @@ class FakeStore:
             }
             return self._render(self._products[product_id])
 
+    def add_variation(
+        self,
+        parent_id: int,
+        *,
+        attributes: Mapping[str, str],
+        image: Mapping[str, Any] | None = None,
+        dimensions: tuple[str, str, str] = ("", "", ""),
+        meta: Mapping[str, Any] | None = None,
+        status: str = "publish",
+        description: str = "",
+    ) -> dict[str, Any]:
+        """A variation of the variable product `parent_id` (`attributes` like {"Color": "Red"}); `image`
+        is an `add_image` result, or None to show the parent's photo; blank dimensions show the parent's.
+        Returns its `/products/<parent>/variations/<id>` representation."""
+        with self._lock:
+            if self._products.get(parent_id, {}).get("type") != "variable":
+                raise ValueError(f"product {parent_id} is not a variable product")
+            variation_id = next(self._ids)
+            now = _now()
+            self._products[variation_id] = {
+                "id": variation_id,
+                "name": ", ".join(attributes.values()),
+                "slug": f"{self._products[parent_id]['slug']}-{_slug(' '.join(attributes.values()), variation_id)}",
+                "type": "variation",
+                "status": status,
+                "parent_id": parent_id,
+                "description": description,
+                "short_description": "",
+                "sku": "",
+                "regular_price": "17.90",
+                "dimensions": dict(zip(("length", "width", "height"), dimensions, strict=True)),
+                "categories": [],
+                "attributes": [{"id": 0, "name": name, "slug": name.lower(), "option": option}
+                               for name, option in attributes.items()],
+                "image_ids": [int(image["id"])] if image else [],
+                "meta": [{"id": next(self._meta_ids), "key": k, "value": v} for k, v in (meta or {}).items()],
+                "date_created": now,
+                "date_modified": now,
+            }
+            return self._render_variation(self._products[variation_id])
+
+    def variation(self, variation_id: int) -> dict[str, Any]:
+        with self._lock:
+            return self._render_variation(self._products[variation_id])
+
     def seed_products(self, count: int, *, images: Sequence[Mapping[str, Any]] = (), **fields: Any) -> list[int]:
         """`count` published products named `Product <id>` sharing `images`; returns their ids."""
         with self._lock:
@@ -333,28 +385,77 @@ class FakeStore:
 
     # rendering
 
-    def _render(self, p: dict[str, Any]) -> dict[str, Any]:
-        images = []
-        for image_id in p["image_ids"]:
-            media = self._media.get(image_id)
-            if media:
-                images.append(
-                    {
-                        "id": image_id,
-                        "date_created": media["date"],
-                        "date_created_gmt": media["date"],
-                        "date_modified": media["date"],
-                        "date_modified_gmt": media["date"],
-                        "src": media["source_url"],
-                        "name": PurePath(media["file"]).stem,
-                        "alt": media["alt_text"],
-                    }
-                )
+    def _image(self, image_id: int) -> dict[str, Any] | None:
+        media = self._media.get(image_id)
+        if not media:
+            return None
+        return {
+            "id": image_id,
+            "date_created": media["date"],
+            "date_created_gmt": media["date"],
+            "date_modified": media["date"],
+            "date_modified_gmt": media["date"],
+            "src": media["source_url"],
+            "name": PurePath(media["file"]).stem,
+            "alt": media["alt_text"],
+        }
+
+    def _shown(self, p: dict[str, Any]) -> tuple[list[int], dict[str, str]]:
+        """A variation's image and dimensions as WooCommerce shows them (its 'view' context): blank
+        ones are the parent's (the parent's featured image, the parent's length/width/height)."""
+        if p["type"] != "variation":
+            return p["image_ids"], dict(p["dimensions"])
+        parent = self._products[p["parent_id"]]
+        images = p["image_ids"] or parent["image_ids"][:1]
+        return images, {k: v or parent["dimensions"][k] for k, v in p["dimensions"].items()}
+
+    def _permalink(self, p: dict[str, Any]) -> str:
+        if p["type"] != "variation":
+            return f"{self.url}/product/{p['slug']}/"
+        parent = self._products[p["parent_id"]]
+        query = "&".join(f"attribute_{a['slug']}={quote(a['option'])}" for a in p["attributes"])
+        return f"{self.url}/product/{parent['slug']}/?{query}"
+
+    def _render_variation(self, p: dict[str, Any]) -> dict[str, Any]:
+        """`/products/<parent>/variations/<id>`: the variations schema (one `image`, the short name),
+        as recorded in wc_products_variations_update.json."""
+        image_ids, dimensions = self._shown(p)
         return {
             "id": p["id"],
+            "type": "variation",
+            "date_created": p["date_created"],
+            "date_created_gmt": p["date_created"],
+            "date_modified": p["date_modified"],
+            "date_modified_gmt": p["date_modified"],
+            "description": p["description"],
+            "permalink": self._permalink(p),
+            "sku": p["sku"],
+            "price": p["regular_price"],
+            "regular_price": p["regular_price"],
+            "status": p["status"],
+            "dimensions": dimensions,
+            "image": self._image(image_ids[0]) if image_ids else None,
+            "attributes": copy.deepcopy(p["attributes"]),
+            "menu_order": 0,
+            "meta_data": copy.deepcopy(p["meta"]),
             "name": p["name"],
+            "parent_id": p["parent_id"],
+        }
+
+    def _render(self, p: dict[str, Any]) -> dict[str, Any]:
+        image_ids, dimensions = self._shown(p)
+        images = [image for image in (self._image(i) for i in image_ids) if image]
+        variation = p["type"] == "variation"
+        children = (
+            sorted(v["id"] for v in self._products.values() if v["parent_id"] == p["id"] and v["type"] == "variation")
+            if p["type"] == "variable" else []
+        )
+        return {
+            "id": p["id"],
+            # The products schema names a variation "<parent> - <options>" (recorded in product_created__variation).
+            "name": f"{self._products[p['parent_id']]['name']} - {p['name']}" if variation else p["name"],
             "slug": p["slug"],
-            "permalink": f"{self.url}/product/{p['slug']}/",
+            "permalink": self._permalink(p),
             "date_created": p["date_created"],
             "date_created_gmt": p["date_created"],
             "date_modified": p["date_modified"],
@@ -377,13 +478,13 @@ class FakeStore:
             "stock_quantity": None,
             "stock_status": "instock",
             "weight": "",
-            "dimensions": dict(p["dimensions"]),
+            "dimensions": dimensions,
             "parent_id": p["parent_id"],
             "categories": copy.deepcopy(p["categories"]),
             "tags": [],
             "images": images,
             "attributes": copy.deepcopy(p["attributes"]),
-            "variations": [],
+            "variations": children,
             "meta_data": copy.deepcopy(p["meta"]),
         }
 
@@ -460,6 +561,9 @@ class FakeStore:
                     p[key] = body[key]
             if isinstance(body.get("dimensions"), dict):
                 p["dimensions"].update({k: str(v) for k, v in body["dimensions"].items() if k in p["dimensions"]})
+            if isinstance(body.get("image"), dict) and p["type"] == "variation":
+                image_id = int(body["image"].get("id") or 0)
+                p["image_ids"] = [image_id] if image_id in self._media else []
             if isinstance(body.get("images"), list):
                 ids = []
                 for image in body["images"]:
@@ -590,6 +694,17 @@ class FakeStore:
             "/wp-json/wc/v3/products/<int:product_id>", view_func=self._product_view, methods=["GET", "PUT", "POST"]
         )
         app.add_url_rule(
+            "/wp-json/wc/v3/products/<int:product_id>/variations", view_func=self._variations_view, methods=["GET", "POST"]
+        )
+        app.add_url_rule(
+            "/wp-json/wc/v3/products/<int:product_id>/variations/batch", view_func=self._variations_batch_view,
+            methods=["POST"],
+        )
+        app.add_url_rule(
+            "/wp-json/wc/v3/products/<int:product_id>/variations/<int:variation_id>", view_func=self._variation_view,
+            methods=["GET", "PUT", "POST"],
+        )
+        app.add_url_rule(
             "/wp-json/wc/v3/settings/products/woocommerce_dimension_unit", view_func=self._dimension_unit_view
         )
         app.add_url_rule("/wp-json/wc/v3/system_status", view_func=self._system_status_view)
@@ -716,10 +831,14 @@ class FakeStore:
         modified_after = args.get("modified_after")
         category = args.get("category")
         with self._lock:
+            product_type = args.get("type")
             chosen = [
                 p
                 for p in self._products.values()
-                if (status == "any" or p["status"] == status)
+                # Variations are `product_variation` posts: the products listing never shows them.
+                if p["type"] != "variation"
+                and (not product_type or p["type"] == product_type)
+                and (status == "any" or p["status"] == status)
                 and (not modified_after or p["date_modified"] > modified_after[:19])
                 and (not category or any(str(c["id"]) == category for c in p["categories"]))
             ]
@@ -745,11 +864,76 @@ class FakeStore:
             if product_id not in self._products:
                 raise _ApiError(404, "woocommerce_rest_product_invalid_id", "Invalid ID.")
             if request.method in ("PUT", "POST"):
+                if self._products[product_id]["type"] == "variation":
+                    raise _ApiError(404, "woocommerce_rest_invalid_product_id", VARIATION_ROUTE_MESSAGE)
                 self._update_product(product_id, self._body())
             rendered = self._render(self._products[product_id])
         if request.method in ("PUT", "POST"):
             self._fire("product.updated", product_id)
         return self._json(rendered)
+
+    def _parent(self, product_id: int) -> dict[str, Any]:
+        parent = self._products.get(product_id)
+        if parent is None or parent["type"] == "variation":
+            raise _ApiError(404, "woocommerce_rest_product_invalid_id", "Invalid ID.")
+        return parent
+
+    def _variations_view(self, product_id: int) -> Response:
+        """`/products/<parent>/variations`: list (id order, `modified_after`) or create."""
+        with self._lock:
+            parent = self._parent(product_id)
+        if request.method == "POST":
+            body = self._body()
+            image = self._media.get(int(_mapping(body.get("image")).get("id") or 0))
+            created = self.add_variation(
+                parent["id"],
+                attributes={str(a.get("name")): str(a.get("option")) for a in body.get("attributes") or []},
+                image=image,
+            )
+            self._fire("product.created", created["id"])
+            return self._json(created, 201)
+        args = request.args
+        try:
+            page = int(args.get("page", "1"))
+            per_page = int(args.get("per_page", "10"))
+        except ValueError as exc:
+            raise _ApiError(400, "rest_invalid_param", "Invalid parameter(s): page, per_page") from exc
+        if not 1 <= per_page <= 100:
+            raise _ApiError(400, "rest_invalid_param", "Invalid parameter(s): per_page")
+        modified_after = args.get("modified_after")
+        with self._lock:
+            chosen = sorted(
+                (p for p in self._products.values()
+                 if p["type"] == "variation" and p["parent_id"] == product_id
+                 and (not modified_after or p["date_modified"] > modified_after[:19])),
+                key=lambda p: p["id"], reverse=args.get("order", "desc") == "desc",
+            )
+            total = len(chosen)
+            rendered = [self._render_variation(p) for p in chosen[(page - 1) * per_page : page * per_page]]
+        pages = (total + per_page - 1) // per_page
+        return self._json(rendered, 200, {"X-WP-Total": str(total), "X-WP-TotalPages": str(pages)})
+
+    def _variation_view(self, product_id: int, variation_id: int) -> Response:
+        with self._lock:
+            self._parent(product_id)
+            variation = self._products.get(variation_id)
+            if variation is None or variation["type"] != "variation" or variation["parent_id"] != product_id:
+                raise _ApiError(404, "woocommerce_rest_product_variation_invalid_id", "Invalid ID.")
+            if request.method in ("PUT", "POST"):
+                self._update_product(variation_id, self._body())
+            rendered = self._render_variation(variation)
+        if request.method in ("PUT", "POST"):
+            self._fire("product.updated", variation_id)
+        return self._json(rendered)
+
+    def _variations_batch_view(self, product_id: int) -> Response:
+        """Only the empty batch (the doctor's write probe), like `_batch_view`."""
+        with self._lock:
+            self._parent(product_id)
+        body = self._body()
+        if any(body.get(key) for key in ("create", "update", "delete")):
+            raise _ApiError(400, "rest_invalid_param", "The fake store only answers an empty batch.")
+        return self._json([])
 
     def _batch_view(self) -> Response:
         """Only the empty batch (a write-permission probe): WooCommerce answers it with an empty list."""
@@ -893,6 +1077,10 @@ class FakeStore:
         if found is None:
             return Response("Not Found", status=404, content_type="text/html")
         return Response(found[0], content_type=found[1])
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _ext(filename: str) -> str:

@@ -35,12 +35,14 @@ _PING = re.compile(rb"^webhook_id=\d+$")
 
 @dataclass(frozen=True)
 class Decision:
-    """What a verified delivery calls for: its outcome, HTTP status, reason, and fingerprint when queued."""
+    """What a verified delivery calls for: its outcome, HTTP status, reason, and when queued the
+    fingerprint and a variation's parent product (0 for a product)."""
 
     outcome: str  # queued | skipped | deleted
     http_status: int
     reason: str | None
     fingerprint: str | None = None
+    parent_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -132,7 +134,8 @@ class Intake:
             return self._finish(stored, 200, "skipped", f"duplicate delivery {wc_delivery_id} (first seen as {ingested.first}); use --force to process it again")
         if settled:
             return self._answer(stored)
-        enqueued = enqueue_generation(self.queue, self.board, product_id, decision.fingerprint, force=force)
+        enqueued = enqueue_generation(self.queue, self.board, product_id, decision.fingerprint, force=force,
+                                      parent_id=decision.parent_id)
         return self._finish(stored, 202, "queued", None, job_id=enqueued.job_id, fingerprint=decision.fingerprint)
 
     def _decide(self, topic: str | None, product: dict[str, Any], force: bool) -> Decision:
@@ -147,7 +150,8 @@ class Intake:
         current = product_fingerprint(product)
         if not force and stored_fingerprint(product) == current:
             return Decision("skipped", 200, "unchanged: the product's model already matches its photos and text")
-        return Decision("queued", 202, None, current)
+        parent_id = product.get("parent_id") if product.get("type") == "variation" else 0
+        return Decision("queued", 202, None, current, parent_id if isinstance(parent_id, int) and parent_id > 0 else 0)
 
     def _snapshot_change(self, product_id: int, outcome: str) -> SnapshotChange | None:
         """A product to generate keeps its payload for the job; a deleted one loses it."""

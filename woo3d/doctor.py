@@ -151,6 +151,21 @@ class Doctor:
                         "owned by a user who can edit products")
         else:
             yield Check("woocommerce write", "ok", "an empty products batch was accepted (nothing changed)")
+        yield self._variations(clients)
+
+    def _variations(self, clients: StoreClients) -> Check:
+        """Variations are written through their parent's route, which a security plugin or a
+        read-only key can refuse while `/products` works: probe it with an empty batch."""
+        try:
+            parent_id = clients.woocommerce.probe_variations_write_access()
+        except StoreError as error:
+            return Check("woocommerce variations", "fail", _said(error),
+                         "woo3d writes a variation's model through /wc/v3/products/<id>/variations/<id>: let the "
+                         "key's user edit products there (Read/Write key; no firewall rule on that route)")
+        if parent_id is None:
+            return Check("woocommerce variations", "skip", "no variable products in the store")
+        return Check("woocommerce variations", "ok",
+                     f"an empty batch on the variations of product {parent_id} was accepted (nothing changed)")
 
     def _media(self, clients: StoreClients) -> Iterator[Check]:
         try:

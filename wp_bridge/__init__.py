@@ -27,7 +27,7 @@ from wp_bridge.woocommerce import (
     Webhook,
     WooCommerceClient,
 )
-from wp_bridge.writeback import WriteBackResult, write_back
+from wp_bridge.writeback import WriteBackResult, remove_model, write_back
 
 __all__ = [
     "Attachment",
@@ -60,6 +60,7 @@ __all__ = [
     "WordPressUser",
     "WriteBackResult",
     "content_type_for",
+    "remove_model",
     "store_error",
     "write_back",
 ]

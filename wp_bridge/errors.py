@@ -101,7 +101,8 @@ class ResourceNotFound(PermanentStoreError):
 
 
 class ProductNotFound(ResourceNotFound):
-    """No product with this id (WooCommerce `woocommerce_rest_product_invalid_id`)."""
+    """No product (`woocommerce_rest_product_invalid_id`) or no such variation of this product
+    (`woocommerce_rest_product_variation_invalid_id`) with this id."""
 
 
 class AuthenticationError(PermanentStoreError):
@@ -173,7 +174,7 @@ def _from_response(response: requests.Response) -> StoreError:
         error.hint = hint
         return error
     if status == 404:
-        if code == "woocommerce_rest_product_invalid_id":
+        if code in ("woocommerce_rest_product_invalid_id", "woocommerce_rest_product_variation_invalid_id"):
             return make(ProductNotFound, f"{what} found no such product{said}")
         return make(ResourceNotFound, f"{what} found nothing{said}")
     if status in _RETRYABLE_STATUSES:

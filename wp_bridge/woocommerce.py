@@ -54,7 +54,8 @@ class ProductCategory:
 
 @dataclass(frozen=True)
 class Product:
-    """The product fields woo3d uses, parsed from a `/wc/v3/products/<id>` representation.
+    """The product fields woo3d uses, parsed from a `/wc/v3/products/<id>` representation or a
+    variation's `/wc/v3/products/<parent>/variations/<id>` (whose one `image` becomes `images`).
 
     `meta` maps each meta key to its value (the first row when a key has several, as
     WooCommerce's `get_meta` does); `meta_ids` maps the same keys to their row ids.
@@ -94,6 +95,8 @@ class Product:
                 meta[key] = row.get("value")
                 meta_ids[key] = _int(row.get("id"))
         dimensions = _mapping(data.get("dimensions"))
+        # The variations endpoint names a variation's one photo `image` (null when it has none).
+        images = _dicts(data.get("images")) if "images" in data else _dicts([data.get("image")])
         return cls(
             id=product_id,
             name=_str(data.get("name")),
@@ -106,7 +109,7 @@ class Product:
             permalink=_str(data.get("permalink")),
             images=tuple(
                 ProductImage(id=_int(i.get("id")), src=_str(i.get("src")), name=_str(i.get("name")), alt=_str(i.get("alt")))
-                for i in _dicts(data.get("images"))
+                for i in images
                 if i.get("src")
             ),
             dimensions=ProductDimensions(
@@ -131,6 +134,14 @@ class Product:
             meta_ids=meta_ids,
             date_modified=_gmt(data.get("date_modified_gmt")),
         )
+
+    @property
+    def is_variation(self) -> bool:
+        return self.type == "variation" and self.parent_id > 0
+
+    @property
+    def is_variable(self) -> bool:
+        return self.type == "variable"
 
 
 @dataclass(frozen=True)
@@ -209,9 +220,40 @@ class WooCommerceClient:
 
     # products
 
-    def get_product(self, product_id: int) -> Product:
-        """One product. Raises ProductNotFound, AuthenticationError, or another StoreError."""
-        return Product.from_api(self._json("GET", f"products/{int(product_id)}"))
+    def get_product(self, product_id: int, *, parent_id: int = 0) -> Product:
+        """One product, or with `parent_id` one variation of that variable product (through
+        `/products/<parent>/variations/<id>`). Raises ProductNotFound, AuthenticationError, or
+        another StoreError."""
+        return Product.from_api(self._json("GET", _item_path(product_id, parent_id)))
+
+    def resolve(self, product_id: int) -> Product:
+        """The product or variation with this id, whichever it is: WooCommerce's `/products/<id>` reads a
+        variation too (but refuses to write one), so a variation is read again through its parent's
+        variations route, the form woo3d writes. Raises ProductNotFound or another StoreError."""
+        product = self.get_product(product_id)
+        return self.get_product(product_id, parent_id=product.parent_id) if product.is_variation else product
+
+    def list_variations(
+        self, parent_id: int, *, page: int = 1, per_page: int = MAX_PER_PAGE, modified_after: datetime | None = None
+    ) -> ProductPage:
+        """One page of a variable product's variations, in id order (`/products/<parent>/variations`);
+        the product listing never includes variations. Raises ProductNotFound or another StoreError."""
+        params = {"page": str(page), "per_page": str(min(max(per_page, 1), MAX_PER_PAGE)), "orderby": "id",
+                  "order": "asc", **_modified_after(modified_after)}
+        response = self._request("GET", f"products/{int(parent_id)}/variations", params=params)
+        return _page(response, page, int(params["per_page"]))
+
+    def iter_variations(
+        self, parent_id: int, *, per_page: int = MAX_PER_PAGE, modified_after: datetime | None = None
+    ) -> Iterator[Product]:
+        """Every variation of a variable product (changed after `modified_after`, when given), page by page."""
+        page = 1
+        while True:
+            result = self.list_variations(parent_id, page=page, per_page=per_page, modified_after=modified_after)
+            yield from result.products
+            if page >= result.total_pages or not result.products:
+                return
+            page += 1
 
     def list_products(
         self,
@@ -221,11 +263,13 @@ class WooCommerceClient:
         modified_after: datetime | None = None,
         category: int | None = None,
         status: str = "any",
+        product_type: str | None = None,
     ) -> ProductPage:
         """One page of products in id order (stable while products change); raises StoreError.
 
         `modified_after` is compared in GMT (a naive datetime is taken as UTC); `category` is a
-        category id (see `category_id`).
+        category id (see `category_id`); `product_type` one of WooCommerce's product types
+        (`variable`, …; variations are never listed here: see `list_variations`).
         """
         params: dict[str, str] = {
             "page": str(page),
@@ -234,22 +278,12 @@ class WooCommerceClient:
             "order": "asc",
             "status": status,
         }
-        if modified_after is not None:
-            when = modified_after if modified_after.tzinfo else modified_after.replace(tzinfo=timezone.utc)
-            params["modified_after"] = when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
-            params["dates_are_gmt"] = "true"
+        params.update(_modified_after(modified_after))
         if category is not None:
             params["category"] = str(category)
-        response = self._request("GET", "products", params=params)
-        products = tuple(Product.from_api(p) for p in _dicts(_body(response)))
-        # Without the headers (a proxy stripped them), a full page means there may be another.
-        guess = page + 1 if len(products) == int(params["per_page"]) else page
-        return ProductPage(
-            products=products,
-            page=page,
-            total=_int(response.headers.get("X-WP-Total"), default=(page - 1) * int(params["per_page"]) + len(products)),
-            total_pages=_int(response.headers.get("X-WP-TotalPages"), default=guess),
-        )
+        if product_type is not None:
+            params["type"] = product_type
+        return _page(self._request("GET", "products", params=params), page, int(params["per_page"]))
 
     def iter_products(
         self,
@@ -258,6 +292,7 @@ class WooCommerceClient:
         modified_after: datetime | None = None,
         category: int | None = None,
         status: str = "any",
+        product_type: str | None = None,
     ) -> Iterator[ProductPage]:
         """Every page of a listing, fetched by page number and signed anew.
 
@@ -267,26 +302,45 @@ class WooCommerceClient:
         page = 1
         while True:
             result = self.list_products(
-                page=page, per_page=per_page, modified_after=modified_after, category=category, status=status
+                page=page, per_page=per_page, modified_after=modified_after, category=category, status=status,
+                product_type=product_type,
             )
             yield result
             if page >= result.total_pages or not result.products:
                 return
             page += 1
 
-    def update_product_meta(self, product_id: int, values: Mapping[str, Any]) -> Product:
+    def update_product_meta(self, product_id: int, values: Mapping[str, Any], *, parent_id: int = 0) -> Product:
         """Write meta by key in ONE PUT (a real store updates a key in place); returns the product.
 
-        Raises ProductNotFound, AuthenticationError, or another StoreError.
+        A variation needs its `parent_id`: WooCommerce answers a PUT of `/products/<variation id>`
+        with 404 `woocommerce_rest_invalid_product_id`. Raises ProductNotFound,
+        AuthenticationError, or another StoreError.
         """
         body = {"meta_data": [{"key": key, "value": value} for key, value in values.items()]}
-        return Product.from_api(self._json("PUT", f"products/{int(product_id)}", body=body))
+        return Product.from_api(self._json("PUT", _item_path(product_id, parent_id), body=body))
+
+    def delete_product_meta(self, product_id: int, key: str, meta_id: int, *, parent_id: int = 0) -> Product:
+        """Delete one meta row by its id (WooCommerce deletes a row sent with its id and a null value);
+        a variation needs its `parent_id`. Raises ProductNotFound or another StoreError."""
+        body = {"meta_data": [{"id": int(meta_id), "key": key, "value": None}]}
+        return Product.from_api(self._json("PUT", _item_path(product_id, parent_id), body=body))
 
     def probe_write_access(self) -> None:
         """Prove the keys may write, changing nothing: an empty `POST products/batch` needs a Read/Write
         key and a user who may edit products, but creates, updates and deletes nothing and fires no
         webhook (unlike a PUT of a product). Raises AuthenticationError or another StoreError."""
         self._json("POST", "products/batch", body={})
+
+    def probe_variations_write_access(self) -> int | None:
+        """Prove the variations routes answer and may be written, changing nothing: an empty batch on
+        the first variable product's variations. Returns that product's id, or None when the store
+        has no variable product. Raises AuthenticationError or another StoreError."""
+        found = self.list_products(per_page=1, product_type="variable").products
+        if not found:
+            return None
+        self._json("POST", f"products/{found[0].id}/variations/batch", body={})
+        return found[0].id
 
     def category_id(self, slug: str) -> int | None:
         """The id of the product category with this slug, or None."""
@@ -405,6 +459,32 @@ class WooCommerceClient:
             method=method,
         )
         return oauth.get_oauth_url(), None
+
+
+def _modified_after(when: datetime | None) -> dict[str, str]:
+    """The listing filter, compared in GMT (a naive datetime is taken as UTC)."""
+    if when is None:
+        return {}
+    aware = when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    return {"modified_after": aware.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S"), "dates_are_gmt": "true"}
+
+
+def _item_path(product_id: int, parent_id: int) -> str:
+    if parent_id:
+        return f"products/{int(parent_id)}/variations/{int(product_id)}"
+    return f"products/{int(product_id)}"
+
+
+def _page(response: requests.Response, page: int, per_page: int) -> ProductPage:
+    products = tuple(Product.from_api(p) for p in _dicts(_body(response)))
+    # Without the headers (a proxy stripped them), a full page means there may be another.
+    guess = page + 1 if len(products) == per_page else page
+    return ProductPage(
+        products=products,
+        page=page,
+        total=_int(response.headers.get("X-WP-Total"), default=(page - 1) * per_page + len(products)),
+        total_pages=_int(response.headers.get("X-WP-TotalPages"), default=guess),
+    )
 
 
 def _body(response: requests.Response) -> Any:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from pipeline.jobs.fingerprint import (
@@ -65,12 +65,23 @@ def skip_reason(facts: ProductFacts, enabled_types: Iterable[str]) -> str | None
     return None
 
 
-Action = Literal["enqueue", "current", "skip"]
+def shares_parent_photos(variation: Product, parent: Product) -> bool:
+    """True when a variation has no photo of its own (WooCommerce then shows the parent's featured
+    image as the variation's) or shows exactly that one: sizes of one colour. Such a variation uses
+    its parent's model: nothing is generated or paid for it."""
+    if not variation.images:
+        return True
+    own = tuple(image.id for image in variation.images)
+    return bool(parent.images) and own == (parent.images[0].id,)
+
+
+Action = Literal["enqueue", "current", "parent", "skip"]
 
 
 @dataclass(frozen=True)
 class Verdict:
-    """What to do with one listed product: generate (`enqueue`), nothing (`current`), or `skip` (with why)."""
+    """What to do with one listed product: generate (`enqueue`), nothing (`current`; `parent` for a
+    variation that shows its parent's model), or `skip` (with why)."""
 
     product_id: int
     action: Action
@@ -78,15 +89,25 @@ class Verdict:
     reason: str | None = None
 
 
-def judge(product: Product, enabled_types: Iterable[str]) -> Verdict:
-    """The verdict for a product from the store's listing: the delivery rule, then the stored fingerprint."""
+def judge(product: Product, enabled_types: Iterable[str], parent: Product | None = None) -> Verdict:
+    """The verdict for a product from the store's listing (a variation with its `parent`): the delivery
+    rule, then whether a variation shares its parent's photos, then the stored fingerprint."""
     from wp_bridge import META_KEY, ModelMeta
 
     reason = skip_reason(ProductFacts.from_product(product), enabled_types)
     if reason:
         return Verdict(product.id, "skip", reason=reason)
+    if parent is not None:
+        # A variation of an unpublished or opted-out product is neither shown nor wanted.
+        parent_reason = skip_reason(replace(ProductFacts.from_product(parent), has_images=True), (parent.type,))
+        if parent_reason:
+            return Verdict(product.id, "skip", reason=f"its product {parent.id} is {parent_reason}")
     current = fingerprint(LookFields.from_product(product))
     stored = ModelMeta.from_meta(product.meta.get(META_KEY))
+    if parent is not None and shares_parent_photos(product, parent):
+        if stored is not None:  # its own photo is gone: the job takes its old model off
+            return Verdict(product.id, "enqueue", current, "shows its parent's model now; its own old model goes")
+        return Verdict(product.id, "parent", current, "shows its parent's model (no photo of its own)")
     if stored is not None and stored.fingerprint == current:
         return Verdict(product.id, "current", current, "the product's model matches its photos and text")
     return Verdict(product.id, "enqueue", current)

@@ -44,15 +44,24 @@ class LookFields:
 
     @classmethod
     def from_payload(cls, product: Mapping[str, Any]) -> LookFields:
-        """From a WooCommerce REST v3 product (a webhook body or a GET /products/<id>)."""
+        """From a WooCommerce REST v3 product (a webhook body or a GET /products/<id>), or a variation
+        from `/products/<parent>/variations/<id>`.
+
+        A variation's look is its photo and its look attributes: the products route names it
+        "Cap - Red" and the variations route "Red", so the name stays out (both routes must give
+        one fingerprint), and so do the dimensions, so that sizes sharing a photo share one model.
+        """
+        variation = product.get("type") == "variation"
+        # The variations route names a variation's one photo `image`.
+        listed = product.get("images") if "images" in product else [product.get("image")]
         images = tuple(
             (int(image.get("id") or 0), str(image.get("src") or ""))
-            for image in _as_list(product.get("images"))
+            for image in _as_list(listed)
             if isinstance(image, Mapping)
         )
-        dims = product.get("dimensions") if isinstance(product.get("dimensions"), Mapping) else {}
+        dims = product.get("dimensions") if isinstance(product.get("dimensions"), Mapping) and not variation else {}
         return cls(
-            name=plain_text(str(product.get("name") or "")),
+            name="" if variation else plain_text(str(product.get("name") or "")),
             description=plain_text(str(product.get("description") or ""))
             or plain_text(str(product.get("short_description") or "")),
             images=images,
@@ -64,6 +73,7 @@ class LookFields:
     def from_product(cls, product: Product) -> LookFields:
         """From the store client's typed product; equal to `from_payload` of the same JSON."""
         return cls.from_payload({
+            "type": product.type,
             "name": product.name,
             "description": product.description,
             "short_description": product.short_description,

@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,8 @@ from rq import get_current_job
 
 from pipeline.config import PipelineConfig
 from pipeline.jobs.download import ImageFetcher, allowed_origins
-from pipeline.errors import PermanentPipelineError, PipelineError, RetryablePipelineError
+from pipeline.jobs.eligibility import shares_parent_photos
+from pipeline.errors import ImageError, PermanentPipelineError, PipelineError, RetryablePipelineError
 from pipeline.jobs.fingerprint import LookFields, fingerprint, plain_text
 from pipeline.metrics import GENERATION_SECONDS, GENERATIONS
 from pipeline.backends import Progress
@@ -30,8 +31,19 @@ from pipeline.progress import MonotonicProgress, within
 from pipeline.result import GenerationResult
 from pipeline.jobs.snapshots import ProductSnapshots
 from pipeline.jobs.status import StatusBoard
+from pipeline.jobs.variations import MAX_MODEL_BYTES, copy_files, display_name, find_twin, look_lock_key
 from pipeline.jobs.watchdog import StageWatchdog
-from wp_bridge import META_KEY, AttachmentLedger, ModelMeta, Product, StoreClients, StoreConfig, StoreError, write_back
+from wp_bridge import (
+    META_KEY,
+    AttachmentLedger,
+    ModelMeta,
+    Product,
+    StoreClients,
+    StoreConfig,
+    StoreError,
+    remove_model,
+    write_back,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -73,11 +85,11 @@ class JobOutcome:
     """What a job did; also its RQ result."""
 
     product_id: int
-    state: str  # done | unchanged | superseded
+    state: str  # done | unchanged | superseded | parent (a variation showing its parent's model)
     fingerprint: str
     model: dict[str, Any] | None = None
     reason: str | None = None
-    generator: str = "none"  # for the metrics; not part of the RQ result
+    generator: str = "none"  # for the metrics ("copied": a sibling variation's model); not part of the RQ result
 
     def as_dict(self) -> dict[str, Any]:
         return {"product_id": self.product_id, "state": self.state, "fingerprint": self.fingerprint,
@@ -99,6 +111,10 @@ def run_generation(context: JobContext, product: ProductInput, out_dir: Path, pr
             close()
 
 
+def _urls(meta: ModelMeta | None) -> dict[str, Any] | None:
+    return {"glb": meta.glb, "usdz": meta.usdz, "poster": meta.poster} if meta is not None else None
+
+
 class ProductLocked(RetryablePipelineError):
     """Another job holds this product; RQ tries this one again later."""
 
@@ -116,10 +132,13 @@ def _logged_as_job(function: Callable[..., dict[str, Any]]) -> Callable[..., dic
 
 
 @_logged_as_job
-def generate_product_model(product_id: int, fingerprint: str | None, force: bool = False) -> dict[str, Any]:
+def generate_product_model(
+    product_id: int, fingerprint: str | None, force: bool = False, parent_id: int = 0
+) -> dict[str, Any]:
     """RQ entry point (`pipeline.jobs.generate_product_model`): generate and publish one product's model.
 
-    `fingerprint` is what the delivery saw (None for a manual trigger: whatever is current).
+    `fingerprint` is what the delivery saw (None for a manual trigger: whatever is current);
+    `parent_id` a variation's variable product (0: unknown or none; the job asks the store).
     Permanent errors fail at once with their reason; retryable ones are retried by RQ.
     """
     context = current_context()
@@ -127,28 +146,22 @@ def generate_product_model(product_id: int, fingerprint: str | None, force: bool
     job_id = job.id if job else f"inline-{product_id}"
     board = StatusBoard(context.connection)
     started = time.perf_counter()
-    lock = context.connection.lock(f"woo3d:lock:product:{product_id}", timeout=PRODUCT_LOCK_TTL_S,
-                                   blocking_timeout=5, thread_local=False)
     try:
-        if not lock.acquire():
-            raise ProductLocked(f"another job is generating product {product_id}; will try again")
-        try:
-            limit_s = context.pipeline.stage_time_limit_s
+        limit_s = context.pipeline.stage_time_limit_s
 
-            def stuck(stage: str, seconds: float) -> None:
-                GENERATIONS.labels("failed", "none").inc()
-                reason = f"stopped: the stage '{stage}' ran for {seconds:.0f} s (the limit is {limit_s:g} s)"
-                log.error("job_stuck", stage=stage, seconds=round(seconds))
-                board.failed(product_id, job_id, reason, stage=stage)
+        def stuck(stage: str, seconds: float) -> None:
+            GENERATIONS.labels("failed", "none").inc()
+            reason = f"stopped: the stage '{stage}' ran for {seconds:.0f} s (the limit is {limit_s:g} s)"
+            log.error("job_stuck", stage=stage, seconds=round(seconds))
+            board.failed(product_id, job_id, reason, stage=stage)
 
-            with _renewed(lock, PRODUCT_LOCK_TTL_S / 3), StageWatchdog(limit_s, stuck) as watchdog:
-                product_job = ProductJob(context, board, product_id, job_id, watchdog)
-                outcome = product_job.run(fingerprint, force)
-        finally:
-            try:
-                lock.release()
-            except LockError:
-                log.warning("product_lock_expired_before_release")
+        with (
+            _holding(context.connection, f"woo3d:lock:product:{product_id}",
+                     busy=f"another job is generating product {product_id}; will try again"),
+            StageWatchdog(limit_s, stuck) as watchdog,
+        ):
+            product_job = ProductJob(context, board, product_id, job_id, watchdog, parent_id)
+            outcome = product_job.run(fingerprint, force)
     except (PipelineError, StoreError) as error:
         retrying = getattr(error, "retryable", False) and job is not None and job.retries_left
         GENERATIONS.labels("retrying" if retrying else "failed", "none").inc()
@@ -171,6 +184,22 @@ def generate_product_model(product_id: int, fingerprint: str | None, force: bool
     product_job.finished()
     log.info("job_done", state=outcome.state, fingerprint=outcome.fingerprint)
     return outcome.as_dict()
+
+
+@contextmanager
+def _holding(connection: Redis, key: str, *, busy: str) -> Iterator[None]:
+    """Hold the Redis lock `key` (renewed while held) for the body; ProductLocked(`busy`) when another job has it."""
+    lock = connection.lock(key, timeout=PRODUCT_LOCK_TTL_S, blocking_timeout=5, thread_local=False)
+    if not lock.acquire():
+        raise ProductLocked(busy)
+    try:
+        with _renewed(lock, PRODUCT_LOCK_TTL_S / 3):
+            yield
+    finally:
+        try:
+            lock.release()
+        except LockError:
+            log.warning("lock_expired_before_release", key=key)
 
 
 @contextmanager
@@ -198,11 +227,13 @@ def _renewed(lock: Lock, every_s: float) -> Iterator[None]:
 class ProductJob:
     """The steps of one run, in order: read the product, check it is still wanted, generate, publish."""
 
-    def __init__(self, context: JobContext, board: StatusBoard, product_id: int, job_id: str, watchdog: StageWatchdog):
+    def __init__(self, context: JobContext, board: StatusBoard, product_id: int, job_id: str, watchdog: StageWatchdog,
+                 parent_id: int = 0):
         self.context = context
         self.board = board
         self.product_id = product_id
         self.job_id = job_id
+        self.parent_id = parent_id
         self.job = get_current_job()
         self.watchdog = watchdog
         self.stage = ""
@@ -230,22 +261,54 @@ class ProductJob:
     def run(self, expected: str | None, force: bool) -> JobOutcome:
         self.progress("fetching product", 0.02)
         clients = self.context.clients_factory(self.context.store) if self.context.store.configured else None
+        parent: Product | None = None
         if clients is not None:
-            product = clients.woocommerce.get_product(self.product_id)
-            unit = clients.woocommerce.dimension_unit()
+            woocommerce = clients.woocommerce
+            product = (woocommerce.get_product(self.product_id, parent_id=self.parent_id) if self.parent_id
+                       else woocommerce.resolve(self.product_id))
+            parent = woocommerce.get_product(product.parent_id) if product.is_variation else None
+            unit = woocommerce.dimension_unit()
         else:
             product, unit = self._product_from_snapshot(), "cm"
+            parent = self._parent_from_snapshot(product)
         current = fingerprint(LookFields.from_product(product))
         existing = ModelMeta.from_meta(product.meta.get(META_KEY))
         # A job that stands down still shows the model the product has, so the status never reads "done, no model".
-        published = {"glb": existing.glb, "usdz": existing.usdz, "poster": existing.poster} if existing else None
+        published = _urls(existing)
         if expected and current != expected and not force:
             return JobOutcome(self.product_id, "superseded", current, model=published,
                               reason="superseded: the product changed since this job was queued; a newer job owns it")
+        if parent is not None and shares_parent_photos(product, parent):
+            reason = f"shows the model of its product {parent.id}: it has no photo of its own, so nothing was generated"
+            if existing is not None and clients is not None:
+                remove_model(clients, product_id=product.id, parent_id=parent.id,
+                             ledger=AttachmentLedger(self.context.connection))
+                reason += "; its own earlier model was removed"
+            return JobOutcome(self.product_id, "parent", current,
+                              model=_urls(ModelMeta.from_meta(parent.meta.get(META_KEY))), reason=reason)
         if not force and existing is not None and existing.fingerprint == current:
             return JobOutcome(self.product_id, "unchanged", current, model=published,
                               reason="unchanged: the product already has this model")
+        if parent is None:
+            return self._generate(clients, product, unit, current)
+        # One look, one generation: variations with the same photo wait for each other, then copy.
+        with _holding(self.context.connection, look_lock_key(parent.id, current),
+                      busy="another variation with the same photo is being generated; will copy its model"):
+            twin = find_twin(clients.woocommerce, product, current) if clients is not None and not force else None
+            as_shown = replace(
+                product, name=display_name(product, parent),
+                description=product.description or parent.description,
+                short_description=product.short_description or parent.short_description,
+                categories=product.categories or parent.categories,
+            )
+            if twin is not None and clients is not None:
+                try:
+                    return self._copy(clients, as_shown, twin, current)
+                except ImageError as error:  # e.g. media offloaded to a host woo3d may not fetch from
+                    log.warning("twin_model_not_copied", error=str(error))
+            return self._generate(clients, as_shown, unit, current)
 
+    def _generate(self, clients: StoreClients | None, product: Product, unit: str, current: str) -> JobOutcome:
         self.progress("downloading images", 0.08)
         inputs = self._inputs(product, unit)
         out_dir = self._out_dir()
@@ -262,22 +325,44 @@ class ProductJob:
             if result.poster is not None:
                 files["poster"] = result.poster
             files.update({fmt: path for fmt, path in result.files.items() if fmt != "glb"})
-            written = write_back(
-                clients, product_id=self.product_id, fingerprint=current, files=files,
-                meta=ModelMeta(
-                    generator=result.generator, quality=result.report.get("quality", {}),
-                    dimensions_m=result.dimensions_m.as_dict() if result.dimensions_m else None,
-                    alt=plain_text(product.name),
-                ),
-                ledger=AttachmentLedger(self.context.connection),
+            meta = ModelMeta(
+                generator=result.generator, quality=result.report.get("quality", {}),
+                dimensions_m=result.dimensions_m.as_dict() if result.dimensions_m else None,
+                alt=plain_text(product.name),
             )
+            written = self._write_back(clients, product, current, files, meta)
         finally:
             if clients is not None:
                 shutil.rmtree(out_dir, ignore_errors=True)
-        model = {"glb": written.meta.glb, "usdz": written.meta.usdz, "poster": written.meta.poster}
         # The generation's warnings (a paid stage that failed and the fallback used) reach the admin button.
-        return JobOutcome(self.product_id, "done", current, model=model, generator=result.generator,
+        return JobOutcome(self.product_id, "done", current, model=_urls(written), generator=result.generator,
                           reason="; ".join(result.warnings) or None)
+
+    def _copy(self, clients: StoreClients, product: Product, twin: ModelMeta, current: str) -> JobOutcome:
+        """Publish a sibling variation's model (same photo) as this variation's: no generation, no paid call."""
+        self.progress("copying the model of a variation with the same photo", 0.5)
+        config = self.context.pipeline
+        fetcher = ImageFetcher(allowed_origins(config.allowed_image_hosts, self.context.store.url),
+                               max_bytes=MAX_MODEL_BYTES, timeout_s=config.image_timeout_s)
+        out_dir = self._out_dir()
+        try:
+            files = copy_files(twin, fetcher, out_dir)
+            meta = ModelMeta(generator=twin.generator, quality=twin.quality, dimensions_m=twin.dimensions_m,
+                             alt=plain_text(product.name))
+            self.progress("uploading to the store", 0.88)
+            written = self._write_back(clients, product, current, files, meta)
+        finally:
+            shutil.rmtree(out_dir, ignore_errors=True)
+        return JobOutcome(self.product_id, "done", current, model=_urls(written), generator="copied",
+                          reason="copied the model of a variation with the same photo: nothing was generated")
+
+    def _write_back(
+        self, clients: StoreClients, product: Product, current: str, files: dict[str, Path], meta: ModelMeta
+    ) -> ModelMeta:
+        return write_back(
+            clients, product_id=self.product_id, parent_id=product.parent_id if product.is_variation else 0,
+            fingerprint=current, files=files, meta=meta, ledger=AttachmentLedger(self.context.connection),
+        ).meta
 
     def _product_from_snapshot(self) -> Product:
         payload = ProductSnapshots(self.context.connection).load(self.product_id)
@@ -287,6 +372,13 @@ class ProductJob:
                 "and no delivery for it was received"
             )
         return Product.from_api(payload)
+
+    def _parent_from_snapshot(self, product: Product) -> Product | None:
+        """A variation's parent as its own delivery brought it, when one came (else the variation stands alone)."""
+        if not product.is_variation:
+            return None
+        payload = ProductSnapshots(self.context.connection).load(product.parent_id)
+        return Product.from_api(payload) if payload is not None else None
 
     def _inputs(self, product: Product, unit: str) -> ProductInput:
         config = self.context.pipeline

@@ -35,9 +35,14 @@ class Enqueued:
 
 
 def enqueue_generation(
-    queue: Queue, board: StatusBoard, product_id: int, fingerprint: str | None, *, force: bool = False
+    queue: Queue, board: StatusBoard, product_id: int, fingerprint: str | None, *, force: bool = False,
+    parent_id: int = 0,
 ) -> Enqueued:
     """Enqueue `pipeline.jobs.generate_product_model` once per product+fingerprint.
+
+    `parent_id` names a variation's variable product when the caller knows it (a delivery, a
+    listing), so the job reads and writes it through `/products/<parent>/variations/<id>`; a job
+    without it finds out from the store.
 
     A settled job (done, failed, stopped) with the same id is replaced, so a product whose
     generation failed gets a new try on its next delivery. Raises redis errors as they come.
@@ -48,7 +53,7 @@ def enqueue_generation(
             queue.enqueue_call(
                 JOB_FUNCTION,
                 args=(product_id, fingerprint),
-                kwargs={"force": force},
+                kwargs={"force": force, **({"parent_id": parent_id} if parent_id else {})},
                 job_id=job_id,
                 unique=True,
                 timeout=JOB_TIMEOUT_S,

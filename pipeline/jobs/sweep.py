@@ -1,5 +1,8 @@
 """The sweep: every few minutes, queue products changed since the last sweep (WooCommerce never retries a delivery).
 
+Variations are not in the product listing, and saving one need not touch its parent, so each sweep
+also asks every variable product for its variations changed since (one request per variable product).
+
 It runs as an RQ job on the workers' scheduler. Each run first schedules the next one under a job
 id named after its time slot (`woo3d-sweep-<unix time>`, `unique=True`), so any number of workers
 asking for it keep exactly one chain alive, and a chain broken by a lost Redis heals when a worker starts.
@@ -23,7 +26,8 @@ from pipeline.jobs.eligibility import judge
 from pipeline.metrics import SWEEP_PRODUCTS, SWEEP_RUNS, record_sweep
 from pipeline.jobs.queueing import enqueue_generation
 from pipeline.jobs.status import StatusBoard
-from wp_bridge import StoreClients
+from pipeline.jobs.variations import with_variations
+from wp_bridge import Product, StoreClients
 from wp_bridge.subscriptions import delivery_url, ours, reactivate
 
 log = structlog.get_logger(__name__)
@@ -61,6 +65,8 @@ class SweepReport:
     already_queued: int = 0
     current: int = 0
     skipped: int = 0
+    variations: int = 0
+    shows_parent: int = 0
     disabled_webhooks: tuple[int, ...] = ()
     reactivated_webhooks: tuple[int, ...] = ()
     job_ids: tuple[str, ...] = field(default=(), repr=False)
@@ -94,28 +100,40 @@ def sweep(
     since = watermark - OVERLAP
     queue = Queue(config.queue_name, connection=connection)
     board = StatusBoard(connection)
-    checked = current = skipped = already_queued = 0
+    counts = {"checked": 0, "current": 0, "skipped": 0, "already_queued": 0, "variations": 0, "shows_parent": 0}
     enqueued: list[int] = []
     job_ids: list[str] = []
     newest = watermark
-    for page in clients.woocommerce.iter_products(modified_after=since):
-        for product in page.products:
-            checked += 1
-            if product.date_modified is not None:
-                newest = max(newest, product.date_modified)
-            verdict = judge(product, config.enabled_product_types)
-            SWEEP_PRODUCTS.labels(verdict.action).inc()
-            if verdict.action == "enqueue":
-                queued = enqueue_generation(queue, board, product.id, verdict.fingerprint)
-                if queued.created:
-                    job_ids.append(queued.job_id)
-                    enqueued.append(product.id)
-                else:
-                    already_queued += 1
-            elif verdict.action == "current":
-                current += 1
+
+    def consider(product: Product, parent: Product | None) -> None:
+        nonlocal newest
+        counts["checked"] += 1
+        counts["variations"] += parent is not None
+        if product.date_modified is not None:
+            newest = max(newest, product.date_modified)
+        verdict = judge(product, config.enabled_product_types, parent)
+        SWEEP_PRODUCTS.labels(verdict.action).inc()
+        if verdict.action == "enqueue":
+            queued = enqueue_generation(queue, board, product.id, verdict.fingerprint,
+                                        parent_id=parent.id if parent is not None else 0)
+            if queued.created:
+                job_ids.append(queued.job_id)
+                enqueued.append(product.id)
             else:
-                skipped += 1
+                counts["already_queued"] += 1
+        elif verdict.action == "parent":
+            counts["shows_parent"] += 1
+        else:
+            counts[verdict.action if verdict.action == "current" else "skipped"] += 1
+
+    woocommerce = clients.woocommerce
+    for page in woocommerce.iter_products(modified_after=since):
+        for product in page.products:
+            consider(product, None)
+    for page in woocommerce.iter_products(product_type="variable"):
+        for variation, parent in with_variations(woocommerce, page.products, modified_after=since):
+            if parent is not None:
+                consider(variation, parent)
     connection.set(WATERMARK_KEY, newest.isoformat())
 
     url = delivery_url(config.public_url) if config.public_url else None
@@ -125,14 +143,15 @@ def sweep(
                     will_reactivate=config.reactivate_webhooks)
     revived = reactivate(clients.woocommerce, disabled) if config.reactivate_webhooks else []
     report = SweepReport(
-        started_at=started, finished_at=time.time(), modified_after=since.isoformat(), checked=checked,
-        enqueued=tuple(enqueued), already_queued=already_queued, current=current, skipped=skipped,
+        started_at=started, finished_at=time.time(), modified_after=since.isoformat(), **counts,
+        enqueued=tuple(enqueued),
         disabled_webhooks=tuple(w.id for w in disabled), reactivated_webhooks=tuple(w.id for w in revived),
         job_ids=tuple(job_ids),
     )
     connection.set(REPORT_KEY, json.dumps(report.as_dict()))
     record_sweep(connection, finished_at=report.finished_at, webhooks_disabled=len(disabled))
-    log.info("sweep_done", checked=checked, enqueued=len(enqueued), current=current, skipped=skipped,
+    log.info("sweep_done", checked=counts["checked"], enqueued=len(enqueued), current=counts["current"],
+             skipped=counts["skipped"], variations=counts["variations"],
              modified_after=report.modified_after, disabled_webhooks=len(disabled))
     return report
 

@@ -65,6 +65,22 @@ def test_stock_wordpress_read_only_keys_and_missing_webhooks_fail_with_fixes(
     assert "5 failed" in table
 
 
+def test_the_variations_route_is_probed_on_a_variable_product_changing_nothing(store: FakeStore, env: dict[str, str]) -> None:
+    _, before = checks(env)
+    assert before["woocommerce variations"]["status"] == "skip"  # no variable product yet
+    cap = store.add_product(name="Trucker Cap", type="variable")["id"]
+    store.add_variation(cap, attributes={"Color": "Red"})
+    _, found = checks(env)
+    assert found["woocommerce variations"]["status"] == "ok", found["woocommerce variations"]
+    [probe] = store.requests_matching("POST", f"/wp-json/wc/v3/products/{cap}/variations/batch")
+    assert probe.json() == {} and probe.status == 200
+    store.fail_next("POST", "/wp-json/wc/v3/products/*/variations/batch", status=403, code="rest_forbidden",
+                    message="Sorry, you are not allowed to do that.")
+    code, refused = checks(env)
+    assert code == 1 and refused["woocommerce variations"]["status"] == "fail"
+    assert "/variations/" in refused["woocommerce variations"]["fix"]
+
+
 def test_wrong_application_password_and_unreachable_redis(store: FakeStore, env: dict[str, str]) -> None:
     env = {**env, "WP_APPLICATION_PASSWORD": "wrong", "WOO3D_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}
     code, found = checks(env)

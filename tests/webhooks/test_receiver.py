@@ -118,7 +118,9 @@ def test_draft_is_skipped_as_not_published(client: FlaskClient, queue: Queue) ->
 def test_variation_is_queued(client: FlaskClient, queue: Queue) -> None:
     response = post_delivery(client, *recorded_delivery("product_created__variation"))
     assert response.status_code == 202
-    assert queue.fetch_job(response.get_json()["job_id"]).args[0] == 22
+    job = queue.fetch_job(response.get_json()["job_id"])
+    # The job reads and writes it through /products/21/variations/22: /products/22 refuses the write.
+    assert job.args[0] == 22 and job.kwargs["parent_id"] == 21
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ from tests.wp_bridge.recordings import no_sleep
 from wp_bridge import (
     META_KEY,
     AuthenticationError,
+    ProductNotFound,
     RetryableStoreError,
     RetryPolicy,
     StoreClients,
@@ -222,3 +223,44 @@ def test_every_request_is_recorded_with_its_answer(store: FakeStore, store_clien
     assert recorded.method == "GET" and recorded.status == 200 and "oauth_signature" in recorded.query
     store.clear_requests()
     assert store.requests == []
+
+
+def test_a_variation_is_read_anywhere_but_written_only_through_its_parents_route(
+    store: FakeStore, store_clients: StoreClients
+) -> None:
+    """As WooCommerce 10.0.2 answers (issue 14): GET /products/<variation> works, PUT is 404."""
+    parent = store.add_product(name="Ceramic Bowl", type="variable", images=[store.add_image("bowl.jpg", b"\xff\xd8")])
+    red = store.add_variation(parent["id"], attributes={"Color": "Red"})
+    put = requests.put(signed(store, "PUT", f"/wp-json/wc/v3/products/{red['id']}"),
+                       json={"meta_data": [{"key": "k", "value": "v"}]}, timeout=5)
+    assert put.status_code == 404 and put.json() == {
+        "code": "woocommerce_rest_invalid_product_id",
+        "message": "To manipulate product variations you should use the /products/<product_id>/variations/<id> endpoint.",
+        "data": {"status": 404},
+    }
+    assert store.meta_rows(red["id"], "k") == []
+    woocommerce = store_clients.woocommerce
+    as_product = woocommerce.get_product(red["id"])
+    assert (as_product.type, as_product.parent_id, as_product.name) == ("variation", parent["id"], "Ceramic Bowl - Red")
+    # No photo of its own: WooCommerce shows the parent's featured image on both routes.
+    assert [i.id for i in as_product.images] == [parent["images"][0]["id"]]
+    written = woocommerce.update_product_meta(red["id"], {"k": "v"}, parent_id=parent["id"])
+    assert written.meta["k"] == "v" and written.name == "Red"
+    assert [p.id for p in woocommerce.iter_variations(parent["id"])] == [red["id"]]
+    assert [p.id for page in woocommerce.iter_products() for p in page.products] == [parent["id"]]
+
+
+def test_a_variation_under_another_product_is_not_found(store: FakeStore, store_clients: StoreClients) -> None:
+    bowl = store.add_product(name="Bowl", type="variable")
+    cup = store.add_product(name="Cup", type="variable")
+    red = store.add_variation(bowl["id"], attributes={"Color": "Red"})
+    with pytest.raises(ProductNotFound, match="Invalid ID"):
+        store_clients.woocommerce.get_product(red["id"], parent_id=cup["id"])
+
+
+def test_the_variations_schema_matches_the_recording(store: FakeStore) -> None:
+    recorded = json.loads((WOOCOMMERCE_FIXTURES / "rest" / "wc_products_variations_update.json").read_text())
+    parent = store.add_product(name="Ceramic Bowl", type="variable")
+    red = store.add_variation(parent["id"], attributes={"Color": "Red"}, image=store.add_image("red.jpg", b"\xff\xd8"))
+    assert set(red) <= set(recorded["response"]["body_json"])
+    assert set(red["image"]) == set(recorded["response"]["body_json"]["image"])

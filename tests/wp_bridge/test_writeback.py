@@ -15,6 +15,7 @@ from wp_bridge import (
     MediaTypeRejected,
     ModelMeta,
     ProductNotFound,
+    ResourceNotFound,
     RetryableStoreError,
     RetryPolicy,
     StoreClients,
@@ -255,3 +256,45 @@ def test_an_upload_recorded_but_deleted_behind_our_back_is_uploaded_again(
     assert "glb" in result.uploaded
     assert len(store.attachments(post=product_id)) == 3
     clients.close()
+
+
+def variation_of(store: FakeStore) -> tuple[int, int]:
+    parent = store.add_product(name="Trucker Cap", type="variable", images=[store.add_image("cap.jpg", b"\xff\xd8cap")])
+    red = store.add_variation(parent["id"], attributes={"Color": "Red"}, image=store.add_image("red.jpg", b"\xff\xd8red"))
+    return int(parent["id"]), int(red["id"])
+
+
+def test_a_variation_is_written_through_its_parents_route(
+    store: FakeStore, store_clients: StoreClients, ledger: AttachmentLedger, tmp_path: Path
+) -> None:
+    parent, red = variation_of(store)
+    result = write_back(store_clients, product_id=red, parent_id=parent, fingerprint="sha256:aaaa1111",
+                        files=model_files(tmp_path), meta=ModelMeta(), ledger=ledger)
+    [row] = store.meta_rows(red, META_KEY)
+    assert row["value"]["glb"] == result.meta.glb and store.file_bytes(result.meta.glb) == b"glTFv1"
+    assert {a["post"] for a in store.attachments() if a["mime_type"] != "image/jpeg"} == {red}
+
+
+def test_a_permanent_refusal_after_the_uploads_deletes_them(
+    store: FakeStore, store_clients: StoreClients, ledger: AttachmentLedger, tmp_path: Path
+) -> None:
+    """The issue's real-store failure: a variation written through /products/<id> is refused for good."""
+    _, red = variation_of(store)
+    with pytest.raises(ResourceNotFound, match="/products/<product_id>/variations/<id>") as refused:
+        write_back(store_clients, product_id=red, fingerprint="sha256:aaaa1111", files=model_files(tmp_path),
+                   meta=ModelMeta(), ledger=ledger)
+    assert refused.value.code == "woocommerce_rest_invalid_product_id" and refused.value.status == 404
+    assert len(store.requests_matching("POST", UPLOAD)) == 3
+    assert store.attachments() == [a for a in store.attachments() if a["mime_type"] == "image/jpeg"]
+    assert ledger.entries(red) == []
+
+
+def test_a_permanent_refusal_of_a_later_upload_deletes_the_earlier_ones(
+    store: FakeStore, store_clients: StoreClients, ledger: AttachmentLedger, product_id: int, tmp_path: Path
+) -> None:
+    store.fail_next("POST", UPLOAD, status=500, code="rest_upload_sideload_error",
+                    message="Sorry, you are not allowed to upload this file type.", skip=1)
+    with pytest.raises(MediaTypeRejected):
+        publish(store_clients, ledger, product_id, model_files(tmp_path))
+    assert store.attachments(post=product_id) == [] and ledger.entries(product_id) == []
+    assert store.meta_rows(product_id, META_KEY) == []

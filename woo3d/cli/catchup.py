@@ -35,7 +35,7 @@ def sweep_config(settings: Settings) -> SweepConfig:
 @click.option("--dry-run", is_flag=True, help="Count what would be queued (and paid for); queue nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def backfill(limit: int | None, category: str | None, dry_run: bool, as_json: bool) -> None:
-    """Walk every product in the store and queue a model for each one without a current model."""
+    """Walk every product in the store, variations included, and queue a model for each one without a current model."""
     from pipeline.jobs.backfill import backfill as walk
 
     from pipeline.jobs.backfill import paid_providers
@@ -68,10 +68,12 @@ def backfill(limit: int | None, category: str | None, dry_run: bool, as_json: bo
         echo_json({**report.as_dict(), "tripo_balance": balance.balance if balance else None})
         return
     verb = "would queue" if dry_run else "queued"
-    click.echo(f"walked {report.walked} of {report.total} products in {report.elapsed_s:.1f} s")
+    click.echo(f"walked {report.walked} of {report.total} products ({report.variations} of them variations) "
+               f"in {report.elapsed_s:.1f} s")
     click.echo(f"  {verb}: {len(report.enqueued)}" + ("  (stopped at --limit)" if report.limit_reached else ""))
     click.echo(f"  already queued: {report.already_queued}")
     click.echo(f"  model current: {report.current}")
+    click.echo(f"  variations showing their product's model: {report.shows_parent}")
     click.echo(f"  skipped: {sum(report.skipped.values())}")
     for reason, count in report.skipped.most_common():
         click.echo(f"    {count:>6}  {reason}")
@@ -80,7 +82,7 @@ def backfill(limit: int | None, category: str | None, dry_run: bool, as_json: bo
     if dry_run:
         if report.paid_providers:
             for provider in report.paid_providers:
-                click.echo(f"  paid generations ({provider}): at most {len(report.enqueued)} "
+                click.echo(f"  paid generations ({provider}): at most {len(report.looks)} "
                            "(photos generated before come from the content cache for free)")
         else:
             click.echo("  paid generations: 0 (no paid generator configured: the local generator runs)")

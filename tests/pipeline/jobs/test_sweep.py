@@ -125,7 +125,8 @@ def test_the_watermark_limits_the_listing_to_recent_changes(
     sweep.sweep(redis_conn, clients, config())
     store.clear_requests()
     sweep.sweep(redis_conn, clients, config())
-    (listing,) = store.requests_matching("GET", "/wp-json/wc/v3/products")
+    (listing, variable) = store.requests_matching("GET", "/wp-json/wc/v3/products")
+    assert variable.query["type"] == "variable"  # whose variations changed since: none here
     assert listing.query["dates_are_gmt"] == "true"
     watermark = datetime.fromisoformat(redis_conn.get(sweep.WATERMARK_KEY).decode())
     assert listing.query["modified_after"] == (watermark - sweep.OVERLAP).strftime("%Y-%m-%dT%H:%M:%S")

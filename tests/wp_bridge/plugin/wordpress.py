@@ -164,7 +164,8 @@ class WordPressSite:
             shutil.copy(HARNESS / name, self.docroot / name)
         content = self.docroot / "wp-content"
         (content / "mu-plugins").mkdir(parents=True, exist_ok=True)
-        shutil.copy(HARNESS / "woo3d-test-store.php", content / "mu-plugins" / "woo3d-test-store.php")
+        for name in ("woo3d-test-store.php", "woo3d-test-variations.php", "woo3d-test-variations.js"):
+            shutil.copy(HARNESS / name, content / "mu-plugins" / name)
         (content / "plugins").mkdir(parents=True, exist_ok=True)
         with zipfile.ZipFile(self.plugin_zip) as archive:
             archive.extractall(content / "plugins")

@@ -96,13 +96,13 @@ final class Woo3D_Rest {
 	}
 
 	/**
-	 * Whether the current user may edit this product (edit_post maps to edit_product(s)).
+	 * Whether the current user may edit this product or variation (edit_post maps to edit_product(s)).
 	 *
 	 * @param WP_REST_Request $request The request.
 	 */
 	public static function can_edit_product( WP_REST_Request $request ): bool {
 		$id = (int) $request['id'];
-		return 'product' === get_post_type( $id ) && current_user_can( 'edit_post', $id );
+		return in_array( get_post_type( $id ), array( 'product', Woo3D_Variations::POST_TYPE ), true ) && current_user_can( 'edit_post', $id );
 	}
 
 	/**

@@ -252,6 +252,10 @@ add_action(
 					},
 					'callback'            => static function ( WP_REST_Request $request ) {
 						$post = get_post( (int) $request['id'] );
+						if ( $post && 'product_variation' === $post->post_type ) {
+							// WooCommerce's answer to a variation written through /products/<id>.
+							return new WP_Error( 'woocommerce_rest_invalid_product_id', 'To manipulate product variations you should use the /products/<product_id>/variations/<id> endpoint.', array( 'status' => 404 ) );
+						}
 						if ( ! $post || 'product' !== $post->post_type ) {
 							return new WP_Error( 'woocommerce_rest_product_invalid_id', 'Invalid ID.', array( 'status' => 404 ) );
 						}

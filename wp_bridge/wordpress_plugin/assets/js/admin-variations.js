@@ -1,0 +1,88 @@
+/**
+ * woo3d in the variations panels of the product editor: each variation's model state, and its
+ * Generate/Regenerate buttons, through the same woo3d REST routes as the product's meta box.
+ * WooCommerce loads the panels after the page (then fires `woocommerce_variations_loaded`).
+ */
+( function ( $ ) {
+	'use strict';
+	const config = window.woo3dVariations;
+	if ( ! config || ! $ ) {
+		return;
+	}
+	const timers = {};
+
+	function call( path, options ) {
+		return fetch( config.root + path, Object.assign( {
+			credentials: 'same-origin',
+			headers: { 'X-WP-Nonce': config.nonce, 'Content-Type': 'application/json' },
+		}, options ) ).then( function ( response ) {
+			return response.json().then( function ( body ) {
+				if ( ! response.ok ) {
+					throw new Error( body && body.message ? body.message : config.i18n.error );
+				}
+				return body;
+			} );
+		} );
+	}
+
+	function show( panel, state, message ) {
+		const line = panel.querySelector( '.woo3d-variation__status' );
+		line.dataset.state = state;
+		line.textContent = message;
+		const busy = state === 'queued' || state === 'running';
+		panel.querySelectorAll( '.woo3d-variation-generate' ).forEach( function ( button ) {
+			button.disabled = busy;
+		} );
+	}
+
+	function poll( panel ) {
+		const id = panel.dataset.productId;
+		window.clearTimeout( timers[ id ] );
+		call( '/products/' + id + '/status', { method: 'GET' } ).then( function ( body ) {
+			show( panel, body.status.state, body.status.message );
+			const link = panel.querySelector( '.woo3d-variation__link' );
+			if ( body.model && body.model.glb ) {
+				link.href = body.model.glb;
+				link.hidden = false;
+			}
+			if ( body.status.state === 'queued' || body.status.state === 'running' ) {
+				timers[ id ] = window.setTimeout( function () {
+					poll( panel );
+				}, config.pollMs );
+			}
+		} ).catch( function ( error ) {
+			show( panel, 'error', error.message );
+		} );
+	}
+
+	function scan() {
+		document.querySelectorAll( '.woo3d-variation:not([data-woo3d-ready])' ).forEach( function ( panel ) {
+			panel.dataset.woo3dReady = '1';
+			poll( panel );
+		} );
+	}
+
+	$( document ).on( 'click', '.woo3d-variation-generate', function ( event ) {
+		event.preventDefault();
+		const button = event.currentTarget;
+		const panel = button.closest( '.woo3d-variation' );
+		show( panel, 'queued', config.i18n.starting );
+		call( '/products/' + panel.dataset.productId + '/generate', {
+			method: 'POST',
+			body: JSON.stringify( { force: button.dataset.force === '1' } ),
+		} ).then( function ( body ) {
+			if ( body.queued ) {
+				show( panel, body.status.state, body.message );
+				timers[ panel.dataset.productId ] = window.setTimeout( function () {
+					poll( panel );
+				}, config.pollMs );
+			} else {
+				show( panel, 'none', body.message );
+			}
+		} ).catch( function ( error ) {
+			show( panel, 'error', error.message );
+		} );
+	} );
+	$( document ).on( 'woocommerce_variations_loaded', scan );
+	$( scan );
+}( window.jQuery ) );

@@ -1,0 +1,235 @@
+<?php
+/**
+ * Variable products: each variation's model in WooCommerce's variation data, the viewer following the
+ * shopper's choice, a 3D panel per variation in the editor, and the bulk action covering variations.
+ *
+ * @package Woo3D
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * A variation shows its own model when the backend made one (it has a photo of its own), else its product's.
+ */
+final class Woo3D_Variations {
+
+	const POST_TYPE = 'product_variation';
+
+	/**
+	 * Hooks the storefront, the variation panels and the bulk action.
+	 */
+	public static function register(): void {
+		add_filter( 'woocommerce_available_variation', array( __CLASS__, 'add_model_to_variation' ), 10, 3 );
+		add_action( 'wp_enqueue_scripts', array( __CLASS__, 'enqueue_storefront' ) );
+		add_action( 'woocommerce_product_after_variable_attributes', array( __CLASS__, 'render_variation_panel' ), 10, 3 );
+		add_action( 'admin_enqueue_scripts', array( __CLASS__, 'enqueue_admin' ) );
+		// After Woo3D_Admin's handler (priority 10), which starts the selected products themselves.
+		add_filter( 'handle_bulk_actions-edit-product', array( __CLASS__, 'handle_bulk_action' ), 20, 3 );
+	}
+
+	/**
+	 * The published variations of a product, by id.
+	 *
+	 * @param int $product_id The variable product.
+	 * @return int[]
+	 */
+	public static function variation_ids( int $product_id ): array {
+		return array_map(
+			'intval',
+			get_posts(
+				array(
+					'post_type'   => self::POST_TYPE,
+					'post_parent' => $product_id,
+					'post_status' => array( 'publish', 'private' ),
+					'fields'      => 'ids',
+					'numberposts' => -1,
+					'orderby'     => 'menu_order ID',
+					'order'       => 'ASC',
+				)
+			)
+		);
+	}
+
+	/**
+	 * Whether a variation has a photo of its own (not none, not its product's featured image): only such
+	 * a variation gets a model of its own; the others show their product's (the backend's rule too).
+	 *
+	 * @param int $variation_id The variation.
+	 */
+	public static function has_own_photo( int $variation_id ): bool {
+		$photo = (int) get_post_thumbnail_id( $variation_id );
+		return $photo > 0 && (int) get_post_thumbnail_id( (int) wp_get_post_parent_id( $variation_id ) ) !== $photo;
+	}
+
+	/**
+	 * What the viewer shows for a variation: its own model, else its product's; null when neither has one.
+	 *
+	 * @param int $variation_id The variation.
+	 * @param int $product_id   Its variable product.
+	 * @return array{src: string, ios_src: string, poster: string, alt: string, own: bool}|null
+	 */
+	public static function viewer_model( int $variation_id, int $product_id ): ?array {
+		$model = Woo3D_Model::for_product( $variation_id );
+		$own   = null !== $model;
+		if ( ! $own ) {
+			$model = Woo3D_Model::for_product( $product_id );
+		}
+		if ( null === $model ) {
+			return null;
+		}
+		return array(
+			'src'     => esc_url_raw( $model['glb'] ),
+			'ios_src' => esc_url_raw( $model['usdz'] ),
+			'poster'  => esc_url_raw( $model['poster'] ),
+			'alt'     => $model['alt'],
+			'own'     => $own,
+		);
+	}
+
+	/**
+	 * `woocommerce_available_variation`: adds `woo3d_model` to the data WooCommerce gives its variation
+	 * form, which passes it with `found_variation`.
+	 *
+	 * @param array $data      The variation's data.
+	 * @param mixed $product   The variable product (WC_Product_Variable).
+	 * @param mixed $variation The variation (WC_Product_Variation).
+	 */
+	public static function add_model_to_variation( $data, $product = null, $variation = null ) {
+		if ( ! is_array( $data ) ) {
+			return $data;
+		}
+		$variation_id = is_object( $variation ) && method_exists( $variation, 'get_id' ) ? (int) $variation->get_id() : ( isset( $data['variation_id'] ) ? absint( $data['variation_id'] ) : 0 );
+		$product_id   = is_object( $product ) && method_exists( $product, 'get_id' ) ? (int) $product->get_id() : (int) wp_get_post_parent_id( $variation_id );
+		if ( $variation_id > 0 && $product_id > 0 ) {
+			$data['woo3d_model'] = self::viewer_model( $variation_id, $product_id );
+		}
+		return $data;
+	}
+
+	/**
+	 * On a variable product's page, loads the script that follows the variation form (and model-viewer,
+	 * when only variations have a model, so the script can show one).
+	 */
+	public static function enqueue_storefront(): void {
+		if ( ! is_singular( 'product' ) ) {
+			return;
+		}
+		$product_id = (int) get_queried_object_id();
+		$variations = self::variation_ids( $product_id );
+		$any_model  = null !== Woo3D_Model::for_product( $product_id );
+		foreach ( $variations as $variation_id ) {
+			$any_model = $any_model || null !== Woo3D_Model::for_product( $variation_id );
+		}
+		if ( ! $variations || ! $any_model ) {
+			return;
+		}
+		wp_enqueue_script( Woo3D_Frontend::SCRIPT );
+		wp_enqueue_style( 'woo3d-frontend' );
+		wp_enqueue_script( 'woo3d-variations', plugins_url( 'assets/js/variations.js', WOO3D_PLUGIN_FILE ), array( 'jquery' ), WOO3D_VERSION, true );
+	}
+
+	/**
+	 * The 3D row of a variation's panel in the product editor: its model state and the two buttons.
+	 *
+	 * @param int     $loop           The panel's index.
+	 * @param array   $variation_data The variation's data.
+	 * @param WP_Post $variation      The variation.
+	 */
+	public static function render_variation_panel( $loop, $variation_data, $variation ): void {
+		if ( ! $variation instanceof WP_Post || ! current_user_can( 'edit_post', $variation->ID ) ) {
+			return;
+		}
+		$model  = Woo3D_Model::for_product( $variation->ID );
+		$status = Woo3D_Status::from_meta( null !== $model );
+		$own    = self::has_own_photo( $variation->ID );
+		?>
+		<div class="woo3d-variation form-row form-row-full" data-product-id="<?php echo esc_attr( (string) $variation->ID ); ?>">
+			<strong><?php esc_html_e( '3D model', 'woo3d' ); ?></strong>
+			<a class="woo3d-variation__link" href="<?php echo esc_url( null === $model ? '' : $model['glb'] ); ?>" target="_blank" rel="noopener"<?php echo null === $model ? ' hidden' : ''; ?>><?php esc_html_e( 'Open the 3D model (GLB)', 'woo3d' ); ?></a>
+			<span class="woo3d-variation__status" role="status" aria-live="polite" data-state="<?php echo esc_attr( $status['state'] ); ?>"><?php echo esc_html( $status['message'] ); ?></span>
+			<?php if ( null === $model && ! $own ) : ?>
+				<span class="woo3d-variation__inherits"><?php esc_html_e( 'No photo of its own: it shows the product’s model. Give it a photo for a model of its own.', 'woo3d' ); ?></span>
+			<?php endif; ?>
+			<span class="woo3d-variation__actions">
+				<button type="button" class="button woo3d-variation-generate" data-force="0"><?php esc_html_e( 'Generate 3D model', 'woo3d' ); ?></button>
+				<button type="button" class="button woo3d-variation-generate" data-force="1"><?php esc_html_e( 'Regenerate', 'woo3d' ); ?></button>
+			</span>
+		</div>
+		<?php
+	}
+
+	/**
+	 * Loads the panels' script on product edit screens (WooCommerce adds the panels after page load).
+	 *
+	 * @param string $hook_suffix The admin page.
+	 */
+	public static function enqueue_admin( string $hook_suffix ): void {
+		$screen = get_current_screen();
+		if ( null === $screen || 'product' !== $screen->post_type || ! in_array( $hook_suffix, array( 'post.php', 'post-new.php' ), true ) ) {
+			return;
+		}
+		wp_enqueue_script( 'woo3d-admin-variations', plugins_url( 'assets/js/admin-variations.js', WOO3D_PLUGIN_FILE ), array( 'jquery' ), WOO3D_VERSION, true );
+		wp_localize_script(
+			'woo3d-admin-variations',
+			'woo3dVariations',
+			array(
+				'root'   => esc_url_raw( rest_url( Woo3D_Rest::NAMESPACE ) ),
+				'nonce'  => wp_create_nonce( 'wp_rest' ),
+				/** This filter is documented in includes/class-woo3d-admin.php */
+				'pollMs' => (int) apply_filters( 'woo3d_poll_interval_ms', 3000 ),
+				'i18n'   => array(
+					'starting' => __( 'Starting…', 'woo3d' ),
+					'error'    => __( 'Could not reach WordPress.', 'woo3d' ),
+				),
+			)
+		);
+	}
+
+	/**
+	 * The bulk "Generate 3D models" also starts each selected product's variations that have a photo of
+	 * their own (the others show the product's model: a job for them would generate nothing).
+	 *
+	 * @param string $redirect Where to go afterwards (with Woo3D_Admin's counts).
+	 * @param string $action   The chosen bulk action.
+	 * @param array  $post_ids The selected products.
+	 */
+	public static function handle_bulk_action( string $redirect, string $action, array $post_ids ): string {
+		if ( Woo3D_Admin::BULK_ACTION !== $action ) {
+			return $redirect;
+		}
+		$backend = Woo3D_Backend::from_settings();
+		$queued  = 0;
+		$failed  = 0;
+		$error   = '';
+		foreach ( array_map( 'intval', $post_ids ) as $product_id ) {
+			if ( 'product' !== get_post_type( $product_id ) || ! current_user_can( 'edit_post', $product_id ) ) {
+				continue;
+			}
+			foreach ( self::variation_ids( $product_id ) as $variation_id ) {
+				if ( ! self::has_own_photo( $variation_id ) ) {
+					continue;
+				}
+				$answer = $backend->generate( $variation_id, false );
+				if ( is_wp_error( $answer ) ) {
+					++$failed;
+					$error = $answer->get_error_message();
+				} else {
+					++$queued;
+				}
+			}
+		}
+		if ( 0 === $queued + $failed ) {
+			return $redirect;
+		}
+		$query = array();
+		wp_parse_str( (string) wp_parse_url( $redirect, PHP_URL_QUERY ), $query );
+		$args = array(
+			'woo3d_queued' => ( isset( $query['woo3d_queued'] ) ? absint( $query['woo3d_queued'] ) : 0 ) + $queued,
+			'woo3d_failed' => ( isset( $query['woo3d_failed'] ) ? absint( $query['woo3d_failed'] ) : 0 ) + $failed,
+		);
+		if ( '' !== $error ) {
+			$args['woo3d_error'] = rawurlencode( $error );
+		}
+		return add_query_arg( $args, $redirect );
+	}
+}
