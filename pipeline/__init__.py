@@ -2,7 +2,7 @@
 
 The layout shows the stages: generators/ (a mesh from photos or words) and stage2/ (what every
 mesh goes through), both over photos/ and the small vocabulary here (product, result, errors,
-config, metrics, backends, progress); generate.py runs one product through them; jobs/ is the RQ side
+config, metrics, backends, progress, capped); generate.py runs one product through them; jobs/ is the RQ side
 around it all. Arrows point one way: jobs → generate → generators → stage2 → photos → vocabulary.
 """
 

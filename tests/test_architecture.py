@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("webhooks", "pipeline", "wp_bridge", "woo3d")
-VOCABULARY = {f"pipeline.{name}" for name in ("product", "result", "errors", "config", "metrics", "backends", "progress")}
+VOCABULARY = {f"pipeline.{name}" for name in ("product", "result", "errors", "config", "metrics", "backends", "progress", "capped")}
 
 # Which layers each layer may import (a layer may always import itself and the vocabulary).
 PIPELINE_LAYERS: dict[str, set[str]] = {

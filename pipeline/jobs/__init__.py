@@ -1,7 +1,7 @@
 """The RQ side: the product job, queueing, status board, snapshots, sweep, backfill, eligibility,
 fingerprints, variations, image download and ad-hoc requests.
 
-May import the vocabulary (pipeline.product, .result, .errors, .config, .metrics, .backends, .progress),
+May import the vocabulary (pipeline.product, .result, .errors, .config, .metrics, .backends, .progress, .capped),
 pipeline.generate, pipeline.generators, pipeline.stage2, pipeline.photos and wp_bridge; nothing
 below imports jobs.
 """

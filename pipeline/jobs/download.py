@@ -9,6 +9,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import httpx
 
+from pipeline.capped import read_capped
 from pipeline.errors import ImageError, RetryablePipelineError
 
 MAX_REDIRECTS = 3
@@ -92,16 +93,7 @@ class ImageFetcher:
             raise RetryablePipelineError(f"HTTP {response.status_code} downloading {url}")
         if response.status_code != 200:
             raise ImageError(f"HTTP {response.status_code} downloading {url}")
-        declared = int(response.headers.get("content-length") or 0)
-        if declared > self.max_bytes:
-            raise ImageError(f"image {url} is {declared} bytes, over the limit of {self.max_bytes}")
-        chunks, size = [], 0
-        for chunk in response.iter_bytes():
-            size += len(chunk)
-            if size > self.max_bytes:
-                raise ImageError(f"image {url} is over the limit of {self.max_bytes} bytes")
-            chunks.append(chunk)
-        return b"".join(chunks)
+        return read_capped(response, self.max_bytes, lambda detail: ImageError(f"image {url} is {detail}"))
 
     def _read_local(self, path: str) -> bytes:
         if self.local_dir is None:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import httpx
 import structlog
 
+from pipeline.capped import read_capped
 from pipeline.config import GenerationParams
 from pipeline.errors import PermanentPipelineError, PipelineError, RetryablePipelineError
 
@@ -177,17 +178,8 @@ class GradioSpaceTransport:
                 if response.status_code >= 400:
                     response.read()
                     raise error_for_response(response, what)
-                declared = response.headers.get("content-length", "")
-                if declared.isdigit() and int(declared) > MAX_OUTPUT_BYTES:
-                    raise HuggingFacePermanentError(f"{what}: the file is {declared} bytes, over {MAX_OUTPUT_BYTES}")
-                chunks: list[bytes] = []
-                size = 0
-                for chunk in response.iter_bytes():
-                    size += len(chunk)
-                    if size > MAX_OUTPUT_BYTES:
-                        raise HuggingFacePermanentError(f"{what}: the file is larger than {MAX_OUTPUT_BYTES} bytes")
-                    chunks.append(chunk)
-                return b"".join(chunks)
+                return read_capped(response, MAX_OUTPUT_BYTES,
+                                   lambda detail: HuggingFacePermanentError(f"{what}: the file is {detail}"))
         except httpx.TimeoutException as exc:
             raise HuggingFaceRetryableError(f"{what}: {exc.__class__.__name__}") from exc
         except httpx.TransportError as exc:

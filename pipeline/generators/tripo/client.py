@@ -15,6 +15,7 @@ import structlog
 import tenacity
 from redis import Redis
 
+from pipeline.capped import read_capped
 from pipeline.config import TRIPO_DEFAULT_MODEL_VERSION, TRIPO_MODEL_VERSIONS, TripoModelVersion, tripo_problems
 from pipeline.errors import PipelineError
 from pipeline.metrics import PAID_API_CALLS
@@ -425,17 +426,7 @@ class TripoClient:
                 if response.status_code >= 400:
                     response.read()
                     raise error_for_response(response, "download model", self._wall_clock)
-                declared = response.headers.get("content-length", "")
-                if declared.isdigit() and int(declared) > limit:  # refused before a byte of it is read
-                    raise TripoCorruptModelError(f"the model is {declared} bytes, over the limit of {limit}")
-                chunks: list[bytes] = []
-                size = 0
-                for chunk in response.iter_bytes():
-                    size += len(chunk)
-                    if size > limit:
-                        raise TripoCorruptModelError(f"the model is larger than {limit} bytes")
-                    chunks.append(chunk)
-                return b"".join(chunks)
+                return read_capped(response, limit, lambda detail: TripoCorruptModelError(f"the model is {detail}"))
         except httpx.TimeoutException as exc:
             raise TripoTimeoutError(f"download model: {exc.__class__.__name__}") from exc
         except httpx.TransportError as exc:

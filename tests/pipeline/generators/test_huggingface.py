@@ -294,5 +294,5 @@ def test_an_oversized_result_file_is_refused(tmp_path: Path, monkeypatch: pytest
 
     monkeypatch.setattr(transports, "MAX_OUTPUT_BYTES", 1000)
     with FakeSpace(model=b"glTF" + b"\0" * 5000) as space, space_client(space, tmp_path) as client:
-        with pytest.raises(HuggingFacePermanentError, match="over 1000"):
+        with pytest.raises(HuggingFacePermanentError, match="over the limit of 1000"):
             client.generate_from_text("mug")
