@@ -64,8 +64,8 @@ class ProductMask:
 def product_mask(image: Image.Image, name: str = "image") -> ProductMask:
     """Find the product in an RGBA photo: its alpha channel, else the learned cut-out, else the classical one.
 
-    Raises ImageError when the photo is all background. When the learned model cannot run here,
-    the classical cut-out is returned with a warning saying so.
+    Raises ImageError when the photo is all background. When the learned model cannot run here
+    or finds nothing salient, the classical cut-out is returned with a warning saying so.
     """
     rgba = np.asarray(image.convert("RGBA"))
     alpha = rgba[..., 3]
@@ -77,9 +77,11 @@ def product_mask(image: Image.Image, name: str = "image") -> ProductMask:
     try:
         return learned_mask(image, name)
     except CutoutUnavailable as exc:
-        found = classical_mask(image, name)
-        return replace(found, warnings=(f"{name}: the learned cut-out is unavailable ({exc}); "
-                                        "the classical method cut the photo", *found.warnings))
+        why = f"the learned cut-out is unavailable ({exc})"
+    except ImageError:
+        why = "the learned cut-out found nothing that stands out"
+    found = classical_mask(image, name)
+    return replace(found, warnings=(f"{name}: {why}; the classical method cut the photo", *found.warnings))
 
 
 def learned_mask(image: Image.Image, name: str = "image") -> ProductMask:
