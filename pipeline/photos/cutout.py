@@ -69,6 +69,9 @@ def _session() -> onnxruntime.InferenceSession:
         raise CutoutUnavailable(f"{_WEIGHTS_DISTRIBUTION} is installed without {_WEIGHTS_FILE}")
     options = onnxruntime.SessionOptions()
     options.log_severity_level = 3  # errors only: its graph-optimisation notes are not ours to act on
+    # Idle threads sleep instead of spinning: on a small machine shared by several workers,
+    # spinning burns about as much CPU as the network itself.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     try:
         return onnxruntime.InferenceSession(str(weights), options, providers=["CPUExecutionProvider"])
     except Exception as exc:  # onnxruntime raises its own untyped errors for a corrupt or foreign file

@@ -58,10 +58,13 @@ def without_holders(mask: np.ndarray, rgb: np.ndarray, name: str = "image") -> t
     band = max(1, round(min(mask.shape) * _FRAME_BAND))
     frame = np.zeros(mask.shape, dtype=bool)
     frame[:band], frame[-band:], frame[:, :band], frame[:, -band:] = True, True, True, True
+    cut_by_frame = _runs_off_frame(mask, band)
+    if not (mask & frame).any() and not skin(rgb[frame]).any():
+        # Nothing reaches the frame: no arm or body comes into the shot (the usual studio photo).
+        return mask, ()
     photo_skin = ndimage.binary_opening(skin(rgb), iterations=2)
     skin_in_mask = photo_skin & mask
     skin_fraction = skin_in_mask.sum() / max(1, mask.sum())
-    cut_by_frame = _runs_off_frame(mask, band)
     # An arm reaching in from the frame may itself be left out by the model while its fingers,
     # over the product, are not: skin that reaches the frame counts as well as the mask doing so.
     reaching_in = _parts_touching(ndimage.label(photo_skin)[0], frame)
