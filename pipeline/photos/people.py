@@ -24,6 +24,8 @@ _FRAME_BAND = 0.01
 # Colour groups of the mask for telling the product from clothing (k-means in CIELAB).
 _COLOUR_GROUPS = 6
 _SAMPLE_PIXELS = 20_000
+# A smaller part of a worn colour than this fraction of the largest other part is clothing too.
+_SAME_CLOTH_FRACTION = 0.5
 # Other parts at least this fraction of the product's size stay (a product split by a hand).
 _KEEP_PART_FRACTION = 0.25
 # Less than this fraction of the mask left means the product itself was taken for a person.
@@ -78,14 +80,23 @@ def without_holders(mask: np.ndarray, rgb: np.ndarray, name: str = "image") -> t
                       "told apart; check the model for one",)
     holders = skin_in_mask
     if (mask & frame).any():
-        holders = holders | _parts_touching(_colour_parts(mask, rgb), frame)
+        holders = holders | _worn(mask, rgb, frame)
     left = mask & ~ndimage.binary_dilation(holders)
     product = _main_parts(left, frame)
     if product.sum() < _MIN_LEFT_FRACTION * mask.sum():
         return mask, (f"{name}: a person or hand holds the product and could not be separated from "
                       "it; check the model for them",)
+    faces = _faces_above(product, skin_in_mask, frame)
+    if faces.any():
+        # A face above the product: what it sits on (and the same cloth elsewhere) is the body.
+        near_face = ndimage.binary_dilation(faces, iterations=2)
+        holders = holders | _worn(mask, rgb, frame | near_face)
+        product = _main_parts(mask & ~ndimage.binary_dilation(holders), frame)
+    if product.sum() < _MIN_LEFT_FRACTION * mask.sum():
+        return mask, (f"{name}: a person or hand holds the product and could not be separated from "
+                      "it; check the model for them",)
     warnings: tuple[str, ...] = (f"{name}: a hand or person holding the product was left out of the model",)
-    if _face_above(product, skin_in_mask, frame):
+    if faces.any() and (ndimage.binary_dilation(faces, iterations=4) & product).any():
         warnings += (f"{name}: parts of the person holding the product may still be in the model",)
     return product, warnings
 
@@ -95,8 +106,26 @@ def _runs_off_frame(mask: np.ndarray, band: int) -> bool:
     return any(side.mean() > _FRAME_RUN_FRACTION for side in sides)
 
 
-def _colour_parts(mask: np.ndarray, rgb: np.ndarray) -> np.ndarray:
-    """Label the mask's connected parts of one colour group (0 outside the mask)."""
+def _worn(mask: np.ndarray, rgb: np.ndarray, seeds: np.ndarray) -> np.ndarray:
+    """Clothing: the mask's one-colour parts that touch `seeds` (the frame, a face), and the
+    smaller parts of the same colours elsewhere (the shirt seen through a strap's loop). A part
+    at least half the size of the largest other part is the product, whatever its colour."""
+    groups, labels = _colour_parts(mask, rgb)
+    group_of = np.zeros(int(labels.max()) + 1, dtype=np.int64)
+    group_of[labels[mask]] = groups[mask]
+    sizes = np.bincount(labels.ravel(), minlength=len(group_of))
+    sizes[0] = 0
+    cut = np.zeros(len(group_of), dtype=bool)
+    cut[np.unique(labels[seeds & mask])] = True
+    cut[0] = False
+    largest_other = sizes[~cut].max(initial=0)
+    seen_again = np.isin(group_of, group_of[cut]) & (sizes < _SAME_CLOTH_FRACTION * largest_other)
+    seen_again[0] = False
+    return (cut | seen_again)[labels]
+
+
+def _colour_parts(mask: np.ndarray, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each mask pixel's colour group (-1 outside) and a label per connected one-colour part (0 outside)."""
     from scipy import ndimage
     from scipy.cluster.vq import kmeans2
     from skimage.color import rgb2lab
@@ -113,7 +142,7 @@ def _colour_parts(mask: np.ndarray, rgb: np.ndarray) -> np.ndarray:
         parts, found = ndimage.label(groups == group)
         labels[parts > 0] = parts[parts > 0] + count
         count += found
-    return labels
+    return groups, labels
 
 
 def _parts_touching(labels: np.ndarray, frame: np.ndarray) -> np.ndarray:
@@ -138,18 +167,19 @@ def _main_parts(mask: np.ndarray, frame: np.ndarray) -> np.ndarray:
     return keep[labels]
 
 
-def _face_above(product: np.ndarray, skin_parts: np.ndarray, frame: np.ndarray) -> bool:
-    """A skin part wholly inside the frame and above the product is a face: its body may be left in."""
+def _faces_above(product: np.ndarray, skin_parts: np.ndarray, frame: np.ndarray) -> np.ndarray:
+    """Skin parts wholly inside the frame that end above the product's top: faces."""
     from scipy import ndimage
 
+    faces = np.zeros(product.shape, dtype=bool)
     rows = np.nonzero(product.any(axis=1))[0]
     if len(rows) == 0:
-        return False
-    labels, count = ndimage.label(skin_parts)
+        return faces
+    labels, _ = ndimage.label(skin_parts)
     for index, found in enumerate(ndimage.find_objects(labels), start=1):
         part = labels[found] == index
         if part.sum() < _MIN_SKIN_FRACTION * product.sum() or (frame[found] & part).any():
             continue
         if found[0].stop <= rows[0] + _FACE_TOLERANCE * len(rows):
-            return True
-    return False
+            faces[found] |= part
+    return faces

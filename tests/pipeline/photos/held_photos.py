@@ -46,9 +46,10 @@ def _fabric(image: Image.Image, where: np.ndarray, seed: int, amount: float = 4.
 def _tote(draw: ImageDraw.ImageDraw, fill: object, x0: int, y0: int, x1: int, y1: int) -> None:
     """A tote: a body and two strap loops above it (their insides are open)."""
     strap = max(8, (x1 - x0) // 16)
-    width = x1 - x0
+    width, rise = x1 - x0, (y1 - y0) // 2
     for left in (x0 + width // 6, x0 + width // 2 + width // 12):
-        draw.arc((left, y0 - (y1 - y0) // 2, left + width // 3, y0 + (y1 - y0) // 6), 180, 360, fill=fill, width=strap)
+        # The upper half of an ellipse centred on the body's top edge: both ends sewn to the body.
+        draw.arc((left, y0 - rise, left + width // 3, y0 + rise), 180, 360, fill=fill, width=strap)
     draw.rectangle((x0, y0, x1, y1), fill=fill)
 
 
@@ -142,3 +143,28 @@ def tote_held_by_person(head: bool = False) -> Photo:
     _tote(truth_draw, 255, 165, 250, 315, 430)
     truth_draw.rectangle((160, 240, 175, 262), fill=0)
     return Photo(_encode(image, "JPEG", quality=90), np.asarray(truth_image) > 127, "tote_person.jpg")
+
+
+@functools.cache
+def tan_wallet_in_hand() -> Photo:
+    """A tan leather wallet, as skin-coloured as the hand holding it from the frame's edge."""
+    image = _canvas()
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((110, 170, 310, 330), fill=(200, 150, 110))
+    draw.line((110, 250, 310, 250), fill=(170, 122, 86), width=3)  # its fold
+    _hand(draw, SKIN)
+    truth_image = Image.new("L", image.size, 0)
+    truth_draw = ImageDraw.Draw(truth_image)
+    truth_draw.rectangle((110, 170, 310, 330), fill=255)
+    _hand(truth_draw, 0)
+    return Photo(_encode(image, "JPEG", quality=90), np.asarray(truth_image) > 127, "wallet_held.jpg")
+
+
+@functools.cache
+def box_cut_by_the_frame() -> Photo:
+    """A teal box photographed too close: its bottom runs off the photo."""
+    image = _canvas()
+    ImageDraw.Draw(image).rectangle((100, 160, 380, SIZE), fill=(30, 130, 140))
+    truth_image = Image.new("L", image.size, 0)
+    ImageDraw.Draw(truth_image).rectangle((100, 160, 380, SIZE), fill=255)
+    return Photo(_encode(image, "JPEG", quality=90), np.asarray(truth_image) > 127, "box_cropped.jpg")

@@ -25,7 +25,7 @@ def _iou(a: np.ndarray, b: np.ndarray) -> float:
 @pytest.mark.parametrize(
     ("photo", "at_least"),
     [
-        (held_photos.cream_tote_on_white, 0.9),
+        (held_photos.cream_tote_on_white, 0.97),
         (held_photos.bottle_on_glossy_floor, 0.9),
         (held_photos.notebook_in_hand, 0.97),
     ],
@@ -63,20 +63,31 @@ def test_hand_holding_a_notebook_is_not_in_the_cut_out() -> None:
     assert (mask & hand).sum() <= 0.02 * hand.sum()
 
 
-def test_person_holding_a_tote_is_left_out_and_the_report_says_so() -> None:
-    drawn = held_photos.tote_held_by_person(head=False)
+@pytest.mark.parametrize("head", [False, True], ids=["cropped at the chin", "face in the frame"])
+def test_person_holding_a_tote_is_left_out_and_the_report_says_so(head: bool) -> None:
+    drawn = held_photos.tote_held_by_person(head=head)
     found = product_mask(decode_image(drawn.data, drawn.name), drawn.name)
-    assert _iou(found.mask, drawn.truth) >= 0.88
-    # The shirt, the jeans and the arms: almost nothing of the person is left.
-    assert (found.mask & ~drawn.truth).sum() <= 0.05 * drawn.truth.sum()
+    assert _iou(found.mask, drawn.truth) >= 0.93
+    # The shirt (also where it shows through the straps' loops), the jeans, the arms, the face.
+    assert (found.mask & ~drawn.truth).sum() <= 0.03 * drawn.truth.sum()
     assert found.warnings == (f"{drawn.name}: a hand or person holding the product was left out of the model",)
 
 
-def test_person_wholly_in_the_frame_is_left_out_or_warned_about() -> None:
-    drawn = held_photos.tote_held_by_person(head=True)
+def test_a_skin_coloured_product_in_a_hand_is_kept_whole_with_a_warning() -> None:
+    drawn = held_photos.tan_wallet_in_hand()
     found = product_mask(decode_image(drawn.data, drawn.name), drawn.name)
-    separated = _iou(found.mask, drawn.truth) >= 0.88
-    assert separated or any("may still be in the model" in warning for warning in found.warnings)
+    # Nothing of the wallet is cut away for looking like skin; the hand stays, and the report says so.
+    assert (found.mask & drawn.truth).sum() >= 0.97 * drawn.truth.sum()
+    assert found.warnings == (f"{drawn.name}: the product is skin-coloured, so a hand holding it could not be "
+                              "told apart; check the model for one",)
+
+
+def test_a_product_cut_by_the_frame_is_kept_with_a_warning() -> None:
+    drawn = held_photos.box_cut_by_the_frame()
+    found = product_mask(decode_image(drawn.data, drawn.name), drawn.name)
+    assert _iou(found.mask, drawn.truth) >= 0.95
+    assert found.warnings == (f"{drawn.name}: the product runs off the photo's edge: it may be cropped, or "
+                              "something holding it may be in the model",)
 
 
 def test_without_the_person_suppression_the_person_would_be_in_the_cut_out() -> None:
