@@ -85,13 +85,14 @@ def product_mask(image: Image.Image, name: str = "image") -> ProductMask:
 
 
 def learned_mask(image: Image.Image, name: str = "image") -> ProductMask:
-    """The salient object as the learned model sees it, less any hand or person holding it.
+    """The salient object as the learned model sees it, less a floor reflection and any hand or person holding it.
 
     Ignores the alpha channel (so a judge can compare it with the alpha cut-out). Raises
     ImageError when nothing salient is found, CutoutUnavailable when the model cannot run.
     """
     from pipeline.photos.cutout import saliency
     from pipeline.photos.people import without_holders
+    from pipeline.photos.reflection import without_reflection
 
     rgb = np.asarray(image.convert("RGB"))
     _refuse_plain(rgb, name)
@@ -99,8 +100,9 @@ def learned_mask(image: Image.Image, name: str = "image") -> ProductMask:
     salient = _fill_unsure_holes(probability >= _SALIENT, probability)
     if salient.mean() < _MIN_PRODUCT_FRACTION:
         raise ImageError(f"{name}: no product found: nothing stands out from the background")
-    product, warnings = without_holders(salient, rgb, name)
-    return _finish(product, "learned", warnings, name)
+    salient, reflected = without_reflection(salient, rgb, name)
+    product, held = without_holders(salient, rgb, name)
+    return _finish(product, "learned", reflected + held, name)
 
 
 def classical_mask(image: Image.Image, name: str = "image") -> ProductMask:
