@@ -87,16 +87,18 @@ def product_mask(image: Image.Image, name: str = "image") -> ProductMask:
 def learned_mask(image: Image.Image, name: str = "image") -> ProductMask:
     """The salient object as the learned model sees it, less a floor reflection and any hand or person holding it.
 
-    Ignores the alpha channel (so a judge can compare it with the alpha cut-out). Raises
-    ImageError when nothing salient is found, CutoutUnavailable when the model cannot run.
+    Sees a transparent photo on white, as a shopper would (so a judge can compare it with the
+    alpha cut-out). Raises ImageError when nothing salient is found, CutoutUnavailable when the
+    model cannot run.
     """
     from pipeline.photos.cutout import saliency
     from pipeline.photos.people import without_holders
     from pipeline.photos.reflection import without_reflection
 
-    rgb = np.asarray(image.convert("RGB"))
+    flat = _on_white(image)
+    rgb = np.asarray(flat)
     _refuse_plain(rgb, name)
-    probability = saliency(image)
+    probability = saliency(flat)
     salient = _fill_unsure_holes(probability >= _SALIENT, probability)
     if salient.mean() < _MIN_PRODUCT_FRACTION:
         raise ImageError(f"{name}: no product found: nothing stands out from the background")
@@ -106,14 +108,25 @@ def learned_mask(image: Image.Image, name: str = "image") -> ProductMask:
 
 
 def classical_mask(image: Image.Image, name: str = "image") -> ProductMask:
-    """The studio-shot method, ignoring the alpha channel.
+    """The studio-shot method, seeing a transparent photo on white.
 
     The background is the median border colour, pixels are split by Otsu's threshold on their
     CIELAB distance to it, then the mask is cleaned (opening; small parts and small holes
     removed). A busy background gives the whole photo, with a warning. Raises ImageError when
     the photo is all background.
     """
-    return _from_background_colour(np.asarray(image.convert("RGB")), name)
+    return _from_background_colour(np.asarray(_on_white(image)), name)
+
+
+def _on_white(image: Image.Image) -> Image.Image:
+    """The photo as RGB, its transparent parts (whatever colour they hide) white."""
+    from PIL import Image
+
+    if "A" not in image.getbands():
+        return image.convert("RGB")
+    white = Image.new("RGBA", image.size, (255, 255, 255, 255))
+    white.alpha_composite(image.convert("RGBA"))
+    return white.convert("RGB")
 
 
 def _fill_unsure_holes(mask: np.ndarray, probability: np.ndarray) -> np.ndarray:

@@ -101,3 +101,16 @@ def test_a_user_who_may_not_edit_the_product_cannot_save_a_shape(wordpress: Word
         return get_post_meta( {product}, '_woo3d_shape', true );
     """)
     assert outcome == "flat"
+
+
+def test_uninstall_keeps_shape_choices_unless_asked(wordpress: WordPressSite) -> None:
+    product = wordpress.product_ids[TOTE]
+    uninstall = (
+        "define( 'WP_UNINSTALL_PLUGIN', 'woo3d/woo3d.php' ); include WP_PLUGIN_DIR . '/woo3d/uninstall.php';"
+        f" return get_post_meta( {product}, '_woo3d_shape', true );"
+    )
+    wordpress.php(f"update_post_meta( {product}, '_woo3d_shape', 'garment' ); return true;")
+    wordpress.php("update_option( 'woo3d_settings', array( 'backend_url' => 'http://b', 'admin_token' => 't' ) ); return true;")
+    assert wordpress.php(uninstall) == "garment"
+    wordpress.php("update_option( 'woo3d_settings', array( 'delete_data_on_uninstall' => true ) ); return true;")
+    assert wordpress.php(uninstall) == ""
