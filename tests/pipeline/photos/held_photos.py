@@ -168,3 +168,15 @@ def box_cut_by_the_frame() -> Photo:
     truth_image = Image.new("L", image.size, 0)
     ImageDraw.Draw(truth_image).rectangle((100, 160, 380, SIZE), fill=255)
     return Photo(_encode(image, "JPEG", quality=90), np.asarray(truth_image) > 127, "box_cropped.jpg")
+
+
+@functools.cache
+def shirt_worn_by_a_person() -> Photo:
+    """A shirt worn by a model, cropped at the chin and thighs: the truth is the whole person."""
+    image = _canvas()
+    _person(ImageDraw.Draw(image), head=False)
+    truth_image = Image.new("L", image.size, 0)
+    draw = ImageDraw.Draw(truth_image)
+    draw.rectangle((108, 0, 372, SIZE), fill=255)
+    truth = (np.asarray(truth_image) > 127) & (np.abs(np.asarray(image, dtype=np.int16) - WHITE).sum(axis=-1) > 30)
+    return Photo(_encode(image, "JPEG", quality=90), truth, "shirt_worn.jpg")

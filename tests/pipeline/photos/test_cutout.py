@@ -89,6 +89,15 @@ def test_a_skin_coloured_product_in_a_hand_is_kept_whole_with_a_warning() -> Non
                               "told apart; check the model for one",)
 
 
+def test_a_shirt_worn_by_a_person_keeps_the_whole_person_with_a_warning() -> None:
+    """Nothing separable is held: rather than guess, the cut-out keeps the person and says so."""
+    drawn = held_photos.shirt_worn_by_a_person()
+    found = product_mask(decode_image(drawn.data, drawn.name), drawn.name)
+    assert _iou(found.mask, drawn.truth) >= 0.9
+    assert found.warnings == (f"{drawn.name}: a person or hand holds the product and could not be separated "
+                              "from it; check the model for them",)
+
+
 def test_a_product_cut_by_the_frame_is_kept_with_a_warning() -> None:
     drawn = held_photos.box_cut_by_the_frame()
     found = product_mask(decode_image(drawn.data, drawn.name), drawn.name)
