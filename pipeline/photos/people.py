@@ -4,9 +4,10 @@ A salient-object model marks everything in front of the background, the merchant
 model wearing the tote included. People show themselves two ways: skin, and parts cut by the
 photo's frame (an arm reaching in, legs or a torso running off the edge), which a product shot
 on a plain background rarely is. When skin is in the mask and something of it reaches the frame,
-those parts are taken away and the product is the largest part that is left. What cannot be
-told apart (a skin-coloured product, a person wholly inside the frame) is left in, with a
-warning, because guessing would cut the product.
+those parts are taken away (with the same cloth where it shows again, and the body under a face
+in the frame) and the product is the largest part that is left. What cannot be told apart (a
+skin-coloured product, a worn garment) is left in, with a warning, because guessing would cut
+the product.
 """
 
 from __future__ import annotations
@@ -83,9 +84,6 @@ def without_holders(mask: np.ndarray, rgb: np.ndarray, name: str = "image") -> t
         holders = holders | _worn(mask, rgb, frame)
     left = mask & ~ndimage.binary_dilation(holders)
     product = _main_parts(left, frame)
-    if product.sum() < _MIN_LEFT_FRACTION * mask.sum():
-        return mask, (f"{name}: a person or hand holds the product and could not be separated from "
-                      "it; check the model for them",)
     faces = _faces_above(product, skin_in_mask, frame)
     if faces.any():
         # A face above the product: what it sits on (and the same cloth elsewhere) is the body.
