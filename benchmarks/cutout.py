@@ -5,7 +5,8 @@
 In one fresh process (as a worker's job runs): the model's one-time load, then medians over
 `--repeats` runs of what the local generator does with the main photo (scale to 512 px, cut out)
 with the learned model and with the classical method (the baseline), and of the whole
-`generate_assets` (local generator + Stage 2 with GLB, USDZ and the poster) on the same photo.
+`generate_assets` (local generator + Stage 2 with GLB, USDZ and the poster) on the same photo,
+and on the same photo as a transparent PNG (the alpha path: no model) for comparison.
 The photo is the hoodie fixture flattened onto white, so the learned model runs (a transparent
 PNG would take the alpha path). Wall and CPU seconds are both reported: on a shared machine the
 CPU time is the steadier figure. Prints the numbers; writes benchmarks/out/cutout.json.
@@ -31,16 +32,20 @@ PHOTO_SIDE = 1024
 MASK_SIDE = 512  # the local generator cuts out a copy of this size
 
 
-def _photo_1024() -> bytes:
-    """The hoodie fixture on white, scaled so its longer side is 1024 px, as a JPEG."""
+def _photo_1024(on_white: bool = True) -> bytes:
+    """The hoodie fixture scaled so its longer side is 1024 px: on white as a JPEG, or as its
+    transparent PNG (which takes the alpha path: no model)."""
     from PIL import Image
 
     image = Image.open(PHOTO).convert("RGBA")
     scale = PHOTO_SIDE / max(image.size)
     image = image.resize((round(image.width * scale), round(image.height * scale)), Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    if not on_white:
+        image.save(buffer, format="PNG")
+        return buffer.getvalue()
     white = Image.new("RGBA", image.size, (255, 255, 255, 255))
     white.alpha_composite(image)
-    buffer = io.BytesIO()
     white.convert("RGB").save(buffer, format="JPEG", quality=92)
     return buffer.getvalue()
 
@@ -77,20 +82,22 @@ def _measure(repeats: int) -> dict[str, Any]:
         classical_mask(fit_within(decode_image(data), MASK_SIDE))
 
     small = fit_within(decode_image(data), MASK_SIDE)
-    product = ProductInput(title="Hoodie", images=(SourceImage(data, "hoodie.jpg"),))
+    on_white = ProductInput(title="Hoodie", images=(SourceImage(data, "hoodie.jpg"),))
+    transparent = ProductInput(title="Hoodie", images=(SourceImage(_photo_1024(on_white=False), "hoodie.png"),))
     with tempfile.TemporaryDirectory() as tmp:
         config = PipelineConfig(output_dir=Path(tmp), cache_dir=Path(tmp) / "cache")
 
-        def generate() -> None:
-            generate_assets(product, Path(tmp) / "out", config)
+        def generate(product: ProductInput) -> Callable[[], None]:
+            return lambda: generate_assets(product, Path(tmp) / "out", config)
 
-        generate()  # warm-up: imports, caches, the EGL context
+        generate(on_white)()  # warm-up: imports, caches, the EGL context
         results = {
             "model_load_s": round(load_s, 4),
             "saliency_only": _time(lambda: cutout.saliency(small), repeats),
             "learned_cutout": _time(learned, repeats),
             "classical_cutout": _time(classical, repeats),
-            "generate": _time(generate, repeats),
+            "generate": _time(generate(on_white), repeats),
+            "generate_alpha_photo": _time(generate(transparent), repeats),
         }
     results["learned_share_of_generate"] = round(results["learned_cutout"]["seconds"] / results["generate"]["seconds"], 3)
     results["learned_share_of_generate_cpu"] = round(
@@ -124,9 +131,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=7, help="timed runs of each measurement (median reported)")
     results = run(parser.parse_args().repeats)
-    for name in ("saliency_only", "learned_cutout", "classical_cutout", "generate"):
-        print(f"{name:<18} {results[name]['seconds']:.3f} s wall, {results[name]['cpu_seconds']:.3f} s CPU (median)")
-    print(f"model load         {results['model_load_s']:.3f} s, once per process")
+    for name in ("saliency_only", "learned_cutout", "classical_cutout", "generate", "generate_alpha_photo"):
+        print(f"{name:<21} {results[name]['seconds']:.3f} s wall, {results[name]['cpu_seconds']:.3f} s CPU (median)")
+    print(f"model load            {results['model_load_s']:.3f} s, once per process")
     print(f"learned share of generate: {results['learned_share_of_generate']:.1%} wall, "
           f"{results['learned_share_of_generate_cpu']:.1%} CPU; learned / classical {results['ratio_learned_to_classical']}×")
 
