@@ -239,14 +239,14 @@ class PipelineConfig:
         """The pinned model version's limits (None for a version V3 does not know)."""
         return TRIPO_MODEL_VERSIONS.get(self.tripo_model_version)
 
-    def holds(self, score: int) -> bool:
-        """Whether a new model with this quality score waits for the merchant's approval."""
-        return self.review == "always" or (self.review == "auto" and score < self.publish_min_score)
-
-    @property
-    def paid_generator(self) -> str | None:
-        """The generator a regeneration may pay for (Tripo, when its key is set), or None."""
-        return "Tripo3D" if self.tripo_api_key and self.enable_3d_generation else None
+    def hold_reason(self, score: int) -> str | None:
+        """Why a new model with this quality score waits for the merchant's approval, in words for
+        the merchant; None when it is published at once."""
+        if self.review == "always":
+            return "every new model waits for approval (WOO3D_REVIEW=always)"
+        if self.review == "auto" and score < self.publish_min_score:
+            return f"its quality score {score} is below {self.publish_min_score} (WOO3D_PUBLISH_MIN_SCORE)"
+        return None
 
     @property
     def tripo_concurrency(self) -> int:

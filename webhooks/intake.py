@@ -16,7 +16,8 @@ from rq import Queue
 
 from pipeline.jobs import eligibility
 from pipeline.jobs.eligibility import ProductFacts
-from pipeline.jobs.fingerprint import product_fingerprint, stored_fingerprint
+from pipeline.jobs.fingerprint import covered_fingerprint, product_fingerprint
+from pipeline.jobs.review import STANDING_REASONS
 from pipeline.metrics import DELIVERIES
 from pipeline.jobs.queueing import enqueue_generation
 from pipeline.jobs.snapshots import ProductSnapshots
@@ -129,8 +130,11 @@ class Intake:
         if reason:
             return self._finish(delivery, 200, "skipped", reason)
         current = product_fingerprint(product)
-        if not force and stored_fingerprint(product) == current:
+        standing = covered_fingerprint(product, current)
+        if not force and standing == "live":
             return self._finish(delivery, 200, "skipped", "unchanged: the product's model already matches its photos and text")
+        if not force and standing is not None:
+            return self._finish(delivery, 200, "skipped", STANDING_REASONS[standing])
         self.snapshots.save(product_id, delivery.body or b"{}")
         enqueued = enqueue_generation(self.queue, self.board, product_id, current, force=force)
         return self._finish(delivery, 202, "queued", None, job_id=enqueued.job_id, fingerprint=current)

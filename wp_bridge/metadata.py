@@ -84,7 +84,7 @@ class ModelMeta:
     def standing(self, fingerprint: str) -> Standing | None:
         """Which model of this value was made from `fingerprint`: the live one, the one held for
         review, or the one the merchant discarded; None when none was (a run would be new work)."""
-        if self.glb and self.fingerprint == fingerprint:
+        if self.fingerprint and self.fingerprint == fingerprint:
             return "live"
         if self.pending is not None and self.pending.fingerprint == fingerprint:
             return "review"

@@ -87,6 +87,11 @@ def judge(product: Product, enabled_types: Iterable[str]) -> Verdict:
         return Verdict(product.id, "skip", reason=reason)
     current = fingerprint(LookFields.from_product(product))
     stored = ModelMeta.from_meta(product.meta.get(META_KEY))
-    if stored is not None and stored.fingerprint == current:
+    standing = stored.standing(current) if stored is not None else None
+    if standing == "live":
         return Verdict(product.id, "current", current, "the product's model matches its photos and text")
+    if standing == "review":
+        return Verdict(product.id, "current", current, "a model of its photos and text waits for review")
+    if standing == "declined":
+        return Verdict(product.id, "current", current, "the merchant discarded the model of its photos and text")
     return Verdict(product.id, "enqueue", current)

@@ -21,9 +21,11 @@ from rq import get_current_job
 
 from pipeline.config import PipelineConfig
 from pipeline.jobs.download import ImageFetcher, allowed_origins
-from pipeline.errors import PermanentPipelineError, PipelineError, RetryablePipelineError
+from pipeline.errors import PermanentPipelineError, PipelineError
 from pipeline.jobs.fingerprint import LookFields, fingerprint, plain_text
-from pipeline.metrics import GENERATION_SECONDS, GENERATIONS
+from pipeline.jobs.locks import PRODUCT_LOCK_TTL_S, ProductLocked, product_lock
+from pipeline.jobs.review import STANDING_REASONS, held_summary, render_review_views
+from pipeline.metrics import GENERATION_SECONDS, GENERATIONS, record_held
 from pipeline.backends import Progress
 from pipeline.product import Dimensions, ProductInput, SourceImage
 from pipeline.result import GenerationResult
@@ -35,9 +37,6 @@ from wp_bridge import META_KEY, AttachmentLedger, ModelMeta, Product, StoreClien
 log = structlog.get_logger(__name__)
 
 MAX_IMAGES = 2  # front and back: what the generators use
-# The per-product lock outlives a crashed job by at most this long (RQ notices the dead worker
-# after ~90 s and retries it later); a live job renews it every third of that.
-PRODUCT_LOCK_TTL_S = 60
 
 
 @dataclass(frozen=True)
@@ -72,7 +71,7 @@ class JobOutcome:
     """What a job did; also its RQ result."""
 
     product_id: int
-    state: str  # done | unchanged | superseded
+    state: str  # done | held | unchanged | superseded
     fingerprint: str
     model: dict[str, Any] | None = None
     reason: str | None = None
@@ -96,10 +95,6 @@ def run_generation(context: JobContext, product: ProductInput, out_dir: Path, pr
         close = getattr(backend, "close", None)
         if close is not None:
             close()
-
-
-class ProductLocked(RetryablePipelineError):
-    """Another job holds this product; RQ tries this one again later."""
 
 
 def _logged_as_job(function: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
@@ -126,8 +121,7 @@ def generate_product_model(product_id: int, fingerprint: str | None, force: bool
     job_id = job.id if job else f"inline-{product_id}"
     board = StatusBoard(context.connection)
     started = time.perf_counter()
-    lock = context.connection.lock(f"woo3d:lock:product:{product_id}", timeout=PRODUCT_LOCK_TTL_S,
-                                   blocking_timeout=5, thread_local=False)
+    lock = product_lock(context.connection, product_id)
     try:
         if not lock.acquire():
             raise ProductLocked(f"another job is generating product {product_id}; will try again")
@@ -229,9 +223,9 @@ class ProductJob:
         if expected and current != expected and not force:
             return JobOutcome(self.product_id, "superseded", current, model=published,
                               reason="superseded: the product changed since this job was queued; a newer job owns it")
-        if not force and existing is not None and existing.fingerprint == current:
-            return JobOutcome(self.product_id, "unchanged", current, model=published,
-                              reason="unchanged: the product already has this model")
+        standing = existing.standing(current) if existing is not None else None
+        if not force and standing is not None:
+            return JobOutcome(self.product_id, "unchanged", current, model=published, reason=STANDING_REASONS[standing])
 
         self.progress("downloading images", 0.08)
         inputs = self._inputs(product, unit)
@@ -244,27 +238,43 @@ class ProductJob:
             if clients is None:
                 return JobOutcome(self.product_id, "done", current, model=result.local_paths(),
                                   generator=result.generator)
-            self.progress("uploading to the store", 0.88)
+            warnings = list(result.warnings)
+            held_because = self.context.pipeline.hold_reason(result.quality.score)
             files = {"glb": result.files["glb"]}
             if result.poster is not None:
                 files["poster"] = result.poster
             files.update({fmt: path for fmt, path in result.files.items() if fmt != "glb"})
+            if held_because is not None:
+                self.progress("rendering review views", 0.86)
+                files.update(render_review_views(result.files["glb"], out_dir, self.context.pipeline, warnings))
+            self.progress("uploading to the store", 0.88)
             written = write_back(
                 clients, product_id=self.product_id, fingerprint=current, files=files,
                 meta=ModelMeta(
                     generator=result.generator, quality=result.report.get("quality", {}),
                     dimensions_m=result.dimensions_m.as_dict() if result.dimensions_m else None,
                     alt=plain_text(product.name),
+                    # The score's reasons in plain words, once pipeline.result's QualityReport carries them.
+                    reasons=tuple(getattr(result.quality, "reasons", ()) or ()),
+                    held_because=held_because or "",
                 ),
                 ledger=AttachmentLedger(self.context.connection),
+                held=held_because is not None,
             )
         finally:
             if clients is not None:
                 shutil.rmtree(out_dir, ignore_errors=True)
+        record_held(self.context.connection, self.product_id,
+                    held_summary(written.meta) if held_because is not None else None)
         model = {"glb": written.meta.glb, "usdz": written.meta.usdz, "poster": written.meta.poster}
+        if held_because is not None:
+            # The storefront keeps the live model; the admin button learns why nothing changed there.
+            return JobOutcome(self.product_id, "held", current, model={**model, "state": "review"},
+                              generator=result.generator,
+                              reason="; ".join([f"held for review: {held_because}", *warnings]))
         # The generation's warnings (a paid stage that failed and the fallback used) reach the admin button.
         return JobOutcome(self.product_id, "done", current, model=model, generator=result.generator,
-                          reason="; ".join(result.warnings) or None)
+                          reason="; ".join(warnings) or None)
 
     def _product_from_snapshot(self) -> Product:
         payload = ProductSnapshots(self.context.connection).load(self.product_id)
