@@ -129,5 +129,5 @@ def regenerate(queue: Queue, board: StatusBoard, config: PipelineConfig, product
     configured, only with `confirm_paid`: raises PaidCallNotConfirmed naming the cost otherwise."""
     paid = paid_providers(config)
     if paid and not confirm_paid:
-        raise PaidCallNotConfirmed(f"regenerating calls a paid generator, which {PAID_COSTS[paid[0]]}: confirm to go on")
+        raise PaidCallNotConfirmed(f"regenerating calls a paid generator: it {PAID_COSTS[paid[0]]}")
     return enqueue_generation(queue, board, product_id, None, force=True)

@@ -26,6 +26,7 @@ require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-status.php';
 require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-model.php';
 require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-rest.php';
 require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-admin.php';
+require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-review.php';
 require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-frontend.php';
 require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-model-file.php';
 require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-uploads.php';
@@ -33,6 +34,7 @@ require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-uploads.php';
 Woo3D_Settings::register();
 Woo3D_Rest::register();
 Woo3D_Admin::register();
+Woo3D_Review::register();
 Woo3D_Frontend::register();
 Woo3D_Uploads::register();
 

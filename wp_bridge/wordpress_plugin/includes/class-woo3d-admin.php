@@ -62,6 +62,7 @@ final class Woo3D_Admin {
 				</a>
 			</div>
 			<p class="woo3d-box__status" role="status" aria-live="polite" data-state="<?php echo esc_attr( $status['state'] ); ?>"><?php echo esc_html( $status['message'] ); ?></p>
+			<?php Woo3D_Review::render_section( $post ); ?>
 			<p class="woo3d-box__actions">
 				<button type="button" class="button button-primary woo3d-generate" data-force="0"><?php esc_html_e( 'Generate 3D model', 'woo3d' ); ?></button>
 				<button type="button" class="button woo3d-generate" data-force="1" title="<?php esc_attr_e( 'Build the model again, even if nothing changed', 'woo3d' ); ?>"><?php esc_html_e( 'Regenerate', 'woo3d' ); ?></button>
