@@ -137,9 +137,9 @@ final class Woo3D_Review {
 				'permission_callback' => array( 'Woo3D_Rest', 'can_edit_product' ),
 				'args'                => $args + array(
 					'fingerprint' => array(
-						'type'    => 'string',
-						'pattern' => '^sha256:[0-9a-f]{64}$',
-						'default' => '',
+						'type'      => 'string',
+						'maxLength' => 100,
+						'default'   => '',
 					),
 				),
 			)
