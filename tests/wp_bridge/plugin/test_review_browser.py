@@ -224,7 +224,7 @@ def test_the_products_list_filters_held_models_and_approves_them_in_bulk(
     admin_page.check("#cb-select-all-1")
     admin_page.select_option("#bulk-action-selector-top", "woo3d_approve")
     admin_page.click("#doaction")
-    expect(admin_page.locator(".woo3d-notice.notice-success")).to_have_text(
+    expect(admin_page.locator(".woo3d-notice.notice-success p")).to_have_text(
         "Approved the 3D models of 2 products: they are on the product pages now.")
     admin_page.screenshot(path=str(ARTIFACTS / "review-bulk-approved.png"))
     for product in (tote, vase):

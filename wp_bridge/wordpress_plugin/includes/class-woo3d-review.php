@@ -137,9 +137,8 @@ final class Woo3D_Review {
 				'permission_callback' => array( 'Woo3D_Rest', 'can_edit_product' ),
 				'args'                => $args + array(
 					'fingerprint' => array(
-						'type'      => 'string',
-						'maxLength' => 100,
-						'default'   => '',
+						'type'    => 'string',
+						'pattern' => '^sha256:[0-9a-f]{64}$',
 					),
 				),
 			)
@@ -153,9 +152,8 @@ final class Woo3D_Review {
 				'permission_callback' => array( 'Woo3D_Rest', 'can_edit_product' ),
 				'args'                => $args + array(
 					'shape'        => array(
-						'type'    => 'string',
-						'enum'    => self::SHAPES,
-						'default' => '',
+						'type' => 'string',
+						'enum' => self::SHAPES,
 					),
 					'confirm_paid' => array(
 						'type'    => 'boolean',
