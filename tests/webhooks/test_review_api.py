@@ -11,10 +11,12 @@ from flask.testing import FlaskClient
 from redis import Redis
 from rq import Queue
 
+from pipeline.jobs.fingerprint import product_fingerprint
 from pipeline.jobs.review import held_list, held_summary
 from pipeline.metrics import record_held
 from tests.fake_store import FakeStore
-from tests.webhooks.conftest import admin_headers, make_settings
+from tests.recorded import recorded_payload, signed_delivery
+from tests.webhooks.conftest import admin_headers, make_settings, post_delivery
 from webhooks import create_app
 from wp_bridge import ModelMeta
 
@@ -112,3 +114,20 @@ def test_regenerate_asks_before_a_paid_call(redis_conn: Redis) -> None:
     assert confirmed.status_code == 202 and "-force-" in confirmed.get_json()["job_id"] and queue.count == 1
     free = client_for(redis_conn, None).post("/api/products/6/review/regenerate", headers=admin_headers())
     assert free.status_code == 202 and queue.count == 2
+
+
+def test_the_echo_of_a_held_or_discarded_model_queues_nothing(redis_conn: Redis) -> None:
+    """The webhook WooCommerce fires for the held model's own write-back (or for a discard) costs nothing."""
+    client = client_for(redis_conn, None)
+    queue = Queue("woo3d", connection=redis_conn)
+    payload = recorded_payload("product_updated__after_meta_only_writeback")
+    current = product_fingerprint(payload)
+    for index, value in enumerate(({"fingerprint": "sha256:live", "pending": {"fingerprint": current, "state": "review"}},
+                                   {"fingerprint": "sha256:live", "declined": current})):
+        payload["meta_data"] = [{"id": 1, "key": "_woo3d_model", "value": value}]
+        answer = post_delivery(client, *signed_delivery(payload, delivery_id=f"{index:032x}")).get_json()
+        assert answer["status"] == "skipped" and answer["reason"].startswith("unchanged: ")
+        assert ("review" in answer["reason"]) == (index == 0)
+    assert queue.count == 0
+    payload["meta_data"] = [{"id": 1, "key": "_woo3d_model", "value": {"fingerprint": "sha256:live"}}]
+    assert post_delivery(client, *signed_delivery(payload, delivery_id="f" * 32)).get_json()["status"] == "queued"
