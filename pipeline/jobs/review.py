@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,9 @@ STANDING_REASONS = {
 }
 PAID_COSTS = {"tripo": "costs a Tripo3D credit", "huggingface-endpoint": "bills the HuggingFace Inference Endpoint's uptime"}
 VIEW_FILES = {"view_front": "view-front.png", "view_45": "view-45.png", "view_side": "view-side.png"}
+
+
+Verdict = Callable[[StoreClients, AttachmentLedger, int, "str | None"], ReviewResult]
 
 
 class PaidCallNotConfirmed(ValueError):
@@ -111,12 +115,12 @@ class ReviewDesk:
         """Delete the held model; the live one stays. Raises NothingToReview, ProductLocked or a StoreError."""
         return self._settle(discard, product_id, fingerprint)
 
-    def _settle(self, verdict: Any, product_id: int, fingerprint: str | None) -> ReviewResult:
+    def _settle(self, verdict: Verdict, product_id: int, fingerprint: str | None) -> ReviewResult:
         lock = product_lock(self.connection, product_id)
         if not lock.acquire():
             raise ProductLocked(f"a job is working on product {product_id} now; try again when it has finished")
         try:
-            result: ReviewResult = verdict(self.clients, self.ledger, product_id, fingerprint)
+            result = verdict(self.clients, self.ledger, product_id, fingerprint)
         finally:
             lock.release()
         record_held(self.connection, product_id, None)

@@ -6,6 +6,7 @@ storefront, which never shows a held model."""
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -103,6 +104,15 @@ def publish_live_and_hold(site: WordPressSite, product_id: int, *, live: bool = 
     return {"value": value, "held": held, "held_files": held_files, "live_files": live_files}
 
 
+def page_showing(site: WordPressSite, product_id: int) -> int:
+    """A published page with the product's model twice: the shortcode, then the block."""
+    content = f'[woo3d_model id="{product_id}"]\n<!-- wp:woo3d/model {{"productId":{product_id}}} /-->'
+    return int(site.php(
+        "return wp_insert_post( array( 'post_type' => 'page', 'post_status' => 'publish', 'post_title' => 'Review',"
+        f" 'post_content' => {json.dumps(content)} ) );"
+    ))
+
+
 def stored(site: WordPressSite, product_id: int) -> dict[str, Any]:
     product = site.rest("GET", f"/wc/v3/products/{product_id}").json()
     (model,) = [row["value"] for row in product["meta_data"] if row["key"] == "_woo3d_model"]
@@ -129,6 +139,10 @@ def test_the_meta_box_shows_the_held_model_and_approve_publishes_it(
     expect(visitor_page.locator("model-viewer")).to_have_attribute("src", seeded["value"]["glb"])
     page_html = visitor_page.content()
     assert all(f["url"] not in page_html for f in seeded["held_files"].values())
+    visitor_page.goto(f"/?page_id={page_showing(wordpress, product)}")
+    expect(visitor_page.locator(".woo3d-model--shortcode model-viewer")).to_have_attribute("src", seeded["value"]["glb"])
+    expect(visitor_page.locator(".woo3d-model--block model-viewer")).to_have_attribute("src", seeded["value"]["glb"])
+    assert all(f["url"] not in visitor_page.content() for f in seeded["held_files"].values())
 
     admin_page.goto(f"/wp-admin/post.php?post={product}&action=edit")
     review = admin_page.locator(".woo3d-review")
@@ -169,6 +183,10 @@ def test_discard_deletes_the_held_files_and_regenerate_asks_before_a_paid_call(
     visitor_page.goto(f"/?p={product}")
     expect(visitor_page.locator(".woo3d-model")).to_have_count(0)  # held only: no model on the page
     assert seeded["held"]["glb"] not in visitor_page.content()
+    visitor_page.goto(f"/?page_id={page_showing(wordpress, product)}")
+    expect(visitor_page.get_by_role("heading", name="Review")).to_be_visible()
+    expect(visitor_page.locator(".woo3d-model")).to_have_count(0)
+    assert all(f["url"] not in visitor_page.content() for f in seeded["held_files"].values())
 
     admin_page.goto(f"/wp-admin/post.php?post={product}&action=edit")
     asked: list[str] = []
