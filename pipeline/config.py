@@ -14,6 +14,12 @@ from typing import Literal
 
 TransportName = Literal["space", "endpoint", "selfhosted"]
 DEFAULT_SPACE_URL = "https://hysts-shap-e.hf.space"
+# The review gate (WOO3D_REVIEW): `auto` holds a model scoring under the threshold for the merchant's
+# approval, `always` holds every new model, `never` publishes all (the behaviour before the gate).
+ReviewMode = Literal["auto", "always", "never"]
+REVIEW_MODES: tuple[ReviewMode, ...] = ("auto", "always", "never")
+# The quality score (0–100) at or above which `auto` publishes a model (WOO3D_PUBLISH_MIN_SCORE).
+PUBLISH_MIN_SCORE = 70
 
 
 class HF3DModel(str, Enum):
@@ -217,6 +223,8 @@ class PipelineConfig:
     image_timeout_s: float = 20.0
     render_time_limit_s: float = 60.0  # a poster or front-view render is stopped after this long
     stage_time_limit_s: float = 900.0  # a job stuck this long in one stage is ended (watchdog)
+    review: ReviewMode = "auto"
+    publish_min_score: int = PUBLISH_MIN_SCORE
     huggingface_config: HuggingFace3DConfig = field(default_factory=HuggingFace3DConfig)
     # Tripo3D stage 1 (V3); the model version is pinned and sets the face range and the concurrency default.
     tripo_api_key: str | None = field(default=None, repr=False)
@@ -230,6 +238,15 @@ class PipelineConfig:
     def tripo_version(self) -> TripoModelVersion | None:
         """The pinned model version's limits (None for a version V3 does not know)."""
         return TRIPO_MODEL_VERSIONS.get(self.tripo_model_version)
+
+    def hold_reason(self, score: int) -> str | None:
+        """Why a new model with this quality score waits for the merchant's approval, in words for
+        the merchant; None when it is published at once."""
+        if self.review == "always":
+            return "every new model waits for approval (WOO3D_REVIEW=always)"
+        if self.review == "auto" and score < self.publish_min_score:
+            return f"its quality score {score} is below {self.publish_min_score} (WOO3D_PUBLISH_MIN_SCORE)"
+        return None
 
     @property
     def tripo_concurrency(self) -> int:

@@ -35,6 +35,7 @@ __all__ = [
     "DELIVERIES",
     "GENERATIONS",
     "GENERATION_SECONDS",
+    "HELD_MODELS_KEY",
     "PAID_API_CALLS",
     "SWEEP_PRODUCTS",
     "SWEEP_RUNS",
@@ -42,6 +43,8 @@ __all__ = [
     "ClusterCollector",
     "mark_rq_worker",
     "multiprocess_enabled",
+    "held_models",
+    "record_held",
     "render",
     "serve",
 ]
@@ -75,7 +78,7 @@ if multiprocess_enabled():
 DELIVERIES = Counter("woo3d_deliveries", "Webhook deliveries answered, by outcome.", ["outcome"])
 GENERATIONS = Counter(
     "woo3d_asset_generation",
-    "Product jobs that ended, by status (done, unchanged, superseded, parent, failed, retrying) and generator.",
+    "Product jobs that ended, by status (done, held, unchanged, superseded, parent, failed, retrying) and generator.",
     ["status", "generator"],
 )
 GENERATION_SECONDS = Histogram(
@@ -99,6 +102,24 @@ SWEEP_GAUGES_KEY = "woo3d:metrics:sweep"  # the last sweep's gauges, written by 
 def record_sweep(connection: Redis, *, finished_at: float, webhooks_disabled: int) -> None:
     """Keep the last sweep's gauges in Redis, where every machine's scrape reads them."""
     connection.hset(SWEEP_GAUGES_KEY, mapping={"finished_at": finished_at, "webhooks_disabled": webhooks_disabled})
+
+
+# The models held for the merchant's review, one field per product (JSON: fingerprint, score, why),
+# written by the job, approve and discard; `_woo3d_model` in the store stays the source of truth.
+HELD_MODELS_KEY = "woo3d:review:held"
+
+
+def record_held(connection: Redis, product_id: int, summary: str | None) -> None:
+    """Note that a product holds a model for review (`summary`, JSON), or no longer does (None)."""
+    if summary is None:
+        connection.hdel(HELD_MODELS_KEY, str(int(product_id)))
+    else:
+        connection.hset(HELD_MODELS_KEY, str(int(product_id)), summary)
+
+
+def held_models(connection: Redis) -> dict[int, str]:
+    """Every product holding a model for review, with its summary (JSON), by product id."""
+    return {int(k): v.decode() for k, v in connection.hgetall(HELD_MODELS_KEY).items()}
 
 
 class ClusterCollector(Collector):
@@ -129,6 +150,10 @@ class ClusterCollector(Collector):
         yield jobs
         yield GaugeMetricFamily("woo3d_pipeline_active", "Product jobs running now, on all workers.", value=active)
         yield GaugeMetricFamily("woo3d_workers", "RQ workers alive.", value=Worker.count(connection=self.connection))
+        yield GaugeMetricFamily(
+            "woo3d_models_held", "Products whose new model waits for the merchant's review.",
+            value=self.connection.hlen(HELD_MODELS_KEY),
+        )
         sweep = self.connection.hgetall(SWEEP_GAUGES_KEY)
         if sweep:
             yield GaugeMetricFamily(

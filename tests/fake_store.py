@@ -309,6 +309,11 @@ class FakeStore:
                 ids.append(self.add_product(id=product_id, name=f"Product {product_id}", images=images, **fields)["id"])
             return ids
 
+    def edit_product(self, product_id: int, **fields: Any) -> None:
+        """The merchant edits a product in WP admin: fields replaced, `date_modified` moved on."""
+        with self._lock:
+            self._products[product_id].update(fields, date_modified=_now())
+
     def product(self, product_id: int) -> dict[str, Any]:
         with self._lock:
             return self._render(self._products[product_id])

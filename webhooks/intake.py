@@ -16,7 +16,8 @@ from rq import Queue
 
 from pipeline.jobs import eligibility
 from pipeline.jobs.eligibility import ProductFacts
-from pipeline.jobs.fingerprint import product_fingerprint, stored_fingerprint
+from pipeline.jobs.fingerprint import covered_fingerprint, product_fingerprint
+from pipeline.jobs.review import STANDING_REASONS
 from pipeline.metrics import DELIVERIES
 from pipeline.jobs.queueing import enqueue_generation
 from pipeline.jobs.snapshots import SNAPSHOT_TTL_S, ProductSnapshots
@@ -148,8 +149,11 @@ class Intake:
         if reason:
             return Decision("skipped", 200, reason)
         current = product_fingerprint(product)
-        if not force and stored_fingerprint(product) == current:
+        standing = covered_fingerprint(product, current)
+        if not force and standing == "live":
             return Decision("skipped", 200, "unchanged: the product's model already matches its photos and text")
+        if not force and standing is not None:
+            return Decision("skipped", 200, STANDING_REASONS[standing])
         parent_id = product.get("parent_id") if product.get("type") == "variation" else 0
         return Decision("queued", 202, None, current, parent_id if isinstance(parent_id, int) and parent_id > 0 else 0)
 

@@ -110,6 +110,7 @@ class Doctor:
         else:
             yield Check("workers", "warn", f"no RQ worker is alive; {waiting} job(s) waiting in {queue.name!r}",
                         "start `woo3d worker` (systemd: `systemctl enable --now woo3d-worker@1`)")
+        yield self._review(connection)
         if not self.settings.store.configured or self.settings.sweep_minutes == 0:
             yield Check("sweep", "skip", "off (no store configured, or WOO3D_SWEEP_MINUTES=0)")
             return
@@ -120,6 +121,22 @@ class Doctor:
                         "start (or restart) a `woo3d worker`: it schedules the sweep when it starts")
         else:
             yield Check("sweep", "ok", f"every {self.settings.sweep_minutes} min, next {upcoming:%H:%M} UTC{last}")
+
+    def _review(self, connection: Redis) -> Check:
+        """The review gate's setting, and the products whose new model waits for the merchant."""
+        from pipeline.jobs.review import held_list
+
+        pipeline = self.settings.pipeline
+        gate = {"auto": f"WOO3D_REVIEW=auto: a model scoring under {pipeline.publish_min_score} waits for approval",
+                "always": "WOO3D_REVIEW=always: every new model waits for approval",
+                "never": "WOO3D_REVIEW=never: every model is published"}[pipeline.review]
+        held = held_list(connection)
+        if not held:
+            return Check("review", "ok", f"{gate}; none waits now")
+        shown = ", ".join(f"{m.product_id} (score {m.score})" for m in held[:10]) + (", …" if len(held) > 10 else "")
+        return Check("review", "warn", f"{gate}; {len(held)} held: {shown}",
+                     "look at each in the product's 3D box (or the products list's \"3D: needs review\" filter) "
+                     "and approve or discard it, or `woo3d review list` / `woo3d review approve ID`")
 
     # -- the store ---------------------------------------------------------------------------------
 

@@ -9,7 +9,15 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
-from pipeline.config import TRIPO_DEFAULT_MODEL_VERSION, TRIPO_V3_BASE, PipelineConfig, tripo_problems
+from pipeline.config import (
+    PUBLISH_MIN_SCORE,
+    REVIEW_MODES,
+    TRIPO_DEFAULT_MODEL_VERSION,
+    TRIPO_V3_BASE,
+    PipelineConfig,
+    ReviewMode,
+    tripo_problems,
+)
 from pipeline.config import HuggingFace3DConfig, HuggingFace3DConfigError
 from webhooks.config import DEFAULT_PRODUCT_TYPES, ReceiverConfig
 from wp_bridge.config import StoreConfig
@@ -98,6 +106,14 @@ class _Reader:
             return default
         return tuple(w.strip() for w in raw.replace(";", ",").split(",") if w.strip())
 
+    def review_mode(self) -> ReviewMode:
+        raw = (self.text("WOO3D_REVIEW") or "auto").lower()
+        for mode in REVIEW_MODES:
+            if raw == mode:
+                return mode
+        self.problems.append(f"WOO3D_REVIEW={raw!r} must be auto, always or never")
+        return "auto"
+
     def huggingface(self) -> HuggingFace3DConfig:
         try:
             return HuggingFace3DConfig.from_env(self.values)
@@ -152,7 +168,11 @@ class _Reader:
             max_image_pixels=self.integer("WOO3D_MAX_IMAGE_PIXELS", 40_000_000, minimum=1_000_000),
             render_time_limit_s=float(self.integer("WOO3D_RENDER_TIME_LIMIT_S", 60, minimum=1)),
             stage_time_limit_s=float(self.integer("WOO3D_STAGE_TIME_LIMIT_S", 900, minimum=10)),
+            review=self.review_mode(),
+            publish_min_score=self.integer("WOO3D_PUBLISH_MIN_SCORE", PUBLISH_MIN_SCORE, minimum=0),
         )
+        if pipeline.publish_min_score > 100:
+            self.problems.append(f"WOO3D_PUBLISH_MIN_SCORE={pipeline.publish_min_score} must be at most 100 (scores run 0–100)")
         if not pipeline.tripo_api_base.startswith(("http://", "https://")):
             self.problems.append(f"TRIPO_API_BASE={pipeline.tripo_api_base!r} must start with http:// or https://")
         self.problems.extend(tripo_problems(pipeline.tripo_api_base, pipeline.tripo_model_version,

@@ -16,6 +16,7 @@ from wp_bridge.ledger import AttachmentLedger, LedgerEntry
 from wp_bridge.media import Attachment, MediaClient, WordPressUser, content_type_for
 from wp_bridge.metadata import META_KEY, SCHEMA_VERSION, ModelMeta
 from wp_bridge.retry import RetryPolicy
+from wp_bridge.review import NothingToReview, ReviewResult, approve, discard, held_model
 from wp_bridge.woocommerce import (
     Product,
     ProductAttribute,
@@ -38,6 +39,7 @@ __all__ = [
     "MediaClient",
     "MediaTypeRejected",
     "ModelMeta",
+    "NothingToReview",
     "PermanentStoreError",
     "Product",
     "ProductAttribute",
@@ -49,6 +51,7 @@ __all__ = [
     "ResourceNotFound",
     "RetryPolicy",
     "RetryableStoreError",
+    "ReviewResult",
     "SCHEMA_VERSION",
     "StoreClients",
     "StoreConfig",
@@ -59,7 +62,10 @@ __all__ = [
     "WooCommerceClient",
     "WordPressUser",
     "WriteBackResult",
+    "approve",
     "content_type_for",
+    "discard",
+    "held_model",
     "remove_model",
     "store_error",
     "write_back",

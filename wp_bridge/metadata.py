@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
-from typing import Any
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Literal
 
 META_KEY = "_woo3d_model"
 SCHEMA_VERSION = 1
+Standing = Literal["live", "review", "declined"]
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,13 @@ class ModelMeta:
     role are filled in by `write_back`; the pipeline supplies provenance (`generator`,
     `quality`, `dimensions_m` as width/height/depth in metres) and may override the
     `<model-viewer>` attributes below, whose names are the attribute names in snake_case.
+
+    The review gate keeps two models in one value, so one PUT changes both at once: the top level
+    is the live model the storefront shows (`state` "live"; empty, with no `glb`, before the first
+    approval), and `pending` is a model held for the merchant's approval (`state` "review", with
+    its `reasons`, why it was held in `held_because`, and turntable `views` by angle). `declined`
+    is the fingerprint of the last model the merchant discarded: automatic runs leave that product
+    alone until its photos or text change.
     """
 
     fingerprint: str = ""
@@ -32,6 +40,12 @@ class ModelMeta:
     dimensions_m: Mapping[str, float] | None = None
     generated_at: str | None = None
     schema: int = SCHEMA_VERSION
+    state: str = "live"
+    reasons: tuple[str, ...] = ()
+    held_because: str = ""
+    views: Mapping[str, str] = field(default_factory=dict)
+    pending: ModelMeta | None = None
+    declined: str = ""
     # <model-viewer> attributes
     alt: str = ""
     ar: bool = True
@@ -47,10 +61,7 @@ class ModelMeta:
 
     def to_json(self) -> dict[str, Any]:
         """The JSON object stored as the meta value (WooCommerce keeps it as an object, not a string)."""
-        return {
-            f.name: dict(value) if isinstance(value := getattr(self, f.name), Mapping) else value
-            for f in fields(self)
-        }
+        return {f.name: _json_value(getattr(self, f.name)) for f in fields(self)}
 
     @classmethod
     def from_meta(cls, value: object) -> ModelMeta | None:
@@ -70,15 +81,42 @@ class ModelMeta:
                 known[f.name] = parsed
         return cls(**known)
 
+    def standing(self, fingerprint: str) -> Standing | None:
+        """Which model of this value was made from `fingerprint`: the live one, the one held for
+        review, or the one the merchant discarded; None when none was (a run would be new work)."""
+        if self.fingerprint and self.fingerprint == fingerprint:
+            return "live"
+        if self.pending is not None and self.pending.fingerprint == fingerprint:
+            return "review"
+        if self.declined and self.declined == fingerprint:
+            return "declined"
+        return None
+
     @property
     def attachment_id_set(self) -> frozenset[int]:
         """The real attachment ids this model uses (older values wrote 0 for none)."""
         return frozenset(i for i in self.attachment_ids.values() if i > 0)
 
 
+def _json_value(value: Any) -> Any:
+    if isinstance(value, ModelMeta):
+        return value.to_json()
+    if isinstance(value, Mapping):
+        return dict(value)
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
 def _parse(name: str, raw: Any, default: Any) -> Any:
     """`raw` if it fits the field's type, else None (the field keeps its default)."""
-    if name == "formats":
+    if name == "pending":
+        held = ModelMeta.from_meta(raw)
+        # One level only: a held model never holds another.
+        return replace(held, pending=None) if held is not None else None
+    if name == "reasons":
+        return tuple(r for r in raw if isinstance(r, str) and r) if isinstance(raw, list) else None
+    if name in ("formats", "views"):
         return {str(k): v for k, v in raw.items() if isinstance(v, str) and v} if isinstance(raw, dict) else None
     if name == "attachment_ids":
         if not isinstance(raw, dict):

@@ -108,6 +108,11 @@ def judge(product: Product, enabled_types: Iterable[str], parent: Product | None
         if stored is not None:  # its own photo is gone: the job takes its old model off
             return Verdict(product.id, "enqueue", current, "shows its parent's model now; its own old model goes")
         return Verdict(product.id, "parent", current, "shows its parent's model (no photo of its own)")
-    if stored is not None and stored.fingerprint == current:
+    standing = stored.standing(current) if stored is not None else None
+    if standing == "live":
         return Verdict(product.id, "current", current, "the product's model matches its photos and text")
+    if standing == "review":
+        return Verdict(product.id, "current", current, "a model of its photos and text waits for review")
+    if standing == "declined":
+        return Verdict(product.id, "current", current, "the merchant discarded the model of its photos and text")
     return Verdict(product.id, "enqueue", current)

@@ -131,17 +131,13 @@ def meta_value(product: Mapping[str, Any], key: str) -> Any:
     return None
 
 
-def stored_fingerprint(product: Mapping[str, Any]) -> str | None:
-    """The fingerprint of the model already written to the product, if any."""
-    model = meta_value(product, MODEL_META_KEY)
-    if isinstance(model, str):
-        try:
-            model = json.loads(model)
-        except ValueError:
-            return None
-    if isinstance(model, Mapping) and isinstance(model.get("fingerprint"), str):
-        return model["fingerprint"]
-    return None
+def covered_fingerprint(product: Mapping[str, Any], current: str) -> str | None:
+    """Which model of the product's `_woo3d_model` was made from `current` (live, review: held
+    for the merchant, declined: discarded by the merchant), or None when generating is new work."""
+    from wp_bridge import ModelMeta
+
+    model = ModelMeta.from_meta(meta_value(product, MODEL_META_KEY))
+    return model.standing(current) if model is not None else None
 
 
 def _as_list(value: Any) -> list[Any]:

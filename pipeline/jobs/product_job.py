@@ -22,10 +22,12 @@ from rq import get_current_job
 from pipeline.config import PipelineConfig
 from pipeline.jobs.download import ImageFetcher, allowed_origins
 from pipeline.jobs.eligibility import shares_parent_photos
-from pipeline.errors import ImageError, PermanentPipelineError, PipelineError, RetryablePipelineError
+from pipeline.errors import ImageError, PermanentPipelineError, PipelineError
 from pipeline.jobs.fingerprint import LookFields, fingerprint, plain_text
+from pipeline.jobs.locks import PRODUCT_LOCK_TTL_S, ProductLocked
+from pipeline.jobs.review import STANDING_REASONS, held_summary, render_review_views
 from pipeline.jobs.shape_choice import merchant_shape
-from pipeline.metrics import GENERATION_SECONDS, GENERATIONS
+from pipeline.metrics import GENERATION_SECONDS, GENERATIONS, record_held
 from pipeline.backends import Progress
 from pipeline.product import Dimensions, ProductInput, SourceImage
 from pipeline.progress import MonotonicProgress, within
@@ -49,9 +51,6 @@ from wp_bridge import (
 log = structlog.get_logger(__name__)
 
 MAX_IMAGES = 2  # front and back: what the generators use
-# The per-product lock outlives a crashed job by at most this long (RQ notices the dead worker
-# after ~90 s and retries it later); a live job renews it every third of that.
-PRODUCT_LOCK_TTL_S = 60
 
 
 @dataclass(frozen=True)
@@ -86,7 +85,7 @@ class JobOutcome:
     """What a job did; also its RQ result."""
 
     product_id: int
-    state: str  # done | unchanged | superseded | parent (a variation showing its parent's model)
+    state: str  # done | held | unchanged | superseded | parent (a variation showing its parent's model)
     fingerprint: str
     model: dict[str, Any] | None = None
     reason: str | None = None
@@ -114,10 +113,6 @@ def run_generation(context: JobContext, product: ProductInput, out_dir: Path, pr
 
 def _urls(meta: ModelMeta | None) -> dict[str, Any] | None:
     return {"glb": meta.glb, "usdz": meta.usdz, "poster": meta.poster} if meta is not None else None
-
-
-class ProductLocked(RetryablePipelineError):
-    """Another job holds this product; RQ tries this one again later."""
 
 
 def _logged_as_job(function: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
@@ -287,9 +282,9 @@ class ProductJob:
                 reason += "; its own earlier model was removed"
             return JobOutcome(self.product_id, "parent", current,
                               model=_urls(ModelMeta.from_meta(parent.meta.get(META_KEY))), reason=reason)
-        if not force and existing is not None and existing.fingerprint == current:
-            return JobOutcome(self.product_id, "unchanged", current, model=published,
-                              reason="unchanged: the product already has this model")
+        standing = existing.standing(current) if existing is not None else None
+        if not force and standing is not None:
+            return JobOutcome(self.product_id, "unchanged", current, model=published, reason=STANDING_REASONS[standing])
         if parent is None:
             return self._generate(clients, product, unit, current)
         # One look, one generation: variations with the same photo wait for each other, then copy.
@@ -321,23 +316,35 @@ class ProductJob:
             if clients is None:
                 return JobOutcome(self.product_id, "done", current, model=result.local_paths(),
                                   generator=result.generator)
-            self.progress("uploading to the store", 0.88)
+            warnings = list(result.warnings)
+            held_because = self.context.pipeline.hold_reason(result.quality.score)
             files = {"glb": result.files["glb"]}
             if result.poster is not None:
                 files["poster"] = result.poster
             files.update({fmt: path for fmt, path in result.files.items() if fmt != "glb"})
+            if held_because is not None:
+                self.progress("rendering review views", 0.86)
+                files.update(render_review_views(result.files["glb"], out_dir, self.context.pipeline, warnings))
+            self.progress("uploading to the store", 0.88)
             meta = ModelMeta(
                 generator=result.generator, quality=result.report.get("quality", {}),
                 dimensions_m=result.dimensions_m.as_dict() if result.dimensions_m else None,
                 alt=plain_text(product.name),
+                reasons=tuple(getattr(result.quality, "reasons", ()) or ()),
+                held_because=held_because or "",
             )
-            written = self._write_back(clients, product, current, files, meta)
+            written = self._write_back(clients, product, current, files, meta, held=held_because is not None)
         finally:
             if clients is not None:
                 shutil.rmtree(out_dir, ignore_errors=True)
+        if held_because is not None:
+            # The storefront keeps the live model; the admin button learns why nothing changed there.
+            return JobOutcome(self.product_id, "held", current, model={**(_urls(written) or {}), "state": "review"},
+                              generator=result.generator,
+                              reason="; ".join([f"held for review: {held_because}", *warnings]))
         # The generation's warnings (a paid stage that failed and the fallback used) reach the admin button.
         return JobOutcome(self.product_id, "done", current, model=_urls(written), generator=result.generator,
-                          reason="; ".join(result.warnings) or None)
+                          reason="; ".join(warnings) or None)
 
     def _copy(self, clients: StoreClients, product: Product, twin: ModelMeta, current: str) -> JobOutcome:
         """Publish a sibling variation's model (same photo) as this variation's: no generation, no paid call."""
@@ -358,12 +365,16 @@ class ProductJob:
                           reason="copied the model of a variation with the same photo: nothing was generated")
 
     def _write_back(
-        self, clients: StoreClients, product: Product, current: str, files: dict[str, Path], meta: ModelMeta
+        self, clients: StoreClients, product: Product, current: str, files: dict[str, Path], meta: ModelMeta,
+        *, held: bool = False,
     ) -> ModelMeta:
-        return write_back(
+        """Publish (or, `held`, upload for review) and keep the index of held models in step."""
+        written = write_back(
             clients, product_id=self.product_id, parent_id=product.parent_id if product.is_variation else 0,
-            fingerprint=current, files=files, meta=meta, ledger=AttachmentLedger(self.context.connection),
+            fingerprint=current, files=files, meta=meta, ledger=AttachmentLedger(self.context.connection), held=held,
         ).meta
+        record_held(self.context.connection, self.product_id, held_summary(written) if held else None)
+        return written
 
     def _product_from_snapshot(self) -> Product:
         payload = ProductSnapshots(self.context.connection).load(self.product_id)

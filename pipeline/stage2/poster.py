@@ -1,4 +1,4 @@
-"""Offline rendering with moderngl on headless EGL: the poster, and front views for quality checks.
+"""Offline rendering with moderngl on headless EGL: the poster, turntable views for review, and front views for quality checks.
 
 Every render runs in a forked child with a time limit (pipeline.stage2.bounded): a software GL
 driver fed a pathological draw can spin forever in native code, and a job must never hang on it.
@@ -31,6 +31,9 @@ CAMERA_THETA_DEG = 0.0
 CAMERA_PHI_DEG = 75.0
 CAMERA_RADIUS_FACTOR = 1.05
 FIELD_OF_VIEW_DEG = 30.0
+# A held model's views for the merchant: the poster's camera turned about the vertical axis.
+TURNTABLE_ANGLES_DEG = {"front": 0.0, "45": 45.0, "side": 90.0}
+TURNTABLE_SIZE = 512
 _MSAA_SAMPLES = 4
 # A render takes well under a second; a stuck one is stopped after this long (seconds).
 RENDER_TIME_LIMIT_S = 60.0
@@ -104,6 +107,19 @@ def render_poster(
     return run_with_time_limit(_render_poster, mesh, size, limit_s=time_limit_s, what="the poster render")
 
 
+def render_turntable(
+    mesh: trimesh.Trimesh, size: int = TURNTABLE_SIZE, *, time_limit_s: float = RENDER_TIME_LIMIT_S
+) -> dict[str, Image.Image]:
+    """The model from the front, at 45° and from the side, lit and framed as the poster, by angle
+    name (`TURNTABLE_ANGLES_DEG`): what a merchant looks at before approving a held model.
+
+    Raises ExportError when no headless EGL context can be made or the mesh cannot be drawn,
+    StageTimeoutError when the three renders do not finish within `time_limit_s`.
+    """
+    _require_finite(mesh)
+    return run_with_time_limit(_render_turntable, mesh, size, limit_s=time_limit_s, what="the turntable render")
+
+
 def render_front_view(
     mesh: trimesh.Trimesh, longest_side: int = 256, *, time_limit_s: float = RENDER_TIME_LIMIT_S
 ) -> FrontView:
@@ -122,12 +138,16 @@ def _require_finite(mesh: trimesh.Trimesh) -> None:
         raise ExportError("cannot render a mesh with non-finite coordinates")
 
 
-def _render_poster(mesh: trimesh.Trimesh, size: int) -> Image.Image:
+def _render_turntable(mesh: trimesh.Trimesh, size: int) -> dict[str, Image.Image]:
+    return {name: _render_poster(mesh, size, theta_deg) for name, theta_deg in TURNTABLE_ANGLES_DEG.items()}
+
+
+def _render_poster(mesh: trimesh.Trimesh, size: int, theta_deg: float = CAMERA_THETA_DEG) -> Image.Image:
     from PIL import Image
 
     target, radius = _framing(mesh)
     distance = CAMERA_RADIUS_FACTOR * radius / math.sin(math.radians(FIELD_OF_VIEW_DEG / 2))
-    theta, phi = math.radians(CAMERA_THETA_DEG), math.radians(CAMERA_PHI_DEG)
+    theta, phi = math.radians(theta_deg), math.radians(CAMERA_PHI_DEG)
     eye = target + distance * np.array([math.sin(phi) * math.sin(theta), math.cos(phi), math.sin(phi) * math.cos(theta)])
     view = _look_at(eye, target, np.array([0.0, 1.0, 0.0]))
     projection = _perspective(FIELD_OF_VIEW_DEG, 1.0, max(distance - 2 * radius, distance * 0.01), distance + 2 * radius)

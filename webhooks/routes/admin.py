@@ -1,4 +1,4 @@
-"""The admin API (Bearer WOO3D_ADMIN_TOKEN): trigger generation, job status, deliveries and replay."""
+"""The admin API (Bearer WOO3D_ADMIN_TOKEN): trigger generation, job status, review, deliveries and replay."""
 
 from __future__ import annotations
 
@@ -15,9 +15,12 @@ from pipeline.jobs.shape_choice import parse_shape
 from pipeline.photos.images import open_image
 from pipeline.product import SHAPE_CHOICES, Dimensions, DimensionsError
 from pipeline.jobs.queueing import enqueue_generation
+from pipeline.jobs.locks import ProductLocked
+from pipeline.jobs.review import PaidCallNotConfirmed, ReviewDesk, held_list, regenerate
 from pipeline.jobs.status import JobState, JobStatus
 from webhooks.services import services
 from webhooks.replay import ReplayError, replay_stored
+from wp_bridge import NothingToReview, StoreClients, StoreError
 
 blueprint = Blueprint("admin", __name__, url_prefix="/api")
 
@@ -54,6 +57,51 @@ def generate_product(product_id: int) -> Any:
 @blueprint.get("/products/<int:product_id>/status")
 def product_status(product_id: int) -> Any:
     return jsonify(services().board.for_product(product_id).as_dict())
+
+@blueprint.get("/review")
+def list_held() -> Any:
+    """Every product whose new model waits for the merchant's review."""
+    return jsonify(held=[model.as_dict() for model in held_list(services().connection)])
+
+
+@blueprint.post("/products/<int:product_id>/review/<any(approve, discard):verdict>")
+def settle_review(product_id: int, verdict: str) -> Any:
+    """Approve (publish) or discard (delete) the product's held model; `{"fingerprint"}` names the
+    model the merchant saw, so a newer one held since is not settled unseen."""
+    fingerprint = _json_body().get("fingerprint")
+    if fingerprint is not None and not isinstance(fingerprint, str):
+        abort(400, "fingerprint must be a string")
+    app = services()
+    if not app.settings.store.configured:
+        return jsonify(error="no store is configured (WC_STORE_URL): there is no held model to settle"), 409
+    clients = StoreClients.from_config(app.settings.store)
+    try:
+        desk = ReviewDesk(app.connection, clients)
+        result = desk.approve(product_id, fingerprint) if verdict == "approve" else desk.discard(product_id, fingerprint)
+    except (NothingToReview, ProductLocked) as error:
+        return jsonify(error=str(error)), 409
+    except StoreError as error:
+        return jsonify(error=f"the store refused: {error}"), 502
+    finally:
+        clients.close()
+    return jsonify(status=result.action, product_id=product_id, fingerprint=result.fingerprint,
+                   deleted=list(result.deleted), not_deleted=list(result.not_deleted))
+
+
+@blueprint.post("/products/<int:product_id>/review/regenerate")
+def regenerate_product(product_id: int) -> Any:
+    """A fresh model, judged by the gate again. With a paid generator configured it answers 409
+    `needs_confirmation` until the body says `{"confirm_paid": true}`."""
+    confirm = _json_body().get("confirm_paid", False)
+    if not isinstance(confirm, bool):
+        abort(400, "confirm_paid must be true or false")
+    app = services()
+    try:
+        enqueued = regenerate(app.queue, app.board, app.settings.pipeline, product_id, confirm_paid=confirm)
+    except PaidCallNotConfirmed as error:
+        return jsonify(error=str(error), needs_confirmation=True), 409
+    return jsonify(status="queued", job_id=enqueued.job_id, product_id=product_id, new_job=enqueued.created), 202
+
 
 @blueprint.get("/jobs/<job_id>")
 def job_status(job_id: str) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 
-from pipeline.jobs.fingerprint import LookFields, plain_text, product_fingerprint, stored_fingerprint
+from pipeline.jobs.fingerprint import LookFields, covered_fingerprint, plain_text, product_fingerprint
 from tests.recorded import recorded_payload
 
 
@@ -54,13 +54,23 @@ def test_fingerprint_is_stable_and_prefixed() -> None:
     assert product_fingerprint(_mug()).startswith("sha256:") and len(product_fingerprint(_mug())) == 71
 
 
-def test_stored_fingerprint_reads_object_and_json_string_meta() -> None:
+def test_the_stored_fingerprint_is_read_from_object_and_json_string_meta() -> None:
     product = recorded_payload("product_updated__after_meta_only_writeback")
-    assert stored_fingerprint(product) == "sha256:aaaa"
+    assert covered_fingerprint(product, "sha256:aaaa") == "live"
+    assert covered_fingerprint(product, "sha256:other") is None
     as_string = {**product, "meta_data": [{"key": "_woo3d_model", "value": '{"fingerprint": "sha256:bbbb"}'}]}
-    assert stored_fingerprint(as_string) == "sha256:bbbb"
-    assert stored_fingerprint({**product, "meta_data": [{"key": "_woo3d_model", "value": "junk"}]}) is None
-    assert stored_fingerprint(_mug()) is None
+    assert covered_fingerprint(as_string, "sha256:bbbb") == "live"
+    assert covered_fingerprint({**product, "meta_data": [{"key": "_woo3d_model", "value": "junk"}]}, "junk") is None
+    assert covered_fingerprint(_mug(), product_fingerprint(_mug())) is None
+
+
+def test_a_held_or_discarded_model_covers_its_fingerprint_so_no_run_pays_for_it_again() -> None:
+    """A webhook echo of the held model's own write-back, or of a discard, queues nothing."""
+    held = {"fingerprint": "", "glb": None, "pending": {"fingerprint": "sha256:held", "state": "review"}}
+    assert covered_fingerprint({"meta_data": [{"key": "_woo3d_model", "value": held}]}, "sha256:held") == "review"
+    declined = {"fingerprint": "sha256:live", "glb": "https://s/x.glb", "declined": "sha256:gone"}
+    assert covered_fingerprint({"meta_data": [{"key": "_woo3d_model", "value": declined}]}, "sha256:gone") == "declined"
+    assert covered_fingerprint({"meta_data": [{"key": "_woo3d_model", "value": declined}]}, "sha256:new") is None
 
 
 def test_look_fields_tolerate_junk() -> None:

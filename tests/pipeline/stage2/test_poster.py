@@ -6,7 +6,7 @@ import numpy as np
 import trimesh
 from PIL import Image
 
-from pipeline.stage2.poster import POSTER_SIZE, render_front_view, render_poster
+from pipeline.stage2.poster import POSTER_SIZE, render_front_view, render_poster, render_turntable
 from tests.pipeline.meshes import textured_sphere
 
 
@@ -63,3 +63,18 @@ def test_render_works_for_an_untextured_mesh() -> None:
     view = render_front_view(_grey_l_shape(), longest_side=64)
     assert view.mask.any()
     assert Image.fromarray(view.rgb).getextrema()[0][1] >= 190
+
+
+def test_turntable_turns_the_camera_from_front_to_side() -> None:
+    """A board wide in X and thin in Z fills the front view and shrinks to a sliver from the side."""
+    board = trimesh.creation.box(extents=(1.0, 0.6, 0.1))
+    board.visual.face_colors = [200, 200, 200, 255]
+    views = render_turntable(board, 128)
+    assert list(views) == ["front", "45", "side"]
+    widths = {}
+    for angle, image in views.items():
+        assert image.mode == "RGBA" and image.size == (128, 128)
+        xs = np.nonzero(np.asarray(image)[..., 3] > 128)[1]
+        widths[angle] = xs.max() - xs.min()
+    assert widths["front"] > widths["45"] > widths["side"]
+    assert widths["side"] < 0.35 * widths["front"]

@@ -82,6 +82,7 @@ final class Woo3D_Admin {
 				<?php wp_nonce_field( 'woo3d_shape_' . $post->ID, self::SHAPE_NONCE ); ?>
 				<span class="description"><?php esc_html_e( 'How the keyless generator builds the model; saved with the product, the model is rebuilt when it changes.', 'woo3d' ); ?></span>
 			</p>
+			<?php Woo3D_Review::render_section( $post ); ?>
 			<p class="woo3d-box__actions">
 				<button type="button" class="button button-primary woo3d-generate" data-force="0"><?php esc_html_e( 'Generate 3D model', 'woo3d' ); ?></button>
 				<button type="button" class="button woo3d-generate" data-force="1" title="<?php esc_attr_e( 'Build the model again, even if nothing changed', 'woo3d' ); ?>"><?php esc_html_e( 'Regenerate', 'woo3d' ); ?></button>

@@ -115,6 +115,31 @@ final class Woo3D_Backend {
 	}
 
 	/**
+	 * Approves (publishes) or discards (deletes) the product's model held for review.
+	 *
+	 * @param int    $product_id  The product.
+	 * @param string $verdict     "approve" or "discard".
+	 * @param string $fingerprint The held model the merchant looked at ('' for whichever is held).
+	 * @return array|WP_Error `{status: approved|discarded, deleted: int[]}`.
+	 */
+	public function review( int $product_id, string $verdict, string $fingerprint = '' ) {
+		$body = '' === $fingerprint ? array() : array( 'fingerprint' => $fingerprint );
+		return $this->request( 'POST', '/api/products/' . $product_id . '/review/' . ( 'approve' === $verdict ? 'approve' : 'discard' ), $body );
+	}
+
+	/**
+	 * Asks for a fresh model; with a paid generator configured the backend refuses until
+	 * `$confirm_paid` (the WP_Error's data then has `needs_confirmation`).
+	 *
+	 * @param int  $product_id   The product.
+	 * @param bool $confirm_paid The merchant agreed to the cost.
+	 * @return array|WP_Error `{status: queued, job_id}`.
+	 */
+	public function regenerate( int $product_id, bool $confirm_paid ) {
+		return $this->request( 'POST', '/api/products/' . $product_id . '/review/regenerate', array( 'confirm_paid' => $confirm_paid ) );
+	}
+
+	/**
 	 * The error for settings that lack the URL or the token.
 	 */
 	private static function not_configured(): WP_Error {
@@ -171,6 +196,10 @@ final class Woo3D_Backend {
 		}
 		if ( $code < 200 || $code >= 300 ) {
 			$detail = is_array( $data ) && isset( $data['error'] ) && is_string( $data['error'] ) ? $data['error'] : (string) $code;
+			if ( 409 === $code && is_array( $data ) && ! empty( $data['needs_confirmation'] ) ) {
+				// Not a failure: the backend asks the merchant to agree to a paid call first.
+				return new WP_Error( 'woo3d_needs_confirmation', $detail, array( 'status' => 409, 'needs_confirmation' => true ) );
+			}
 			return new WP_Error(
 				'woo3d_backend_error',
 				/* translators: %s: the backend's error message or HTTP status. */

@@ -15,18 +15,16 @@ final class Woo3D_Model {
 	const AR_MODES = array( 'webxr', 'scene-viewer', 'quick-look' );
 
 	/**
-	 * The model of a product, or null when it has none (or the meta has no usable GLB URL).
+	 * The live model of a product, or null when it has none (or the meta has no usable GLB URL).
+	 * A model held for review (the meta's `pending` object) is never returned: the storefront,
+	 * the shortcode and the block show only what the merchant let through.
 	 *
 	 * @param int $product_id The product (post) id.
 	 * @return array{glb: string, usdz: string, poster: string, alt: string, ar_modes: string, camera_orbit: string, shadow_intensity: string}|null
 	 */
 	public static function for_product( int $product_id ): ?array {
-		$meta = get_post_meta( $product_id, WOO3D_META_KEY, true );
-		// WooCommerce's REST API stores a JSON object value as an array; other writers may store JSON text.
-		if ( is_string( $meta ) && '' !== $meta ) {
-			$meta = json_decode( $meta, true );
-		}
-		if ( ! is_array( $meta ) ) {
+		$meta = self::meta( $product_id );
+		if ( null === $meta || ( isset( $meta['state'] ) && 'live' !== $meta['state'] ) ) {
 			return null;
 		}
 		$glb = self::url( $meta, 'glb' );
@@ -47,6 +45,53 @@ final class Woo3D_Model {
 			'camera_orbit'     => self::camera_orbit( isset( $meta['camera_orbit'] ) ? $meta['camera_orbit'] : null ),
 			'shadow_intensity' => self::shadow_intensity( isset( $meta['shadow_intensity'] ) ? $meta['shadow_intensity'] : null ),
 		);
+	}
+
+	/**
+	 * The model a product holds for the merchant's review, or null. Its files are in the media
+	 * library so the merchant can look at them; only the meta box and the review routes read this.
+	 *
+	 * @param int $product_id The product (post) id.
+	 * @return array{fingerprint: string, glb: string, poster: string, views: array<string, string>, score: int|null, reasons: string[], held_because: string}|null
+	 */
+	public static function held_for_product( int $product_id ): ?array {
+		$meta = self::meta( $product_id );
+		$held = null !== $meta && isset( $meta['pending'] ) && is_array( $meta['pending'] ) ? $meta['pending'] : null;
+		if ( null === $held || ! isset( $held['fingerprint'] ) || ! is_string( $held['fingerprint'] ) || '' === self::url( $held, 'glb' ) ) {
+			return null;
+		}
+		$views = array();
+		foreach ( array( 'front', '45', 'side' ) as $angle ) {
+			$url = isset( $held['views'] ) && is_array( $held['views'] ) ? self::url( $held['views'], $angle ) : '';
+			if ( '' !== $url ) {
+				$views[ $angle ] = $url;
+			}
+		}
+		$score   = isset( $held['quality']['score'] ) && is_numeric( $held['quality']['score'] ) ? (int) $held['quality']['score'] : null;
+		$reasons = isset( $held['reasons'] ) && is_array( $held['reasons'] ) ? array_values( array_filter( $held['reasons'], 'is_string' ) ) : array();
+		return array(
+			'fingerprint'  => $held['fingerprint'],
+			'glb'          => self::url( $held, 'glb' ),
+			'poster'       => self::url( $held, 'poster' ),
+			'views'        => $views,
+			'score'        => $score,
+			'reasons'      => array_map( 'sanitize_text_field', $reasons ),
+			'held_because' => isset( $held['held_because'] ) && is_string( $held['held_because'] ) ? sanitize_text_field( $held['held_because'] ) : '',
+		);
+	}
+
+	/**
+	 * The `_woo3d_model` value as an array, or null.
+	 *
+	 * @param int $product_id The product (post) id.
+	 */
+	private static function meta( int $product_id ): ?array {
+		$meta = get_post_meta( $product_id, WOO3D_META_KEY, true );
+		// WooCommerce's REST API stores a JSON object value as an array; other writers may store JSON text.
+		if ( is_string( $meta ) && '' !== $meta ) {
+			$meta = json_decode( $meta, true );
+		}
+		return is_array( $meta ) ? $meta : null;
 	}
 
 	/**

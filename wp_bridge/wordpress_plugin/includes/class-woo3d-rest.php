@@ -172,11 +172,16 @@ final class Woo3D_Rest {
 		if ( is_wp_error( $answer ) ) {
 			return $answer;
 		}
-		$model = Woo3D_Model::for_product( $id );
+		$model  = Woo3D_Model::for_product( $id );
+		$status = Woo3D_Status::from_backend( $answer );
+		if ( 'none' === $status['state'] && null !== $model ) {
+			// As in statuses(): the backend forgets old jobs; the product still has its model.
+			$status = Woo3D_Status::from_meta( true );
+		}
 		return rest_ensure_response(
 			array(
 				'product_id' => $id,
-				'status'     => Woo3D_Status::from_backend( $answer ),
+				'status'     => $status,
 				'model'      => null === $model ? null : array(
 					'glb'    => $model['glb'],
 					'usdz'   => $model['usdz'],

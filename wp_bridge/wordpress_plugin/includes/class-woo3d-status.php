@@ -30,6 +30,8 @@ final class Woo3D_Status {
 			'reason'     => self::text( $raw, 'reason' ),
 			'job_id'     => self::text( $raw, 'job_id' ),
 			'updated_at' => self::text( $raw, 'updated_at' ),
+			// The job ended with its model held for review (the backend's `model.state`).
+			'held'       => isset( $raw['model']['state'] ) && 'review' === $raw['model']['state'],
 		);
 		$status['message'] = self::message( $status );
 		return $status;
@@ -62,6 +64,9 @@ final class Woo3D_Status {
 				/* translators: %s: the pipeline stage. */
 				return sprintf( __( 'Running: %s', 'woo3d' ), $stage );
 			case 'done':
+				if ( ! empty( $status['held'] ) ) {
+					return __( 'Done: the new model waits for your review (reload the page to see it).', 'woo3d' );
+				}
 				return __( 'Done: the 3D model is ready.', 'woo3d' );
 			case 'failed':
 				/* translators: %s: why the job failed. */
