@@ -205,7 +205,7 @@ class HybridBackend:
             report["winner"] = "local"
             report["reason"] = warnings[-1]
             return GeneratedMesh(local.mesh, local.generator, local.source_mask, tuple(warnings) + local.warnings,
-                                 {**local.metadata, "hybrid": report})
+                                 {**local.metadata, "hybrid": report}, real_size=local.real_size)
         comparison = compare_candidates(candidates, self.config.face_budget)
         report.update(winner=comparison.winner, reason=comparison.reason, scores=comparison.scores,
                       candidates=_quality_metrics(candidates))

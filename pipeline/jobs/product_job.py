@@ -25,7 +25,7 @@ from pipeline.errors import PermanentPipelineError, PipelineError, RetryablePipe
 from pipeline.jobs.fingerprint import LookFields, fingerprint, plain_text
 from pipeline.metrics import GENERATION_SECONDS, GENERATIONS
 from pipeline.backends import Progress
-from pipeline.product import Dimensions, ProductInput, SourceImage
+from pipeline.product import ListedSize, ProductInput, SourceImage
 from pipeline.result import GenerationResult
 from pipeline.jobs.snapshots import ProductSnapshots
 from pipeline.jobs.status import StatusBoard
@@ -276,9 +276,12 @@ class ProductJob:
             title=plain_text(product.name),
             description=plain_text(product.description) or plain_text(product.short_description),
             images=images,
-            dimensions=Dimensions.from_woocommerce(dims.length, dims.width, dims.height, unit),
+            listed_size=ListedSize.from_woocommerce(dims.length, dims.width, dims.height, unit),
             product_id=product.id,
             category=product.categories[0].name if product.categories else "",
+            categories=tuple(plain_text(c.name) for c in product.categories),
+            tags=tuple(plain_text(t.name) for t in product.tags),
+            attributes=tuple((a.name, option) for a in product.attributes for option in a.options),
         )
 
     def _out_dir(self) -> Path:
