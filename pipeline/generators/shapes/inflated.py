@@ -13,6 +13,7 @@ Profile = Literal["pillow", "shell", "slab"]
 # Marching cubes makes about this many faces per grid cell the product covers (front, back, rim).
 FACES_PER_CELL = 9.0
 MIN_RESOLUTION = 48
+_SHELL_REACH = 0.35
 
 
 def inflate(mask: np.ndarray, resolution: int, half_depth_px: float, profile: Profile) -> Surface:
@@ -20,8 +21,8 @@ def inflate(mask: np.ndarray, resolution: int, half_depth_px: float, profile: Pr
 
     `half_depth_px` is half the thickness at the thickest point, in mask pixels. The rim is the
     silhouette: a pillow's height rises elliptically over the distance to the rim; a shell's
-    rises parabolically (thin at the edges, full in the middle); a slab's is flat but for a
-    cell-wide rounding at its rim.
+    rises the same way over a third of it (thin at the edges, evenly full inside); a slab's is
+    flat but for a cell-wide rounding at its rim.
     """
     from PIL import Image
     from scipy import ndimage
@@ -48,9 +49,10 @@ def inflate(mask: np.ndarray, resolution: int, half_depth_px: float, profile: Pr
         z_step = max(0.25, 2 * half_depth / 12)
     else:
         half_depth = max(1.0, min(rim, half_depth))
-        t = np.clip(signed / rim, 0, 1)
-        rise = np.sqrt(t * (2 - t)) if profile == "pillow" else t * (2 - t)
-        height = np.where(signed > 0, half_depth * rise, signed)
+        # A pillow swells all the way to its middle; a shell reaches its thickness a third of the way in.
+        reach = rim if profile == "pillow" else max(1.0, _SHELL_REACH * rim)
+        t = np.clip(signed / reach, 0, 1)
+        height = np.where(signed > 0, half_depth * np.sqrt(t * (2 - t)), signed)
         z_step = max(1.0, 2 * half_depth / 48)
     z = np.arange(-half_depth - 2 * z_step, half_depth + 2 * z_step + 1e-9, z_step)
     volume = height[:, :, None] - np.abs(z)[None, None, :]
