@@ -11,7 +11,10 @@ front, the side and above, and voxel IoU. Each is generated twice in the same ru
 shape class the generator decides, and as today's pillow (free-form forced) for the baseline.
 
 Aims: median of mean(side, top, voxel) ≥ 0.92, minimum ≥ 0.85, front ≥ 0.95.
-Prints the table; writes benchmarks/out/shape_fidelity.json.
+Then every real photo in tests/fixtures/photos (titled as a store would) is generated both ways
+and its front silhouette compared with the photo's cut-out (Stage 2's fidelity measure): the
+shape classes must do no worse than the pillow.
+Prints both tables; writes benchmarks/out/shape_fidelity.json.
 """
 
 from __future__ import annotations
@@ -26,6 +29,26 @@ from typing import Any
 
 OUT = Path(__file__).resolve().parent / "out"
 AIMS = {"median_mean": 0.92, "min_mean": 0.85, "front": 0.95}
+PHOTOS = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "photos"
+# The fixture photos with the title a store would give them (and the back photo of the pair).
+REAL = {"solidus_tshirt.png": "T-shirt", "solidus_tote.png": "Tote bag", "solidus_hoodie_black_1.png": "Black hoodie",
+        "solidus_cap_black_1.png": "Baseball cap", "solidus_mug_set.png": "Mug set", "solidus_bottles_1.png": "Bottles",
+        "ruby_mug.jpg": "Ruby mug", "solidus_tshirt.jpg": "T-shirt (front and back)"}
+
+
+def real_photo(file: str, title: str, forced: str) -> dict[str, Any]:
+    """Front silhouette IoU of the model against the photo's cut-out, as Stage 2 measures it."""
+    from pipeline.generators.local_generator import LocalGenerator
+    from pipeline.product import ProductInput, SourceImage
+    from pipeline.stage2.poster import render_front_view
+    from pipeline.stage2.quality import silhouette_iou
+
+    files = [file, "solidus_tshirt_back.jpg"] if file == "solidus_tshirt.jpg" else [file]
+    images = tuple(SourceImage((PHOTOS / name).read_bytes(), name) for name in files)
+    generated = LocalGenerator(max_faces=50_000).generate(ProductInput(title=title, images=images, shape=forced))
+    assert generated.source_mask is not None
+    iou = silhouette_iou(generated.source_mask, render_front_view(generated.mesh).mask)
+    return {"shape": generated.metadata["shape"]["shape"], "front": round(iou, 4)}  # type: ignore[index]
 
 
 def score(product: Any, forced: str) -> dict[str, Any]:
@@ -79,12 +102,24 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         }
         for label in ("shaped", "pillow")
     }
+    photos = [{"photo": file, "title": title, "shaped": real_photo(file, title, "auto"),
+               "pillow": real_photo(file, title, "free-form")} for file, title in REAL.items() if not wanted]
     result = {"machine": platform.processor() or platform.machine(), "python": platform.python_version(),
-              "aims": AIMS, "summary": summary, "products": rows}
+              "aims": AIMS, "summary": summary, "products": rows, "real_photos": photos}
     OUT.mkdir(exist_ok=True)
     (OUT / "shape_fidelity.json").write_text(json.dumps(result, indent=2) + "\n")
     print(table(rows, summary))
+    if photos:
+        print()
+        print(photo_table(photos))
     return result
+
+
+def photo_table(photos: list[dict[str, Any]]) -> str:
+    lines = ["| fixture photo | title | decided | front IoU | pillow front IoU |", "| --- | --- | --- | --- | --- |"]
+    lines += [f"| {p['photo']} | {p['title']} | {p['shaped']['shape']} | {p['shaped']['front']:.3f} | "
+              f"{p['pillow']['front']:.3f} |" for p in photos]
+    return "\n".join(lines)
 
 
 def table(rows: list[dict[str, Any]], summary: dict[str, Any]) -> str:
