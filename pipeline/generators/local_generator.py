@@ -136,7 +136,8 @@ class LocalGenerator:
             product.listed_size, width, height,
             depth=body.diameter if body is not None else None,
             default_depth_ratio=own_depth / max(width, height),
-            max_elevation_deg=MAX_CAMERA_ELEVATION_DEG,
+            # Garments and prints are shot flat, straight on; anything standing, from a little above.
+            max_elevation_deg=0.0 if decision.shape in ("garment", "flat") else MAX_CAMERA_ELEVATION_DEG,
         )
         if match.uniform:
             return _Plan(own_depth, 0.0, match)
