@@ -125,3 +125,19 @@ def test_absurd_face_budget_is_refused_before_any_work(budget: int, tmp_path: Pa
 
     with pytest.raises(PermanentPipelineError, match="face budget .* is out of range"):
         generate_assets(_product(b"x"), tmp_path, PipelineConfig(face_budget=budget), backend=Untouchable())
+
+
+@pytest.mark.parametrize("name", ["mug", "shoebox", "card", "tote", "plush"])
+def test_every_shape_class_exports_valid_glb_and_usdz_at_its_true_size(name: str, tmp_path: Path) -> None:
+    from tests.pipeline.known_products import by_name
+
+    known = by_name(name)
+    result = generate_assets(known.product_input(), tmp_path, CONFIG)
+    assert validate_glb(result.files["glb"]) == [] and validate_usdz(result.files["usdz"]) == []
+    assert result.quality.watertight and result.quality.faces <= CONFIG.face_budget
+    assert result.report["generator_details"]["shape"]["shape"] == known.shape
+    assert result.report["dimensions_source"] == "store"
+    size = result.dimensions_m
+    assert size is not None
+    truth = known.truth.extents
+    assert (size.width_m, size.height_m, size.depth_m) == pytest.approx(tuple(truth), rel=0.02)
