@@ -12,7 +12,7 @@ from pipeline.errors import ImageError, NeedsImageError
 from pipeline.generators.shapes import ShapeDecision, Surface, decide_shape, silhouette_features
 from pipeline.generators.shapes.cuboid import cuboid
 from pipeline.generators.shapes.inflated import MIN_RESOLUTION, inflate_within, resolution_for
-from pipeline.generators.shapes.revolved import Body, find_body, revolve
+from pipeline.generators.shapes.revolved import MIN_BODY_SHARE, Body, find_body, revolve
 from pipeline.photos.images import decode_image, fit_within
 from pipeline.photos.segmentation import ProductMask, product_mask
 from pipeline.stage2.sizing import MAX_CAMERA_ELEVATION_DEG, SizeMatch, match_size
@@ -98,6 +98,11 @@ class LocalGenerator:
         decision = decide_shape(product, silhouette_features(mask))
         progress(f"building a {decision.shape} shape", 0.35)
         body = find_body(mask) if decision.shape == "round" else None
+        if body is not None and not decision.forced and body.share_of(mask) < MIN_BODY_SHARE:
+            decision = ShapeDecision("free-form", decision.confidence, (
+                *decision.reasons, f"but no upright body of revolution explains the silhouette "
+                f"({body.share_of(mask):.0%} of it): built as the inflated fallback"))
+            body = None
         plan = self._plan(product, decision, mask, body)
         if plan.match is not None and plan.match.warning:
             warnings.append(plan.match.warning)

@@ -12,6 +12,8 @@ from pipeline.generators.shapes.surface import Surface, photo_uv
 
 # A part outside the body smaller than this share of the silhouette is a fringe, not a handle.
 _MIN_PART_SHARE = 0.01
+# A round product's upright body explains at least this share of its silhouette.
+MIN_BODY_SHARE = 0.7
 _MAX_PROFILE_ROWS = 120
 
 
@@ -25,6 +27,12 @@ class Body:
     @property
     def diameter(self) -> float:
         return 2.0 * float(self.half_widths.max())
+
+    def share_of(self, mask: np.ndarray) -> float:
+        """How much of the silhouette the upright body explains (a tilted bottle: little)."""
+        columns = np.arange(mask.shape[1])[None, :] + 0.5
+        inside = np.abs(columns - self.axis) <= self.half_widths[:, None]
+        return float((inside & mask).sum() / max(int(mask.sum()), 1))
 
 
 def find_body(mask: np.ndarray) -> Body:

@@ -10,7 +10,7 @@ import pytest
 from pipeline.generators.local_generator import LocalGenerator
 from pipeline.generators.shapes import decide_shape
 from pipeline.jobs.product_job import product_input
-from pipeline.product import ListedSize, ProductInput
+from pipeline.product import ListedSize, ProductInput, SourceImage
 from pipeline.stage2.finish import place, real_size_for
 from pipeline.stage2.mesh_repair import geometry_only, repair
 from tests.pipeline.known_products import by_name, view_ious
@@ -112,3 +112,14 @@ def test_a_parcel_size_never_squashes_the_photo() -> None:
     truth = known.truth.extents
     assert dims.width_m / dims.height_m == pytest.approx(truth[0] / truth[1], rel=0.15)
     assert dims.height_m > 0.3
+
+
+def test_round_words_on_a_tilted_pair_of_bottles_fall_back_to_the_pillow() -> None:
+    """No upright body of revolution explains two tilted bottles: revolving one would lose the other."""
+    from tests.conftest import PHOTOS
+
+    photo = (PHOTOS / "solidus_bottles_1.png").read_bytes()
+    generated = LocalGenerator(max_faces=20_000).generate(ProductInput(title="Bottles", images=(SourceImage(photo),)))
+    shape = generated.metadata["shape"]
+    assert shape["shape"] == "free-form"  # type: ignore[index]
+    assert "no upright body of revolution" in shape["reasons"][-1]  # type: ignore[index]
