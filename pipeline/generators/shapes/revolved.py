@@ -14,15 +14,19 @@ from pipeline.generators.shapes.surface import Surface, photo_uv
 _MIN_PART_SHARE = 0.01
 # A round product's upright body explains at least this share of its silhouette.
 MIN_BODY_SHARE = 0.7
+# One side of a row reaching this much farther from the axis than the other is a handle's root.
+_ATTACHED_PART = 1.08
 _MAX_PROFILE_ROWS = 120
 
 
 @dataclass(frozen=True)
 class Body:
-    """The revolved body as the photo shows it: its axis column and half-width per mask row."""
+    """The revolved body as the photo shows it: its axis column, and per mask row the centre and
+    half-width of its cross-section (the centre follows a slight lean or perspective)."""
 
     axis: float
     half_widths: np.ndarray  # per mask row, 0 outside the body
+    centres: np.ndarray  # per mask row
 
     @property
     def diameter(self) -> float:
@@ -31,13 +35,14 @@ class Body:
     def share_of(self, mask: np.ndarray) -> float:
         """How much of the silhouette the upright body explains (a tilted bottle: little)."""
         columns = np.arange(mask.shape[1])[None, :] + 0.5
-        inside = np.abs(columns - self.axis) <= self.half_widths[:, None]
+        inside = np.abs(columns - self.centres[:, None]) <= self.half_widths[:, None]
         return float((inside & mask).sum() / max(int(mask.sum()), 1))
 
 
 def find_body(mask: np.ndarray) -> Body:
-    """The axis (the median centre of each row's widest run) and, per row, the half-width of the
-    run around it, from the side nearer the axis: a handle on one side does not widen the body."""
+    """The axis (the median centre of each row's widest run) and, per row, the run around it;
+    where one side reaches more than 8 % farther from the axis than the other (a handle's root)
+    the nearer side is mirrored, so the handle does not widen the body."""
     from scipy import ndimage
 
     padded = np.pad(mask, ((0, 0), (1, 1)))
@@ -50,18 +55,28 @@ def find_body(mask: np.ndarray) -> Body:
     axis = float(np.median(centres))
     column = min(mask.shape[1] - 1, int(axis))
     half = np.zeros(mask.shape[0])
+    middle = np.full(mask.shape[0], axis)
     for row in np.nonzero(mask[:, column])[0]:
         starts, ends = np.nonzero(edges[row] == 1)[0], np.nonzero(edges[row] == -1)[0]
         run = np.nonzero((starts <= column) & (ends > column))[0][0]
-        half[row] = min(axis - starts[run], ends[run] - axis)
+        left, right = axis - starts[run], ends[run] - axis
+        if max(left, right) > _ATTACHED_PART * min(left, right):
+            half[row] = min(left, right)  # a handle's root: the body is the nearer side, mirrored
+        else:
+            half[row] = (left + right) / 2
+            middle[row] = axis + (right - left) / 2
     # The body is one piece: keep its longest stretch of rows, and smooth the pixel steps.
     labels, count = ndimage.label(half > 0)
     if count > 1:
         longest = 1 + int(np.argmax(ndimage.sum(np.ones_like(half), labels, range(1, count + 1))))
         half[labels != longest] = 0
-    inside = half > 0
-    smooth = ndimage.gaussian_filter1d(ndimage.median_filter(half, size=5), 1.0)
-    return Body(axis, np.where(inside, np.maximum(smooth, 0.5), 0.0))
+    rows = np.nonzero(half > 0)[0]
+    body = slice(int(rows.min()), int(rows.max()) + 1)
+    # Smoothed within the body only, so its ends keep their width.
+    for values in (half, middle):
+        values[body] = ndimage.gaussian_filter1d(ndimage.median_filter(values[body], size=5, mode="nearest"), 1.0,
+                                                 mode="nearest")
+    return Body(axis, np.where(half > 0, np.maximum(half, 0.5), 0.0), middle)
 
 
 def revolve(mask: np.ndarray, body: Body, elevation_deg: float, *, max_faces: int | None) -> Surface:
@@ -87,15 +102,16 @@ def revolve(mask: np.ndarray, body: Body, elevation_deg: float, *, max_faces: in
     seen_rows = np.linspace(start, stop, count)
     radii = np.interp(seen_rows, np.arange(len(body.half_widths)) + 0.5, body.half_widths)
     radii = np.maximum(radii, 0.5)
+    centres = np.interp(seen_rows, np.arange(len(body.centres)) + 0.5, body.centres)
     # A side point (z = 0) at true height y is seen at row -y·cos(e).
     heights = -seen_rows / math.cos(radians)
     angles = np.linspace(0, 2 * np.pi, segments, endpoint=False)
-    ring_x = body.axis + radii[:, None] * np.sin(angles)[None, :]
+    ring_x = centres[:, None] + radii[:, None] * np.sin(angles)[None, :]
     ring_z = radii[:, None] * np.cos(angles)[None, :]
     ring_y = np.repeat(heights[:, None], segments, axis=1)
     positions = np.vstack([
         np.column_stack([ring_x.ravel(), ring_y.ravel(), ring_z.ravel()]),
-        [[body.axis, heights[0], 0.0], [body.axis, heights[-1], 0.0]],
+        [[centres[0], heights[0], 0.0], [centres[-1], heights[-1], 0.0]],
     ])
     faces = _ring_faces(count, segments)
     surfaces = [Surface(positions, faces, photo_uv(positions, (mask.shape[1], mask.shape[0]), elevation_deg))]
@@ -129,7 +145,7 @@ def _parts(mask: np.ndarray, body: Body) -> np.ndarray | None:
     from scipy import ndimage
 
     columns = np.arange(mask.shape[1])[None, :] + 0.5
-    inside_body = np.abs(columns - body.axis) <= body.half_widths[:, None]
+    inside_body = np.abs(columns - body.centres[:, None]) <= body.half_widths[:, None]
     outside = mask & ~ndimage.binary_dilation(inside_body, iterations=2)
     labels, count = ndimage.label(outside)
     if count == 0:
