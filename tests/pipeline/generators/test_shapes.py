@@ -123,3 +123,12 @@ def test_round_words_on_a_tilted_pair_of_bottles_fall_back_to_the_pillow() -> No
     shape = generated.metadata["shape"]
     assert shape["shape"] == "free-form"  # type: ignore[index]
     assert "no upright body of revolution" in shape["reasons"][-1]  # type: ignore[index]
+
+
+def test_a_mugs_handle_is_its_own_thin_closed_part_beside_the_body() -> None:
+    generated = LocalGenerator(max_faces=50_000).generate(by_name("mug").product_input())
+    parts = sorted(geometry_only(generated.mesh).split(only_watertight=True), key=lambda part: part.volume)
+    assert len(parts) == 2
+    handle, body = parts
+    assert handle.extents[2] < 0.35 * body.extents[2]  # thin across, where the body is round
+    assert handle.bounds[0][0] < body.bounds[0][0]  # sticking out on the left, as photographed
