@@ -103,7 +103,7 @@ def finish(
             usdz=files.get("usdz"),
             poster=poster,
             real_size=real_size is not None,
-            summary=_summary(generated.generator, quality, dimensions, real_size is not None),
+            summary=_summary(generated, quality, dimensions, real_size is not None),
             model_viewer_js=config.model_viewer_js,
         )
     warnings.extend(page.warnings)
@@ -274,15 +274,19 @@ def _source_view(generated: GeneratedMesh, product: ProductInput) -> tuple[np.nd
     return mask, rgb
 
 
-def _summary(generator: str, quality: QualityReport, dimensions: Dimensions, real: bool) -> dict[str, str]:
+def _summary(generated: GeneratedMesh, quality: QualityReport, dimensions: Dimensions, real: bool) -> dict[str, str]:
     size = " × ".join(f"{v * 100:.1f}" for v in (dimensions.width_m, dimensions.height_m, dimensions.depth_m))
-    return {
-        "Generator": generator,
+    summary = {
+        "Generator": generated.generator,
         "Quality score": f"{quality.score} / 100",
         "Faces": f"{quality.faces:,}",
         "Size (W × H × D)": f"{size} cm" + ("" if real else " (assumed; no dimensions given)"),
         "Silhouette IoU": "n/a" if quality.silhouette_iou is None else f"{quality.silhouette_iou:.3f}",
     }
+    shape = generated.metadata.get("shape")
+    if isinstance(shape, dict):  # the local generator's class, and why, in words
+        summary["Shape"] = f"{shape['shape']} ({'; '.join(shape['reasons'])})"
+    return summary
 
 
 @contextmanager

@@ -141,3 +141,11 @@ def test_every_shape_class_exports_valid_glb_and_usdz_at_its_true_size(name: str
     assert size is not None
     truth = known.truth.extents
     assert (size.width_m, size.height_m, size.depth_m) == pytest.approx(tuple(truth), rel=0.02)
+
+
+def test_the_preview_page_says_which_shape_was_built_and_why(tmp_path: Path) -> None:
+    from tests.pipeline.known_products import by_name
+
+    result = generate_assets(by_name("shoebox").product_input(), tmp_path, CONFIG)
+    page = result.preview.read_text()
+    assert "<dt>Shape</dt><dd>box (the title says &#x27;box&#x27;" in page
