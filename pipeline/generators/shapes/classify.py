@@ -43,7 +43,8 @@ class SilhouetteFeatures:
     mask's share of its bounding box (1 for a rectangle); `straight_edges`: the share of the
     outline's rows and columns that run straight along the box's sides; `aspect`: width / height;
     `sudden_narrowing`: the largest drop in width, as a share of the widest row, over 4% of the
-    height going down (a garment's armpits; a vase or a bottle widens or narrows gently).
+    height going down, between 10% and 85% of the way down (a garment's armpits; a vase or a
+    bottle widens or narrows gently, and only its base curves in fast).
     """
 
     symmetry: float
@@ -90,7 +91,10 @@ def silhouette_features(mask: np.ndarray) -> SilhouetteFeatures:
     )
     row_width = tight.sum(axis=1).astype(float)
     step = max(1, round(height * 0.04))
-    narrowing = float((row_width[:-step] - row_width[step:]).max(initial=0.0) / row_width.max())
+    drops = row_width[:-step] - row_width[step:]
+    # Armpits are mid-height; the base of anything photographed from above curves in at the bottom.
+    middle = drops[round(height * 0.1) : max(round(height * 0.1) + 1, round(height * 0.85) - step)]
+    narrowing = float(middle.max(initial=0.0) / row_width.max())
     return SilhouetteFeatures(symmetry=best, fill=fill, straight_edges=float(np.mean(sides)), aspect=width / height,
                               sudden_narrowing=narrowing)
 
@@ -161,10 +165,10 @@ def _silhouette_votes(features: SilhouetteFeatures, scores: dict[ShapeClass, flo
         scores["flat"] += 1.0
         reasons["box"].append(f"the silhouette is a rectangle ({features.fill:.0%} of its box)")
         reasons["flat"].append(f"the silhouette is a rectangle ({features.fill:.0%} of its box)")
-    elif features.symmetry > 0.8 and features.sudden_narrowing > 0.12:
+    elif features.symmetry > 0.85 and features.sudden_narrowing > 0.09 and features.fill < 0.72:
         scores["garment"] += 0.8
-        reasons["garment"].append(f"a symmetric silhouette that narrows suddenly below its arms "
-                                  f"({features.sudden_narrowing:.0%} of its width)")
+        reasons["garment"].append(f"a symmetric silhouette with arms: it narrows suddenly below them "
+                                  f"({features.sudden_narrowing:.0%} of its width) and fills {features.fill:.0%} of its box")
     elif features.symmetry > 0.85 and features.fill > 0.6:
         scores["round"] += 1.0
         reasons["round"].append(f"the silhouette is mirror-symmetric ({features.symmetry:.2f}) with curved sides")

@@ -132,3 +132,30 @@ def test_a_mugs_handle_is_its_own_thin_closed_part_beside_the_body() -> None:
     handle, body = parts
     assert handle.extents[2] < 0.35 * body.extents[2]  # thin across, where the body is round
     assert handle.bounds[0][0] < body.bounds[0][0]  # sticking out on the left, as photographed
+
+
+def _decided_from_photo(photo: bytes, **fields: object) -> str:
+    from pipeline.generators.shapes import silhouette_features
+    from pipeline.photos.images import decode_image
+    from pipeline.photos.segmentation import product_mask
+
+    features = silhouette_features(product_mask(decode_image(photo)).mask)
+    return decide_shape(ProductInput(**fields), features).shape  # type: ignore[arg-type]
+
+
+def test_without_words_the_silhouette_and_the_size_decide() -> None:
+    from tests.pipeline import synthetic
+
+    assert _decided_from_photo(synthetic.shadowed_box_on_white().data) == "box"  # a filled rectangle
+    assert _decided_from_photo(synthetic.tshirt_transparent().data) == "garment"  # arms, then a sudden narrowing
+    assert _decided_from_photo(synthetic.hoodie_on_white().data) == "garment"
+    # A rectangle 4 mm thick is a print, not a box.
+    assert _decided_from_photo(synthetic.shadowed_box_on_white().data,
+                               listed_size=ListedSize(0.3, 0.004, 0.4)) == "flat"
+    assert _decided_from_photo(catalogue_vase()) == "round"  # symmetric, curved sides
+
+
+def catalogue_vase() -> bytes:
+    from tests.pipeline.known_products import catalogue_photo
+
+    return catalogue_photo("vase")
