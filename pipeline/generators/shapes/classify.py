@@ -75,10 +75,13 @@ def silhouette_features(mask: np.ndarray) -> SilhouetteFeatures:
         raise ValueError("the mask is empty")
     tight = mask[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
     height, width = tight.shape
+    # Symmetry needs no more than ~128 pixels across.
+    coarse = tight[:: max(1, height // 128), :: max(1, width // 128)]
+    coarse_width = coarse.shape[1]
     best = 0.0
     # The mirror axis may sit off centre (a mug's handle on one side): try shifts up to a fifth.
-    for shift in range(-width // 5, width // 5 + 1, max(1, width // 60)):
-        shifted = np.roll(np.pad(tight, ((0, 0), (width // 5, width // 5))), shift, axis=1)
+    for shift in range(-coarse_width // 5, coarse_width // 5 + 1, max(1, coarse_width // 60)):
+        shifted = np.roll(np.pad(coarse, ((0, 0), (coarse_width // 5, coarse_width // 5))), shift, axis=1)
         mirrored = shifted[:, ::-1]
         union = np.logical_or(shifted, mirrored).sum()
         best = max(best, float(np.logical_and(shifted, mirrored).sum() / max(union, 1)))
@@ -169,7 +172,7 @@ def _silhouette_votes(features: SilhouetteFeatures, scores: dict[ShapeClass, flo
         scores["garment"] += 0.8
         reasons["garment"].append(f"a symmetric silhouette with arms: it narrows suddenly below them "
                                   f"({features.sudden_narrowing:.0%} of its width) and fills {features.fill:.0%} of its box")
-    elif features.symmetry > 0.85 and features.fill > 0.6:
+    elif features.symmetry > 0.85 and features.fill > 0.7:
         scores["round"] += 1.0
         reasons["round"].append(f"the silhouette is mirror-symmetric ({features.symmetry:.2f}) with curved sides")
 
