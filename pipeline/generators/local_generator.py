@@ -141,8 +141,9 @@ class LocalGenerator:
             product.listed_size, width, height,
             depth=body.diameter if body is not None else None,
             default_depth_ratio=own_depth / max(width, height),
-            # Garments and prints are shot flat, straight on; anything standing, from a little above.
-            max_elevation_deg=0.0 if decision.shape in ("garment", "flat") else MAX_CAMERA_ELEVATION_DEG,
+            # Only a revolved body and a box model the top a shot from above shows; an inflated
+            # shape's height is all front, so its proportions must match as photographed.
+            max_elevation_deg=MAX_CAMERA_ELEVATION_DEG if decision.shape in ("round", "box") else 0.0,
         )
         if match.uniform:
             return _Plan(own_depth, 0.0, match)
