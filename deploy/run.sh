@@ -21,6 +21,8 @@ mkdir -p var
 # One metrics directory for the web and the worker, so /metrics counts both; fresh on every start.
 export PROMETHEUS_MULTIPROC_DIR="${PROMETHEUS_MULTIPROC_DIR:-$PWD/var/metrics}"
 rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+# Libraries keep their caches here, not in ~/.cache (onnxruntime writes a device id there on import).
+export XDG_CACHE_HOME="${XDG_CACHE_HOME:-$PWD/var/cache/xdg}"
 
 # Each process runs in its own session, so Ctrl-C reaches this script alone and it stops them in
 # order: the worker (it finishes its job; a second Ctrl-C ends the job), the web, then Redis, which

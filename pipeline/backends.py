@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from pipeline.product import ProductInput
+from pipeline.product import Dimensions, ProductInput
 
 if TYPE_CHECKING:
     import numpy as np
@@ -29,6 +29,9 @@ class GeneratedMesh:
     source_mask: np.ndarray | None = None  # the front photo's product mask, for silhouette IoU
     warnings: tuple[str, ...] = ()
     metadata: dict[str, object] = field(default_factory=dict)
+    # The real size the generator built the mesh for, having matched the store's numbers to its
+    # photo itself; Stage 2 then scales to it as given (None: Stage 2 matches them to the mesh).
+    real_size: Dimensions | None = None
 
 
 class GeneratorBackend(Protocol):

@@ -48,7 +48,7 @@ def generate_assets(
 
     check_face_budget(config.face_budget)
     wanted = parse_formats(formats if formats is not None else config.formats)
-    generator = backend if backend is not None else LocalGenerator(max_faces=config.face_budget)
+    generator = backend if backend is not None else LocalGenerator.for_config(config)
     progress = MonotonicProgress(progress)
     started = time.perf_counter()
     generated = generator.generate(product, progress=within(progress, 0.0, _GENERATE_SHARE))

@@ -50,24 +50,51 @@ class Dimensions:
         scale = _UNIT_TO_M[unit]
         return cls(float(match["w"]) * scale, float(match["h"]) * scale, float(match["d"]) * scale)
 
-    @classmethod
-    def from_woocommerce(cls, length: str, width: str, height: str, unit: str) -> Dimensions | None:
-        """WooCommerce's length/width/height strings in the store's unit, or None if any is blank.
-
-        The front photo shows a product's length across and its height up; WooCommerce's width
-        is then the depth.
-        """
-        try:
-            values = [float(v) for v in (length, width, height)]
-        except (TypeError, ValueError):
-            return None
-        if min(values) <= 0 or unit.lower() not in _UNIT_TO_M:
-            return None
-        scale = _UNIT_TO_M[unit.lower()]
-        return cls(values[0] * scale, values[2] * scale, values[1] * scale)
-
     def as_dict(self) -> dict[str, float]:
         return {"width": self.width_m, "height": self.height_m, "depth": self.depth_m}
+
+
+@dataclass(frozen=True)
+class ListedSize:
+    """The store's length, width and height in metres, in no known order (None where left blank).
+
+    WooCommerce's three numbers are often the parcel's, and nothing says which of them is the
+    product's height: `pipeline.stage2.sizing.match_size` assigns them to axes against the photo.
+    """
+
+    length_m: float | None = None
+    width_m: float | None = None
+    height_m: float | None = None
+
+    @classmethod
+    def from_woocommerce(cls, length: str, width: str, height: str, unit: str) -> ListedSize | None:
+        """WooCommerce's strings in the store's unit; a blank or unreadable one is None.
+
+        Returns None when no number is usable or the unit is unknown.
+        """
+        if unit.lower() not in _UNIT_TO_M:
+            return None
+        scale = _UNIT_TO_M[unit.lower()]
+        values = [_positive(raw) for raw in (length, width, height)]
+        if all(value is None for value in values):
+            return None
+        return cls(*(None if value is None else value * scale for value in values))
+
+    @property
+    def known(self) -> tuple[float, ...]:
+        """The numbers given, in the store's order."""
+        return tuple(v for v in (self.length_m, self.width_m, self.height_m) if v is not None)
+
+    def as_dict(self) -> dict[str, float | None]:
+        return {"length": self.length_m, "width": self.width_m, "height": self.height_m}
+
+
+def _positive(raw: str) -> float | None:
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        return None
+    return value if value > 0 and value < float("inf") else None
 
 
 @dataclass(frozen=True)
@@ -81,7 +108,12 @@ class SourceImage:
 @dataclass(frozen=True)
 class ProductInput:
     """Everything a generator may use. The first image is the main (front) photo; a second one,
-    when present, is taken as the back."""
+    when present, is taken as the back.
+
+    `dimensions` is an exact size the caller vouches for (`woo3d generate --dimensions`), used
+    axis by axis; `listed_size` is the store's length/width/height, matched to the photo first.
+    `attributes` holds one (name, option) pair per option of each WooCommerce attribute.
+    """
 
     title: str = ""
     description: str = ""
@@ -92,3 +124,7 @@ class ProductInput:
     collection: str = ""
     garment_type: str = ""
     shape: str = "auto"  # the merchant's choice, one of SHAPE_CHOICES
+    listed_size: ListedSize | None = None
+    categories: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    attributes: tuple[tuple[str, str], ...] = ()

@@ -124,7 +124,7 @@ def setup_copy(tmp_path: Path) -> tuple[Path, dict[str, str]]:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(f"#!/bin/sh\n{body}\n")
         path.chmod(0o755)
-    past = time.time() - 3600
+    past = 946684800  # 2000-01-01: older than any install, however long ago setup ran
     os.utime(checkout / "pyproject.toml", (past, past))
     os.utime(checkout / "package.json", (past, past))
     return checkout, {"PATH": f"{tools}:/usr/bin:/bin", "HOME": str(tmp_path)}
@@ -207,7 +207,7 @@ def run_copy(tmp_path: Path) -> tuple[Path, dict[str, str]]:
         path.chmod(0o755)
     (checkout / ".venv" / ".woo3d-installed").write_text("dev\n")
     (checkout / "node_modules").symlink_to(ROOT / "node_modules")
-    past = time.time() - 3600
+    past = 946684800  # 2000-01-01: older than any install, however long ago setup ran
     for name in ("pyproject.toml", "package.json"):
         os.utime(checkout / name, (past, past))
     home = tmp_path / "home"

@@ -53,6 +53,13 @@ class ProductCategory:
 
 
 @dataclass(frozen=True)
+class ProductTag:
+    id: int
+    name: str = ""
+    slug: str = ""
+
+
+@dataclass(frozen=True)
 class Product:
     """The product fields woo3d uses, parsed from a `/wc/v3/products/<id>` representation or a
     variation's `/wc/v3/products/<parent>/variations/<id>` (whose one `image` becomes `images`).
@@ -74,6 +81,7 @@ class Product:
     dimensions: ProductDimensions = field(default_factory=ProductDimensions)
     attributes: tuple[ProductAttribute, ...] = ()
     categories: tuple[ProductCategory, ...] = ()
+    tags: tuple[ProductTag, ...] = ()
     meta: Mapping[str, Any] = field(default_factory=dict)
     meta_ids: Mapping[str, int] = field(default_factory=dict)
     date_modified: datetime | None = None
@@ -129,6 +137,10 @@ class Product:
             categories=tuple(
                 ProductCategory(id=_int(c.get("id")), name=_str(c.get("name")), slug=_str(c.get("slug")))
                 for c in _dicts(data.get("categories"))
+            ),
+            tags=tuple(
+                ProductTag(id=_int(t.get("id")), name=_str(t.get("name")), slug=_str(t.get("slug")))
+                for t in _dicts(data.get("tags"))
             ),
             meta=meta,
             meta_ids=meta_ids,

@@ -152,7 +152,7 @@ class HybridBackend:
         self.tripo = tripo if tripo is not None else (
             TripoBackend(config, connection=connection, sleep=sleep)
             if config.enable_3d_generation and config.tripo_api_key else None)
-        self.local = local or LocalGenerator(max_faces=config.face_budget)
+        self.local = local or LocalGenerator.for_config(config)
 
     def close(self) -> None:
         """Close the HTTP clients of the stages that were built."""
@@ -207,7 +207,7 @@ class HybridBackend:
             report["winner"] = "local"
             report["reason"] = warnings[-1]
             return GeneratedMesh(local.mesh, local.generator, local.source_mask, tuple(warnings) + local.warnings,
-                                 {**local.metadata, "hybrid": report})
+                                 {**local.metadata, "hybrid": report}, real_size=local.real_size)
         comparison = compare_candidates(candidates, self.config.face_budget)
         report.update(winner=comparison.winner, reason=comparison.reason, scores=comparison.scores,
                       candidates=_quality_metrics(candidates))
@@ -235,7 +235,7 @@ def backend_for(name: str, config: PipelineConfig, *, connection: Redis | None =
     from pipeline.generators.local_generator import LocalGenerator
 
     if name == "local":
-        return LocalGenerator(max_faces=config.face_budget)
+        return LocalGenerator.for_config(config)
     if name == "huggingface":
         return HuggingFaceBackend(config)
     if name == "tripo":

@@ -1,4 +1,4 @@
-"""The offline, keyless generator: a textured "pillow" inflated from the product photo's silhouette."""
+"""The offline, keyless generator: a shape-true textured model from the product photo's silhouette."""
 
 from __future__ import annotations
 
@@ -9,12 +9,19 @@ import numpy as np
 
 from pipeline.backends import GeneratedMesh, Progress, no_progress
 from pipeline.errors import ImageError, NeedsImageError
-from pipeline.photos.images import decode_image, fit_within
+from pipeline.generators.shapes import ShapeDecision, Surface, decide_shape, silhouette_features
+from pipeline.generators.shapes.cuboid import cuboid
+from pipeline.generators.shapes.inflated import MIN_RESOLUTION, inflate_within, resolution_for
+from pipeline.generators.shapes.revolved import MIN_BODY_SHARE, Body, find_body, revolve
+from pipeline.photos.images import MAX_PIXELS, decode_image, fit_within
 from pipeline.photos.segmentation import ProductMask, product_mask
+from pipeline.stage2.sizing import MAX_CAMERA_ELEVATION_DEG, SizeMatch, match_size
 
 if TYPE_CHECKING:
     import trimesh
     from PIL import Image
+
+    from pipeline.config import PipelineConfig
 
     from pipeline.product import ProductInput
 
@@ -22,9 +29,8 @@ if TYPE_CHECKING:
 _MASK_SIDE_PX = 512
 # Margin around the product's bounding box, in mask pixels, so the rim's texels are inside.
 _CROP_MARGIN_PX = 3
-# Marching cubes makes about this many faces per grid cell the product covers (front, back, rim).
-_FACES_PER_CELL = 9.0
-_MIN_RESOLUTION = 48
+# Without a known depth, each class's thickness as a share of the front's longer side.
+_DEPTH_RATIOS = {"box": 0.5, "flat": 0.01, "garment": 0.12}
 
 
 @dataclass(frozen=True)
@@ -35,32 +41,53 @@ class _Side:
     mask: ProductMask
 
 
-class LocalGenerator:
-    """Inflate the main photo's silhouette into a closed, textured, UV-mapped mesh.
+@dataclass(frozen=True)
+class _Plan:
+    """How deep to build, the camera's elevation the photo was taken from, and the matched size."""
 
-    The mask's distance transform gives every inside point a height that rises like a rounded
-    pillow (an elliptical profile reaching `depth_ratio` of the longer side at its thickest; the
-    product's real depth-to-size ratio when its dimensions are known). Marching cubes over
-    |z| < height gives a watertight surface whose rim is exactly the silhouette. The front is
-    textured with the photo; the back with the second photo when there is one (mirrored and
-    fitted to the front's silhouette), else with the front seen from behind.
+    depth_px: float
+    elevation_deg: float
+    match: SizeMatch | None
+
+
+class LocalGenerator:
+    """Build a closed, textured, UV-mapped mesh of the product's shape class from its main photo.
+
+    The class (round, box, flat, garment, free-form) comes from `decide_shape`. Round products
+    are revolved from the silhouette's profile (a handle is a part of its own); boxes are
+    cuboids with rounded edges; flat products are slabs as thin as they are; garments a shell
+    thin at its edges; anything else the inflated "pillow" (`depth_ratio` of the longer side at
+    its thickest). The store's length/width/height are matched to the photo (`match_size`), so
+    the depth is known and the photo is never squashed. Every class takes its texture by
+    projecting the photo onto it from the camera's side; the back shows the second photo when
+    there is one (mirrored and fitted to the front's silhouette), else the front seen from behind.
     """
 
     name = "local"
 
-    def __init__(self, *, resolution: int = 160, depth_ratio: float = 0.25, max_faces: int | None = None):
+    def __init__(self, *, resolution: int = 160, depth_ratio: float = 0.25, max_faces: int | None = None,
+                 max_pixels: int = MAX_PIXELS):
         """`resolution`: grid cells along the product's longer side, at most; `max_faces`: lower
-        the grid so the mesh needs no decimation for that budget (None: always `resolution`)."""
-        if not _MIN_RESOLUTION <= resolution <= 1024:
-            raise ValueError(f"resolution {resolution} is outside {_MIN_RESOLUTION}..1024")
+        the grid so the mesh needs no decimation for that budget (None: always `resolution`);
+        `max_pixels`: photos larger than this are refused before decoding."""
+        if not MIN_RESOLUTION <= resolution <= 1024:
+            raise ValueError(f"resolution {resolution} is outside {MIN_RESOLUTION}..1024")
         if not 0.01 <= depth_ratio <= 2:
             raise ValueError(f"depth_ratio {depth_ratio} is outside 0.01..2")
         self.resolution = resolution
         self.depth_ratio = depth_ratio
         self.max_faces = max_faces
+        self.max_pixels = max_pixels
+
+    @classmethod
+    def for_config(cls, config: PipelineConfig) -> LocalGenerator:
+        """The generator as the pipeline's settings want it: sized to the face budget, and refusing
+        photos over the pixel limit before they are decoded."""
+        return cls(max_faces=config.face_budget, max_pixels=config.max_image_pixels)
 
     def generate(self, product: ProductInput, progress: Progress = no_progress) -> GeneratedMesh:
-        """Build the mesh. Raises NeedsImageError without images, ImageError for a bad main photo."""
+        """Build the mesh. Raises NeedsImageError without images, ImageError for a bad main photo,
+        ValueError for a forced shape that is not one of SHAPE_CHOICES."""
         if not product.images:
             raise NeedsImageError(
                 "the product has no image: the local generator needs a product photo "
@@ -68,18 +95,31 @@ class LocalGenerator:
             )
         progress("segmenting", 0.05)
         main = product.images[0]
-        front = _photographed_side(decode_image(main.data, main.name))
+        front = _photographed_side(decode_image(main.data, main.name, max_pixels=self.max_pixels), main.name)
         warnings = list(front.mask.warnings)
         back: _Side | None = None
         if len(product.images) > 1:
             second = product.images[1]
             try:
-                back = _photographed_side(decode_image(second.data, second.name))
+                back = _photographed_side(decode_image(second.data, second.name, max_pixels=self.max_pixels), second.name)
             except ImageError as exc:
                 warnings.append(f"back photo ignored, the front is mirrored instead: {exc}")
-        progress("inflating", 0.35)
-        mesh = self._inflate(front, back, product)
-        progress("inflating", 1.0)
+        x0, y0, x1, y1 = _crop_box(front.mask.mask)
+        mask = front.mask.mask[y0:y1, x0:x1]
+        decision = decide_shape(product, silhouette_features(mask))
+        progress(f"building a {decision.shape} shape", 0.35)
+        body = find_body(mask) if decision.shape == "round" else None
+        if body is not None and not decision.forced and body.share_of(mask) < MIN_BODY_SHARE:
+            decision = ShapeDecision("free-form", decision.confidence, (
+                *decision.reasons, f"but no upright body of revolution explains the silhouette "
+                f"({body.share_of(mask):.0%} of it): built as the inflated fallback"))
+            body = None
+        plan = self._plan(product, decision, mask, body)
+        if plan.match is not None and plan.match.warning:
+            warnings.append(plan.match.warning)
+        surface = self._build(decision, mask, body, plan)
+        mesh = _textured(surface, front, back)
+        progress("building", 1.0)
         return GeneratedMesh(
             mesh=mesh,
             generator=self.name,
@@ -89,90 +129,72 @@ class LocalGenerator:
                 "segmentation": front.mask.method,
                 "back": "second photo" if back else "mirrored front",
                 "faces": len(mesh.faces),
+                "shape": decision.as_dict(),
+                **({"size_match": plan.match.as_dict()} if plan.match else {}),
             },
+            real_size=plan.match.dimensions if plan.match else None,
         )
 
-    def _inflate(self, front: _Side, back: _Side | None, product: ProductInput) -> trimesh.Trimesh:
-        import trimesh
-
-        x0, y0, x1, y1 = _crop_box(front.mask.mask)
-        mask = front.mask.mask[y0:y1, x0:x1]
-        depth_ratio = self.depth_ratio
+    def _plan(self, product: ProductInput, decision: ShapeDecision, mask: np.ndarray, body: Body | None) -> _Plan:
+        """The depth to build (mask pixels) and the camera elevation, from the size when known."""
+        ys, xs = np.nonzero(mask)
+        width, height = float(xs.max() + 1 - xs.min()), float(ys.max() + 1 - ys.min())
+        ratio = _DEPTH_RATIOS.get(decision.shape, self.depth_ratio)
+        own_depth = body.diameter if body is not None else ratio * max(width, height)
         if product.dimensions is not None:
             dims = product.dimensions
-            depth_ratio = min(2.0, dims.depth_m / max(dims.width_m, dims.height_m))
-        resolution = self.resolution
-        if self.max_faces is not None:
-            cells = self.max_faces / _FACES_PER_CELL / max(float(mask.mean()), 0.05)
-            aspect = max(mask.shape) / min(mask.shape)
-            resolution = int(np.clip(np.sqrt(cells * aspect), _MIN_RESOLUTION, self.resolution))
-        grid_scale, positions, faces, rows, cols = _pillow(mask, resolution, depth_ratio)
-        # The estimate is rough for thin shapes: refine the grid until the budget is met.
-        while self.max_faces is not None and len(faces) > self.max_faces and resolution > _MIN_RESOLUTION:
-            resolution = max(_MIN_RESOLUTION, int(resolution * 0.97 * np.sqrt(self.max_faces / len(faces))))
-            grid_scale, positions, faces, rows, cols = _pillow(mask, resolution, depth_ratio)
-        # UVs: grid cell centres map back to the cropped mask, which is the texture's frame.
-        u = (cols + 0.5) / grid_scale / mask.shape[1]
-        v = 1.0 - (rows + 0.5) / grid_scale / mask.shape[0]
-        uv = np.column_stack([u, v]).clip(0, 1)
-        texture = front.texture
-        if back is not None:
-            positions, faces, uv = _split_front_back(positions, faces, uv)
-            texture = _atlas(front.texture, back.texture)
-        mesh = trimesh.Trimesh(positions, faces, process=False)
-        if mesh.volume < 0:
-            mesh.invert()
-        mesh.visual = trimesh.visual.TextureVisuals(uv=uv, material=_material(texture))
-        return mesh
-
-
-def _pillow(
-    mask: np.ndarray, resolution: int, depth_ratio: float
-) -> tuple[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Marching cubes over |z| < height(x, y) on a grid `resolution` cells along the longer side.
-
-    Returns the grid scale (cells per mask pixel), vertex positions (longer side 1, Y up, Z
-    towards the viewer), faces, and each vertex's grid row and column.
-    """
-    from PIL import Image
-    from scipy import ndimage
-    from skimage.measure import marching_cubes
-
-    grid_scale = resolution / max(mask.shape)
-    # Area-averaged coverage keeps sub-pixel rim positions; 0.5 is the silhouette.
-    coverage = np.asarray(
-        Image.fromarray(mask.astype(np.float32)).resize(
-            (max(2, round(mask.shape[1] * grid_scale)), max(2, round(mask.shape[0] * grid_scale))),
-            Image.Resampling.BOX,
+            if body is not None:
+                return _Plan(own_depth, 0.0, None)
+            return _Plan(min(2.0 * max(width, height), dims.depth_m / dims.width_m * width), 0.0, None)
+        if product.listed_size is None:
+            return _Plan(own_depth, 0.0, None)
+        match = match_size(
+            product.listed_size, width, height,
+            depth=body.diameter if body is not None else None,
+            default_depth_ratio=own_depth / max(width, height),
+            # Only a revolved body and a box model the top a shot from above shows; an inflated
+            # shape's height is all front, so its proportions must match as photographed.
+            max_elevation_deg=MAX_CAMERA_ELEVATION_DEG if decision.shape in ("round", "box") else 0.0,
         )
-    )
-    coverage = np.pad(coverage, 2)
-    inside = coverage >= 0.5
-    signed = ndimage.distance_transform_edt(inside) - ndimage.distance_transform_edt(~inside)
-    signed = ndimage.gaussian_filter(signed + (coverage - 0.5), 0.8)
-    rim = max(float(signed.max()), 1.0)
-    side = max(mask.shape) * grid_scale
-    half_depth = max(1.0, min(rim, depth_ratio * side / 2))
-    t = np.clip(signed / rim, 0, 1)
-    height = np.where(signed > 0, half_depth * np.sqrt(t * (2 - t)), signed)
-    z_step = max(1.0, 2 * half_depth / 48)
-    z = np.arange(-half_depth - 2 * z_step, half_depth + 2 * z_step + 1e-9, z_step)
-    volume = height[:, :, None] - np.abs(z)[None, None, :]
-    verts, faces, _, _ = marching_cubes(
-        volume.astype(np.float32), 0.0, spacing=(1.0, 1.0, z_step), allow_degenerate=False
-    )
-    rows, cols = verts[:, 0] - 2, verts[:, 1] - 2
-    positions = np.column_stack([cols, -rows, verts[:, 2] + z[0]]) / side
-    return grid_scale, positions, faces, rows, cols
+        if match.uniform:
+            return _Plan(own_depth, 0.0, match)
+        dims = match.dimensions
+        depth = own_depth if body is not None else dims.depth_m / dims.width_m * width
+        return _Plan(min(2.0 * max(width, height), depth), match.elevation_deg, match)
+
+    def _build(self, decision: ShapeDecision, mask: np.ndarray, body: Body | None, plan: _Plan) -> Surface:
+        if body is not None:
+            return revolve(mask, body, plan.elevation_deg, max_faces=self.max_faces)
+        if decision.shape == "box":
+            return cuboid(mask, plan.depth_px, plan.elevation_deg)
+        profile = {"flat": "slab", "garment": "shell"}.get(decision.shape, "pillow")
+        resolution = resolution_for(mask, self.max_faces, self.resolution)
+        return inflate_within(mask, resolution, self.max_faces, plan.depth_px / 2, profile)  # type: ignore[arg-type]
 
 
-def _photographed_side(image: Image.Image) -> _Side:
+def _textured(surface: Surface, front: _Side, back: _Side | None) -> trimesh.Trimesh:
+    """The surface as a mesh in units of the crop's longer side, textured from the photo(s)."""
+    import trimesh
+
+    positions, faces, uv = surface.positions, surface.faces, surface.uv
+    texture = front.texture
+    if back is not None:
+        positions, faces, uv = _split_front_back(positions, faces, uv)
+        texture = _atlas(front.texture, back.texture)
+    mesh = trimesh.Trimesh(positions / float(np.ptp(positions, axis=0).max()), faces, process=False)
+    if mesh.volume < 0:
+        mesh.invert()
+    mesh.visual = trimesh.visual.TextureVisuals(uv=uv, material=_material(texture))
+    return mesh
+
+
+def _photographed_side(image: Image.Image, name: str) -> _Side:
     """Segment a photo and crop it (full resolution, colour bled past the rim) to the product."""
     from PIL import Image
     from scipy import ndimage
 
     small = fit_within(image, _MASK_SIDE_PX)
-    found = product_mask(small)
+    found = product_mask(small, name)
     x0, y0, x1, y1 = _crop_box(found.mask)
     scale = image.width / small.width
     rgb = image.crop((round(x0 * scale), round(y0 * scale), round(x1 * scale), round(y1 * scale))).convert("RGB")

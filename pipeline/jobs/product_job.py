@@ -29,7 +29,7 @@ from pipeline.jobs.review import STANDING_REASONS, held_summary, render_review_v
 from pipeline.jobs.shape_choice import merchant_shape
 from pipeline.metrics import GENERATION_SECONDS, GENERATIONS, record_held
 from pipeline.backends import Progress
-from pipeline.product import Dimensions, ProductInput, SourceImage
+from pipeline.product import ListedSize, ProductInput, SourceImage
 from pipeline.progress import MonotonicProgress, within
 from pipeline.result import GenerationResult
 from pipeline.jobs.snapshots import ProductSnapshots
@@ -315,7 +315,7 @@ class ProductJob:
                 GENERATION_SECONDS.labels(stage).observe(seconds)
             if clients is None:
                 return JobOutcome(self.product_id, "done", current, model=result.local_paths(),
-                                  generator=result.generator)
+                                  generator=result.generator, reason="; ".join(result.warnings) or None)
             warnings = list(result.warnings)
             held_because = self.context.pipeline.hold_reason(result.quality.score)
             files = {"glb": result.files["glb"]}
@@ -403,16 +403,7 @@ class ProductJob:
             SourceImage(fetcher.fetch(image.src), name=image.name or f"image-{image.id}")
             for image in product.images[:MAX_IMAGES]
         )
-        dims = product.dimensions
-        return ProductInput(
-            title=plain_text(product.name),
-            description=plain_text(product.description) or plain_text(product.short_description),
-            images=images,
-            dimensions=Dimensions.from_woocommerce(dims.length, dims.width, dims.height, unit),
-            product_id=product.id,
-            category=product.categories[0].name if product.categories else "",
-            shape=merchant_shape(product.meta, ((a.name, a.options) for a in product.attributes)),
-        )
+        return product_input(product, unit, images)
 
     def _out_dir(self) -> Path:
         config = self.context.pipeline
@@ -422,3 +413,20 @@ class ProductJob:
         out_dir = config.output_dir / f"product-{self.product_id}"
         out_dir.mkdir(parents=True, exist_ok=True)
         return out_dir
+
+
+def product_input(product: Product, unit: str, images: tuple[SourceImage, ...] = ()) -> ProductInput:
+    """What the generators see of a WooCommerce product: its words, photos and listed size."""
+    dims = product.dimensions
+    return ProductInput(
+        title=plain_text(product.name),
+        description=plain_text(product.description) or plain_text(product.short_description),
+        images=images,
+        listed_size=ListedSize.from_woocommerce(dims.length, dims.width, dims.height, unit),
+        product_id=product.id,
+        category=product.categories[0].name if product.categories else "",
+        categories=tuple(plain_text(c.name) for c in product.categories),
+        tags=tuple(plain_text(t.name) for t in product.tags),
+        attributes=tuple((a.name, option) for a in product.attributes for option in a.options),
+        shape=merchant_shape(product.meta, ((a.name, a.options) for a in product.attributes)),
+    )

@@ -17,6 +17,7 @@ from pipeline.config import PipelineConfig
 from pipeline.product import Dimensions, ProductInput
 from pipeline.result import QualityReport
 from pipeline.result import GenerationResult
+from pipeline.stage2.sizing import SizeMatch, match_size
 
 if TYPE_CHECKING:
     import trimesh
@@ -69,7 +70,10 @@ def finish(
         faces_before = len(mesh.faces)
         mesh = decimate(mesh, face_budget)
     with _timed(timings, "scale"):
-        mesh, dimensions, scale_warning = place(mesh, product.dimensions)
+        real_size, source, size_match = real_size_for(mesh, generated, product)
+        mesh, dimensions, scale_warning = place(mesh, real_size)
+        if size_match is not None and size_match.warning and size_match.warning not in warnings:
+            warnings.append(size_match.warning)
     progress("textures", 0.3)
     # Last, because copying a mesh copies its image without the `format` that keeps it JPEG.
     with _timed(timings, "textures"):
@@ -95,8 +99,8 @@ def finish(
             glb=files["glb"],
             usdz=files.get("usdz"),
             poster=poster,
-            real_size=product.dimensions is not None,
-            summary=_summary(generated.generator, quality, dimensions, product.dimensions is not None),
+            real_size=real_size is not None,
+            summary=_summary(generated, quality, dimensions, real_size is not None),
             model_viewer_js=config.model_viewer_js,
         )
     warnings.extend(page.warnings)
@@ -114,7 +118,8 @@ def finish(
         "decimation": {"face_budget": face_budget, "faces_before": faces_before, "faces_after": len(mesh.faces)},
         "texture": texture.as_dict() if texture else None,
         "dimensions_m": dimensions.as_dict(),
-        "dimensions_source": "product" if product.dimensions is not None else "default",
+        "dimensions_source": source,
+        "size_match": size_match.as_dict() if size_match is not None else metadata.get("size_match"),
         "files": {name: {"file": path.name, "bytes": path.stat().st_size} for name, path in files.items()},
         "poster": poster.name if poster is not None else None,
         "preview": page.path.name,
@@ -132,11 +137,31 @@ def finish(
         preview=page.path,
         generator=generated.generator,
         quality=quality,
-        dimensions_m=dimensions if product.dimensions is not None else None,
+        dimensions_m=dimensions if real_size is not None else None,
         warnings=tuple(warnings),
         timings_s={name: round(seconds, 4) for name, seconds in timings.items()},
         report=report,
     )
+
+
+def real_size_for(
+    mesh: trimesh.Trimesh, generated: GeneratedMesh, product: ProductInput
+) -> tuple[Dimensions | None, str, SizeMatch | None]:
+    """The size to give the mesh and where it came from ("product": exact, given by the caller;
+    "store": the store's numbers matched to the shape; "default"), with the match made here.
+
+    The local generator matched the store's numbers to its photo already (`real_size`); any
+    other mesh's front and depth are matched here, so a parcel size never squashes it.
+    """
+    if product.dimensions is not None:
+        return product.dimensions, "product", None
+    if generated.real_size is not None:
+        return generated.real_size, "store", None
+    if product.listed_size is None:
+        return None, "default", None
+    width, height, depth = np.maximum(mesh.extents, 1e-12)
+    match = match_size(product.listed_size, float(width), float(height), depth=float(depth))
+    return match.dimensions, "store", match
 
 
 def place(mesh: trimesh.Trimesh, dimensions: Dimensions | None) -> tuple[trimesh.Trimesh, Dimensions, str | None]:
@@ -269,15 +294,19 @@ def _source_view(
     return mask, rgb
 
 
-def _summary(generator: str, quality: QualityReport, dimensions: Dimensions, real: bool) -> dict[str, str]:
+def _summary(generated: GeneratedMesh, quality: QualityReport, dimensions: Dimensions, real: bool) -> dict[str, str]:
     size = " × ".join(f"{v * 100:.1f}" for v in (dimensions.width_m, dimensions.height_m, dimensions.depth_m))
-    return {
-        "Generator": generator,
+    summary = {
+        "Generator": generated.generator,
         "Quality score": f"{quality.score} / 100",
         "Faces": f"{quality.faces:,}",
         "Size (W × H × D)": f"{size} cm" + ("" if real else " (assumed; no dimensions given)"),
         "Silhouette IoU": "n/a" if quality.silhouette_iou is None else f"{quality.silhouette_iou:.3f}",
     }
+    shape = generated.metadata.get("shape")
+    if isinstance(shape, dict):  # the local generator's class, and why, in words
+        summary["Shape"] = f"{shape['shape']} ({'; '.join(shape['reasons'])})"
+    return summary
 
 
 @contextmanager

@@ -11,7 +11,7 @@ import functools
 import math
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -172,6 +172,64 @@ def _render_front_view(mesh: trimesh.Trimesh, longest_side: int) -> FrontView:
     return FrontView(rgb=pixels[..., :3].copy(), mask=pixels[..., 3] >= 128)
 
 
+# World → view rotations for orthographic views: the camera looks along the view's -Z.
+View = Literal["front", "side", "top"]
+_VIEWS: dict[str, np.ndarray] = {
+    "front": np.identity(3),  # from +Z: X right, Y up
+    "side": np.array([[0.0, 0.0, -1.0], [0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]),  # from +X (the model's left): -Z right
+    "top": np.array([[1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]]),  # from above: X right, the back up
+}
+
+
+def render_view(
+    mesh: trimesh.Trimesh,
+    view: View,
+    *,
+    bounds: tuple[np.ndarray, np.ndarray] | None = None,
+    pixels_per_unit: float | None = None,
+    longest_side: int = 256,
+    lit: bool = False,
+    time_limit_s: float = RENDER_TIME_LIMIT_S,
+) -> FrontView:
+    """An orthographic view from the front, the side (+X) or above, framing `bounds` (default:
+    the mesh's) at `pixels_per_unit` (default: `longest_side` pixels on the frame's longer side).
+
+    Two meshes rendered with the same bounds and scale give pixel-aligned silhouettes, in the
+    mesh's own units. Raises ExportError when no headless EGL context can be made or the mesh
+    cannot be drawn, StageTimeoutError when the render does not finish within `time_limit_s`.
+    """
+    _require_finite(mesh)
+    return run_with_time_limit(_render_view, mesh, view, bounds, pixels_per_unit, longest_side, lit,
+                               limit_s=time_limit_s, what=f"the {view} view render")
+
+
+def _render_view(
+    mesh: trimesh.Trimesh,
+    view: View,
+    bounds: tuple[np.ndarray, np.ndarray] | None,
+    pixels_per_unit: float | None,
+    longest_side: int,
+    lit: bool,
+) -> FrontView:
+    rotation = _VIEWS[view]
+    lower, upper = bounds if bounds is not None else mesh.bounds
+    corners = np.array([[x, y, z] for x in (lower[0], upper[0]) for y in (lower[1], upper[1]) for z in (lower[2], upper[2])])
+    seen = corners @ rotation.T
+    low, high = seen.min(axis=0), seen.max(axis=0)
+    extent = np.maximum(high - low, 1e-9)
+    scale = pixels_per_unit if pixels_per_unit is not None else longest_side / max(extent[0], extent[1])
+    size = (max(1, round(extent[0] * scale)), max(1, round(extent[1] * scale)))
+    model = np.identity(4)
+    model[:3, :3] = rotation
+    margin = float(extent[2]) + 1.0
+    projection = _orthographic(low[0], low[0] + size[0] / scale, low[1], low[1] + size[1] / scale,
+                               -high[2] - margin, -low[2] + margin)
+    # Lights move with the camera: above-left key and a dimmer right fill, turned into world axes.
+    lights = (rotation.T @ _unit(np.array([-0.4, 0.8, 1.0])), rotation.T @ _unit(np.array([0.7, 0.1, 0.6]))) if lit else None
+    pixels = _render(mesh, projection @ model, size, lit=lit, lights=lights, texture_side=2 * max(size))
+    return FrontView(rgb=pixels[..., :3].copy(), mask=pixels[..., 3] >= 128)
+
+
 def _render(
     mesh: trimesh.Trimesh,
     mvp: np.ndarray,
@@ -246,7 +304,9 @@ def _render(
 
 @functools.cache
 def _context() -> tuple[moderngl.Context, threading.Lock]:
-    """One headless context per process (made on first use), shared under a lock."""
+    """One headless context per render child (made on first use), shared under a lock. Only forked
+    children may call it: a process that made one and forks again hands its children a driver whose
+    threads did not survive the fork, and their renders can hang."""
     import moderngl
 
     try:

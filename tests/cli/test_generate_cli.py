@@ -148,5 +148,5 @@ def test_an_error_after_the_bar_started_is_printed_on_a_cleared_line(runner: Cli
     done = runner.invoke(main, ["generate", str(blank), "--backend", "local"])
     assert done.exit_code == 1
     *bar, error = done.stderr.rstrip("\n").split("\r")
-    assert error == "Error: image: no product found: the image is all background (one plain colour)"
+    assert error == "Error: blank.png: no product found: the image is all background (one plain colour)"
     assert any("segmenting" in frame for frame in bar) and bar[-1].strip() == ""

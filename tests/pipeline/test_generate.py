@@ -162,3 +162,25 @@ def test_every_size_and_shape_finishes_with_a_poster(size_m, aspect, tmp_path: P
     assert result.poster is not None and result.poster.stat().st_size > 0
     assert not [w for w in result.warnings if "did not finish" in w or "not measured" in w]
     assert result.quality.silhouette_iou is not None
+@pytest.mark.parametrize("name", ["mug", "shoebox", "card", "tote", "plush"])
+def test_every_shape_class_exports_valid_glb_and_usdz_at_its_true_size(name: str, tmp_path: Path) -> None:
+    from tests.pipeline.known_products import by_name
+
+    known = by_name(name)
+    result = generate_assets(known.product_input(), tmp_path, CONFIG)
+    assert validate_glb(result.files["glb"]) == [] and validate_usdz(result.files["usdz"]) == []
+    assert result.quality.watertight and result.quality.faces <= CONFIG.face_budget
+    assert result.report["generator_details"]["shape"]["shape"] == known.shape
+    assert result.report["dimensions_source"] == "store"
+    size = result.dimensions_m
+    assert size is not None
+    truth = known.truth.extents
+    assert (size.width_m, size.height_m, size.depth_m) == pytest.approx(tuple(truth), rel=0.02)
+
+
+def test_the_preview_page_says_which_shape_was_built_and_why(tmp_path: Path) -> None:
+    from tests.pipeline.known_products import by_name
+
+    result = generate_assets(by_name("shoebox").product_input(), tmp_path, CONFIG)
+    page = result.preview.read_text()
+    assert "<dt>Shape</dt><dd>box (the title says &#x27;box&#x27;" in page

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 def _local_backend(settings: Settings) -> GeneratorBackend:
     from pipeline.generators.local_generator import LocalGenerator
 
-    return LocalGenerator(max_faces=settings.pipeline.face_budget)
+    return LocalGenerator.for_config(settings.pipeline)
 
 
 def _pipeline_backend(name: str) -> Callable[[Settings], GeneratorBackend]:

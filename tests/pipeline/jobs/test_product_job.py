@@ -171,3 +171,21 @@ def test_job_progress_only_rises_and_ends_done_at_one(store: FakeStore, context:
     job = queue.fetch_job(job_id)
     assert job is not None and (job.meta["stage"], job.meta["progress"]) == ("done", 1.0)
     assert board.for_job(job_id).progress == 1.0
+def test_a_parcel_size_keeps_the_photos_shape_and_the_status_says_so(redis_conn: Redis, tmp_path: Path) -> None:
+    """A hoodie listed by its folded 40 × 5 × 30 cm parcel is not published 5 cm tall nor squashed."""
+    samples = tmp_path / "samples"
+    samples.mkdir()
+    (samples / "hoodie.png").write_bytes((PHOTOS / "solidus_hoodie_black_1.png").read_bytes())
+    configure(JobContext(redis_conn, small_pipeline(tmp_path), StoreConfig(), local_image_dir=samples))
+    payload = {"id": 12, "name": "Black hoodie", "status": "publish", "images": [{"id": 1, "src": "hoodie.png"}],
+               "tags": [{"id": 3, "name": "Winter", "slug": "winter"}],
+               "dimensions": {"length": "40", "width": "30", "height": "5"}}
+    ProductSnapshots(redis_conn).save(12, json.dumps(payload).encode())
+    generate_product_model(12, product_fingerprint(payload))
+    report = json.loads((tmp_path / "out" / "product-12" / "report.json").read_text())
+    size = report["dimensions_m"]
+    assert report["generator_details"]["shape"]["shape"] == "garment"
+    assert size["height"] > 0.3 and size["depth"] < 0.2
+    assert size["width"] / size["height"] == pytest.approx(0.92, abs=0.05)  # the photo's proportions
+    status = StatusBoard(redis_conn).for_job("inline-12")
+    assert status.state is JobState.DONE and "parcel" in (status.reason or "")

@@ -157,3 +157,34 @@ def test_a_mesh_with_non_finite_coordinates_is_refused_by_the_renderer() -> None
     broken.vertices[0] = [np.nan, 0.0, np.inf]
     with pytest.raises(ExportError, match="non-finite coordinates"):
         render_front_view(broken)
+def _stretched_sphere(width: float, height: float, depth: float) -> trimesh.Trimesh:
+    mesh = textured_sphere(3)
+    mesh.apply_scale(np.array([width, height, depth]) / mesh.extents)
+    return mesh
+
+
+def test_a_remote_mesh_gets_the_store_numbers_in_the_order_its_shape_shows(tmp_path: Path) -> None:
+    """Tripo's 2 × 3 × 1 model, listed as length 10, width 30, height 20 cm: 20 wide, 30 tall, 10 deep."""
+    from pipeline.product import ListedSize
+
+    product = ProductInput(title="Vase", listed_size=ListedSize(0.10, 0.30, 0.20))
+    done = finish(_generated(_stretched_sphere(2, 3, 1)), product, tmp_path, CONFIG)
+    assert done.dimensions_m is not None
+    size = done.dimensions_m
+    assert (size.width_m, size.height_m, size.depth_m) == pytest.approx((0.20, 0.30, 0.10), rel=1e-3)
+    assert done.report["dimensions_source"] == "store"
+    assert done.report["size_match"]["assignment"] == {"width": "height", "height": "width", "depth": "length"}
+    assert all("parcel" not in warning for warning in done.warnings)
+
+
+def test_a_remote_mesh_is_never_squashed_by_a_parcel_size(tmp_path: Path) -> None:
+    from pipeline.product import ListedSize
+
+    product = ProductInput(title="Hoodie", listed_size=ListedSize(0.60, 0.50, 0.08))
+    done = finish(_generated(_stretched_sphere(2, 3, 1)), product, tmp_path, CONFIG)
+    size = done.dimensions_m
+    assert size is not None
+    assert size.width_m / size.height_m == pytest.approx(2 / 3, rel=1e-3)
+    assert size.depth_m / size.width_m == pytest.approx(1 / 2, rel=1e-3)
+    assert done.report["size_match"]["uniform"] is True
+    assert any("parcel" in warning for warning in done.report["warnings"])

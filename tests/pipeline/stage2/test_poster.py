@@ -78,3 +78,15 @@ def test_turntable_turns_the_camera_from_front_to_side() -> None:
         widths[angle] = xs.max() - xs.min()
     assert widths["front"] > widths["45"] > widths["side"]
     assert widths["side"] < 0.35 * widths["front"]
+
+
+def test_every_render_runs_in_a_child_and_this_process_never_makes_a_gl_context() -> None:
+    """A process holding a GL driver that forks can hand its children a hung driver: renders stay in children."""
+    from pipeline.stage2 import poster
+
+    mesh = textured_sphere(2)
+    poster.render_poster(mesh, size=64)
+    poster.render_front_view(mesh, longest_side=32)
+    poster.render_view(mesh, "side", longest_side=32)
+    poster.render_turntable(mesh, size=32)
+    assert poster._context.cache_info().currsize == 0

@@ -1,0 +1,9 @@
+"""The keyless generator's shape classes: deciding a product's class, and one builder per class.
+
+May import what pipeline.generators may: the vocabulary, pipeline.photos and pipeline.stage2.
+"""
+
+from pipeline.generators.shapes.classify import ShapeDecision, SilhouetteFeatures, decide_shape, silhouette_features
+from pipeline.generators.shapes.surface import Surface
+
+__all__ = ["ShapeDecision", "SilhouetteFeatures", "Surface", "decide_shape", "silhouette_features"]

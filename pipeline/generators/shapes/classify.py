@@ -1,0 +1,191 @@
+"""Which shape class a product is, from its words, its silhouette and its listed size, with reasons."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, get_args
+
+import numpy as np
+
+from pipeline.product import SHAPE_CHOICES, ShapeClass
+
+if TYPE_CHECKING:
+    from pipeline.product import ProductInput
+
+# Words that name a class (singular; a trailing "s"/"es" is ignored). Multi-word phrases first.
+_WORDS: dict[ShapeClass, tuple[str, ...]] = {
+    "round": ("mug", "cup", "tumbler", "bottle", "flask", "soda can", "jar", "vase", "candle", "lamp", "ball", "bowl",
+              "glass", "pot", "planter", "teapot", "kettle", "pitcher", "jug", "tube", "cylinder", "globe", "ornament",
+              "tin", "thermos", "beaker", "goblet", "urn"),
+    "box": ("box", "book", "notebook", "journal", "speaker", "device", "console", "router", "crate", "cube", "cabinet",
+            "drawer", "block", "brick", "carton", "case", "package", "radio", "hard drive", "power bank", "nightstand",
+            "dresser", "ottoman", "safe", "toaster", "microwave"),
+    "flat": ("print", "poster", "card", "sticker", "rug", "mat", "phone case", "art print", "canvas print", "postcard",
+             "coaster", "placemat", "decal", "sign", "plaque", "frame", "puzzle", "mousepad", "mouse pad", "patch",
+             "tile", "wall art", "painting", "photo"),
+    "garment": ("shirt", "t-shirt", "tshirt", "tee", "hoodie", "sweater", "sweatshirt", "jacket", "coat", "dress",
+                "tote", "bag", "backpack", "jumper", "cardigan", "vest", "top", "blouse", "pant", "trouser", "jean",
+                "short", "skirt", "onesie", "apron", "scarf", "pillowcase", "clothing", "apparel", "tank top"),
+    "free-form": ("plush", "toy", "figurine", "sculpture", "statue", "doll", "shoe", "sneaker", "cap", "hat", "glove",
+                  "headphone", "jewelry", "necklace", "ring", "watch"),
+}
+# Where a word appears says how much it counts: the title most, the description least.
+_FIELD_WEIGHTS = {"title": 3.0, "categories": 2.0, "tags": 2.0, "attributes": 1.5, "description": 0.5}
+_FREE_FORM_PRIOR = 0.8  # the fallback wins when nothing speaks for another class
+
+
+@dataclass(frozen=True)
+class SilhouetteFeatures:
+    """What the front silhouette says about the shape (all 0..1 but `aspect`).
+
+    `symmetry`: the mask against its mirror about the best vertical axis (IoU); `fill`: the
+    mask's share of its bounding box (1 for a rectangle); `straight_edges`: the share of the
+    outline's rows and columns that run straight along the box's sides; `aspect`: width / height;
+    `sudden_narrowing`: the largest drop in width, as a share of the widest row, over 4% of the
+    height going down, between 10% and 85% of the way down (a garment's armpits; a vase or a
+    bottle widens or narrows gently, and only its base curves in fast).
+    """
+
+    symmetry: float
+    fill: float
+    straight_edges: float
+    aspect: float
+    sudden_narrowing: float = 0.0
+
+
+@dataclass(frozen=True)
+class ShapeDecision:
+    """The class the generator builds, how sure it is (0..1), and why, in words."""
+
+    shape: ShapeClass
+    confidence: float
+    reasons: tuple[str, ...]
+    forced: bool = False
+
+    def as_dict(self) -> dict[str, object]:
+        return {"shape": self.shape, "confidence": round(self.confidence, 3), "reasons": list(self.reasons),
+                "forced": self.forced}
+
+
+def silhouette_features(mask: np.ndarray) -> SilhouetteFeatures:
+    """Measure a boolean product mask (True = product). Raises ValueError for an empty mask."""
+    ys, xs = np.nonzero(mask)
+    if not len(xs):
+        raise ValueError("the mask is empty")
+    tight = mask[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+    height, width = tight.shape
+    # Symmetry needs no more than ~128 pixels across.
+    coarse = tight[:: max(1, height // 128), :: max(1, width // 128)]
+    coarse_width = coarse.shape[1]
+    best = 0.0
+    # The mirror axis may sit off centre (a mug's handle on one side): try shifts up to a fifth.
+    for shift in range(-coarse_width // 5, coarse_width // 5 + 1, max(1, coarse_width // 60)):
+        shifted = np.roll(np.pad(coarse, ((0, 0), (coarse_width // 5, coarse_width // 5))), shift, axis=1)
+        mirrored = shifted[:, ::-1]
+        union = np.logical_or(shifted, mirrored).sum()
+        best = max(best, float(np.logical_and(shifted, mirrored).sum() / max(union, 1)))
+    fill = float(tight.mean())
+    # A straight side: the outline touches the bounding box along most of that side.
+    band = max(1, round(min(height, width) * 0.02))
+    sides = (
+        tight[:, :band].any(axis=1).mean(), tight[:, -band:].any(axis=1).mean(),
+        tight[:band].any(axis=0).mean(), tight[-band:].any(axis=0).mean(),
+    )
+    row_width = tight.sum(axis=1).astype(float)
+    step = max(1, round(height * 0.04))
+    drops = row_width[:-step] - row_width[step:]
+    # Armpits are mid-height; the base of anything photographed from above curves in at the bottom.
+    middle = drops[round(height * 0.1) : max(round(height * 0.1) + 1, round(height * 0.85) - step)]
+    narrowing = float(middle.max(initial=0.0) / row_width.max())
+    return SilhouetteFeatures(symmetry=best, fill=fill, straight_edges=float(np.mean(sides)), aspect=width / height,
+                              sudden_narrowing=narrowing)
+
+
+def decide_shape(product: ProductInput, silhouette: SilhouetteFeatures | None = None) -> ShapeDecision:
+    """The shape class to build: the merchant's choice when forced, else the best-supported class.
+
+    Words in the title, categories, tags, attributes and description vote for the class they
+    name; the silhouette votes for boxes and slabs (straight sides, a full bounding box) or for
+    round bodies (mirror symmetry without straight sides); the listed size votes for a slab
+    (one number far below the others) and a round body (two equal numbers). Raises ValueError
+    for a forced class that is not one of SHAPE_CHOICES.
+    """
+    if product.shape != "auto":
+        if product.shape not in SHAPE_CHOICES:
+            raise ValueError(f"unknown shape {product.shape!r}: choose one of {', '.join(SHAPE_CHOICES)}")
+        return ShapeDecision(product.shape, 1.0, (f"the merchant chose {product.shape}",), forced=True)  # type: ignore[arg-type]
+    scores: dict[ShapeClass, float] = {shape: 0.0 for shape in get_args(ShapeClass)}
+    scores["free-form"] = _FREE_FORM_PRIOR
+    reasons: dict[ShapeClass, list[str]] = {shape: [] for shape in scores}
+    for field, texts in _fields(product).items():
+        for shape, word in _named(texts):
+            scores[shape] += _FIELD_WEIGHTS[field]
+            reasons[shape].append(f"the {field} say{'s' if field in ('title', 'description') else ''} {word!r}")
+    if silhouette is not None:
+        _silhouette_votes(silhouette, scores, reasons)
+    if product.listed_size is not None:
+        _size_votes(sorted(product.listed_size.known), scores, reasons)
+    ranked = sorted(scores, key=lambda shape: -scores[shape])
+    shape = ranked[0]
+    total = sum(max(0.0, value) for value in scores.values())
+    confidence = scores[shape] / total if total else 0.0
+    why = tuple(reasons[shape]) or ("nothing points to another class: the inflated fallback",)
+    return ShapeDecision(shape, confidence, why)
+
+
+def _fields(product: ProductInput) -> dict[str, list[str]]:
+    return {
+        "title": [product.title],
+        "categories": [*product.categories, product.category],
+        "tags": list(product.tags),
+        "attributes": [f"{name} {value}" for name, value in product.attributes],
+        "description": [product.description],
+    }
+
+
+def _named(texts: list[str]) -> list[tuple[ShapeClass, str]]:
+    """Each class named in `texts`, once per field, with the word that named it."""
+    words = " ".join(re.findall(r"[a-z0-9-]+", " ".join(texts).lower()))
+    found = [
+        (shape, name)
+        for shape, names in _WORDS.items()
+        for name in names
+        if re.search(rf"\b{re.escape(name)}(?:e?s)?\b", words)
+    ]
+    # "phone case" names a slab, not the box "case" would: a longer phrase overrides its words.
+    found = [(shape, name) for shape, name in found if not any(name != other and name in other for _, other in found)]
+    first: dict[ShapeClass, str] = {}
+    for shape, name in found:
+        first.setdefault(shape, name)
+    return list(first.items())
+
+
+def _silhouette_votes(features: SilhouetteFeatures, scores: dict[ShapeClass, float],
+                      reasons: dict[ShapeClass, list[str]]) -> None:
+    if features.fill > 0.9 and features.straight_edges > 0.9:
+        scores["box"] += 1.5
+        scores["flat"] += 1.0
+        reasons["box"].append(f"the silhouette is a rectangle ({features.fill:.0%} of its box)")
+        reasons["flat"].append(f"the silhouette is a rectangle ({features.fill:.0%} of its box)")
+    elif features.symmetry > 0.85 and features.sudden_narrowing > 0.09 and features.fill < 0.72:
+        scores["garment"] += 0.8
+        reasons["garment"].append(f"a symmetric silhouette with arms: it narrows suddenly below them "
+                                  f"({features.sudden_narrowing:.0%} of its width) and fills {features.fill:.0%} of its box")
+    elif features.symmetry > 0.85 and features.fill > 0.7:
+        scores["round"] += 1.0
+        reasons["round"].append(f"the silhouette is mirror-symmetric ({features.symmetry:.2f}) with curved sides")
+
+
+def _size_votes(values: list[float], scores: dict[ShapeClass, float], reasons: dict[ShapeClass, list[str]]) -> None:
+    if len(values) < 3:
+        return
+    smallest, middle, largest = values
+    if smallest / largest < 0.06:
+        scores["flat"] += 2.0
+        reasons["flat"].append(f"one dimension is {smallest / largest:.1%} of the largest")
+    for a, b in ((smallest, middle), (middle, largest)):
+        if abs(a - b) / max(a, b) < 0.06 and smallest / largest >= 0.06:
+            scores["round"] += 0.7
+            reasons["round"].append("two dimensions are equal, as a diameter's are")
+            break

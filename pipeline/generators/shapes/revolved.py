@@ -1,0 +1,158 @@
+"""Round products: a surface of revolution from the silhouette's profile, and what sticks out as its own part."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from pipeline.generators.shapes.inflated import inflate_within
+from pipeline.generators.shapes.surface import Surface, photo_uv
+
+# A part outside the body smaller than this share of the silhouette is a fringe, not a handle.
+_MIN_PART_SHARE = 0.01
+# A round product's upright body explains at least this share of its silhouette.
+MIN_BODY_SHARE = 0.7
+# One side of a row reaching this much farther from the axis than the other is a handle's root.
+_ATTACHED_PART = 1.08
+_MAX_PROFILE_ROWS = 120
+
+
+@dataclass(frozen=True)
+class Body:
+    """The revolved body as the photo shows it: its axis column, and per mask row the centre and
+    half-width of its cross-section (the centre follows a slight lean or perspective)."""
+
+    axis: float
+    half_widths: np.ndarray  # per mask row, 0 outside the body
+    centres: np.ndarray  # per mask row
+
+    @property
+    def diameter(self) -> float:
+        return 2.0 * float(self.half_widths.max())
+
+    def share_of(self, mask: np.ndarray) -> float:
+        """How much of the silhouette the upright body explains (a tilted bottle: little)."""
+        columns = np.arange(mask.shape[1])[None, :] + 0.5
+        inside = np.abs(columns - self.centres[:, None]) <= self.half_widths[:, None]
+        return float((inside & mask).sum() / max(int(mask.sum()), 1))
+
+
+def find_body(mask: np.ndarray) -> Body:
+    """The axis (the median centre of each row's widest run) and, per row, the run around it;
+    where one side reaches more than 8 % farther from the axis than the other (a handle's root)
+    the nearer side is mirrored, so the handle does not widen the body."""
+    from scipy import ndimage
+
+    padded = np.pad(mask, ((0, 0), (1, 1)))
+    edges = np.diff(padded.astype(np.int8), axis=1)
+    centres = []
+    for row in np.nonzero(mask.any(axis=1))[0]:
+        starts, ends = np.nonzero(edges[row] == 1)[0], np.nonzero(edges[row] == -1)[0]
+        widest = int(np.argmax(ends - starts))
+        centres.append((starts[widest] + ends[widest]) / 2)
+    axis = float(np.median(centres))
+    column = min(mask.shape[1] - 1, int(axis))
+    half = np.zeros(mask.shape[0])
+    middle = np.full(mask.shape[0], axis)
+    for row in np.nonzero(mask[:, column])[0]:
+        starts, ends = np.nonzero(edges[row] == 1)[0], np.nonzero(edges[row] == -1)[0]
+        run = np.nonzero((starts <= column) & (ends > column))[0][0]
+        left, right = axis - starts[run], ends[run] - axis
+        if max(left, right) > _ATTACHED_PART * min(left, right):
+            half[row] = min(left, right)  # a handle's root: the body is the nearer side, mirrored
+        else:
+            half[row] = (left + right) / 2
+            middle[row] = axis + (right - left) / 2
+    # The body is one piece: keep its longest stretch of rows, and smooth the pixel steps.
+    labels, count = ndimage.label(half > 0)
+    if count > 1:
+        longest = 1 + int(np.argmax(ndimage.sum(np.ones_like(half), labels, range(1, count + 1))))
+        half[labels != longest] = 0
+    rows = np.nonzero(half > 0)[0]
+    body = slice(int(rows.min()), int(rows.max()) + 1)
+    # Smoothed within the body only, so its ends keep their width.
+    for values in (half, middle):
+        values[body] = ndimage.gaussian_filter1d(ndimage.median_filter(values[body], size=5, mode="nearest"), 1.0,
+                                                 mode="nearest")
+    return Body(axis, np.where(half > 0, np.maximum(half, 0.5), 0.0), middle)
+
+
+def revolve(mask: np.ndarray, body: Body, elevation_deg: float, *, max_faces: int | None) -> Surface:
+    """The body revolved about its axis, capped top and bottom, plus the parts outside it.
+
+    A camera `elevation_deg` above shows the top and bottom rims as ellipses that lengthen the
+    silhouette; they are trimmed off the profile and the rest unsqueezed, so the body has its
+    true height. Parts (a handle, a spout) are inflated with a round cross-section.
+    """
+    budget = max_faces or 40_000
+    segments = int(np.clip(np.sqrt(budget / 6), 24, 72))
+    radians = math.radians(elevation_deg)
+    rows = np.nonzero(body.half_widths)[0]
+    top, bottom = int(rows.min()), int(rows.max()) + 1
+    # The rims' ellipses reach radius × sin(e) past the body's ends.
+    edge = max(1, round(body.diameter / 2 * math.sin(radians)))
+    top_trim = body.half_widths[min(bottom - 1, top + 2 * edge)] * math.sin(radians)
+    bottom_trim = body.half_widths[max(top, bottom - 1 - 2 * edge)] * math.sin(radians)
+    start, stop = top + top_trim, bottom - bottom_trim
+    if stop - start < 2:
+        start, stop = float(top), float(bottom)
+    count = int(np.clip(stop - start, 4, min(_MAX_PROFILE_ROWS, budget // (3 * segments))))
+    seen_rows = np.linspace(start, stop, count)
+    radii = np.interp(seen_rows, np.arange(len(body.half_widths)) + 0.5, body.half_widths)
+    radii = np.maximum(radii, 0.5)
+    centres = np.interp(seen_rows, np.arange(len(body.centres)) + 0.5, body.centres)
+    # A side point (z = 0) at true height y is seen at row -y·cos(e).
+    heights = -seen_rows / math.cos(radians)
+    angles = np.linspace(0, 2 * np.pi, segments, endpoint=False)
+    ring_x = centres[:, None] + radii[:, None] * np.sin(angles)[None, :]
+    ring_z = radii[:, None] * np.cos(angles)[None, :]
+    ring_y = np.repeat(heights[:, None], segments, axis=1)
+    positions = np.vstack([
+        np.column_stack([ring_x.ravel(), ring_y.ravel(), ring_z.ravel()]),
+        [[centres[0], heights[0], 0.0], [centres[-1], heights[-1], 0.0]],
+    ])
+    faces = _ring_faces(count, segments)
+    surfaces = [Surface(positions, faces, photo_uv(positions, (mask.shape[1], mask.shape[0]), elevation_deg))]
+    parts = _parts(mask, body)
+    if parts is not None:
+        part = inflate_within(parts, 96, max(2_000, budget // 4), mask.shape[0], "pillow")
+        # The part was drawn from the photo's rows: unsqueeze it as the body was.
+        unsqueezed = part.positions * [1.0, 1.0 / math.cos(radians), 1.0]
+        surfaces.append(Surface(unsqueezed, part.faces, part.uv))
+    return Surface.joined(surfaces)
+
+
+def _ring_faces(rings: int, segments: int) -> np.ndarray:
+    """Quads between consecutive rings and fans to the two cap centres, wound outwards."""
+    ring = np.arange(rings - 1)[:, None] * segments
+    here = np.arange(segments)[None, :]
+    after = (here + 1) % segments
+    a, b = ring + here, ring + after
+    c, d = a + segments, b + segments
+    sides = np.concatenate([np.stack([a, c, b], -1).reshape(-1, 3), np.stack([b, c, d], -1).reshape(-1, 3)])
+    top_centre, bottom_centre = rings * segments, rings * segments + 1
+    top = np.column_stack([np.full(segments, top_centre), here.ravel(), after.ravel()])
+    last = (rings - 1) * segments
+    bottom = np.column_stack([np.full(segments, bottom_centre), last + after.ravel(), last + here.ravel()])
+    return np.vstack([sides, top, bottom])
+
+
+def _parts(mask: np.ndarray, body: Body) -> np.ndarray | None:
+    """The silhouette outside the revolved body (a handle, a spout), reaching a little into it
+    so the part is anchored; None when nothing sizeable sticks out."""
+    from scipy import ndimage
+
+    columns = np.arange(mask.shape[1])[None, :] + 0.5
+    inside_body = np.abs(columns - body.centres[:, None]) <= body.half_widths[:, None]
+    outside = mask & ~ndimage.binary_dilation(inside_body, iterations=2)
+    labels, count = ndimage.label(outside)
+    if count == 0:
+        return None
+    sizes = ndimage.sum(outside, labels, range(1, count + 1))
+    keep = np.isin(labels, 1 + np.nonzero(sizes >= _MIN_PART_SHARE * mask.sum())[0])
+    if not keep.any():
+        return None
+    reach = max(2, round(body.diameter * 0.04))
+    return ndimage.binary_dilation(keep, iterations=reach) & mask

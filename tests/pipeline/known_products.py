@@ -1,0 +1,230 @@
+"""Products whose true 3D shape is known: truth meshes in metres, catalogue photos of them, and scores.
+
+Each truth stands on the floor (Y = 0), centred on X/Z, its front towards +Z, as Stage 2 places
+models; its WooCommerce size is length = width (X), width = depth (Z), height = height (Y).
+The photo is the poster camera's view (perspective, 15° above) on a plain light background.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+from dataclasses import dataclass
+
+import numpy as np
+import trimesh
+from PIL import Image, ImageDraw, ImageFilter
+
+from pipeline.product import ListedSize, ProductInput, ShapeClass, SourceImage
+from pipeline.stage2.mesh_repair import geometry_only
+from pipeline.stage2.poster import render_poster, render_view
+
+BACKGROUND = (243, 242, 239)
+VIEWS = ("front", "side", "top")
+
+
+@dataclass(frozen=True)
+class KnownProduct:
+    name: str
+    shape: ShapeClass
+    title: str
+    parts: tuple[trimesh.Trimesh, ...]  # closed parts whose union is the product, in metres
+    colour: tuple[int, int, int]
+
+    @property
+    def truth(self) -> trimesh.Trimesh:
+        return trimesh.util.concatenate(list(self.parts))
+
+    @property
+    def listed(self) -> ListedSize:
+        width, height, depth = self.truth.extents
+        return ListedSize(float(width), float(depth), float(height))
+
+    def product_input(self, **fields: object) -> ProductInput:
+        return ProductInput(title=self.title, images=(SourceImage(catalogue_photo(self.name), f"{self.name}.png"),),
+                            listed_size=self.listed, **fields)  # type: ignore[arg-type]
+
+
+def _placed(mesh: trimesh.Trimesh) -> trimesh.Trimesh:
+    lower, upper = mesh.bounds
+    mesh.apply_translation([-(lower[0] + upper[0]) / 2, -lower[1], -(lower[2] + upper[2]) / 2])
+    return mesh
+
+
+def _revolved(profile: list[tuple[float, float]], sections: int = 96) -> trimesh.Trimesh:
+    """(radius, height) points from the bottom centre round to the top centre, revolved about Y."""
+    mesh = trimesh.creation.revolve(np.array(profile), sections=sections)
+    mesh.apply_transform(trimesh.transformations.rotation_matrix(-np.pi / 2, [1, 0, 0]))
+    return mesh
+
+
+def _cylinder(radius: float, height: float) -> trimesh.Trimesh:
+    return _revolved([(0, 0), (radius, 0), (radius, height), (0, height)])
+
+
+def _box(width: float, height: float, depth: float) -> trimesh.Trimesh:
+    return trimesh.creation.box([width, height, depth])
+
+
+def _slab(outline: list[tuple[float, float]], thickness: float) -> trimesh.Trimesh:
+    from shapely.geometry import Polygon
+
+    mesh = trimesh.creation.extrude_polygon(Polygon(outline), thickness)
+    mesh.apply_translation([0, 0, -thickness / 2])
+    return mesh
+
+
+def _mug() -> tuple[trimesh.Trimesh, ...]:
+    body = _cylinder(0.045, 0.10)
+    handle = trimesh.creation.torus(0.028, 0.007)  # in the XY plane: the side the photo shows
+    handle.apply_translation([-0.045, 0.05, 0])
+    return body, handle
+
+
+def _tshirt() -> tuple[trimesh.Trimesh, ...]:
+    outline = [(-0.10, 0.0), (0.10, 0.0), (0.10, 0.42), (0.16, 0.36), (0.24, 0.46), (0.13, 0.56), (0.05, 0.56),
+               (0.0, 0.53), (-0.05, 0.56), (-0.13, 0.56), (-0.24, 0.46), (-0.16, 0.36), (-0.10, 0.42)]
+    return (_slab(outline, 0.03),)
+
+
+def _tote() -> tuple[trimesh.Trimesh, ...]:
+    body = _box(0.38, 0.40, 0.06)
+    handle = trimesh.creation.torus(0.09, 0.008, major_sections=48)
+    handle.apply_translation([0, 0.20, 0])
+    return body, handle
+
+
+def _plush() -> tuple[trimesh.Trimesh, ...]:
+    body = trimesh.creation.icosphere(3, 1.0)
+    body.apply_scale([0.10, 0.12, 0.08])
+    head = trimesh.creation.icosphere(3, 0.075)
+    head.apply_translation([0.02, 0.16, 0.0])
+    ear = trimesh.creation.icosphere(2, 0.03)
+    ear.apply_translation([0.07, 0.23, 0.0])
+    return body, head, ear
+
+
+def _phone_case() -> tuple[trimesh.Trimesh, ...]:
+    from shapely.geometry import box
+
+    outline = box(-0.0315, 0.0, 0.0315, 0.145).buffer(0.006, quad_segs=8)
+    return (_slab(list(outline.exterior.coords), 0.011),)
+
+
+@functools.cache
+def known_products() -> tuple[KnownProduct, ...]:
+    """Fifteen products across every shape class."""
+    made = [
+        ("mug", "round", "Red ceramic mug", _mug(), (190, 40, 40)),
+        ("tumbler", "round", "Frosted glass tumbler", (_revolved([(0, 0), (0.032, 0), (0.042, 0.13), (0, 0.13)]),),
+         (90, 150, 200)),
+        ("bottle", "round", "Olive oil bottle", (_revolved([(0, 0), (0.035, 0), (0.035, 0.18), (0.03, 0.21),
+                                                             (0.013, 0.24), (0.013, 0.28), (0, 0.28)]),), (60, 110, 60)),
+        ("can", "round", "Sparkling water soda can", (_cylinder(0.033, 0.122),), (220, 200, 60)),
+        ("vase", "round", "Stoneware vase", (_revolved([(0, 0), (0.05, 0), (0.09, 0.08), (0.08, 0.17), (0.045, 0.25),
+                                                         (0.055, 0.30), (0, 0.30)]),), (70, 90, 160)),
+        ("ball", "round", "Basketball ball", (_placed(trimesh.creation.icosphere(4, 0.11)),), (215, 110, 40)),
+        ("book", "box", "Hardcover notebook", (_box(0.15, 0.21, 0.025),), (120, 40, 90)),
+        ("shoebox", "box", "Storage box", (_box(0.33, 0.13, 0.21),), (200, 150, 90)),
+        ("speaker", "box", "Bluetooth speaker", (_box(0.11, 0.19, 0.10),), (50, 50, 60)),
+        ("poster", "flat", "Mountain art print poster", (_box(0.50, 0.70, 0.004),), (40, 120, 160)),
+        ("card", "flat", "Greeting card", (_box(0.105, 0.148, 0.003),), (230, 120, 140)),
+        ("phone_case", "flat", "Phone case", _phone_case(), (30, 160, 130)),
+        ("tshirt", "garment", "Cotton t-shirt", _tshirt(), (40, 80, 190)),
+        ("tote", "garment", "Canvas tote bag", _tote(), (180, 160, 120)),
+        ("plush", "free-form", "Teddy plush", _plush(), (170, 110, 60)),
+    ]
+    products = []
+    for name, shape, title, parts, colour in made:
+        whole = trimesh.util.concatenate(list(parts))
+        lower, upper = whole.bounds
+        shift = [-(lower[0] + upper[0]) / 2, -lower[1], -(lower[2] + upper[2]) / 2]
+        placed = []
+        for part in parts:
+            part = part.copy()
+            part.apply_translation(shift)
+            placed.append(part)
+        products.append(KnownProduct(name, shape, title, tuple(placed), colour))  # type: ignore[arg-type]
+    return tuple(products)
+
+
+def by_name(name: str) -> KnownProduct:
+    return next(p for p in known_products() if p.name == name)
+
+
+def _textured(product: KnownProduct) -> trimesh.Trimesh:
+    """The truth with a printed look: its colour, a pale band with a label, fine stripes."""
+    mesh = product.truth.copy()
+    lower, upper = mesh.bounds
+    centre = (lower + upper) / 2
+    vertices = mesh.vertices - centre
+    u = np.arctan2(vertices[:, 0], vertices[:, 2]) / (2 * np.pi) + 0.5
+    v = (mesh.vertices[:, 1] - lower[1]) / max(upper[1] - lower[1], 1e-9)
+    side = 256
+    image = Image.new("RGB", (side, side), product.colour)
+    draw = ImageDraw.Draw(image)
+    pale = tuple(min(255, c + 60) for c in product.colour)
+    draw.rectangle((0, side * 0.4, side, side * 0.6), fill=pale)
+    for x in range(0, side, 16):
+        draw.line((x, 0, x, side * 0.4), fill=tuple(max(0, c - 25) for c in product.colour), width=3)
+    draw.ellipse((side * 0.42, side * 0.43, side * 0.58, side * 0.57), fill=tuple(max(0, c - 70) for c in product.colour))
+    material = trimesh.visual.material.PBRMaterial(baseColorTexture=image, metallicFactor=0.0, roughnessFactor=0.6)
+    mesh.visual = trimesh.visual.TextureVisuals(uv=np.column_stack([u, v]), material=material)
+    return mesh
+
+
+@functools.cache
+def catalogue_photo(name: str, size: int = 768) -> bytes:
+    """The product as a catalogue shows it: perspective from slightly above, lit, on a plain
+    light background with a soft shadow under it; PNG bytes."""
+    render = render_poster(_textured(by_name(name)), size=size)
+    alpha = np.asarray(render)[..., 3]
+    ys, xs = np.nonzero(alpha > 0)
+    shadow = Image.new("L", (size, size), 0)
+    ImageDraw.Draw(shadow).ellipse((xs.min(), ys.max() - size * 0.02, xs.max(), ys.max() + size * 0.02), fill=60)
+    photo = Image.composite(Image.new("RGB", (size, size), (150, 150, 150)), Image.new("RGB", (size, size), BACKGROUND),
+                            shadow.filter(ImageFilter.GaussianBlur(size / 60)))
+    photo.paste(render, (0, 0), render)
+    buffer = io.BytesIO()
+    photo.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def view_ious(model: trimesh.Trimesh, truth: trimesh.Trimesh, pixels: int = 256) -> dict[str, float]:
+    """Silhouette IoU from the front, the side and above, both meshes in metres, not refitted."""
+    lower = np.minimum(model.bounds[0], truth.bounds[0])
+    upper = np.maximum(model.bounds[1], truth.bounds[1])
+    scale = pixels / float((upper - lower).max())
+    scores = {}
+    for view in VIEWS:
+        a = render_view(model, view, bounds=(lower, upper), pixels_per_unit=scale).mask  # type: ignore[arg-type]
+        b = render_view(truth, view, bounds=(lower, upper), pixels_per_unit=scale).mask  # type: ignore[arg-type]
+        scores[view] = float((a & b).sum() / max((a | b).sum(), 1))
+    return scores
+
+
+def voxel_iou(model: trimesh.Trimesh, truth: trimesh.Trimesh, cells: int = 64) -> float:
+    """Volume IoU on a common grid of `cells` along each axis of both meshes' bounds (a slab 4 mm
+    thick gets as many cells across its thickness as along its height)."""
+    lower = np.minimum(model.bounds[0], truth.bounds[0])
+    upper = np.maximum(model.bounds[1], truth.bounds[1])
+    axes = [lower[i] + (np.arange(cells) + 0.5) * (upper[i] - lower[i]) / cells for i in range(3)]
+    a, b = (_solid(mesh, axes) for mesh in (model, truth))
+    return float((a & b).sum() / max((a | b).sum(), 1))
+
+
+def _solid(mesh: trimesh.Trimesh, axes: list[np.ndarray]) -> np.ndarray:
+    """Which grid points each closed part encloses (a ray along Z per column, inside between
+    entering and leaving hits), united over the parts."""
+    xs, ys, zs = axes
+    columns = np.stack(np.meshgrid(xs, ys, indexing="ij"), -1).reshape(-1, 2)
+    solid = np.zeros((len(xs) * len(ys), len(zs)), dtype=bool)
+    for part in geometry_only(mesh).split(only_watertight=False):
+        origins = np.column_stack([columns, np.full(len(columns), part.bounds[0][2] - 1.0)])
+        hits, rays, _ = part.ray.intersects_location(origins, np.tile([0.0, 0.0, 1.0], (len(columns), 1)),
+                                                     multiple_hits=True)
+        for ray in np.unique(rays):
+            depths = np.sort(hits[rays == ray, 2])
+            for enter, leave in zip(depths[0::2], depths[1::2]):
+                solid[ray] |= (zs >= enter) & (zs <= leave)
+    return solid.reshape(len(xs), len(ys), len(zs))
