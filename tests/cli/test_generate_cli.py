@@ -76,6 +76,21 @@ def test_not_an_image_gives_one_clear_line(runner: CliRunner, tmp_path: Path) ->
     assert done.exception is None or isinstance(done.exception, SystemExit)
 
 
+def test_the_merchants_shape_choice_reaches_the_report(runner: CliRunner, mug: Path, tmp_path: Path) -> None:
+    out = tmp_path / "round"
+    done = runner.invoke(main, ["generate", str(mug), "--shape", "round", "--out", str(out), "--formats", "glb",
+                                "--face-budget", "2000"])
+    assert done.exit_code == 0, done.output
+    report = json.loads((out / "report.json").read_text())
+    assert report["product"]["shape"] == "round"
+    assert report["generator_details"]["segmentation"] == "learned"
+
+
+def test_only_known_shapes_are_accepted(runner: CliRunner, mug: Path) -> None:
+    done = runner.invoke(main, ["generate", str(mug), "--shape", "sphere"])
+    assert done.exit_code == 2 and "'free-form'" in done.stderr
+
+
 def test_only_known_backends_are_accepted(runner: CliRunner, mug: Path) -> None:
     done = runner.invoke(main, ["generate", str(mug), "--backend", "magic"])
     assert done.exit_code == 2 and "'local'" in done.stderr

@@ -34,7 +34,8 @@ def test_an_image_request_is_queued_generated_and_its_files_served(redis_conn: R
     client = make_app(redis_conn, tmp_path)
     with (PHOTOS / "ruby_mug.jpg").open("rb") as photo:
         response = client.post("/api/3d/generate-from-image", headers=admin_headers(),
-                                data={"image": (photo, "mug.jpg"), "title": "Mug", "dimensions": "12x10x9cm"})
+                                data={"image": (photo, "mug.jpg"), "title": "Mug", "dimensions": "12x10x9cm",
+                                      "shape": "Round"})
     assert response.status_code == 202
     job_id = response.get_json()["job_id"]
     assert client.get(f"/api/jobs/{job_id}", headers=admin_headers()).get_json()["state"] == "queued"
@@ -47,6 +48,7 @@ def test_an_image_request_is_queued_generated_and_its_files_served(redis_conn: R
         assert glb.status_code == 200 and glb.data[:4] == b"glTF"
     with client.get(f"/api/jobs/{job_id}/files/report.json", headers=admin_headers()) as report:
         assert json.loads(report.data)["dimensions_m"]
+        assert json.loads(report.data)["product"]["shape"] == "round"
     assert client.get(f"/api/jobs/{job_id}/files/..%2F..%2Fetc%2Fpasswd", headers=admin_headers()).status_code == 404
 
 
@@ -84,6 +86,19 @@ def test_description_requests_need_text_and_readable_dimensions(redis_conn: Redi
     ok = client.post("/api/3d/generate-from-description", json={"title": "Red mug"}, headers=admin_headers())
     assert ok.status_code == 202
     assert client.post("/api/3d/generate-from-description", json={"title": "Mug"}).status_code == 401
+
+
+def test_a_shape_that_is_not_a_choice_is_refused_and_nothing_is_queued(redis_conn: Redis, tmp_path: Path) -> None:
+    client = make_app(redis_conn, tmp_path)
+    bad = client.post("/api/3d/generate-from-description", json={"title": "Mug", "shape": "sphere"},
+                      headers=admin_headers())
+    assert bad.status_code == 400
+    assert bad.get_json()["error"] == "shape 'sphere' is not one of auto, round, box, flat, garment, free-form"
+    with (PHOTOS / "ruby_mug.jpg").open("rb") as photo:
+        refused = client.post("/api/3d/generate-from-image", headers=admin_headers(),
+                              data={"image": (photo, "mug.jpg"), "shape": "cube"})
+    assert refused.status_code == 400
+    assert Queue("woo3d", connection=redis_conn).count == 0
 
 
 def test_a_description_without_any_text_to_3d_service_fails_visibly(redis_conn: Redis, tmp_path: Path) -> None:

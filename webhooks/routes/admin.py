@@ -12,7 +12,8 @@ from rq.job import Job
 from pipeline.jobs import adhoc
 from pipeline.errors import ImageError
 from pipeline.photos.images import open_image
-from pipeline.product import Dimensions, DimensionsError
+from pipeline.product import SHAPE_CHOICES, Dimensions, DimensionsError
+from pipeline.jobs.shape_choice import parse_shape
 from pipeline.jobs.queueing import enqueue_generation
 from pipeline.jobs.status import JobState, JobStatus
 from webhooks.services import services
@@ -101,12 +102,13 @@ def replay_delivery(record_id: str) -> Any:
 
 @blueprint.post("/3d/generate-from-description")
 def generate_from_description() -> Any:
-    """The seed's text-to-3D route: `{"title", "description", "dimensions"?}` → 202 job id."""
+    """The seed's text-to-3D route: `{"title", "description", "dimensions"?, "shape"?}` → 202 job id."""
     data = _json_body()
     title, description = str(data.get("title") or ""), str(data.get("description") or "")
     if not (title.strip() or description.strip()):
         abort(400, "give a title or a description")
-    return _submit(adhoc.AdHocRequest(title=title, description=description, dimensions=_dimensions(data)))
+    return _submit(adhoc.AdHocRequest(title=title, description=description, dimensions=_dimensions(data),
+                                      shape=_shape(data)))
 
 
 @blueprint.post("/3d/generate-from-image")
@@ -124,7 +126,7 @@ def generate_from_image() -> Any:
             abort(400, str(error))
     form = request.form
     return _submit(adhoc.AdHocRequest(title=form.get("title", ""), description=form.get("description", ""),
-                                      dimensions=_dimensions(form)), images)
+                                      dimensions=_dimensions(form), shape=_shape(form)), images)
 
 
 @blueprint.get("/jobs/<job_id>/files/<name>")
@@ -145,6 +147,17 @@ def _dimensions(data: Any) -> str | None:
     except DimensionsError as error:
         abort(400, str(error))
     return str(raw)
+
+
+def _shape(data: Any) -> str:
+    """The request's shape choice ("auto" when absent); 400 for one that is not a choice."""
+    raw = data.get("shape")
+    if raw in (None, ""):
+        return "auto"
+    shape = parse_shape(raw)
+    if shape is None:
+        abort(400, f"shape {raw!r} is not one of {', '.join(SHAPE_CHOICES)}")
+    return shape
 
 
 def _submit(request_: adhoc.AdHocRequest, images: tuple[bytes, ...] = ()) -> Any:

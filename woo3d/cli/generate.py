@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from pipeline.product import SHAPE_CHOICES
 from woo3d.cli.group import main
 from woo3d.settings import Settings
 
@@ -52,6 +53,8 @@ BACKENDS: dict[str, Callable[[Settings], GeneratorBackend]] = {
 @click.option("--backend", type=click.Choice(sorted(BACKENDS)), default="hybrid", show_default=True,
               help="Which generator makes the mesh.")
 @click.option("--face-budget", type=int, default=None, help="Most faces in the model [default: WOO3D_FACE_BUDGET or 50000].")
+@click.option("--shape", type=click.Choice(SHAPE_CHOICES), default="auto", show_default=True,
+              help="How the keyless generator builds the product (auto: it decides from the photo, text and size).")
 def generate(
     images: tuple[Path, ...],
     title: str,
@@ -61,6 +64,7 @@ def generate(
     formats: str | None,
     backend: str,
     face_budget: int | None,
+    shape: str,
 ) -> None:
     """Make a 3D/AR model from product photos (the first is the front; a second, the back)."""
     from tqdm import tqdm
@@ -77,7 +81,7 @@ def generate(
     except DimensionsError as error:
         raise click.ClickException(str(error)) from error
     sources = tuple(SourceImage(_read_image(path, config.max_image_bytes), path.name) for path in images)
-    product = ProductInput(title=title, description=description, images=sources, dimensions=size)
+    product = ProductInput(title=title, description=description, images=sources, dimensions=size, shape=shape)
     target = out_dir or config.output_dir / _slug(title or images[0].stem)
     bar: tqdm | None = None
 

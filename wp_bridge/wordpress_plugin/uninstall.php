@@ -11,5 +11,6 @@ $woo3d_settings = get_option( 'woo3d_settings' );
 if ( is_array( $woo3d_settings ) && ! empty( $woo3d_settings['delete_data_on_uninstall'] ) ) {
 	// The media files stay in the library: the merchant may use them elsewhere.
 	delete_post_meta_by_key( '_woo3d_model' );
+	delete_post_meta_by_key( '_woo3d_shape' );
 }
 delete_option( 'woo3d_settings' );

@@ -1,4 +1,4 @@
-"""pipeline.photos.segmentation: the product's mask from alpha or from a plain studio background."""
+"""pipeline.photos.segmentation: the product's mask from alpha, the learned cut-out, or a plain studio background."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from pipeline.errors import ImageError
 from pipeline.photos.images import decode_image
 from pipeline.stage2.quality import silhouette_iou
-from pipeline.photos.segmentation import product_mask
+from pipeline.photos.segmentation import classical_mask, product_mask
 from tests.pipeline import synthetic
 
 
@@ -19,16 +19,24 @@ def _iou(a: np.ndarray, b: np.ndarray) -> float:
 @pytest.mark.parametrize(
     ("photo", "method"),
     [
-        (synthetic.hoodie_on_white, "background-colour"),
-        (synthetic.mug_on_white, "background-colour"),
+        (synthetic.hoodie_on_white, "learned"),
+        (synthetic.mug_on_white, "learned"),
         (synthetic.tshirt_transparent, "alpha"),
-        (synthetic.shadowed_box_on_white, "background-colour"),
+        (synthetic.shadowed_box_on_white, "learned"),
     ],
 )
 def test_mask_matches_the_drawn_product(photo, method) -> None:  # type: ignore[no-untyped-def]
     drawn = photo()
     found = product_mask(decode_image(drawn.data))
-    assert found.method == method
+    assert found.method == method and found.warnings == ()
+    assert _iou(found.mask, drawn.truth) >= 0.97
+
+
+@pytest.mark.parametrize("photo", [synthetic.hoodie_on_white, synthetic.mug_on_white, synthetic.shadowed_box_on_white])
+def test_classical_method_still_cuts_a_plain_studio_shot(photo) -> None:  # type: ignore[no-untyped-def]
+    drawn = photo()
+    found = classical_mask(decode_image(drawn.data))
+    assert found.method == "classical"
     assert _iou(found.mask, drawn.truth) >= 0.97
 
 
@@ -61,10 +69,11 @@ def test_fully_transparent_image_is_refused() -> None:
         product_mask(Image.new("RGBA", (100, 100), (0, 0, 0, 0)))
 
 
-def test_busy_background_uses_the_whole_photo_with_a_warning() -> None:
+def test_busy_photo_with_nothing_salient_uses_the_whole_photo_with_warnings() -> None:
     found = product_mask(decode_image(synthetic.noise()))
-    assert found.method == "whole-image" and found.mask.all()
-    assert "not plain" in found.warnings[0]
+    assert found.method == "classical" and found.mask.all()
+    assert "learned cut-out found nothing" in found.warnings[0]
+    assert "not plain" in found.warnings[1]
 
 
 def test_iou_of_mask_is_invariant_to_crop() -> None:

