@@ -35,6 +35,7 @@ __all__ = [
 
 WEIGHTS: dict[str, float] = {
     "silhouette": 3.0,
+    "cutout": 2.0,
     "cutout_agreement": 1.0,
     "connectedness": 2.0,
     "solidity": 1.0,
@@ -47,6 +48,7 @@ WEIGHTS: dict[str, float] = {
 # Below these a term gives a reason; they are the levels every good model of the labelled set clears.
 FINE: dict[str, float] = {
     "silhouette": 0.8,
+    "cutout": 0.8,
     "cutout_agreement": 0.8,
     "connectedness": 0.9,
     "solidity": 0.8,
@@ -58,6 +60,8 @@ FINE: dict[str, float] = {
 }
 # Terms that only say how sure the evidence is: in the mean, never taken as the weakest.
 _CONFIDENCE_TERMS = frozenset({"cutout_agreement"})
+# Outline IoU that counts for nothing and in full: good models of the labelled set reach 0.93.
+_OUTLINE_IOU = (0.5, 0.9)
 # Proportions changed by up to this factor are within what a photo's perspective explains.
 _STRETCH_TOLERATED = 1.15
 # A silhouette part smaller than this share of the whole is a speck, not a piece.
@@ -129,8 +133,14 @@ class Judgement:
     measured: dict[str, float | int | str] = field(default_factory=dict)
 
 
-def judge(views: ModelViews, photo: PhotoCutouts | None, facts: ModelFacts) -> Judgement:
-    """Score the model (see the module docstring). Pure: every input is already measured."""
+def judge(
+    views: ModelViews, photo: PhotoCutouts | None, facts: ModelFacts, generator_cutout: np.ndarray | None = None
+) -> Judgement:
+    """Score the model (see the module docstring). Pure: every input is already measured.
+
+    `generator_cutout`: the mask the generator built the model from, when it says (the local
+    generator does); it is checked against the independent cut-outs, in the photo's own frame.
+    """
     terms: dict[str, float] = {}
     measured: dict[str, float | int | str] = {"faces": facts.faces, "pieces": facts.pieces,
                                               "stretch": round(facts.stretch, 3)}
@@ -138,10 +148,20 @@ def judge(views: ModelViews, photo: PhotoCutouts | None, facts: ModelFacts) -> J
     reference = photo.reference if photo is not None else None
 
     if reference is not None:
-        terms["silhouette"] = silhouette_iou(reference, views.front)
+        iou = silhouette_iou(reference, views.front)
+        terms["silhouette"] = outline_term(iou)
+        measured["silhouette_iou"] = round(iou, 4)
         if terms["silhouette"] < FINE["silhouette"]:
             reasons.append(f"its front outline matches the product cut out of the photo only "
-                           f"{_percent(terms['silhouette'])} (intersection over union)")
+                           f"{_percent(iou)} (intersection over union)")
+    if reference is not None and generator_cutout is not None and generator_cutout.any():
+        overlap = _iou(_resized(generator_cutout, reference.shape), reference)
+        terms["cutout"] = outline_term(overlap)
+        measured["generator_cutout_iou"] = round(overlap, 4)
+        if terms["cutout"] < FINE["cutout"]:
+            reasons.append(f"the generator cut the product out of the photo differently from the independent "
+                           f"cut-outs (they overlap {_percent(overlap)}): it took in something else, such as a "
+                           "person holding it, or lost parts of it")
     if photo is not None and photo.learned is not None and photo.classical is not None:
         terms["cutout_agreement"] = _iou(photo.learned, photo.classical)
         if terms["cutout_agreement"] < FINE["cutout_agreement"]:
@@ -192,7 +212,7 @@ def judge(views: ModelViews, photo: PhotoCutouts | None, facts: ModelFacts) -> J
     if facts.remote and photo is not None and reference is not None:
         best = max(silhouette_iou(reference, mask) for mask in _turned(views))
         colour = colour_similarity(photo.rgb, reference, views.front_rgb, views.front)
-        terms["photo_match"] = 0.5 * best + 0.5 * colour
+        terms["photo_match"] = 0.5 * outline_term(best) + 0.5 * colour
         measured["remote_outline_iou"], measured["remote_colour"] = round(best, 4), round(colour, 4)
         if terms["photo_match"] < FINE["photo_match"]:
             reasons.append(f"the hosted generator's model does not look like the photo from any side "
@@ -208,6 +228,13 @@ def score(terms: dict[str, float]) -> int:
     mean = sum(WEIGHTS[name] * value for name, value in terms.items()) / sum(WEIGHTS[name] for name in terms)
     gating = [value for name, value in terms.items() if name not in _CONFIDENCE_TERMS] or [mean]
     return round(100 * (0.5 * min(gating) + 0.5 * mean))
+
+
+def outline_term(iou: float) -> float:
+    """An outline IoU as a term: the same product's outlines overlap 0.9 or more (1.0), another
+    object's or a cut-out gone wrong 0.5 or less (0.0)."""
+    low, high = _OUTLINE_IOU
+    return float(np.clip((iou - low) / (high - low), 0.0, 1.0))
 
 
 def largest_part_share(mask: np.ndarray) -> float:
@@ -304,6 +331,14 @@ def stretch_of(extents_before: tuple[float, float, float], extents_after: tuple[
 def _iou(a: np.ndarray, b: np.ndarray) -> float:
     union = np.logical_or(a, b).sum()
     return float(np.logical_and(a, b).sum() / union) if union else 0.0
+
+
+def _resized(mask: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    from PIL import Image
+
+    if mask.shape == shape:
+        return mask
+    return np.asarray(Image.fromarray(mask).resize((shape[1], shape[0]), Image.Resampling.NEAREST))
 
 
 def _part_sizes(mask: np.ndarray) -> np.ndarray:

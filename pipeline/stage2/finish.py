@@ -234,7 +234,7 @@ def _quality(
     if views is None:
         judgement = Judgement(0, {}, ("the model could not be rendered, so nothing vouches for it",))
     else:
-        judgement = judge(views, photo, facts)
+        judgement = judge(views, photo, facts, generated.source_mask)
     reference = photo.reference if photo is not None else None
     colour = (
         colour_similarity(photo.rgb, reference, views.front_rgb, views.front)
