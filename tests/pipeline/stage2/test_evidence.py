@@ -77,8 +77,9 @@ def test_without_a_photo_the_photo_terms_are_left_out_not_zero() -> None:
 
 
 def test_a_generator_cut_out_that_took_in_more_than_the_product_is_named() -> None:
-    photo = PhotoCutouts(_views(_disc()).front_rgb, _disc(), _disc())
-    everything = np.ones_like(_disc())
-    judged = judge(_views(_disc()), photo, ModelFacts(faces=5000, size_m=(0.2, 0.2, 0.05)), everything)
+    product = _disc(radius=30)
+    photo = PhotoCutouts(_views(product).front_rgb, product, product)
+    everything = np.ones_like(product)
+    judged = judge(_views(product), photo, ModelFacts(faces=5000, size_m=(0.2, 0.2, 0.05)), everything)
     assert judged.terms["cutout"] == 0.0
     assert any("cut the product out of the photo differently" in reason for reason in judged.reasons)
