@@ -37,6 +37,7 @@ WEIGHTS: dict[str, float] = {
     "silhouette": 3.0,
     "cutout": 2.0,
     "cutout_agreement": 1.0,
+    "in_frame": 1.0,
     "connectedness": 2.0,
     "solidity": 1.0,
     "stretch": 2.0,
@@ -50,6 +51,7 @@ FINE: dict[str, float] = {
     "silhouette": 0.8,
     "cutout": 0.8,
     "cutout_agreement": 0.8,
+    "in_frame": 0.8,
     "connectedness": 0.9,
     "solidity": 0.8,
     "stretch": 0.8,
@@ -62,6 +64,9 @@ FINE: dict[str, float] = {
 _CONFIDENCE_TERMS = frozenset({"cutout_agreement"})
 # Outline IoU that counts for nothing and in full: good models of the labelled set reach 0.93.
 _OUTLINE_IOU = (0.5, 0.9)
+# A catalogue photo shows the whole product: a cut-out along up to the first share of one side of
+# the frame (a shadow, a base on the edge) is fine; from the second it is cut off or held.
+_FRAME_CONTACT = (0.02, 0.15)
 # Proportions changed by up to this factor are within what a photo's perspective explains.
 _STRETCH_TOLERATED = 1.15
 # A silhouette part smaller than this share of the whole is a speck, not a piece.
@@ -154,6 +159,14 @@ def judge(
         if terms["silhouette"] < FINE["silhouette"]:
             reasons.append(f"its front outline matches the product cut out of the photo only "
                            f"{_percent(iou)} (intersection over union)")
+    if reference is not None:
+        contact, side = frame_contact(reference)
+        low, high = _FRAME_CONTACT
+        terms["in_frame"] = float(np.clip(1.0 - (contact - low) / (high - low), 0.0, 1.0))
+        measured["frame_contact"] = round(contact, 4)
+        if terms["in_frame"] < FINE["in_frame"]:
+            reasons.append(f"the product runs off the photo's {side} edge ({_percent(contact)} of it): the photo "
+                           "crops it, or someone holding or wearing it was taken for the product")
     if reference is not None and generator_cutout is not None and generator_cutout.any():
         overlap = _iou(_resized(generator_cutout, reference.shape), reference)
         terms["cutout"] = outline_term(overlap)
@@ -235,6 +248,13 @@ def outline_term(iou: float) -> float:
     object's or a cut-out gone wrong 0.5 or less (0.0)."""
     low, high = _OUTLINE_IOU
     return float(np.clip((iou - low) / (high - low), 0.0, 1.0))
+
+
+def frame_contact(mask: np.ndarray) -> tuple[float, str]:
+    """The largest share of one side of the photo's frame that the cut-out runs along, and that side."""
+    sides = {"top": mask[0], "bottom": mask[-1], "left": mask[:, 0], "right": mask[:, -1]}
+    side = max(sides, key=lambda name: float(sides[name].mean()))
+    return float(sides[side].mean()), side
 
 
 def largest_part_share(mask: np.ndarray) -> float:

@@ -84,11 +84,22 @@ def good_mug() -> tuple[GeneratedMesh, ProductInput]:
     return _local(_photo("ruby_mug.jpg"), "ruby_mug.jpg")
 
 
-def good_tote_flat_with_size() -> tuple[GeneratedMesh, ProductInput]:
-    """The tote as a flat product with measured dimensions 5% off the photo's proportions."""
-    data = _photo("solidus_tote.png")
-    size = Dimensions(0.38, 0.38 * _aspect(data, "tote") * 1.05, 0.03)
-    return _local(data, "solidus_tote.png", dimensions=size, shape="flat")
+def good_hoodie_garment_with_size() -> tuple[GeneratedMesh, ProductInput]:
+    """The hoodie as a garment with measured dimensions 5% off the photo's proportions."""
+    data = _photo("solidus_hoodie_black_1.png")
+    size = Dimensions(0.6, 0.6 * _aspect(data, "hoodie") * 1.05, 0.08)
+    return _local(data, "solidus_hoodie_black_1.png", dimensions=size, shape="garment")
+
+
+def good_tshirt_cut_out() -> tuple[GeneratedMesh, ProductInput]:
+    """A t-shirt photo that comes cut out already (a transparent background)."""
+    return _local(_photo("solidus_tshirt.png"), "solidus_tshirt.png")
+
+
+def tote_worn_by_a_person() -> tuple[GeneratedMesh, ProductInput]:
+    """The catalogue's own tote photo: worn by a person in black whose legs run off the frame, and
+    every cut-out (the photo's alpha included) takes them for part of the tote (the field's "99")."""
+    return _local(_photo("solidus_tote.png"), "solidus_tote.png")
 
 
 def good_hoodie() -> tuple[GeneratedMesh, ProductInput]:
@@ -147,8 +158,12 @@ def hoodie_with_holes_and_slivers() -> tuple[GeneratedMesh, ProductInput]:
     for _ in range(5):
         i = rng.integers(len(xs))
         mask[(rows - ys[i]) ** 2 + (cols - xs[i]) ** 2 <= 40**2] = False
-    for column in range(int(xs.min()), int(xs.max()), 30):  # thin spikes above the shoulders
-        mask[max(0, int(ys.min()) - 80): int(ys.min()) + 10, column: column + 5] = True
+    for row in range(int(ys.min()) + 40, int(ys.max()) - 40, 36):  # thin spikes out of both sides
+        inside = np.nonzero(mask[row])[0]
+        if len(inside):
+            left, right = int(inside.min()), int(inside.max())
+            mask[row: row + 8, max(0, left - 40): left + 4] = True
+            mask[row: row + 8, right - 4: right + 40] = True
     return _cut_wrongly(data, "solidus_hoodie_black_1.png", mask)
 
 
@@ -173,12 +188,12 @@ def hosted_wrong_object() -> tuple[GeneratedMesh, ProductInput]:
 
 
 def hosted_stand_in_blob() -> tuple[GeneratedMesh, ProductInput]:
-    """Shap-E's content-policy stand-in: a grey blob for a tote's photo."""
+    """Shap-E's content-policy stand-in: a grey blob for a t-shirt's photo."""
     blob = trimesh.creation.icosphere(subdivisions=4)
     blob.apply_scale([1.0, 0.8, 0.9])
     blob.visual = trimesh.visual.ColorVisuals(blob, vertex_colors=np.full((len(blob.vertices), 4), [150, 150, 150, 255]))
-    data = _photo("solidus_tote.png")
-    return GeneratedMesh(mesh=blob, generator="huggingface"), _product(data, "solidus_tote.png")
+    data = _photo("solidus_tshirt.jpg")
+    return GeneratedMesh(mesh=blob, generator="huggingface"), _product(data, "solidus_tshirt.jpg")
 
 
 def hosted_tiny_textured_box() -> tuple[GeneratedMesh, ProductInput]:
@@ -193,15 +208,17 @@ def hosted_tiny_textured_box() -> tuple[GeneratedMesh, ProductInput]:
 
 LABELLED: tuple[Example, ...] = (
     Example("mug (real photo)", True, good_mug),
-    Example("tote, flat, measured size (real photo)", True, good_tote_flat_with_size),
+    Example("hoodie, garment, measured size (real photo)", True, good_hoodie_garment_with_size),
+    Example("t-shirt on a transparent background (real photo)", True, good_tshirt_cut_out),
     Example("hoodie (real photo)", True, good_hoodie),
     Example("cap (real photo)", True, good_cap),
     Example("t-shirt front and back, garment (real photos)", True, good_tshirt_front_and_back),
     Example("hosted hoodie that matches its photo", True, good_hosted_hoodie),
     Example("cream tote cut into fragments", False, fragmented_cream_tote, "fragmentation"),
     Example("tote fused with the person holding it", False, tote_fused_with_person, "wrong cut-out"),
+    Example("tote worn by a person (real photo)", False, tote_worn_by_a_person, "cropped by the frame"),
     Example("hoodie squashed 8× by parcel size", False, hoodie_squashed_by_parcel_size, "stretch"),
-    Example("hoodie with holes and slivers", False, hoodie_with_holes_and_slivers, "holes and slivers"),
+    Example("hoodie with holes and spikes", False, hoodie_with_holes_and_slivers, "holes and slivers"),
     Example("mug asked round, top not round", False, round_mug_not_round, "shape class"),
     Example("cap with its texture lost", False, cap_without_texture, "texture coverage"),
     Example("Tripo: a cap for a mug's photo", False, hosted_wrong_object, "wrong object"),

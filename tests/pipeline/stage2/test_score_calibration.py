@@ -20,6 +20,7 @@ CONFIG = PipelineConfig(face_budget=8_000, max_texture_size=256, formats=("glb",
 _SAYS = {
     "fragmentation": "pieces",
     "wrong cut-out": "person holding it",
+    "cropped by the frame": "runs off the photo's top edge",
     "stretch": "stretched 7.9×",
     "holes and slivers": "holes",
     "shape class": "not round",
