@@ -34,6 +34,10 @@ class QualityReport:
         data["reasons"] = list(self.reasons)
         return data
 
+    def summary(self) -> dict[str, object]:
+        """The score, its terms and the reasons for low ones: what a status record or a reviewer needs."""
+        return {"score": self.score, "terms": dict(self.terms), "reasons": list(self.reasons)}
+
 
 @dataclass(frozen=True)
 class GenerationResult:

@@ -78,6 +78,7 @@ class JobOutcome:
     model: dict[str, Any] | None = None
     reason: str | None = None
     generator: str = "none"  # for the metrics; not part of the RQ result
+    quality: dict[str, Any] | None = None  # the new model's score, terms and reasons, for the status board
 
     def as_dict(self) -> dict[str, Any]:
         return {"product_id": self.product_id, "state": self.state, "fingerprint": self.fingerprint,
@@ -166,7 +167,7 @@ def generate_product_model(product_id: int, fingerprint: str | None, force: bool
         raise
     GENERATIONS.labels(outcome.state, outcome.generator).inc()
     GENERATION_SECONDS.labels("job").observe(time.perf_counter() - started)
-    board.done(product_id, job_id, outcome.model, reason=outcome.reason)
+    board.done(product_id, job_id, outcome.model, reason=outcome.reason, quality=outcome.quality)
     log.info("job_done", state=outcome.state, fingerprint=outcome.fingerprint)
     return outcome.as_dict()
 
@@ -244,7 +245,7 @@ class ProductJob:
                 GENERATION_SECONDS.labels(stage).observe(seconds)
             if clients is None:
                 return JobOutcome(self.product_id, "done", current, model=result.local_paths(),
-                                  generator=result.generator)
+                                  generator=result.generator, quality=result.quality.summary())
             self.progress("uploading to the store", 0.88)
             files = {"glb": result.files["glb"]}
             if result.poster is not None:
@@ -265,7 +266,7 @@ class ProductJob:
         model = {"glb": written.meta.glb, "usdz": written.meta.usdz, "poster": written.meta.poster}
         # The generation's warnings (a paid stage that failed and the fallback used) reach the admin button.
         return JobOutcome(self.product_id, "done", current, model=model, generator=result.generator,
-                          reason="; ".join(result.warnings) or None)
+                          reason="; ".join(result.warnings) or None, quality=result.quality.summary())
 
     def _product_from_snapshot(self) -> Product:
         payload = ProductSnapshots(self.context.connection).load(self.product_id)

@@ -11,7 +11,7 @@ from redis import Redis
 from rq import Queue, SimpleWorker
 from rq.job import JobStatus as RQJobStatus
 
-from pipeline.config import PipelineConfig
+from pipeline.config import PUBLISH_MIN_SCORE, PipelineConfig
 from pipeline.jobs.download import ImageNotAllowed
 from pipeline.jobs.fingerprint import product_fingerprint
 from pipeline.jobs.product_job import JobContext, configure, generate_product_model
@@ -152,3 +152,17 @@ def test_a_job_that_stands_down_still_reports_the_products_current_model(store: 
     assert stale["state"] == "superseded" and stale["model"] == made["model"]
     status = StatusBoard(context.connection).for_job(f"inline-{product_id}")
     assert status.model["glb"] == made["model"]["glb"]
+
+
+def test_the_status_board_carries_the_new_models_score_and_why_it_is_low(
+    store: FakeStore, context: JobContext
+) -> None:
+    # A parcel's size: 60 cm long but 4 cm high, for a mug whose photo is about as tall as wide.
+    product_id = mug_product(store, dimensions=("60", "4", "4"))
+    generate_product_model(product_id, None)
+    status = StatusBoard(context.connection).for_job(f"inline-{product_id}")
+    assert status is not None and status.state is JobState.DONE and status.quality is not None
+    assert status.quality["score"] < PUBLISH_MIN_SCORE and status.quality["terms"]["stretch"] < 0.2
+    assert any("stretched" in reason for reason in status.quality["reasons"])
+    [meta] = store.meta_rows(product_id, "_woo3d_model")
+    assert meta["value"]["quality"]["reasons"] == status.quality["reasons"]
