@@ -17,6 +17,7 @@ no shape class) is left out. Every term under its `FINE` level adds a reason in 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,7 +31,17 @@ __all__ = [
     "ModelFacts",
     "ModelViews",
     "PhotoCutouts",
+    "detail",
+    "extra_holes_and_slivers",
+    "frame_contact",
     "judge",
+    "largest_part_share",
+    "outline_term",
+    "score",
+    "shape_plausibility",
+    "silhouette_parts",
+    "stretch_of",
+    "texture_coverage",
 ]
 
 WEIGHTS: dict[str, float] = {
@@ -329,7 +340,8 @@ def texture_coverage(model_rgb: np.ndarray, model_mask: np.ndarray, photo_rgb: n
     photo_lab = ndimage.gaussian_filter(photo_lab, (1.5, 1.5, 0))
     both = (_crop_resized(model_mask.astype(np.float32), model_mask, size) >= 0.5) & (
         _crop_resized(photo_mask.astype(np.float32), photo_mask, size) >= 0.5)
-    both = ndimage.binary_erosion(both, iterations=2) if ndimage.binary_erosion(both, iterations=2).any() else both
+    inner = ndimage.binary_erosion(both, iterations=2)  # the rim's colours are the most smeared
+    both = inner if inner.any() else both
     if not both.any():
         return 0.0
     distance = np.linalg.norm(model_lab - photo_lab, axis=-1)
@@ -342,7 +354,7 @@ def detail(faces: int) -> float:
     return float(np.clip(math.log(max(faces, 1) / low) / math.log(high / low), 0.0, 1.0))
 
 
-def stretch_of(extents_before: tuple[float, float, float], extents_after: tuple[float, float, float]) -> float:
+def stretch_of(extents_before: Sequence[float], extents_after: Sequence[float]) -> float:
     """By how much a placement changed the front's proportions (width to height): 1.0 when uniform."""
     scale = np.asarray(extents_after[:2], dtype=float) / np.maximum(np.asarray(extents_before[:2], dtype=float), 1e-12)
     return float(scale.max() / max(scale.min(), 1e-12))

@@ -221,7 +221,7 @@ def _quality(
     facts = ModelFacts(
         faces=metrics.faces,
         size_m=metrics.size_m,
-        stretch=max(stretch_of(extents_before, metrics.size_m), _reported_stretch(generated.metadata)),  # type: ignore[arg-type]
+        stretch=max(stretch_of(extents_before, metrics.size_m), _reported_stretch(generated.metadata)),
         shape=_shape_class(product, generated.metadata),
         remote=generated.generator != "local",
         pieces=mesh_pieces(mesh),
@@ -241,7 +241,7 @@ def _quality(
         if photo is not None and reference is not None and views is not None
         else None
     )
-    silhouette = judgement.terms.get("silhouette")
+    silhouette = judgement.measured.get("silhouette_iou")
     return QualityReport(
         score=judgement.score,
         faces=metrics.faces,
@@ -251,7 +251,7 @@ def _quality(
         boundary_edges=metrics.boundary_edges,
         texture_size=texture_size,
         file_sizes={name: path.stat().st_size for name, path in files.items()},
-        silhouette_iou=silhouette,
+        silhouette_iou=silhouette if isinstance(silhouette, float) else None,
         colour_similarity=None if colour is None else round(colour, 4),
         terms=judgement.terms,
         reasons=judgement.reasons,
