@@ -94,3 +94,10 @@ def test_only_known_shapes_are_accepted(runner: CliRunner, mug: Path) -> None:
 def test_only_known_backends_are_accepted(runner: CliRunner, mug: Path) -> None:
     done = runner.invoke(main, ["generate", str(mug), "--backend", "magic"])
     assert done.exit_code == 2 and "'local'" in done.stderr
+
+
+def test_the_summary_says_why_a_score_is_low(runner: CliRunner, mug: Path, tmp_path: Path) -> None:
+    done = runner.invoke(main, ["generate", str(mug), "--dimensions", "60x4x4cm", "--out", str(tmp_path / "flat"),
+                                "--formats", "glb", "--face-budget", "2000"])
+    assert done.exit_code == 0, done.output
+    assert "why low  the model was stretched" in done.stdout
