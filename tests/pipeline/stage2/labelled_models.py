@@ -162,8 +162,8 @@ def hoodie_with_holes_and_slivers() -> tuple[GeneratedMesh, ProductInput]:
         inside = np.nonzero(mask[row])[0]
         if len(inside):
             left, right = int(inside.min()), int(inside.max())
-            mask[row: row + 8, max(0, left - 40): left + 4] = True
-            mask[row: row + 8, right - 4: right + 40] = True
+            mask[row: row + 8, max(0, left - 90): left + 4] = True
+            mask[row: row + 8, right - 4: right + 90] = True
     return _cut_wrongly(data, "solidus_hoodie_black_1.png", mask)
 
 
