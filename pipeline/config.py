@@ -15,7 +15,7 @@ from typing import Literal
 TransportName = Literal["space", "endpoint", "selfhosted"]
 # The default of WOO3D_PUBLISH_MIN_SCORE: a model scoring under it waits for the merchant's review.
 # Calibrated on the labelled set (tests/pipeline/stage2/test_score_calibration.py, README "Quality
-# score"): every bad model there scores at most 65, every good one 100.
+# score"): every bad model there scores at most 65, every good one at least 87.
 PUBLISH_MIN_SCORE = 75
 DEFAULT_SPACE_URL = "https://hysts-shap-e.hf.space"
 

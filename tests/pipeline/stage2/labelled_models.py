@@ -123,6 +123,21 @@ def good_hosted_hoodie() -> tuple[GeneratedMesh, ProductInput]:
     return _hosted(generated, "tripo"), product
 
 
+def good_hosted_hoodie_loose() -> tuple[GeneratedMesh, ProductInput]:
+    """A hosted model as Tripo's are: a softer outline (the cut-out grown and rounded) and its own
+    blurrier, lighter texture rather than the photo's pixels."""
+    from PIL import ImageEnhance, ImageFilter
+    from scipy import ndimage
+
+    data = _photo("solidus_hoodie_black_1.png")
+    softer = ndimage.gaussian_filter(ndimage.binary_dilation(_mask_of(data, "hoodie"), iterations=10).astype(float), 8) > 0.5
+    generated, product = _cut_wrongly(data, "solidus_hoodie_black_1.png", softer)
+    mesh = generated.mesh.copy()
+    texture = mesh.visual.material.baseColorTexture.filter(ImageFilter.GaussianBlur(6))
+    mesh.visual.material.baseColorTexture = ImageEnhance.Brightness(texture).enhance(1.4)
+    return _hosted(replace(generated, mesh=mesh), "tripo"), product
+
+
 def fragmented_cream_tote() -> tuple[GeneratedMesh, ProductInput]:
     """A cream tote on white whose cut-out fell apart into scattered fragments (the field's "93")."""
     photo = cream_tote_on_white()
@@ -214,6 +229,7 @@ LABELLED: tuple[Example, ...] = (
     Example("cap (real photo)", True, good_cap),
     Example("t-shirt front and back, garment (real photos)", True, good_tshirt_front_and_back),
     Example("hosted hoodie that matches its photo", True, good_hosted_hoodie),
+    Example("hosted hoodie, softer outline, its own lighter texture", True, good_hosted_hoodie_loose),
     Example("cream tote cut into fragments", False, fragmented_cream_tote, "fragmentation"),
     Example("tote fused with the person holding it", False, tote_fused_with_person, "wrong cut-out"),
     Example("tote worn by a person (real photo)", False, tote_worn_by_a_person, "cropped by the frame"),
