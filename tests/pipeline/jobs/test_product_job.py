@@ -157,12 +157,13 @@ def test_a_job_that_stands_down_still_reports_the_products_current_model(store: 
 def test_the_status_board_carries_the_new_models_score_and_why_it_is_low(
     store: FakeStore, context: JobContext
 ) -> None:
-    # A parcel's size: 60 cm long but 4 cm high, for a mug whose photo is about as tall as wide.
-    product_id = mug_product(store, dimensions=("60", "4", "4"))
+    # The catalogue's tote photo: worn by a person whose legs run off the frame and into the model.
+    tote = store.add_image("tote.png", (PHOTOS / "solidus_tote.png").read_bytes())
+    product_id = store.add_product(name="Tote", images=[tote])["id"]
     generate_product_model(product_id, None)
     status = StatusBoard(context.connection).for_job(f"inline-{product_id}")
     assert status is not None and status.state is JobState.DONE and status.quality is not None
-    assert status.quality["score"] < PUBLISH_MIN_SCORE and status.quality["terms"]["stretch"] < 0.2
-    assert any("stretched" in reason for reason in status.quality["reasons"])
+    assert status.quality["score"] < PUBLISH_MIN_SCORE and status.quality["terms"]["in_frame"] < 0.5
+    assert any("runs off the photo's top edge" in reason for reason in status.quality["reasons"])
     [meta] = store.meta_rows(product_id, "_woo3d_model")
     assert meta["value"]["quality"]["reasons"] == status.quality["reasons"]

@@ -183,8 +183,11 @@ def hoodie_with_holes_and_slivers() -> tuple[GeneratedMesh, ProductInput]:
 
 
 def round_mug_not_round() -> tuple[GeneratedMesh, ProductInput]:
-    """A mug asked for as round, built as a flat pillow: seen from above it is a lens, not a disc."""
-    return _local(_photo("ruby_mug.jpg"), "ruby_mug.jpg", shape="round")
+    """A mug the merchant calls round, built as the inflated pillow (the keyless generator's
+    fallback when it finds no round body): seen from above it is a lens, not a disc."""
+    data = _photo("ruby_mug.jpg")
+    generated = _GENERATOR.generate(_product(data, "ruby_mug.jpg", shape="free-form"))
+    return generated, _product(data, "ruby_mug.jpg", shape="round")
 
 
 def cap_without_texture() -> tuple[GeneratedMesh, ProductInput]:
@@ -235,7 +238,7 @@ LABELLED: tuple[Example, ...] = (
     Example("tote worn by a person (real photo)", False, tote_worn_by_a_person, "cropped by the frame"),
     Example("hoodie squashed 8× by parcel size", False, hoodie_squashed_by_parcel_size, "stretch"),
     Example("hoodie with holes and spikes", False, hoodie_with_holes_and_slivers, "holes and slivers"),
-    Example("mug asked round, top not round", False, round_mug_not_round, "shape class"),
+    Example("mug called round, built as a pillow", False, round_mug_not_round, "shape class"),
     Example("cap with its texture lost", False, cap_without_texture, "texture coverage"),
     Example("Tripo: a cap for a mug's photo", False, hosted_wrong_object, "wrong object"),
     Example("Shap-E: grey stand-in blob", False, hosted_stand_in_blob, "wrong object"),
