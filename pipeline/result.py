@@ -22,12 +22,21 @@ class QualityReport:
     file_sizes: dict[str, int] = field(default_factory=dict)
     silhouette_iou: float | None = None
     colour_similarity: float | None = None
+    # The score's terms (0..1 each, pipeline.stage2.evidence), the reasons for the low ones in
+    # plain words, and the quantities measured on the way (pieces, stretch, …).
     terms: dict[str, float] = field(default_factory=dict)
+    reasons: tuple[str, ...] = ()
+    measured: dict[str, float | int | str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
         data = asdict(self)
         data["texture_size"] = list(self.texture_size) if self.texture_size else None
+        data["reasons"] = list(self.reasons)
         return data
+
+    def summary(self) -> dict[str, object]:
+        """The score, its terms and the reasons for low ones: what a status record or a reviewer needs."""
+        return {"score": self.score, "terms": dict(self.terms), "reasons": list(self.reasons)}
 
 
 @dataclass(frozen=True)

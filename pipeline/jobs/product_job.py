@@ -90,6 +90,7 @@ class JobOutcome:
     model: dict[str, Any] | None = None
     reason: str | None = None
     generator: str = "none"  # for the metrics ("copied": a sibling variation's model); not part of the RQ result
+    quality: dict[str, Any] | None = None  # the new model's score, terms and reasons, for the status board
 
     def as_dict(self) -> dict[str, Any]:
         return {"product_id": self.product_id, "state": self.state, "fingerprint": self.fingerprint,
@@ -176,7 +177,7 @@ def generate_product_model(
         raise
     GENERATIONS.labels(outcome.state, outcome.generator).inc()
     GENERATION_SECONDS.labels("job").observe(time.perf_counter() - started)
-    board.done(product_id, job_id, outcome.model, reason=outcome.reason)
+    board.done(product_id, job_id, outcome.model, reason=outcome.reason, quality=outcome.quality)
     product_job.finished()
     log.info("job_done", state=outcome.state, fingerprint=outcome.fingerprint)
     return outcome.as_dict()
@@ -315,7 +316,8 @@ class ProductJob:
                 GENERATION_SECONDS.labels(stage).observe(seconds)
             if clients is None:
                 return JobOutcome(self.product_id, "done", current, model=result.local_paths(),
-                                  generator=result.generator, reason="; ".join(result.warnings) or None)
+                                  generator=result.generator, reason="; ".join(result.warnings) or None,
+                                  quality=result.quality.summary())
             warnings = list(result.warnings)
             held_because = self.context.pipeline.hold_reason(result.quality.score)
             files = {"glb": result.files["glb"]}
@@ -340,11 +342,11 @@ class ProductJob:
         if held_because is not None:
             # The storefront keeps the live model; the admin button learns why nothing changed there.
             return JobOutcome(self.product_id, "held", current, model={**(_urls(written) or {}), "state": "review"},
-                              generator=result.generator,
+                              generator=result.generator, quality=result.quality.summary(),
                               reason="; ".join([f"held for review: {held_because}", *warnings]))
         # The generation's warnings (a paid stage that failed and the fallback used) reach the admin button.
         return JobOutcome(self.product_id, "done", current, model=_urls(written), generator=result.generator,
-                          reason="; ".join(warnings) or None)
+                          reason="; ".join(warnings) or None, quality=result.quality.summary())
 
     def _copy(self, clients: StoreClients, product: Product, twin: ModelMeta, current: str) -> JobOutcome:
         """Publish a sibling variation's model (same photo) as this variation's: no generation, no paid call."""

@@ -32,6 +32,7 @@ class JobStatus:
     reason: str | None = None
     model: dict[str, Any] | None = None
     updated_at: str | None = None
+    quality: dict[str, Any] | None = None  # a finished model's score, terms and reasons (QualityReport.summary())
 
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "state": self.state.value}
@@ -66,8 +67,10 @@ class StatusBoard:
     def running(self, product_id: int, job_id: str, stage: str, progress: float) -> JobStatus:
         return self._write(JobStatus(product_id, JobState.RUNNING, job_id, stage=stage, progress=round(progress, 3)))
 
-    def done(self, product_id: int, job_id: str, model: dict[str, Any] | None, reason: str | None = None) -> JobStatus:
-        return self._write(JobStatus(product_id, JobState.DONE, job_id, stage="done", progress=1.0, model=model, reason=reason))
+    def done(self, product_id: int, job_id: str, model: dict[str, Any] | None, reason: str | None = None,
+             quality: dict[str, Any] | None = None) -> JobStatus:
+        return self._write(JobStatus(product_id, JobState.DONE, job_id, stage="done", progress=1.0, model=model,
+                                     reason=reason, quality=quality))
 
     def failed(self, product_id: int, job_id: str, reason: str, stage: str | None = None) -> JobStatus:
         return self._write(JobStatus(product_id, JobState.FAILED, job_id, stage=stage, reason=reason))

@@ -22,6 +22,8 @@ from pipeline.stage2.sizing import SizeMatch, match_size
 if TYPE_CHECKING:
     import trimesh
 
+    from pipeline.stage2.evidence import PhotoCutouts
+
 REPORT_SCHEMA = 1
 # Without the product's dimensions the model is this long on its longest side.
 DEFAULT_SIZE_M = 0.3
@@ -69,6 +71,7 @@ def finish(
     with _timed(timings, "decimate"):
         faces_before = len(mesh.faces)
         mesh = decimate(mesh, face_budget)
+    extents_before = tuple(float(e) for e in mesh.extents)
     with _timed(timings, "scale"):
         real_size, source, size_match = real_size_for(mesh, generated, product)
         mesh, dimensions, scale_warning = place(mesh, real_size)
@@ -88,7 +91,8 @@ def finish(
         poster = _poster(mesh, out_dir, config, warnings)
     progress("measuring quality", 0.8)
     with _timed(timings, "quality"):
-        quality = _quality(mesh, generated, product, config, files, texture.size if texture else None, warnings)
+        quality = _quality(mesh, generated, product, config, files, texture.size if texture else None, warnings,
+                           extents_before)
     progress("writing preview", 0.9)
     with _timed(timings, "preview"):
         from pipeline.stage2.preview import write_preview
@@ -229,35 +233,42 @@ def _quality(
     files: dict[str, Path],
     texture_size: tuple[int, int] | None,
     warnings: list[str],
+    extents_before: tuple[float, ...],
 ) -> QualityReport:
+    """Measure the final mesh and judge it on evidence its generator did not make (pipeline.stage2.evidence)."""
     from pipeline.errors import StageTimeoutError
-    from pipeline.stage2.poster import render_front_view
-    from pipeline.stage2.quality import colour_similarity, mesh_metrics, score, score_terms, silhouette_iou
+    from pipeline.stage2.evidence import Judgement, ModelFacts, judge, stretch_of
+    from pipeline.stage2.observe import mesh_pieces, render_views
+    from pipeline.stage2.quality import colour_similarity, mesh_metrics
 
     metrics = mesh_metrics(mesh)
-    source_mask, source_rgb = _source_view(generated, product, config.max_image_pixels)
+    photo = _photo_cutouts(product, config.max_image_pixels, warnings)
+    facts = ModelFacts(
+        faces=metrics.faces,
+        size_m=metrics.size_m,
+        stretch=max(stretch_of(extents_before, metrics.size_m), _reported_stretch(generated.metadata)),
+        shape=_shape_class(product, generated.metadata),
+        remote=generated.generator != "local",
+        pieces=mesh_pieces(mesh),
+    )
     try:
-        front = render_front_view(mesh, time_limit_s=config.render_time_limit_s)
+        views = render_views(mesh, time_limit_s=config.render_time_limit_s)
     except StageTimeoutError as exc:
-        warnings.append(f"the silhouette was not measured: {exc}")
-        front, source_mask = None, None
-    iou = silhouette_iou(source_mask, front.mask) if source_mask is not None and front is not None else None
+        warnings.append(f"the model was not checked against the photo: {exc}")
+        views = None
+    if views is None:
+        judgement = Judgement(0, {}, ("the model could not be rendered, so nothing vouches for it",))
+    else:
+        judgement = judge(views, photo, facts, generated.source_mask)
+    reference = photo.reference if photo is not None else None
     colour = (
-        colour_similarity(source_rgb, source_mask, front.rgb, front.mask)
-        if source_mask is not None and source_rgb is not None and front is not None
+        colour_similarity(photo.rgb, reference, views.front_rgb, views.front)
+        if photo is not None and reference is not None and views is not None
         else None
     )
-    terms = score_terms(
-        metrics,
-        face_budget=config.face_budget,
-        max_texture_size=config.max_texture_size,
-        texture_size=texture_size,
-        glb_bytes=files["glb"].stat().st_size,
-        silhouette=iou,
-        colour=colour,
-    )
+    silhouette = judgement.measured.get("silhouette_iou")
     return QualityReport(
-        score=score(terms),
+        score=judgement.score,
         faces=metrics.faces,
         vertices=metrics.vertices,
         watertight=metrics.watertight,
@@ -265,33 +276,45 @@ def _quality(
         boundary_edges=metrics.boundary_edges,
         texture_size=texture_size,
         file_sizes={name: path.stat().st_size for name, path in files.items()},
-        silhouette_iou=None if iou is None else round(iou, 4),
+        silhouette_iou=silhouette if isinstance(silhouette, float) else None,
         colour_similarity=None if colour is None else round(colour, 4),
-        terms={name: round(value, 4) for name, value in terms.items()},
+        terms=judgement.terms,
+        reasons=judgement.reasons,
+        measured={**judgement.measured, **({"photo_notes": "; ".join(photo.notes)} if photo and photo.notes else {})},
     )
 
 
-def _source_view(
-    generated: GeneratedMesh, product: ProductInput, max_pixels: int
-) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """The main photo's product mask (the generator's, else found here) and its pixels at that size."""
-    from PIL import Image
-
+def _photo_cutouts(product: ProductInput, max_pixels: int, warnings: list[str]) -> PhotoCutouts | None:
+    """The main photo's independent cut-outs, or None (and a warning) when it has none to give."""
     from pipeline.errors import ImageError
-    from pipeline.photos.images import decode_image, fit_within
-    from pipeline.photos.segmentation import product_mask
+    from pipeline.photos.images import decode_image
+    from pipeline.stage2.observe import photo_cutouts
 
-    mask = generated.source_mask
     if not product.images:
-        return mask, None
+        return None
+    main = product.images[0]
     try:
-        photo = decode_image(product.images[0].data, product.images[0].name, max_pixels=max_pixels)
-        if mask is None:
-            mask = product_mask(fit_within(photo, 512)).mask
-    except ImageError:
-        return mask, None
-    rgb = np.asarray(photo.convert("RGB").resize((mask.shape[1], mask.shape[0]), Image.Resampling.BILINEAR))
-    return mask, rgb
+        return photo_cutouts(decode_image(main.data, main.name, max_pixels=max_pixels), main.name)
+    except ImageError as exc:
+        warnings.append(f"the model was not compared with the photo: {exc}")
+        return None
+
+
+def _reported_stretch(metadata: dict[str, object]) -> float:
+    """The stretch a generator reports having applied to fit the store's numbers (1.0 when it says none)."""
+    match = metadata.get("size_match")
+    stretch = match.get("front_stretch") if isinstance(match, dict) else None
+    return float(stretch) if isinstance(stretch, int | float) and stretch > 0 else 1.0
+
+
+def _shape_class(product: ProductInput, metadata: dict[str, object]) -> str | None:
+    """The merchant's shape class, else the one the generator reports having decided, else None."""
+    if product.shape != "auto":
+        return product.shape
+    decided = metadata.get("shape")
+    if isinstance(decided, dict):
+        decided = decided.get("shape")
+    return decided if isinstance(decided, str) and decided != "auto" else None
 
 
 def _summary(generated: GeneratedMesh, quality: QualityReport, dimensions: Dimensions, real: bool) -> dict[str, str]:
@@ -302,6 +325,8 @@ def _summary(generated: GeneratedMesh, quality: QualityReport, dimensions: Dimen
         "Faces": f"{quality.faces:,}",
         "Size (W × H × D)": f"{size} cm" + ("" if real else " (assumed; no dimensions given)"),
         "Silhouette IoU": "n/a" if quality.silhouette_iou is None else f"{quality.silhouette_iou:.3f}",
+        "Score terms": ", ".join(f"{name} {value:.2f}" for name, value in quality.terms.items()) or "n/a",
+        "Why the score is low": "; ".join(quality.reasons) or "nothing: every term is fine",
     }
     shape = generated.metadata.get("shape")
     if isinstance(shape, dict):  # the local generator's class, and why, in words

@@ -1,23 +1,10 @@
-"""Quality metrics and the 0–100 score, as pure functions of meshes, masks and sizes.
+"""Mesh metrics and the photo comparisons the quality score is built from, as pure functions.
 
-The score is a weighted mean of four terms, each 0..1:
-
-    fidelity  (weight 40)  front silhouette IoU of the model against the source photo's mask
-    colour    (weight 15)  colour-histogram intersection of the model's front view and the photo
-    integrity (weight 25)  0.5 × [watertight] + 0.5 × max(0, 1 − 100 × bad_edges / edges),
-                           bad edges being non-manifold (3+ faces) or open (1 face) ones
-    web       (weight 20)  mean of [faces ≤ face budget], [texture side ≤ max texture size],
-                           min(1, 8 MB / GLB size)
-
-    score = round(100 × Σ weight × term / Σ weight)
-
-A term that cannot be measured (no source photo for fidelity and colour) is left out and the
-remaining weights are renormalised, so a score never drops for a missing measurement.
+The score itself is pipeline.stage2.evidence.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -26,8 +13,6 @@ import numpy as np
 if TYPE_CHECKING:
     import trimesh
 
-WEIGHTS = {"fidelity": 40.0, "colour": 15.0, "integrity": 25.0, "web": 20.0}
-GLB_SIZE_TARGET_BYTES = 8 * 1024 * 1024
 _COMPARE_SIDE = 256
 _HISTOGRAM_BINS = 8
 
@@ -87,42 +72,6 @@ def colour_similarity(
     if a is None or b is None:
         return 0.0
     return float(np.minimum(a, b).sum())
-
-
-def score_terms(
-    metrics: MeshMetrics,
-    *,
-    face_budget: int,
-    max_texture_size: int,
-    texture_size: tuple[int, int] | None,
-    glb_bytes: int,
-    silhouette: float | None,
-    colour: float | None,
-) -> dict[str, float]:
-    """The score's terms (see the module docstring); unmeasured ones are absent."""
-    bad_edges = metrics.non_manifold_edges + metrics.boundary_edges
-    integrity = 0.5 * metrics.watertight + 0.5 * max(0.0, 1.0 - 100.0 * bad_edges / max(metrics.edges, 1))
-    web = np.mean(
-        [
-            metrics.faces <= face_budget,
-            texture_size is None or max(texture_size) <= max_texture_size,
-            min(1.0, GLB_SIZE_TARGET_BYTES / max(glb_bytes, 1)),
-        ]
-    )
-    terms = {"integrity": float(integrity), "web": float(web)}
-    if silhouette is not None:
-        terms["fidelity"] = float(silhouette)
-    if colour is not None:
-        terms["colour"] = float(colour)
-    return terms
-
-
-def score(terms: Mapping[str, float]) -> int:
-    """Weighted mean of the present terms, 0–100 (see the module docstring)."""
-    total = sum(WEIGHTS[name] for name in terms)
-    if total == 0:
-        return 0
-    return round(100 * sum(WEIGHTS[name] * value for name, value in terms.items()) / total)
 
 
 def _compare_size(mask: np.ndarray) -> tuple[int, int] | None:

@@ -150,3 +150,8 @@ def test_an_error_after_the_bar_started_is_printed_on_a_cleared_line(runner: Cli
     *bar, error = done.stderr.rstrip("\n").split("\r")
     assert error == "Error: blank.png: no product found: the image is all background (one plain colour)"
     assert any("segmenting" in frame for frame in bar) and bar[-1].strip() == ""
+def test_the_summary_says_why_a_score_is_low(runner: CliRunner, mug: Path, tmp_path: Path) -> None:
+    done = runner.invoke(main, ["generate", str(mug), "--dimensions", "60x4x4cm", "--out", str(tmp_path / "flat"),
+                                "--formats", "glb", "--face-budget", "2000"])
+    assert done.exit_code == 0, done.output
+    assert "why low  the model was stretched" in done.stdout

@@ -121,6 +121,8 @@ def generate(
         f"{'watertight' if quality.watertight else 'not watertight'} · silhouette IoU {iou} · "
         f"{result.generator} generator · {result.timings_s.get('total', 0):.2f} s"
     )
+    for reason in quality.reasons:
+        click.echo(f"why low  {reason}")
     for warning in result.warnings:
         click.secho(f"warning  {warning}", fg="yellow", err=True)
 

@@ -12,7 +12,7 @@ from rq import Queue, SimpleWorker
 from rq.job import JobStatus as RQJobStatus
 from structlog.testing import capture_logs
 
-from pipeline.config import PipelineConfig
+from pipeline.config import PUBLISH_MIN_SCORE, PipelineConfig
 from pipeline.jobs.download import ImageNotAllowed
 from pipeline.jobs.fingerprint import product_fingerprint
 from pipeline.jobs.product_job import JobContext, configure, generate_product_model
@@ -189,3 +189,17 @@ def test_a_parcel_size_keeps_the_photos_shape_and_the_status_says_so(redis_conn:
     assert size["width"] / size["height"] == pytest.approx(0.92, abs=0.05)  # the photo's proportions
     status = StatusBoard(redis_conn).for_job("inline-12")
     assert status.state is JobState.DONE and "parcel" in (status.reason or "")
+def test_the_status_board_carries_the_new_models_score_and_why_it_is_low(
+    store: FakeStore, context: JobContext
+) -> None:
+    # The catalogue's tote photo: worn by a person whose legs run off the frame and into the model.
+    tote = store.add_image("tote.png", (PHOTOS / "solidus_tote.png").read_bytes())
+    product_id = store.add_product(name="Tote", images=[tote])["id"]
+    generate_product_model(product_id, None)
+    status = StatusBoard(context.connection).for_job(f"inline-{product_id}")
+    assert status is not None and status.state is JobState.DONE and status.quality is not None
+    assert status.quality["score"] < PUBLISH_MIN_SCORE and status.quality["terms"]["in_frame"] < 0.5
+    assert any("runs off the photo's top edge" in reason for reason in status.quality["reasons"])
+    [meta] = store.meta_rows(product_id, "_woo3d_model")
+    held = meta["value"]["pending"]  # under the threshold: held for the merchant, not published
+    assert held["state"] == "review" and held["quality"]["reasons"] == status.quality["reasons"]

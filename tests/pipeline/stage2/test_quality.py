@@ -1,4 +1,4 @@
-"""pipeline.stage2.quality: pure metrics and the documented 0–100 score."""
+"""pipeline.stage2.quality: pure mesh metrics and photo comparisons."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import trimesh
 
-from pipeline.stage2.quality import WEIGHTS, colour_similarity, mesh_metrics, score, score_terms, silhouette_iou
+from pipeline.stage2.quality import colour_similarity, mesh_metrics, silhouette_iou
 
 
 def _disc(size: int = 100, radius: int = 30, centre: tuple[int, int] = (50, 50)) -> np.ndarray:
@@ -57,37 +57,3 @@ def test_metrics_count_open_and_non_manifold_edges() -> None:
     assert mesh_metrics(open_box).boundary_edges == 3 and not mesh_metrics(open_box).watertight
     fin = trimesh.Trimesh(np.vstack([box.vertices, [[2, 2, 2]]]), np.vstack([box.faces, [[0, 1, 8]]]), process=False)
     assert mesh_metrics(fin).non_manifold_edges == 1
-
-
-def _terms(**overrides: object) -> dict[str, float]:
-    arguments: dict[str, object] = {
-        "face_budget": 50_000,
-        "max_texture_size": 2048,
-        "texture_size": (1024, 1024),
-        "glb_bytes": 2_000_000,
-        "silhouette": 0.95,
-        "colour": 0.9,
-    }
-    arguments.update(overrides)
-    return score_terms(mesh_metrics(trimesh.creation.box()), **arguments)  # type: ignore[arg-type]
-
-
-def test_score_follows_the_documented_formula() -> None:
-    terms = _terms()
-    assert terms == {"integrity": 1.0, "web": 1.0, "fidelity": 0.95, "colour": 0.9}
-    expected = (40 * 0.95 + 15 * 0.9 + 25 * 1.0 + 20 * 1.0) / 100 * 100
-    assert score(terms) == round(expected)
-
-
-def test_unmeasured_terms_are_left_out_not_counted_as_zero() -> None:
-    terms = _terms(silhouette=None, colour=None)
-    assert set(terms) == {"integrity", "web"} and score(terms) == 100
-
-
-def test_web_term_penalises_over_budget_oversize_textures_and_heavy_files() -> None:
-    terms = _terms(face_budget=10, texture_size=(4096, 4096), glb_bytes=16 * 1024 * 1024)
-    assert terms["web"] == pytest.approx(0.5 / 3)
-
-
-def test_weights_sum_to_one_hundred() -> None:
-    assert sum(WEIGHTS.values()) == 100
