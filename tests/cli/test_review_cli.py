@@ -15,9 +15,9 @@ from woo3d.settings import Settings, SettingsError
 
 def test_the_gate_defaults_to_auto_at_the_calibrated_threshold_and_reads_its_names() -> None:
     default = Settings.from_env({}).pipeline
-    assert (default.review, default.publish_min_score) == ("auto", 70)
-    assert default.hold_reason(69) == "its quality score 69 is below 70 (WOO3D_PUBLISH_MIN_SCORE)"
-    assert default.hold_reason(70) is None
+    assert (default.review, default.publish_min_score) == ("auto", 75)
+    assert default.hold_reason(74) == "its quality score 74 is below 75 (WOO3D_PUBLISH_MIN_SCORE)"
+    assert default.hold_reason(75) is None
     always = Settings.from_env({"WOO3D_REVIEW": "Always", "WOO3D_PUBLISH_MIN_SCORE": "40"}).pipeline
     assert always.hold_reason(100) == "every new model waits for approval (WOO3D_REVIEW=always)"
     assert Settings.from_env({"WOO3D_REVIEW": "never"}).pipeline.hold_reason(0) is None
