@@ -13,6 +13,9 @@ from pathlib import Path
 from typing import Literal
 
 TransportName = Literal["space", "endpoint", "selfhosted"]
+# How Stage 2 compresses the GLB the storefront serves (the uncompressed one is kept beside it).
+GLBCompression = Literal["meshopt", "draco", "none"]
+GLB_COMPRESSIONS: tuple[GLBCompression, ...] = ("meshopt", "draco", "none")
 DEFAULT_SPACE_URL = "https://hysts-shap-e.hf.space"
 
 
@@ -159,6 +162,7 @@ class PipelineConfig:
     face_budget: int = 50_000
     max_texture_size: int = 2048
     formats: tuple[str, ...] = ("glb", "usdz")
+    glb_compression: GLBCompression = "meshopt"
     enable_huggingface_3d: bool = False
     enable_3d_generation: bool = True
     cache_ttl_s: int = 30 * 24 * 3600

@@ -44,9 +44,13 @@ class GenerationResult:
     warnings: tuple[str, ...]
     timings_s: dict[str, float]
     report: dict[str, object]
+    # The GLB before compression (downloads, other formats); None when the served GLB is not compressed.
+    uncompressed_glb: Path | None = None
 
     def local_paths(self) -> dict[str, str]:
         """Every output by name (formats, poster, preview, report), for status records without a store."""
         paths = {fmt: str(path) for fmt, path in self.files.items()}
+        if self.uncompressed_glb is not None:
+            paths["glb_uncompressed"] = str(self.uncompressed_glb)
         paths.update(poster=str(self.poster), preview=str(self.preview), report=str(self.report_path))
         return paths

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
-from pipeline.config import PipelineConfig
+from pipeline.config import GLB_COMPRESSIONS, GLBCompression, PipelineConfig
 from pipeline.config import HuggingFace3DConfig, HuggingFace3DConfigError
 from webhooks.config import DEFAULT_PRODUCT_TYPES, ReceiverConfig
 from wp_bridge.config import StoreConfig
@@ -94,6 +94,14 @@ class _Reader:
             return default
         return tuple(w.strip() for w in raw.replace(";", ",").split(",") if w.strip())
 
+    def glb_compression(self) -> GLBCompression:
+        raw = (self.text("WOO3D_GLB_COMPRESSION") or PipelineConfig.glb_compression).lower()
+        for choice in GLB_COMPRESSIONS:
+            if raw == choice:
+                return choice
+        self.problems.append(f"WOO3D_GLB_COMPRESSION={raw!r} must be one of {', '.join(GLB_COMPRESSIONS)}")
+        return PipelineConfig.glb_compression
+
     def huggingface(self) -> HuggingFace3DConfig:
         try:
             return HuggingFace3DConfig.from_env(self.values)
@@ -131,6 +139,7 @@ class _Reader:
             face_budget=self.integer("WOO3D_FACE_BUDGET", 50_000, minimum=100),
             max_texture_size=self.integer("WOO3D_MAX_TEXTURE_SIZE", 2048, minimum=64),
             formats=self.words("WOO3D_FORMATS", ("glb", "usdz")),
+            glb_compression=self.glb_compression(),
             enable_huggingface_3d=self.flag("PIPELINE_ENABLE_HF_3D", False),
             enable_3d_generation=self.flag("PIPELINE_ENABLE_3D", True),
             cache_ttl_s=self.integer("PIPELINE_CACHE_TTL", 30 * 24 * 3600),
