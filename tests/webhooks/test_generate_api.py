@@ -13,6 +13,7 @@ from rq import Queue, SimpleWorker
 from pipeline.config import PipelineConfig
 from pipeline.jobs.product_job import JobContext, configure
 from pipeline.generators.tripo.webhook import sign_tripo_webhook
+from pipeline.stage2.compress import glb_json
 from tests.conftest import PHOTOS
 from tests.recorded import RIG_SECRET
 from tests.webhooks.conftest import ADMIN_TOKEN, admin_headers
@@ -43,6 +44,10 @@ def test_an_image_request_is_queued_generated_and_its_files_served(redis_conn: R
     assert status["state"] == "done", status
     with client.get(f"/api/jobs/{job_id}/files/model.glb", headers=admin_headers()) as glb:
         assert glb.status_code == 200 and glb.data[:4] == b"glTF"
+        assert "EXT_meshopt_compression" in glb_json(glb.data)["extensionsRequired"]  # type: ignore[operator]
+    assert status["model"]["glb_uncompressed"].endswith("model-uncompressed.glb")
+    with client.get(f"/api/jobs/{job_id}/files/model-uncompressed.glb", headers=admin_headers()) as full:
+        assert full.status_code == 200 and "extensionsRequired" not in glb_json(full.data)
     with client.get(f"/api/jobs/{job_id}/files/report.json", headers=admin_headers()) as report:
         assert json.loads(report.data)["dimensions_m"]
     assert client.get(f"/api/jobs/{job_id}/files/..%2F..%2Fetc%2Fpasswd", headers=admin_headers()).status_code == 404
