@@ -3,9 +3,10 @@
     python -m benchmarks.page_weight [--network slow4g|none] [--repeats 1]
 
 Every fixture photo (tests/fixtures/photos) goes through `generate_assets` at the default settings
-(50,000-face budget, `WOO3D_GLB_COMPRESSION` meshopt); the uncompressed GLB Stage 2 keeps beside the
-served one is also compressed with Draco. Per model this records the bytes of the USDZ and of the
-GLB uncompressed, with meshopt and with Draco, and how long compression took.
+(50,000-face budget); the uncompressed GLB Stage 2 keeps beside the served one is compressed with
+meshopt and with Draco (the default's copy is checked to be the served GLB). Per model this records
+the bytes of the USDZ and of the GLB uncompressed, with meshopt and with Draco, and how long each
+compression took.
 
 Then headless Chromium (Debian's, SwiftShader for WebGL, as the plugin tests run it) opens a page
 with the plugin's bundled model-viewer and decoders for each model and variant, from a local HTTP
@@ -14,8 +15,9 @@ from navigation to model-viewer's `load` event: over loopback, where only decodi
 count, and over `--network` (slow4g: Lighthouse's mobile profile, 1.6 Mbit/s down, 150 ms RTT),
 where the bytes do. "First-visit bytes" add the decoder files the browser fetches for that codec.
 
-Prints a table of medians over the models and ratios against the uncompressed GLB; writes
-benchmarks/out/page_weight.json. Aim: median GLB ≤ 250 KB at default settings, a faster first frame.
+Prints a table of medians over the models and ratios against the uncompressed GLB, writes
+benchmarks/out/page_weight.json and rewrites the page weight table in benchmarks/README.md.
+Aim: median GLB ≤ 250 KB at default settings, a faster first frame.
 """
 
 from __future__ import annotations
@@ -24,14 +26,19 @@ import argparse
 import functools
 import html
 import json
+import re
 import shutil
 import statistics
 import tempfile
 import threading
 import time
+from datetime import UTC, datetime
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from benchmarks.run_all import machine
+from pipeline.config import PipelineConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = Path(__file__).resolve().parent / "out"
@@ -43,6 +50,7 @@ DECODERS = {"none": (), "meshopt": ("meshopt_decoder.js",), "draco": ("draco/dra
 # Lighthouse's simulated mobile network ("slow 4G"): what Core Web Vitals are judged on.
 NETWORKS = {"slow4g": {"download_kbit": 1638.4, "upload_kbit": 675.0, "latency_ms": 150.0}, "none": None}
 AIM_MEDIAN_GLB_BYTES = 250_000
+BEGIN, END = "<!-- page-weight:begin -->", "<!-- page-weight:end -->"
 _PAGE = """<!doctype html>
 <meta charset="utf-8">
 <script>self.ModelViewerElement = {{meshoptDecoderLocation: "/vendor/meshopt_decoder.js", dracoDecoderLocation: "/vendor/draco/"}};</script>
@@ -55,7 +63,7 @@ _PAGE = """<!doctype html>
 
 
 def build_models(work: Path) -> list[dict[str, Any]]:
-    """Generate every fixture photo's model; returns each model's files and sizes."""
+    """Generate every fixture photo's model and compress its uncompressed GLB both ways; files and sizes."""
     from pipeline.config import PipelineConfig
     from pipeline.generate import generate_assets
     from pipeline.product import ProductInput, SourceImage
@@ -64,28 +72,32 @@ def build_models(work: Path) -> list[dict[str, Any]]:
     config = PipelineConfig(output_dir=work, cache_dir=work / "cache")
     models = []
     for photo in sorted(p for p in PHOTOS.iterdir() if p.suffix.lower() in {".jpg", ".png"}):
-        folder = work / photo.stem
+        folder = work / photo.name.replace(".", "-")
         product = ProductInput(title=photo.stem, images=(SourceImage(photo.read_bytes(), photo.name),))
         result = generate_assets(product, folder, config, formats=("glb", "usdz"))
         assert result.uncompressed_glb is not None, "the default settings compress the served GLB"
-        draco = folder / "draco" / "model.glb"
-        draco.parent.mkdir()
-        shutil.copyfile(result.uncompressed_glb, draco)
-        started = time.perf_counter()
-        compress_glb(draco, "draco")
-        draco_seconds = time.perf_counter() - started
-        files = {"none": result.uncompressed_glb, "meshopt": result.files["glb"], "draco": draco}
+        files = {"none": result.uncompressed_glb}
+        seconds = {}
+        for method in ("meshopt", "draco"):
+            files[method] = folder / method / "model.glb"
+            files[method].parent.mkdir()
+            shutil.copyfile(result.uncompressed_glb, files[method])
+            started = time.perf_counter()
+            compress_glb(files[method], method)  # type: ignore[arg-type]  # a GLBCompression
+            seconds[method] = round(time.perf_counter() - started, 3)
+        assert files[config.glb_compression].read_bytes() == result.files["glb"].read_bytes()
+        sizes = {name: path.stat().st_size for name, path in files.items()}
         models.append({
             "photo": photo.name,
             "faces": result.quality.faces,
             "texture": list(result.quality.texture_size) if result.quality.texture_size else None,
             "usdz_bytes": result.files["usdz"].stat().st_size,
-            "glb_bytes": {name: path.stat().st_size for name, path in files.items()},
-            "compress_s": {"meshopt": round(result.timings_s["compress_glb"], 3), "draco": round(draco_seconds, 3)},
+            "glb_bytes": sizes,
+            "compress_s": seconds,
             "files": {name: str(path.relative_to(work)) for name, path in files.items()},
         })
-        print(f"  {photo.name}: GLB {files['none'].stat().st_size:,} → meshopt {files['meshopt'].stat().st_size:,}, "
-              f"draco {draco.stat().st_size:,} bytes; USDZ {models[-1]['usdz_bytes']:,}", flush=True)
+        print(f"  {photo.name}: GLB {sizes['none']:,} → meshopt {sizes['meshopt']:,}, draco {sizes['draco']:,} bytes; "
+              f"USDZ {models[-1]['usdz_bytes']:,}", flush=True)
     return models
 
 
@@ -116,7 +128,7 @@ def time_to_load(models: list[dict[str, Any]], work: Path, base: str, network: s
             for model in models:
                 times = model.setdefault("load_ms", {}).setdefault(label, {})
                 for variant in VARIANTS:
-                    page_path = work / f"{Path(model['files'][variant]).parent.name}-{variant}.html"
+                    page_path = work / f"{model['photo'].replace('.', '-')}-{variant}.html"
                     page_path.write_text(_PAGE.format(src=html.escape("/" + model["files"][variant])))
                     samples = [_one_load(browser, f"{base}/{page_path.name}", network) for _ in range(repeats)]
                     times[variant] = round(statistics.median(samples), 1)
@@ -163,20 +175,23 @@ def summarize(models: list[dict[str, Any]], networks: list[str]) -> dict[str, An
             row[f"load_ms_{label}"] = load
             row[f"ratio_load_{label}"] = round(load / statistics.median(m["load_ms"][label]["none"] for m in models), 3)
         summary["variants"][variant] = row
-    summary["default_meets_aim"] = summary["variants"]["meshopt"]["glb_bytes"] <= AIM_MEDIAN_GLB_BYTES
+    summary["default"] = PipelineConfig.glb_compression
+    summary["default_meets_aim"] = summary["variants"][PipelineConfig.glb_compression]["glb_bytes"] <= AIM_MEDIAN_GLB_BYTES
     return summary
 
 
 def table(results: dict[str, Any]) -> str:
     """The Markdown table of medians over the fixture photos' models."""
     networks = results["networks"]
-    head = ["GLB", "median GLB", "× uncompressed", "decoder (first visit)", "compress"]
+    head = ["GLB", "median GLB", "× uncompressed", "decoder (once)", "first visit", "compress"]
     head += [f"navigation → load, {label}" for label in networks]
     rows = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
-    names = {"none": "uncompressed", "meshopt": "meshopt + WebP (default)", "draco": "Draco + WebP"}
+    names = {"none": "uncompressed", "meshopt": "meshopt + WebP", "draco": "Draco + WebP"}
+    names[results["summary"]["default"]] += " (default)"
     for variant, row in results["summary"]["variants"].items():
         cells = [names[variant], f"{row['glb_bytes'] / 1000:,.0f} KB", f"{row['ratio_glb_bytes']:.2f}",
-                 f"{row['decoder_bytes'] / 1000:,.0f} KB", f"{row['compress_s']:.2f} s"]
+                 f"{row['decoder_bytes'] / 1000:,.0f} KB", f"{row['first_visit_bytes'] / 1000:,.0f} KB",
+                 f"{row['compress_s']:.2f} s"]
         cells += [f"{row[f'load_ms_{label}']:,.0f} ms ({row[f'ratio_load_{label}']:.2f}×)" for label in networks]
         rows.append("| " + " | ".join(cells) + " |")
     return "\n".join(rows)
@@ -207,13 +222,28 @@ def main() -> None:
                         help="throttled network for the second timing (none: loopback only)")
     parser.add_argument("--repeats", type=int, default=1, help="loads per model and variant (median)")
     args = parser.parse_args()
-    results = run(args.network, args.repeats)
+    started = time.perf_counter()
+    results = {"machine": machine(), "date": datetime.now(UTC).isoformat(timespec="seconds"),
+               **run(args.network, args.repeats)}
+    results["total_s"] = round(time.perf_counter() - started, 1)
     OUT.mkdir(exist_ok=True)
     (OUT / "page_weight.json").write_text(json.dumps(results, indent=2) + "\n")
-    print(table(results))
-    print(f"median USDZ {results['summary']['usdz_bytes'] / 1000:,.0f} KB; "
-          f"default GLB meets the {AIM_MEDIAN_GLB_BYTES / 1000:.0f} KB aim: {results['summary']['default_meets_aim']}")
-    print(f"wrote {OUT / 'page_weight.json'}")
+    print(write_readme(results))
+    print(f"wrote {OUT / 'page_weight.json'} and the page weight table in benchmarks/README.md")
+
+
+def write_readme(results: dict[str, Any]) -> str:
+    """Rewrite the page weight block of benchmarks/README.md from `results`; returns the block."""
+    summary = results["summary"]
+    block = (f"{BEGIN}\nOn {results['machine']}, {results['date']} (`python -m benchmarks.page_weight`, "
+             f"{results['total_s']:.0f} s in all); medians over the {len(results['models'])} fixture photos' models, "
+             f"ratios against the uncompressed GLB:\n\n{table(results)}\n\nMedian USDZ (uncompressed, for AR Quick Look): "
+             f"{summary['usdz_bytes'] / 1000:,.0f} KB. Default GLB within the {AIM_MEDIAN_GLB_BYTES / 1000:.0f} KB aim: "
+             f"{'yes' if summary['default_meets_aim'] else 'no'}.\n{END}")
+    readme = Path(__file__).resolve().parent / "README.md"
+    text = readme.read_text()
+    readme.write_text(re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda _m: block, text, flags=re.S))
+    return block
 
 
 if __name__ == "__main__":

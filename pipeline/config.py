@@ -162,7 +162,7 @@ class PipelineConfig:
     face_budget: int = 50_000
     max_texture_size: int = 2048
     formats: tuple[str, ...] = ("glb", "usdz")
-    glb_compression: GLBCompression = "meshopt"
+    glb_compression: GLBCompression = "draco"
     enable_huggingface_3d: bool = False
     enable_3d_generation: bool = True
     cache_ttl_s: int = 30 * 24 * 3600

@@ -207,6 +207,7 @@ class Doctor:
             yield Check("tripo", "skip", "not configured (TRIPO_API_KEY; PIPELINE_ENABLE_3D)")
         else:
             yield self._tripo()
+        yield self._glb_compression()
         if not config.enable_huggingface_3d:
             yield Check("huggingface", "skip", "not configured (PIPELINE_ENABLE_HF_3D)")
         else:
@@ -214,6 +215,19 @@ class Doctor:
             token = "a token" if hf.api_token else "no token"
             yield Check("huggingface", "skip", f"{hf.transport} transport with {token}; credentials not verified "
                         "(the HuggingFace client has no credential check yet)")
+
+    def _glb_compression(self) -> Check:
+        from pipeline.errors import ExportError
+        from pipeline.stage2.compress import check_compression
+
+        method = self.settings.pipeline.glb_compression
+        if method == "none":
+            return Check("glb compression", "skip", "off (WOO3D_GLB_COMPRESSION=none): the storefront gets uncompressed GLBs")
+        try:
+            check_compression(method)
+        except ExportError as error:
+            return Check("glb compression", "fail", str(error), "run deploy/setup.sh, or set WOO3D_GLB_COMPRESSION=none")
+        return Check("glb compression", "ok", f"{method} geometry and WebP textures: node loads glTF Transform")
 
     def _tripo(self) -> Check:
         from pipeline.generators.tripo import TripoClient, TripoError, TripoSettings

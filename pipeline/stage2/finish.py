@@ -44,8 +44,8 @@ def finish(
     Writes model.<format> for each format (GLB always, USDZ by default), poster.png,
     preview.html and report.json. `formats` defaults to `config.formats`. The GLB the
     storefront serves is compressed as `config.glb_compression` says, the uncompressed one
-    kept beside it (model-uncompressed.glb) for downloads; the other formats and the
-    preview, which opens from disk where no decoder can be fetched, are made from that one.
+    kept beside it (model-uncompressed.glb) for downloads; FBX is converted from that one, and
+    the preview, which opens from disk where no decoder can be fetched, shows it.
     Raises PermanentPipelineError for a bad face budget, ExportError for an unknown or
     unavailable format or compression (all before any work), MeshError for an unusable mesh.
     """

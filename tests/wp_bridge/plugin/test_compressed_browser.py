@@ -34,7 +34,7 @@ DECODER_FILES = {"meshopt": "meshopt_decoder.js", "draco": "draco_decoder.wasm"}
 
 @pytest.fixture(scope="module")
 def models(wordpress: WordPressSite, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """The generated mug uploaded uncompressed, as meshopt (Stage 2's default) and as Draco, and a
+    """The generated mug uploaded uncompressed, as meshopt and as Draco (Stage 2's default), and a
     grey copy without its texture (what the difference measure must catch)."""
     out = tmp_path_factory.mktemp("compressed")
     photo = (PHOTOS / "ruby_mug.jpg").read_bytes()
