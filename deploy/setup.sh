@@ -10,7 +10,7 @@ APT_PACKAGES=(
   curl                                       # deploy/run.sh waits on /readyz with it
   assimp-utils                               # FBX export
   libegl1 libegl-mesa0 libgl1-mesa-dri       # offline poster rendering (EGL on Mesa llvmpipe)
-  nodejs npm                                 # gltf-validator, model-viewer bundling
+  nodejs npm                                 # GLB compression (glTF Transform), gltf-validator, model-viewer bundling
   wordpress wordpress-theme-twentytwentythree # the companion plugin's tests: WordPress core (+ a theme)
   php-cli php-mysql php-xml php-mbstring php-gd php-curl  # ... run by `php -S`
   mariadb-server                             # ... on a private MariaDB the tests start

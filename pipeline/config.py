@@ -17,6 +17,9 @@ TransportName = Literal["space", "endpoint", "selfhosted"]
 # Calibrated on the labelled set (tests/pipeline/stage2/test_score_calibration.py, README "Quality
 # score"): every bad model there scores at most 65, every good one at least 87.
 PUBLISH_MIN_SCORE = 75
+# How Stage 2 compresses the GLB the storefront serves (the uncompressed one is kept beside it).
+GLBCompression = Literal["meshopt", "draco", "none"]
+GLB_COMPRESSIONS: tuple[GLBCompression, ...] = ("meshopt", "draco", "none")
 DEFAULT_SPACE_URL = "https://hysts-shap-e.hf.space"
 # The review gate (WOO3D_REVIEW): `auto` holds a model scoring under the threshold for the merchant's
 # approval, `always` holds every new model, `never` publishes all (the behaviour before the gate).
@@ -215,6 +218,7 @@ class PipelineConfig:
     face_budget: int = 50_000
     max_texture_size: int = 2048
     formats: tuple[str, ...] = ("glb", "usdz")
+    glb_compression: GLBCompression = "draco"
     enable_huggingface_3d: bool = False
     enable_3d_generation: bool = True
     cache_ttl_s: int = 30 * 24 * 3600

@@ -53,10 +53,14 @@ class GenerationResult:
     warnings: tuple[str, ...]
     timings_s: dict[str, float]
     report: dict[str, object]
+    # The GLB before compression (downloads, other formats); None when the served GLB is not compressed.
+    uncompressed_glb: Path | None = None
 
     def local_paths(self) -> dict[str, str]:
         """Every output by name (formats, poster, preview, report), for status records without a store."""
         paths = {fmt: str(path) for fmt, path in self.files.items()}
+        if self.uncompressed_glb is not None:
+            paths["glb_uncompressed"] = str(self.uncompressed_glb)
         paths.update(preview=str(self.preview), report=str(self.report_path))
         if self.poster is not None:
             paths["poster"] = str(self.poster)

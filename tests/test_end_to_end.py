@@ -12,6 +12,7 @@ from redis import Redis
 from woocommerce import API
 
 from pipeline.jobs.status import StatusBoard
+from pipeline.stage2.compress import glb_json
 from tests.conftest import PHOTOS
 from tests.fake_store import FakeStore
 from tests.reliability.rig import merchant_api, run_burst_worker, serve_receiver, subscribe, wait_for, worker_env
@@ -67,6 +68,8 @@ def test_a_published_product_gets_a_model_and_our_write_back_does_not_loop(
     glb = tmp_path / "model.glb"
     glb.write_bytes(store.file_bytes(models["model/gltf-binary"]["source_url"]))
     assert validate_glb(glb) == []
+    # The storefront's model is the compressed GLB; the uncompressed one is not uploaded.
+    assert "KHR_draco_mesh_compression" in glb_json(glb.read_bytes())["extensionsRequired"]  # type: ignore[operator]
     usdz = tmp_path / "model.usdz"
     usdz.write_bytes(store.file_bytes(models["model/vnd.usdz+zip"]["source_url"]))
     assert validate_usdz(usdz) == []

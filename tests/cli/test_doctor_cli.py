@@ -39,7 +39,7 @@ def test_a_healthy_store_passes_and_the_probe_uploads_are_deleted(store: FakeSto
     failing = {n: c for n, c in found.items() if c["status"] == "fail"}
     assert code == 0 and not failing, failing
     for name in ("redis", "woocommerce read", "woocommerce write", "wordpress login", "upload GLB", "upload USDZ",
-                 "webhook product.created", "webhook product.updated", "disk (output)", "metrics"):
+                 "webhook product.created", "webhook product.updated", "disk (output)", "metrics", "glb compression"):
         assert found[name]["status"] == "ok", found[name]
     assert found["workers"]["status"] == "warn" and found["sweep"]["status"] == "warn"  # no worker started
     assert found["tripo"]["status"] == found["huggingface"]["status"] == "skip"

@@ -30,6 +30,14 @@ def test_names_from_the_design_are_read() -> None:
     assert settings.pipeline.enable_huggingface_3d and settings.pipeline.cache_ttl_s == 60
 
 
+def test_glb_compression_defaults_to_draco_and_is_checked() -> None:
+    assert Settings.from_env({}).pipeline.glb_compression == "draco"
+    assert Settings.from_env({"WOO3D_GLB_COMPRESSION": "MeshOpt"}).pipeline.glb_compression == "meshopt"
+    assert Settings.from_env({"WOO3D_GLB_COMPRESSION": "none"}).pipeline.glb_compression == "none"
+    with pytest.raises(SettingsError, match="WOO3D_GLB_COMPRESSION='zip' must be one of meshopt, draco, none"):
+        Settings.from_env({"WOO3D_GLB_COMPRESSION": "zip"})
+
+
 def test_every_bad_value_is_reported_at_once() -> None:
     with pytest.raises(SettingsError) as caught:
         Settings.from_env({"WOO3D_FACE_BUDGET": "lots", "PIPELINE_ENABLE_3D": "maybe", "WC_STORE_URL": "shop.example"})

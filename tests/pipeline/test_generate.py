@@ -32,7 +32,7 @@ def test_product_photo_becomes_valid_faithful_outputs(photo, tmp_path: Path) -> 
     result = generate_assets(_product(photo().data, title="Thing"), tmp_path, CONFIG)
     assert validate_glb(result.files["glb"]) == []
     assert validate_usdz(result.files["usdz"]) == []
-    loaded = trimesh.load(result.files["glb"], file_type="glb", force="mesh")
+    loaded = trimesh.load(result.uncompressed_glb, file_type="glb", force="mesh")
     assert len(loaded.faces) == result.quality.faces <= CONFIG.face_budget
     assert result.quality.silhouette_iou is not None and result.quality.silhouette_iou >= 0.9
     assert result.quality.watertight and result.quality.score >= 85

@@ -111,6 +111,8 @@ def generate(
             close()
     for name, path in result.files.items():
         click.echo(f"{name:<8} {path}  ({_size(path)})")
+        if name == "glb" and result.uncompressed_glb is not None:
+            click.echo(f"{'':<8} {result.uncompressed_glb}  ({_size(result.uncompressed_glb)}, uncompressed, for downloads)")
     for name, path in (("poster", result.poster), ("preview", result.preview), ("report", result.report_path)):
         if path is not None:
             click.echo(f"{name:<8} {path}")

@@ -13,10 +13,17 @@ import click
 from woo3d.cli.group import main
 
 PLUGIN_SLUG = "woo3d"
-# What ships: the plugin's code, assets, readme and licences; not bin/ (the vendoring script).
-SHIPPED_SUFFIXES = (".php", ".js", ".css", ".txt", ".md")
+# What ships: the plugin's code, assets (the Draco decoder's .wasm too), readme and licences; not bin/ (the vendoring script).
+SHIPPED_SUFFIXES = (".php", ".js", ".css", ".txt", ".md", ".wasm")
 SKIPPED_DIRS = frozenset({"bin", "__pycache__"})
-REQUIRED = ("woo3d.php", "uninstall.php", "assets/vendor/model-viewer.min.js")
+REQUIRED = (
+    "woo3d.php",
+    "uninstall.php",
+    "assets/vendor/model-viewer.min.js",
+    "assets/vendor/meshopt_decoder.js",
+    "assets/vendor/draco/draco_wasm_wrapper.js",
+    "assets/vendor/draco/draco_decoder.wasm",
+)
 # A fixed timestamp makes the same source produce a byte-identical zip.
 ZIP_DATE = (2024, 1, 1, 0, 0, 0)
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 import trimesh
+from PIL import Image
 
 from pipeline.backends import GeneratedMesh
 from pipeline.config import PipelineConfig
@@ -40,17 +43,43 @@ def test_writes_every_output(result: GenerationResult) -> None:
 
 def test_outputs_pass_the_standard_validators(result: GenerationResult) -> None:
     assert validate_glb(result.files["glb"]) == []
+    assert result.uncompressed_glb is not None and validate_glb(result.uncompressed_glb) == []
     assert validate_usdz(result.files["usdz"]) == []
 
 
+def test_the_served_glb_is_compressed_and_the_uncompressed_one_kept(result: GenerationResult) -> None:
+    compression = result.report["glb_compression"]
+    assert result.uncompressed_glb == result.files["glb"].with_name("model-uncompressed.glb")
+    assert compression == {
+        "method": CONFIG.glb_compression,
+        "uncompressed_file": "model-uncompressed.glb",
+        "bytes_before": result.uncompressed_glb.stat().st_size,
+        "bytes_after": result.files["glb"].stat().st_size,
+        "extensions_required": compression["extensions_required"],  # type: ignore[index]
+    }
+    assert compression["bytes_after"] < compression["bytes_before"]  # type: ignore[index,operator]
+    assert result.quality.file_sizes["glb"] == compression["bytes_after"]  # type: ignore[index]
+    assert result.local_paths()["glb_uncompressed"] == str(result.uncompressed_glb)
+    # The preview opens from disk, where model-viewer cannot fetch a decoder: it shows the uncompressed GLB.
+    assert '"model-uncompressed.glb"' in result.preview.read_text()
+
+
+def test_without_compression_the_served_glb_is_the_only_one(tmp_path: Path) -> None:
+    config = PipelineConfig(face_budget=500, max_texture_size=64, formats=("glb",), glb_compression="none")
+    result = finish(_generated(textured_sphere(2)), ProductInput(title="Ball"), tmp_path, config)
+    assert result.uncompressed_glb is None and result.report["glb_compression"] == {"method": "none"}
+    assert not (tmp_path / "model-uncompressed.glb").exists()
+    assert trimesh.load(result.files["glb"], file_type="glb", force="mesh").faces.shape == (result.quality.faces, 3)
+
+
 def test_decimated_to_the_budget_and_reloads_with_the_same_faces(result: GenerationResult) -> None:
-    loaded = trimesh.load(result.files["glb"], file_type="glb", force="mesh")
+    loaded = trimesh.load(result.uncompressed_glb, file_type="glb", force="mesh")
     assert len(loaded.faces) == result.quality.faces <= CONFIG.face_budget
     assert result.quality.watertight
 
 
 def test_scaled_to_the_dimensions_centred_and_on_the_floor(result: GenerationResult) -> None:
-    loaded = trimesh.load(result.files["glb"], file_type="glb", force="mesh")
+    loaded = trimesh.load(result.uncompressed_glb, file_type="glb", force="mesh")
     np.testing.assert_allclose(loaded.extents, [0.2, 0.3, 0.1], rtol=1e-4)
     lower, upper = loaded.bounds
     assert lower[1] == pytest.approx(0, abs=1e-6)
@@ -62,6 +91,16 @@ def test_scaled_to_the_dimensions_centred_and_on_the_floor(result: GenerationRes
 def test_texture_is_downscaled_to_the_maximum(result: GenerationResult) -> None:
     assert result.quality.texture_size == (128, 128)
     assert result.report["texture"]["original_size"] == [256, 256]
+
+
+def test_the_texture_is_sized_to_the_face_budget_in_every_format(tmp_path: Path) -> None:
+    """500 faces carry no more than a 128-pixel texture, however large the maximum allows."""
+    config = PipelineConfig(face_budget=500, max_texture_size=2048)
+    done = finish(_generated(textured_sphere(3)), ProductInput(), tmp_path, config)
+    assert done.quality.texture_size == (128, 128) and done.report["texture"]["original_size"] == [256, 256]
+    with zipfile.ZipFile(done.files["usdz"]) as package:
+        name = next(n for n in package.namelist() if n.endswith((".jpg", ".png")))
+        assert Image.open(io.BytesIO(package.read(name))).size == (128, 128)
 
 
 def test_report_json_is_the_report(result: GenerationResult) -> None:

@@ -6,8 +6,16 @@ import numpy as np
 import trimesh
 from PIL import Image
 
-from pipeline.stage2.textures import base_color_texture, encode_for_web, optimize_textures
+from pipeline.stage2.textures import base_color_texture, encode_for_web, optimize_textures, texture_size_for_budget
 from tests.pipeline.meshes import textured_sphere
+
+
+def test_the_face_budget_sets_the_texture_size_within_the_maximum() -> None:
+    assert texture_size_for_budget(50_000, 2048) == 1024
+    assert texture_size_for_budget(10_000, 2048) == 512
+    assert texture_size_for_budget(200_000, 2048) == 2048
+    assert texture_size_for_budget(200_000, 1024) == 1024
+    assert texture_size_for_budget(100, 2048) == 64
 
 
 def test_large_texture_is_downscaled_keeping_its_aspect() -> None:

@@ -17,6 +17,7 @@ import pytest
 import requests
 from playwright.sync_api import Browser, Page, expect
 
+from pipeline.stage2.compress import glb_json
 from tests.wp_bridge.plugin.conftest import MUG, SETTINGS_PAGE, set_model
 from tests.wp_bridge.plugin.rendering import assert_not_blank, screenshot_model, wait_until_rendered
 from tests.redis_server import free_port
@@ -97,6 +98,9 @@ def test_generate_button_runs_the_real_job_and_the_product_page_draws_its_model(
     model = stored_model(wordpress, product)
     for key in ("glb", "usdz", "poster"):
         assert model[key].startswith(f"{wordpress.url}/wp-content/uploads/"), model
+    # The write-back published the compressed GLB, which the page below decodes with the bundled decoder.
+    served = requests.get(model["glb"], timeout=30).content
+    assert "KHR_draco_mesh_compression" in glb_json(served)["extensionsRequired"]  # type: ignore[operator]
     expect(admin_page.locator(".woo3d-box__poster")).to_have_attribute("src", model["poster"])
 
     context = browser.new_context(base_url=wordpress.url, viewport={"width": 1280, "height": 900})

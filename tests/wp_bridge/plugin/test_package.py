@@ -27,7 +27,9 @@ def test_cli_writes_a_zip_with_the_plugin_under_one_folder(tmp_path: Path) -> No
     assert all(name.startswith("woo3d/") for name in names)
     for required in ("woo3d/woo3d.php", "woo3d/uninstall.php", "woo3d/readme.txt",
                      "woo3d/assets/vendor/model-viewer.min.js", "woo3d/assets/vendor/model-viewer-LICENSE.txt",
-                     "woo3d/assets/js/admin-product.js", "woo3d/includes/class-woo3d-rest.php"):
+                     "woo3d/assets/js/admin-product.js", "woo3d/includes/class-woo3d-rest.php",
+                     "woo3d/assets/vendor/meshopt_decoder.js", "woo3d/assets/vendor/draco/draco_wasm_wrapper.js",
+                     "woo3d/assets/vendor/draco/draco_decoder.wasm"):
         assert required in names
     assert not [n for n in names if "/bin/" in n or n.endswith((".py", ".sh", ".pyc"))]
 
@@ -53,6 +55,22 @@ def test_vendored_model_viewer_is_the_pinned_npm_bundle() -> None:
     pinned = (REPO / "package.json").read_text()
     version = (VENDORED / "model-viewer-VERSION.txt").read_text().strip()
     assert f'"@google/model-viewer": "{version}"' in pinned
+
+
+@pytest.mark.skipif(not NPM_BUNDLE.is_file(), reason="node_modules is not installed: run deploy/setup.sh")
+def test_vendored_decoders_are_the_pinned_npm_files() -> None:
+    """The meshopt and Draco decoders model-viewer fetches for compressed GLBs, as npm ships them."""
+    modules = REPO / "node_modules"
+    draco = modules / "three" / "examples" / "jsm" / "libs" / "draco" / "gltf"
+    copies = {
+        "meshopt_decoder.js": modules / "meshoptimizer" / "meshopt_decoder.cjs",
+        "draco/draco_wasm_wrapper.js": draco / "draco_wasm_wrapper.js",
+        "draco/draco_decoder.wasm": draco / "draco_decoder.wasm",
+    }
+    for vendored, source in copies.items():
+        assert (VENDORED / vendored).read_bytes() == source.read_bytes(), vendored
+    version = (VENDORED / "meshoptimizer-VERSION.txt").read_text().strip()
+    assert f'"meshoptimizer": "{version}"' in (REPO / "package.json").read_text()
 
 
 def test_no_file_loads_anything_from_a_cdn() -> None:

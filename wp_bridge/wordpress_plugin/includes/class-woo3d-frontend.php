@@ -15,6 +15,11 @@ final class Woo3D_Frontend {
 	const SCRIPT = 'woo3d-model-viewer';
 
 	/**
+	 * An inline script, printed before model-viewer, that points it at the bundled decoders.
+	 */
+	const DECODERS = 'woo3d-model-viewer-decoders';
+
+	/**
 	 * Products whose viewer this request already printed on their own page.
 	 *
 	 * @var array<int, bool>
@@ -48,9 +53,19 @@ final class Woo3D_Frontend {
 
 	/**
 	 * Registers the bundled model-viewer (served from the plugin, no CDN) and the storefront CSS.
+	 *
+	 * Compressed GLBs need a decoder (meshopt or Draco) that model-viewer fetches from
+	 * `ModelViewerElement.meshoptDecoderLocation` / `dracoDecoderLocation`, CDNs by default: the
+	 * inline script before it points both at the copies bundled in assets/vendor.
 	 */
 	public static function register_assets(): void {
-		wp_register_script( self::SCRIPT, plugins_url( 'assets/vendor/model-viewer.min.js', WOO3D_PLUGIN_FILE ), array(), WOO3D_VERSION, true );
+		wp_register_script( self::DECODERS, false, array(), WOO3D_VERSION, true );
+		$locations = array(
+			'meshoptDecoderLocation' => plugins_url( 'assets/vendor/meshopt_decoder.js', WOO3D_PLUGIN_FILE ),
+			'dracoDecoderLocation'   => plugins_url( 'assets/vendor/draco/', WOO3D_PLUGIN_FILE ),
+		);
+		wp_add_inline_script( self::DECODERS, 'self.ModelViewerElement = Object.assign( self.ModelViewerElement || {}, ' . wp_json_encode( $locations, JSON_UNESCAPED_SLASHES ) . ' );' );
+		wp_register_script( self::SCRIPT, plugins_url( 'assets/vendor/model-viewer.min.js', WOO3D_PLUGIN_FILE ), array( self::DECODERS ), WOO3D_VERSION, true );
 		wp_register_style( 'woo3d-frontend', plugins_url( 'assets/css/frontend.css', WOO3D_PLUGIN_FILE ), array(), WOO3D_VERSION );
 	}
 
