@@ -326,7 +326,9 @@ class ProductJob:
             files.update({fmt: path for fmt, path in result.files.items() if fmt != "glb"})
             if held_because is not None:
                 self.progress("rendering review views", 0.86)
-                files.update(render_review_views(result.files["glb"], out_dir, self.context.pipeline, warnings))
+                # Drawn from the uncompressed GLB: the renderer reads no Draco or WebP.
+                glb = result.uncompressed_glb or result.files["glb"]
+                files.update(render_review_views(glb, out_dir, self.context.pipeline, warnings))
             self.progress("uploading to the store", 0.88)
             meta = ModelMeta(
                 generator=result.generator, quality=result.report.get("quality", {}),
@@ -358,13 +360,17 @@ class ProductJob:
         try:
             files = copy_files(twin, fetcher, out_dir)
             meta = ModelMeta(generator=twin.generator, quality=twin.quality, dimensions_m=twin.dimensions_m,
-                             alt=plain_text(product.name))
+                             alt=plain_text(product.name), reasons=twin.reasons, held_because=twin.held_because)
             self.progress("uploading to the store", 0.88)
-            written = self._write_back(clients, product, current, files, meta)
+            held = twin.state == "review"
+            written = self._write_back(clients, product, current, files, meta, held=held)
         finally:
             shutil.rmtree(out_dir, ignore_errors=True)
-        return JobOutcome(self.product_id, "done", current, model=_urls(written), generator="copied",
-                          reason="copied the model of a variation with the same photo: nothing was generated")
+        reason = "copied the model of a variation with the same photo: nothing was generated"
+        if held:
+            return JobOutcome(self.product_id, "held", current, model={**(_urls(written) or {}), "state": "review"},
+                              generator="copied", reason=f"held for review: {twin.held_because}; {reason}")
+        return JobOutcome(self.product_id, "done", current, model=_urls(written), generator="copied", reason=reason)
 
     def _write_back(
         self, clients: StoreClients, product: Product, current: str, files: dict[str, Path], meta: ModelMeta,

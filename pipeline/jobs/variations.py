@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from pipeline.jobs.download import ImageFetcher
 from wp_bridge import META_KEY, ModelMeta, Product, WooCommerceClient
+from wp_bridge.writeback import VIEW_ROLES
 
 # A model file copied from a sibling variation: GLB/USDZ of a 50k-face model are a few MB.
 MAX_MODEL_BYTES = 200 * 1024 * 1024
@@ -41,14 +42,16 @@ def display_name(variation: Product, parent: Product) -> str:
 
 
 def find_twin(client: WooCommerceClient, variation: Product, fingerprint: str) -> ModelMeta | None:
-    """The published model of another variation of the same product with this look, if any.
+    """The model of another variation of the same product with this look, if any: its live model, or
+    one held for review (copied, it is held too: one look, one generation, whatever the gate said).
     Raises StoreError."""
     for sibling in client.iter_variations(variation.parent_id):
         if sibling.id == variation.id:
             continue
-        meta = ModelMeta.from_meta(sibling.meta.get(META_KEY))
-        if meta is not None and meta.fingerprint == fingerprint and meta.glb:
-            return meta
+        value = ModelMeta.from_meta(sibling.meta.get(META_KEY))
+        for meta in (value, value.pending if value is not None else None):
+            if meta is not None and meta.fingerprint == fingerprint and meta.glb:
+                return meta
     return None
 
 
@@ -57,7 +60,8 @@ def copy_files(twin: ModelMeta, fetcher: ImageFetcher, out_dir: Path) -> dict[st
     for `write_back` to publish as this variation's own attachments (each product owns its files,
     so replacing one variation's model never deletes another's). Raises ImageError, ImageNotAllowed
     and RetryablePipelineError as the fetcher does."""
-    urls = {"glb": twin.glb, "usdz": twin.usdz, "poster": twin.poster, **twin.formats}
+    urls = {"glb": twin.glb, "usdz": twin.usdz, "poster": twin.poster, **twin.formats,
+            **{role: twin.views[angle] for role, angle in VIEW_ROLES.items() if angle in twin.views}}
     files: dict[str, Path] = {}
     for role, url in urls.items():
         if not url:

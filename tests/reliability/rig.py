@@ -133,9 +133,10 @@ def point_photo_at(store: FakeStore, photo_id: int, url: str) -> None:
 
 
 def worker_env(redis_url: str, store: FakeStore | None, tmp_path: Path, **extra: str) -> dict[str, str]:
-    """The environment an operator gives `woo3d worker` (small budgets: these tests are about delivery, not quality)."""
+    """The environment an operator gives `woo3d worker` (small budgets and no review gate: these tests
+    are about delivery, not quality)."""
     env = {
-        **os.environ, "WOO3D_REDIS_URL": redis_url,
+        **os.environ, "WOO3D_REDIS_URL": redis_url, "WOO3D_REVIEW": "never",
         "WOO3D_OUTPUT_DIR": str(tmp_path / "out"), "WOO3D_CACHE_DIR": str(tmp_path / "cache"),
         "WOO3D_FACE_BUDGET": "4000", "WOO3D_MAX_TEXTURE_SIZE": "256", "WOO3D_LOG_FORMAT": "console",
         "WOO3D_SWEEP_MINUTES": "0", "WOO3D_STORE_TIMEOUT_S": "5", **extra,

@@ -63,7 +63,8 @@ def test_changing_the_choice_regenerates_the_model_and_nothing_else_does(
     assert generate_product_model(product_id, None)["state"] == "unchanged"
 
     clients.woocommerce.update_product_meta(product_id, {"_woo3d_shape": "flat"})
-    assert generate_product_model(product_id, product_fingerprint(store.product(product_id)))["state"] == "done"
+    # Regenerated; a mug forced flat scores low, so the review gate may hold the new model.
+    assert generate_product_model(product_id, product_fingerprint(store.product(product_id)))["state"] in {"done", "held"}
     assert generate_product_model(product_id, None)["state"] == "unchanged"
     assert [product.shape for product in recorded] == ["auto", "flat"]
 

@@ -83,7 +83,7 @@ def generations() -> float:
     return sum(
         sample.value for metric in REGISTRY.collect() if metric.name == "woo3d_asset_generation"
         for sample in metric.samples
-        if sample.name.endswith("_total") and sample.labels["status"] == "done"
+        if sample.name.endswith("_total") and sample.labels["status"] in ("done", "held")
         and sample.labels["generator"] not in ("copied", "none")
     )
 

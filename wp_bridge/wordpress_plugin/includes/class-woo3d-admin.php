@@ -221,12 +221,15 @@ final class Woo3D_Admin {
 				++$failed;
 				continue;
 			}
-			$answer = $backend->generate( $id, false );
-			if ( is_wp_error( $answer ) ) {
-				++$failed;
-				$error = $answer->get_error_message();
-			} else {
-				++$queued;
+			// A variable product's variations with a photo of their own get their own model too.
+			foreach ( array_merge( array( $id ), Woo3D_Variations::with_own_photo( $id ) ) as $target ) {
+				$answer = $backend->generate( $target, false );
+				if ( is_wp_error( $answer ) ) {
+					++$failed;
+					$error = $answer->get_error_message();
+				} else {
+					++$queued;
+				}
 			}
 		}
 		// The result waits server-side for this user under a random key: a link can carry the key,

@@ -23,8 +23,6 @@ final class Woo3D_Variations {
 		add_action( 'wp_enqueue_scripts', array( __CLASS__, 'enqueue_storefront' ) );
 		add_action( 'woocommerce_product_after_variable_attributes', array( __CLASS__, 'render_variation_panel' ), 10, 3 );
 		add_action( 'admin_enqueue_scripts', array( __CLASS__, 'enqueue_admin' ) );
-		// After Woo3D_Admin's handler (priority 10), which starts the selected products themselves.
-		add_filter( 'handle_bulk_actions-edit-product', array( __CLASS__, 'handle_bulk_action' ), 20, 3 );
 	}
 
 	/**
@@ -186,50 +184,13 @@ final class Woo3D_Variations {
 	}
 
 	/**
-	 * The bulk "Generate 3D models" also starts each selected product's variations that have a photo of
-	 * their own (the others show the product's model: a job for them would generate nothing).
+	 * The variations of a product that get a job of their own: those with a photo of their own (the
+	 * others show the product's model, so a job for them would generate nothing).
 	 *
-	 * @param string $redirect Where to go afterwards (with Woo3D_Admin's counts).
-	 * @param string $action   The chosen bulk action.
-	 * @param array  $post_ids The selected products.
+	 * @param int $product_id A product (any type: only a variable one has variations).
+	 * @return int[]
 	 */
-	public static function handle_bulk_action( string $redirect, string $action, array $post_ids ): string {
-		if ( Woo3D_Admin::BULK_ACTION !== $action ) {
-			return $redirect;
-		}
-		$backend = Woo3D_Backend::from_settings();
-		$queued  = 0;
-		$failed  = 0;
-		$error   = '';
-		foreach ( array_map( 'intval', $post_ids ) as $product_id ) {
-			if ( 'product' !== get_post_type( $product_id ) || ! current_user_can( 'edit_post', $product_id ) ) {
-				continue;
-			}
-			foreach ( self::variation_ids( $product_id ) as $variation_id ) {
-				if ( ! self::has_own_photo( $variation_id ) ) {
-					continue;
-				}
-				$answer = $backend->generate( $variation_id, false );
-				if ( is_wp_error( $answer ) ) {
-					++$failed;
-					$error = $answer->get_error_message();
-				} else {
-					++$queued;
-				}
-			}
-		}
-		if ( 0 === $queued + $failed ) {
-			return $redirect;
-		}
-		$query = array();
-		wp_parse_str( (string) wp_parse_url( $redirect, PHP_URL_QUERY ), $query );
-		$args = array(
-			'woo3d_queued' => ( isset( $query['woo3d_queued'] ) ? absint( $query['woo3d_queued'] ) : 0 ) + $queued,
-			'woo3d_failed' => ( isset( $query['woo3d_failed'] ) ? absint( $query['woo3d_failed'] ) : 0 ) + $failed,
-		);
-		if ( '' !== $error ) {
-			$args['woo3d_error'] = rawurlencode( $error );
-		}
-		return add_query_arg( $args, $redirect );
+	public static function with_own_photo( int $product_id ): array {
+		return array_values( array_filter( self::variation_ids( $product_id ), array( __CLASS__, 'has_own_photo' ) ) );
 	}
 }
