@@ -25,6 +25,7 @@ require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-backend.php';
 require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-status.php';
 require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-model.php';
 require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-rest.php';
+require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-bulk-result.php';
 require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-admin.php';
 require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-review.php';
 require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-frontend.php';

@@ -20,11 +20,6 @@ final class Woo3D_Admin {
 	const RESULT_ARG = 'woo3d_bulk';
 
 	/**
-	 * How long a bulk result waits for its redirect to show it.
-	 */
-	const RESULT_TTL = 5 * MINUTE_IN_SECONDS;
-
-	/**
 	 * The merchant's shape choice: its meta key, the form field and nonce that save it, and the
 	 * choices (the backend's pipeline.product.SHAPE_CHOICES; "auto" is stored as no meta at all).
 	 */
@@ -232,37 +227,25 @@ final class Woo3D_Admin {
 				}
 			}
 		}
-		// The result waits server-side for this user under a random key: a link can carry the key,
-		// never the text, so nobody can make a notice say what they like.
-		$key = bin2hex( random_bytes( 16 ) );
-		set_transient(
-			self::result_transient( $key ),
+		return Woo3D_Bulk_Result::stash(
+			$redirect,
+			self::RESULT_ARG,
 			array(
-				'user'   => get_current_user_id(),
 				'queued' => $queued,
 				'failed' => $failed,
 				'error'  => $error,
-			),
-			self::RESULT_TTL
+			)
 		);
-		return add_query_arg( self::RESULT_ARG, $key, remove_query_arg( self::RESULT_ARG, $redirect ) );
 	}
 
 	/**
 	 * The bulk action's result, on the page it redirected to: once, and only for the user who ran it.
 	 */
 	public static function bulk_notice(): void {
-		// A display-only key set by handle_bulk_action's redirect; it changes nothing.
-		// phpcs:ignore WordPress.Security.NonceVerification.Recommended, WordPress.Security.ValidatedSanitizedInput.InputNotSanitized
-		$key = isset( $_GET[ self::RESULT_ARG ] ) ? (string) wp_unslash( $_GET[ self::RESULT_ARG ] ) : '';
-		if ( ! preg_match( '/^[0-9a-f]{32}$/', $key ) ) {
+		$result = Woo3D_Bulk_Result::take( self::RESULT_ARG );
+		if ( null === $result ) {
 			return;
 		}
-		$result = get_transient( self::result_transient( $key ) );
-		if ( ! is_array( $result ) || (int) $result['user'] !== get_current_user_id() ) {
-			return;
-		}
-		delete_transient( self::result_transient( $key ) );
 		$queued = (int) $result['queued'];
 		$failed = (int) $result['failed'];
 		if ( $queued > 0 ) {
@@ -289,15 +272,6 @@ final class Woo3D_Admin {
 	 */
 	public static function removable_query_args( array $args ): array {
 		return array_merge( $args, array( self::RESULT_ARG ) );
-	}
-
-	/**
-	 * The transient that holds one bulk result.
-	 *
-	 * @param string $key The result key from the redirect.
-	 */
-	private static function result_transient( string $key ): string {
-		return 'woo3d_bulk_' . $key;
 	}
 
 	/**

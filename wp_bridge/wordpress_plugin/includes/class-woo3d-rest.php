@@ -143,6 +143,16 @@ final class Woo3D_Rest {
 				)
 			);
 		}
+		return self::queued( $id, $answer );
+	}
+
+	/**
+	 * The answer to a started job: 202 with its queued status (the generate and regenerate routes).
+	 *
+	 * @param int   $id     The product.
+	 * @param array $answer The backend's answer (its `job_id`).
+	 */
+	public static function queued( int $id, array $answer ): WP_REST_Response {
 		$status = Woo3D_Status::from_backend(
 			array(
 				'state'  => 'queued',

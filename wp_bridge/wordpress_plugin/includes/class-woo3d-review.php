@@ -214,21 +214,7 @@ final class Woo3D_Review {
 			}
 			return $answer;
 		}
-		$status = Woo3D_Status::from_backend(
-			array(
-				'state'  => 'queued',
-				'job_id' => isset( $answer['job_id'] ) ? $answer['job_id'] : null,
-			)
-		);
-		return new WP_REST_Response(
-			array(
-				'product_id' => $id,
-				'queued'     => true,
-				'status'     => $status,
-				'message'    => $status['message'],
-			),
-			202
-		);
+		return Woo3D_Rest::queued( $id, $answer );
 	}
 
 	/**
@@ -337,36 +323,27 @@ final class Woo3D_Review {
 				++$approved;
 			}
 		}
-		// As Woo3D_Admin's bulk notice: the result waits server-side under a random key.
-		$key = bin2hex( random_bytes( 16 ) );
-		set_transient(
-			'woo3d_approved_' . $key,
+		return Woo3D_Bulk_Result::stash(
+			$redirect,
+			self::RESULT_ARG,
 			array(
-				'user'     => get_current_user_id(),
 				'approved' => $approved,
 				'skipped'  => $skipped,
 				'failed'   => $failed,
 				'error'    => $error,
 			),
-			Woo3D_Admin::RESULT_TTL
+			array( self::FILTER_ARG )
 		);
-		return add_query_arg( self::RESULT_ARG, $key, remove_query_arg( array( self::RESULT_ARG, self::FILTER_ARG ), $redirect ) );
 	}
 
 	/**
 	 * The bulk approval's result, once, for the user who ran it.
 	 */
 	public static function bulk_notice(): void {
-		// phpcs:ignore WordPress.Security.NonceVerification.Recommended, WordPress.Security.ValidatedSanitizedInput.InputNotSanitized
-		$key = isset( $_GET[ self::RESULT_ARG ] ) ? (string) wp_unslash( $_GET[ self::RESULT_ARG ] ) : '';
-		if ( ! preg_match( '/^[0-9a-f]{32}$/', $key ) ) {
+		$result = Woo3D_Bulk_Result::take( self::RESULT_ARG );
+		if ( null === $result ) {
 			return;
 		}
-		$result = get_transient( 'woo3d_approved_' . $key );
-		if ( ! is_array( $result ) || (int) $result['user'] !== get_current_user_id() ) {
-			return;
-		}
-		delete_transient( 'woo3d_approved_' . $key );
 		$approved = (int) $result['approved'];
 		$skipped  = (int) $result['skipped'];
 		$failed   = (int) $result['failed'];
