@@ -10,7 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# A relative path that climbs: `../shared/x`, `$(dirname "$0")/../..`, `../.env` (not a name ending in
+# A relative path that climbs: `../other/x`, `$(dirname "$0")/../..`, `../.env` (not a name ending in
 # dots, such as the job id `adhoc-..` a test or the README quotes as an attack).
 CLIMB = re.compile(r"(?<![\w-])(?:\.\./)+(?:[\w.-]+/?)*|(?:\.\./)*\.\.(?=[\"'`\s)]|$)")
 # Python climbing from its own file: `Path(__file__).resolve().parents[3]` or `.parent.parent…`.
@@ -62,11 +62,11 @@ def test_no_tracked_file_refers_to_a_path_outside_the_repository() -> None:
 @pytest.mark.parametrize(
     ("name", "line"),
     [
-        ("tests/conftest.py", 'FIXTURES = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures"'),
+        ("tests/conftest.py", 'FIXTURES = Path(__file__).resolve().parent.parent.parent / "fixtures"'),
         ("tests/pipeline/test_x.py", "ROOT = Path(__file__).resolve().parents[3]"),
         ("tests/pipeline/test_x.py", "ROOT = Path(__file__).parent.parent.parent.parent"),
-        ("README.md", "See [the design](../shared/DESIGN.md)."),
-        ("docs/design.md", "recorded traffic (`../shared/fixtures/`)"),
+        ("README.md", "See [the design](../notes/DESIGN.md)."),
+        ("docs/design.md", "recorded traffic (`../../fixtures/`)"),
         ("deploy/run.sh", 'cd "$(dirname "$0")/../.."'),
         ("benchmarks/ingest.py", 'PHOTOS = Path("/work/shared/fixtures/photos")'),
     ],
