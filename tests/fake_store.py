@@ -825,13 +825,7 @@ class FakeStore:
             self._fire("product.created", created["id"])
             return self._json(created, 201)
         args = request.args
-        try:
-            page = int(args.get("page", "1"))
-            per_page = int(args.get("per_page", "10"))
-        except ValueError as exc:
-            raise _ApiError(400, "rest_invalid_param", "Invalid parameter(s): page, per_page") from exc
-        if not 1 <= per_page <= 100:
-            raise _ApiError(400, "rest_invalid_param", "Invalid parameter(s): per_page")
+        page, per_page = _paging(args)
         status = args.get("status", "any")
         modified_after = args.get("modified_after")
         category = args.get("category")
@@ -898,13 +892,7 @@ class FakeStore:
             self._fire("product.created", created["id"])
             return self._json(created, 201)
         args = request.args
-        try:
-            page = int(args.get("page", "1"))
-            per_page = int(args.get("per_page", "10"))
-        except ValueError as exc:
-            raise _ApiError(400, "rest_invalid_param", "Invalid parameter(s): page, per_page") from exc
-        if not 1 <= per_page <= 100:
-            raise _ApiError(400, "rest_invalid_param", "Invalid parameter(s): per_page")
+        page, per_page = _paging(args)
         modified_after = args.get("modified_after")
         with self._lock:
             chosen = sorted(
@@ -1095,3 +1083,15 @@ def _ext(filename: str) -> str:
 def _slug(name: str, product_id: int) -> str:
     slug = "-".join("".join(c if c.isalnum() else " " for c in name.lower()).split())
     return slug or f"product-{product_id}"
+
+
+def _paging(args: Any) -> tuple[int, int]:
+    """`page` and `per_page` of a listing, refused as WooCommerce refuses them (400 rest_invalid_param)."""
+    try:
+        page = int(args.get("page", "1"))
+        per_page = int(args.get("per_page", "10"))
+    except ValueError as exc:
+        raise _ApiError(400, "rest_invalid_param", "Invalid parameter(s): page, per_page") from exc
+    if not 1 <= per_page <= 100:
+        raise _ApiError(400, "rest_invalid_param", "Invalid parameter(s): per_page")
+    return page, per_page
