@@ -216,7 +216,8 @@ def test_discard_deletes_the_held_files_and_regenerate_asks_before_a_paid_call(
     admin_page.once("dialog", lambda dialog: dialog.accept())
     admin_page.get_by_role("button", name="Discard").click()
     expect(admin_page.locator(".woo3d-review")).to_have_count(0)
-    expect(admin_page.locator(".woo3d-box__status")).to_have_text("No 3D model yet.")
+    # Discarding the held model leaves the regeneration just asked for queued, and the box says so.
+    expect(admin_page.locator(".woo3d-box__status")).to_have_text("Queued…")
     value = stored(wordpress, product)
     assert value["pending"] is None and value["declined"] == seeded["held"]["fingerprint"]
     assert not any(exists(wordpress, f["id"]) for f in seeded["held_files"].values())
