@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,40 +11,17 @@ from rq import Queue, SimpleWorker
 from rq.job import JobStatus as RQJobStatus
 from structlog.testing import capture_logs
 
-from pipeline.config import PUBLISH_MIN_SCORE, PipelineConfig
+from pipeline.config import PUBLISH_MIN_SCORE
 from pipeline.jobs.download import ImageNotAllowed
 from pipeline.jobs.fingerprint import product_fingerprint
 from pipeline.jobs.product_job import JobContext, configure, generate_product_model
 from pipeline.jobs.queueing import enqueue_generation
 from pipeline.jobs.snapshots import ProductSnapshots
 from pipeline.jobs.status import JobState, StatusBoard
-from tests.conftest import PHOTOS
 from tests.fake_store import FakeStore
+from tests.conftest import PHOTOS
+from tests.pipeline.jobs.support import MUG, mug_product, small_pipeline
 from wp_bridge import ProductNotFound, RetryableStoreError, StoreConfig
-
-MUG = (PHOTOS / "ruby_mug.jpg").read_bytes()
-
-
-@pytest.fixture
-def store() -> Iterator[FakeStore]:
-    with FakeStore() as fake:
-        yield fake
-
-
-def small_pipeline(tmp_path: Path) -> PipelineConfig:
-    return PipelineConfig(output_dir=tmp_path / "out", cache_dir=tmp_path / "cache", face_budget=4000, max_texture_size=256)
-
-
-@pytest.fixture
-def context(redis_conn: Redis, store: FakeStore, tmp_path: Path) -> JobContext:
-    job_context = JobContext(redis_conn, small_pipeline(tmp_path), store.store_config())
-    configure(job_context)
-    return job_context
-
-
-def mug_product(store: FakeStore, **fields) -> int:
-    return store.add_product(name="Ruby Mug", images=[store.add_image("mug.jpg", MUG)], **fields)["id"]
-
 
 def test_a_failed_meta_put_then_a_retry_leaves_one_set_of_attachments_and_one_meta(
     store: FakeStore, context: JobContext

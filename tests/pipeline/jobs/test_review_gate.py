@@ -7,7 +7,6 @@ deletes them, and nothing automatic (the sweep, backfill, webhook echoes) pays t
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -25,31 +24,14 @@ from pipeline.jobs.queueing import enqueue_generation
 from pipeline.jobs.review import PaidCallNotConfirmed, ReviewDesk, held_list, regenerate
 from pipeline.jobs.status import StatusBoard
 from pipeline.metrics import render
-from tests.conftest import PHOTOS
 from tests.fake_store import FakeStore
+from tests.pipeline.jobs.support import mug_product, small_pipeline
 from wp_bridge import NothingToReview, Product, StoreClients
-
-MUG = (PHOTOS / "ruby_mug.jpg").read_bytes()
-
-
-@pytest.fixture
-def store() -> Iterator[FakeStore]:
-    with FakeStore() as fake:
-        yield fake
-
-
-@pytest.fixture
-def clients(store: FakeStore) -> Iterator[StoreClients]:
-    made = StoreClients.from_config(store.store_config())
-    yield made
-    made.close()
 
 
 def gate(redis_conn: Redis, store: FakeStore, tmp_path: Path, **review: Any) -> JobContext:
     """Configure the worker's jobs with this review setting (`review=`, `publish_min_score=`)."""
-    pipeline = PipelineConfig(output_dir=tmp_path / "out", cache_dir=tmp_path / "cache", face_budget=4000,
-                              max_texture_size=256, **review)
-    context = JobContext(redis_conn, pipeline, store.store_config())
+    context = JobContext(redis_conn, small_pipeline(tmp_path, **review), store.store_config())
     configure(context)
     return context
 
@@ -81,7 +63,7 @@ def live_ids(value: dict[str, Any]) -> set[int]:
 def test_a_held_model_is_uploaded_beside_the_live_one_and_approving_publishes_it(
     store: FakeStore, clients: StoreClients, redis_conn: Redis, tmp_path: Path
 ) -> None:
-    product_id = store.add_product(name="Ruby Mug", images=[store.add_image("mug.jpg", MUG)])["id"]
+    product_id = mug_product(store)
     gate(redis_conn, store, tmp_path, review="never")
     assert run_worker(redis_conn, product_id)["state"] == "done"
     first = model(store, product_id)
@@ -136,7 +118,7 @@ def test_a_held_model_is_uploaded_beside_the_live_one_and_approving_publishes_it
 def test_a_discarded_model_is_deleted_and_only_an_explicit_regeneration_makes_another(
     store: FakeStore, clients: StoreClients, redis_conn: Redis, tmp_path: Path
 ) -> None:
-    product_id = store.add_product(name="Ruby Mug", images=[store.add_image("mug.jpg", MUG)])["id"]
+    product_id = mug_product(store)
     context = gate(redis_conn, store, tmp_path, review="always")
     assert run_worker(redis_conn, product_id)["state"] == "held"
     value = model(store, product_id)
@@ -180,7 +162,7 @@ def test_a_discarded_model_is_deleted_and_only_an_explicit_regeneration_makes_an
 def test_auto_publishes_at_or_above_the_threshold_and_holds_below(
     store: FakeStore, redis_conn: Redis, tmp_path: Path
 ) -> None:
-    product_id = store.add_product(name="Ruby Mug", images=[store.add_image("mug.jpg", MUG)])["id"]
+    product_id = mug_product(store)
     gate(redis_conn, store, tmp_path, review="auto", publish_min_score=0)
     assert run_worker(redis_conn, product_id)["state"] == "done"
     score = model(store, product_id)["quality"]["score"]

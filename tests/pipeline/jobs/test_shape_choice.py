@@ -14,7 +14,7 @@ from pipeline.jobs.product_job import JobContext, generate_product_model
 from pipeline.jobs.shape_choice import merchant_shape, parse_shape
 from pipeline.product import ProductInput
 from tests.fake_store import FakeStore
-from tests.pipeline.jobs.test_product_job import context, mug_product, store  # noqa: F401  (fixtures)
+from tests.pipeline.jobs.support import mug_product
 from tests.recorded import recorded_payload
 from wp_bridge import StoreClients
 

@@ -32,11 +32,6 @@ def store() -> Iterator[FakeStore]:
         yield fake
 
 
-@pytest.fixture
-def clients(store: FakeStore) -> Iterator[StoreClients]:
-    clients = StoreClients.from_config(store.store_config())
-    yield clients
-    clients.close()
 
 
 def config(**overrides: object) -> SweepConfig:

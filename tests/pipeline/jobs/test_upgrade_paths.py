@@ -10,7 +10,7 @@ from rq.utils import import_attribute
 
 from pipeline.jobs import sweep
 from pipeline.jobs.product_job import JobContext, configure
-from tests.pipeline.jobs.test_product_job import mug_product, small_pipeline
+from tests.pipeline.jobs.support import mug_product, small_pipeline
 from tests.fake_store import FakeStore
 from wp_bridge import StoreConfig
 

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from prometheus_client import REGISTRY
 from redis import Redis
 from rq import Queue, SimpleWorker
 from woocommerce import API
 
-from pipeline.config import PipelineConfig
 from pipeline.jobs import sweep
 from pipeline.jobs.backfill import backfill
 from pipeline.jobs.fingerprint import product_fingerprint
@@ -22,35 +19,11 @@ from pipeline.jobs.sweep import SweepConfig
 from pipeline.jobs.variations import display_name
 from tests.conftest import PHOTOS, WOOCOMMERCE_FIXTURES
 from tests.fake_store import FakeStore
+from tests.pipeline.jobs.support import small_pipeline
 from wp_bridge import META_KEY, Product, StoreClients, StoreConfig
 
 TYPES = ("simple", "variable", "variation")
 PHOTO_FILES = ("solidus_cap_black_1.png", "ruby_mug.jpg", "solidus_tote.png", "solidus_hoodie_black_1.png")
-
-
-@pytest.fixture
-def store() -> Iterator[FakeStore]:
-    with FakeStore() as fake:
-        yield fake
-
-
-@pytest.fixture
-def clients(store: FakeStore) -> Iterator[StoreClients]:
-    found = StoreClients.from_config(store.store_config())
-    yield found
-    found.close()
-
-
-def small_pipeline(tmp_path: Path, **overrides: object) -> PipelineConfig:
-    return PipelineConfig(output_dir=tmp_path / "out", cache_dir=tmp_path / "cache", face_budget=4000,
-                          max_texture_size=256, **overrides)  # type: ignore[arg-type]
-
-
-@pytest.fixture
-def context(redis_conn: Redis, store: FakeStore, tmp_path: Path) -> JobContext:
-    job_context = JobContext(redis_conn, small_pipeline(tmp_path), store.store_config())
-    configure(job_context)
-    return job_context
 
 
 def photo(store: FakeStore, index: int) -> dict:

@@ -12,7 +12,7 @@ from redis import Redis
 
 from pipeline.jobs.status import JobState, StatusBoard
 from tests.fake_store import FakeStore
-from tests.pipeline.jobs.test_product_job import mug_product
+from tests.pipeline.jobs.support import mug_product
 
 ROOT = Path(__file__).resolve().parents[3]
 SPIN = 're.match(r"(a+)+$", "a" * 64 + "b")  # native code holding the GIL, for longer than anyone waits'
