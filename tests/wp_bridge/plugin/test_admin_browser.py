@@ -129,7 +129,7 @@ def test_a_paid_regenerate_asks_and_a_no_changes_nothing(
     admin_page.get_by_role("button", name="Regenerate").click()
     expect(status).to_have_text("Queued…")
     assert [r.body for r in backend.received("POST", f"/api/products/{product}/generate")] == [
-        {"force": True}, {"force": True, "confirm_paid": True}]
+        {"force": True}, {"force": True}, {"force": True, "confirm_paid": True}]  # asked again, then confirmed
 
 
 def test_a_failed_job_shows_its_reason(admin_page: Page, wordpress: WordPressSite, backend: FakeBackend) -> None:

@@ -191,7 +191,7 @@ def test_a_variations_paid_regenerate_asks_and_a_no_changes_nothing(
     panel.get_by_role("button", name="Regenerate").click()
     expect(status).to_have_text("Done: the 3D model is ready.")
     assert [r.body for r in backend.received("POST", f"/api/products/{red}/generate")] == [
-        {"force": True}, {"force": True, "confirm_paid": True}]
+        {"force": True}, {"force": True}, {"force": True, "confirm_paid": True}]  # asked again, then confirmed
 
 
 def test_the_bulk_action_covers_the_variations_with_a_photo_of_their_own(
