@@ -54,7 +54,7 @@ def review_backend(wordpress: WordPressSite, redis_url: str, tmp_path: Path) -> 
             try:
                 if requests.get(f"{url}/healthz", timeout=2).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not listening yet, or still loading the app
                 time.sleep(0.2)
         else:
             pytest.fail(f"woo3d serve did not start: {(tmp_path / 'serve.log').read_text()[-3000:]}")
