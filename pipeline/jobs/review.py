@@ -14,8 +14,8 @@ from rq import Queue
 
 from pipeline.config import PipelineConfig
 from pipeline.errors import ExportError, MeshError, StageTimeoutError
-from pipeline.jobs.backfill import paid_providers
 from pipeline.jobs.locks import ProductLocked, product_lock
+from pipeline.jobs.paid import confirm_regeneration
 from pipeline.jobs.queueing import Enqueued, enqueue_generation
 from pipeline.jobs.status import StatusBoard
 from pipeline.metrics import held_models, record_held
@@ -30,15 +30,10 @@ STANDING_REASONS = {
     "declined": "unchanged: the merchant discarded the model of these photos and text; "
                 "regenerate it by hand, or change the photos or text",
 }
-PAID_COSTS = {"tripo": "costs a Tripo3D credit", "huggingface-endpoint": "bills the HuggingFace Inference Endpoint's uptime"}
 VIEW_FILES = {"view_front": "view-front.png", "view_45": "view-45.png", "view_side": "view-side.png"}
 
 
 Verdict = Callable[[StoreClients, AttachmentLedger, int, "str | None"], ReviewResult]
-
-
-class PaidCallNotConfirmed(ValueError):
-    """A regeneration would call a paid generator and the caller did not confirm it: nothing queued."""
 
 
 @dataclass(frozen=True)
@@ -131,7 +126,5 @@ class ReviewDesk:
 def regenerate(queue: Queue, board: StatusBoard, config: PipelineConfig, product_id: int, *, confirm_paid: bool) -> Enqueued:
     """Queue a fresh model for the product (the gate judges it again). When a paid generator is
     configured, only with `confirm_paid`: raises PaidCallNotConfirmed naming the cost otherwise."""
-    paid = paid_providers(config)
-    if paid and not confirm_paid:
-        raise PaidCallNotConfirmed(f"regenerating calls a paid generator: it {PAID_COSTS[paid[0]]}")
+    confirm_regeneration(config, confirmed=confirm_paid)
     return enqueue_generation(queue, board, product_id, None, force=True)

@@ -16,11 +16,12 @@ from pipeline.photos.images import open_image
 from pipeline.product import SHAPE_CHOICES, Dimensions, DimensionsError
 from pipeline.jobs.queueing import enqueue_generation
 from pipeline.jobs.locks import ProductLocked
-from pipeline.jobs.review import PaidCallNotConfirmed, ReviewDesk, held_list, regenerate
+from pipeline.jobs.paid import PaidCallNotConfirmed, confirm_regeneration, has_woo3d_model
+from pipeline.jobs.review import ReviewDesk, held_list, regenerate
 from pipeline.jobs.status import JobState, JobStatus
 from webhooks.services import services
 from webhooks.replay import ReplayError, replay_stored
-from wp_bridge import NothingToReview, StoreClients, StoreError
+from wp_bridge import NothingToReview, ProductNotFound, StoreClients, StoreError
 
 blueprint = Blueprint("admin", __name__, url_prefix="/api")
 
@@ -41,16 +42,33 @@ def _json_body() -> dict[str, Any]:
         abort(400, "the body must be a JSON object")
     return data
 
-def _force_flag(data: dict[str, Any]) -> bool:
-    force = data.get("force", False)
-    if not isinstance(force, bool):
-        abort(400, "force must be true or false")
-    return force
+def _flag(data: dict[str, Any], name: str) -> bool:
+    value = data.get(name, False)
+    if not isinstance(value, bool):
+        abort(400, f"{name} must be true or false")
+    return value
+
+def _needs_confirmation(error: PaidCallNotConfirmed) -> Any:
+    return jsonify(error=str(error), needs_confirmation=True), 409
 
 @blueprint.post("/products/<int:product_id>/generate")
 def generate_product(product_id: int) -> Any:
-    force = _force_flag(_json_body())
+    """Generate the product's model; `force` regenerates it. A forced run of a product woo3d already
+    made a model for answers 409 `needs_confirmation` with a paid generator configured, until the
+    body says `{"confirm_paid": true}`."""
+    data = _json_body()
+    force, confirm = _flag(data, "force"), _flag(data, "confirm_paid")
     app = services()
+    if force:
+        try:
+            confirm_regeneration(app.settings.pipeline, confirmed=confirm,
+                                 made_before=lambda: has_woo3d_model(app.connection, app.settings.store, product_id))
+        except PaidCallNotConfirmed as error:
+            return _needs_confirmation(error)
+        except ProductNotFound:
+            return jsonify(error=f"the store has no product {product_id}"), 404
+        except StoreError as error:
+            return jsonify(error=f"could not ask the store whether product {product_id} has a model: {error}"), 502
     enqueued = enqueue_generation(app.queue, app.board, product_id, None, force=force)
     return jsonify(status="queued", job_id=enqueued.job_id, product_id=product_id, new_job=enqueued.created), 202
 
@@ -92,14 +110,12 @@ def settle_review(product_id: int, verdict: str) -> Any:
 def regenerate_product(product_id: int) -> Any:
     """A fresh model, judged by the gate again. With a paid generator configured it answers 409
     `needs_confirmation` until the body says `{"confirm_paid": true}`."""
-    confirm = _json_body().get("confirm_paid", False)
-    if not isinstance(confirm, bool):
-        abort(400, "confirm_paid must be true or false")
+    confirm = _flag(_json_body(), "confirm_paid")
     app = services()
     try:
         enqueued = regenerate(app.queue, app.board, app.settings.pipeline, product_id, confirm_paid=confirm)
     except PaidCallNotConfirmed as error:
-        return jsonify(error=str(error), needs_confirmation=True), 409
+        return _needs_confirmation(error)
     return jsonify(status="queued", job_id=enqueued.job_id, product_id=product_id, new_job=enqueued.created), 202
 
 
@@ -147,7 +163,7 @@ def show_delivery(record_id: str) -> Any:
 
 @blueprint.post("/deliveries/<record_id>/replay")
 def replay_delivery(record_id: str) -> Any:
-    force = _force_flag(_json_body())
+    force = _flag(_json_body(), "force")
     app = services()
     try:
         outcome = replay_stored(app.intake, app.store, record_id, force=force)

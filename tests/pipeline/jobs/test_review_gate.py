@@ -21,7 +21,8 @@ from pipeline.jobs.backfill import backfill
 from pipeline.jobs.eligibility import judge
 from pipeline.jobs.product_job import JobContext, configure
 from pipeline.jobs.queueing import enqueue_generation
-from pipeline.jobs.review import PaidCallNotConfirmed, ReviewDesk, held_list, regenerate
+from pipeline.jobs.paid import PaidCallNotConfirmed
+from pipeline.jobs.review import ReviewDesk, held_list, regenerate
 from pipeline.jobs.status import StatusBoard
 from pipeline.metrics import render
 from tests.fake_store import FakeStore

@@ -19,6 +19,7 @@ from tests.conftest import PHOTOS
 from tests.wp_bridge.plugin.fake_backend import TOKEN, FakeBackend
 from tests.wp_bridge.plugin.wordpress import ADMIN_PASSWORD, CHROMIUM, ProductSeed, WordPressSite, missing_requirements
 from woo3d.cli.plugin import build_zip
+from wp_bridge import ModelMeta
 
 REPO = Path(__file__).resolve().parents[3]
 ARTIFACTS = REPO / "test-artifacts" / "wp-plugin"
@@ -78,6 +79,11 @@ def set_model(site: WordPressSite, product_id: int, model: dict[str, Any] | None
     response = site.rest("PUT", f"/wc/v3/products/{product_id}",
                          json={"meta_data": [{"key": "_woo3d_model", "value": model}]})
     assert response.status_code == 200, response.text
+
+
+def has_model(site: WordPressSite, product_id: int) -> bool:
+    """Whether the product or variation has a `_woo3d_model` as the backend reads it (wp_bridge.ModelMeta)."""
+    return ModelMeta.from_meta(site.php(f"return get_post_meta( {int(product_id)}, '_woo3d_model', true );")) is not None
 
 
 def glb_bytes() -> bytes:

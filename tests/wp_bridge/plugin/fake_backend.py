@@ -1,7 +1,9 @@
 """A scripted stand-in for the woo3d backend's admin API, speaking its documented contract on loopback.
 
 It records every request (so tests see the Authorization header WordPress sent) and answers
-`GET /api/products/<id>/status` from a per-product script of states, one step per call.
+`GET /api/products/<id>/status` from a per-product script of states, one step per call. With a
+paid generator (`charge`), a forced generate of a product that has a model is refused with the real
+backend's 409 `needs_confirmation` until the body says `confirm_paid`, and nothing is queued.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -32,6 +35,7 @@ class FakeBackend:
         self.requests: list[Received] = []
         self._scripts: dict[int, list[dict[str, Any]]] = {}
         self._waiting: set[int] = set()  # scripted products whose script starts at their next generate
+        self._paid: tuple[str, Callable[[int], bool]] | None = None  # what a generation costs, who has a model
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -53,6 +57,13 @@ class FakeBackend:
             self.requests.clear()
             self._scripts.clear()
             self._waiting.clear()
+            self._paid = None
+
+    def charge(self, cost: str, has_model: Callable[[int], bool]) -> None:
+        """Answer as a backend with a paid generator (`cost`, e.g. "costs a Tripo3D credit") that reads
+        whether a product has a model from the store, as `has_model` does (asked per forced request)."""
+        with self._lock:
+            self._paid = (cost, has_model)
 
     def script(self, product_id: int, *states: dict[str, Any], after_generate: bool = False) -> None:
         """Status answers for a product, one per call; the last one repeats.
@@ -88,12 +99,29 @@ class FakeBackend:
             return 404, {"error": "not found"}
         product_id, action = int(match.group(1)), match.group(2)
         if action == "generate" and method == "POST":
+            refused = self._refusal(product_id, body)
+            if refused is not None:
+                return refused
             with self._lock:
                 self._waiting.discard(product_id)
             return 202, {"status": "queued", "job_id": f"gen-{product_id}-0123456789ab", "product_id": product_id}
         if action == "status" and method == "GET":
             return 200, self._status(product_id)
         return 405, {"error": "method not allowed"}
+
+    def _refusal(self, product_id: int, body: Any) -> tuple[int, dict[str, Any]] | None:
+        """The real route's 400s for a bad body, and its 409 for an unconfirmed paid regeneration."""
+        data = {} if body is None else body
+        if not isinstance(data, dict):
+            return 400, {"error": "the body must be a JSON object"}
+        for flag in ("force", "confirm_paid"):
+            if not isinstance(data.get(flag, False), bool):
+                return 400, {"error": f"{flag} must be true or false"}
+        with self._lock:
+            paid = self._paid
+        if paid is not None and data.get("force") and not data.get("confirm_paid") and paid[1](product_id):
+            return 409, {"error": f"regenerating calls a paid generator: it {paid[0]}", "needs_confirmation": True}
+        return None
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         backend = self

@@ -3,12 +3,15 @@ the products list column and bulk action, and who may press the buttons."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.wp_bridge.plugin.conftest import MUG, SETTINGS_PAGE, TOTE, VASE, configure_plugin, log_in, set_model
+from tests.wp_bridge.plugin.conftest import (
+    MUG, SETTINGS_PAGE, TOTE, VASE, configure_plugin, has_model, log_in, set_model,
+)
 from tests.wp_bridge.plugin.fake_backend import TOKEN, FakeBackend
 from tests.wp_bridge.plugin.wordpress import WordPressSite
 
@@ -99,6 +102,36 @@ def test_generate_shows_queued_running_done_and_the_poster(
     assert backend.received("POST", f"/api/products/{product}/generate")[-1].body == {"force": True}
 
 
+def test_a_paid_regenerate_asks_and_a_no_changes_nothing(
+    admin_page: Page, wordpress: WordPressSite, backend: FakeBackend, uploaded_model: dict[str, str]
+) -> None:
+    product = wordpress.product_ids[MUG]
+    set_model(wordpress, product, {**uploaded_model, "schema": 1, "fingerprint": "sha256:mug"})
+    backend.charge("costs a Tripo3D credit", partial(has_model, wordpress))
+    backend.script(product, {"state": "queued", "job_id": "gen-forced"}, after_generate=True)
+    admin_page.goto(f"/wp-admin/post.php?post={product}&action=edit")
+    status = admin_page.locator(".woo3d-box__status")
+    expect(status).to_have_text("Done: the 3D model is ready.")
+    watch_status(admin_page)
+
+    with admin_page.expect_event("dialog") as asked:
+        admin_page.get_by_role("button", name="Regenerate").click()
+    assert asked.value.message == "Regenerating calls a paid generator: it costs a Tripo3D credit. Regenerate anyway?"
+    asked.value.dismiss()
+    admin_page.wait_for_function("window.woo3dSeen.length >= 3")
+    assert seen(admin_page) == ["Done: the 3D model is ready.", "Starting…", "Done: the 3D model is ready."]
+    expect(admin_page.get_by_role("button", name="Regenerate")).to_be_enabled()
+    (refused,) = backend.received("POST", f"/api/products/{product}/generate")
+    assert refused.body == {"force": True}
+    assert has_model(wordpress, product)
+
+    admin_page.once("dialog", lambda dialog: dialog.accept())
+    admin_page.get_by_role("button", name="Regenerate").click()
+    expect(status).to_have_text("Queued…")
+    assert [r.body for r in backend.received("POST", f"/api/products/{product}/generate")] == [
+        {"force": True}, {"force": True}, {"force": True, "confirm_paid": True}]  # asked again, then confirmed
+
+
 def test_a_failed_job_shows_its_reason(admin_page: Page, wordpress: WordPressSite, backend: FakeBackend) -> None:
     product = wordpress.product_ids[VASE]
     backend.script(product, {"state": "failed", "reason": "no usable product photo"}, after_generate=True)
@@ -111,7 +144,7 @@ def test_products_list_has_a_live_column_and_a_bulk_action(
     admin_page: Page, wordpress: WordPressSite, backend: FakeBackend, uploaded_model: dict[str, str]
 ) -> None:
     mug, tote, vase = (wordpress.product_ids[i] for i in (MUG, TOTE, VASE))
-    set_model(wordpress, mug, {**uploaded_model, "schema": 1})
+    set_model(wordpress, mug, {**uploaded_model, "schema": 1, "fingerprint": "sha256:mug"})
     set_model(wordpress, vase, None)
     backend.script(tote, {"state": "running", "stage": "meshing"}, {"state": "done"})
     admin_page.goto("/wp-admin/edit.php?post_type=product")
@@ -120,13 +153,20 @@ def test_products_list_has_a_live_column_and_a_bulk_action(
     # Live: the backend's running job shows, then its end (the list keeps polling while busy).
     expect(admin_page.locator(f'.woo3d-column[data-product-id="{tote}"]')).to_have_text("Ready")
 
+    # The bulk action never forces: with a paid generator it asks nothing, and a product whose model
+    # is current (the mug) stands down in the backend at no cost.
+    backend.charge("costs a Tripo3D credit", partial(has_model, wordpress))
+    asked: list[str] = []
+    admin_page.on("dialog", lambda dialog: asked.append(dialog.message))
     admin_page.check(f"#cb-select-{mug}")
     admin_page.check(f"#cb-select-{vase}")
     admin_page.select_option("#bulk-action-selector-top", "woo3d_generate")
     admin_page.click("#doaction")
     expect(admin_page.locator(".woo3d-notice.notice-success p")).to_have_text("3D model generation started for 2 products.")
-    generated = {r.path for r in backend.requests if r.method == "POST"}
-    assert generated == {f"/api/products/{mug}/generate", f"/api/products/{vase}/generate"}
+    expect(admin_page.locator(".woo3d-notice.notice-error")).to_have_count(0)
+    assert asked == []
+    generated = {r.path: r.body for r in backend.requests if r.method == "POST"}
+    assert generated == {f"/api/products/{mug}/generate": {"force": False}, f"/api/products/{vase}/generate": {"force": False}}
 
 
 def test_customers_cannot_reach_the_editor_or_the_routes(

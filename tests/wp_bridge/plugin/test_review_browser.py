@@ -54,7 +54,7 @@ def review_backend(wordpress: WordPressSite, redis_url: str, tmp_path: Path) -> 
             try:
                 if requests.get(f"{url}/healthz", timeout=2).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not listening yet, or still loading the app
                 time.sleep(0.2)
         else:
             pytest.fail(f"woo3d serve did not start: {(tmp_path / 'serve.log').read_text()[-3000:]}")
@@ -117,6 +117,12 @@ def stored(site: WordPressSite, product_id: int) -> dict[str, Any]:
     product = site.rest("GET", f"/wc/v3/products/{product_id}").json()
     (model,) = [row["value"] for row in product["meta_data"] if row["key"] == "_woo3d_model"]
     return dict(model)
+
+
+def backend_status(url: str, product_id: int) -> dict[str, Any]:
+    answer = requests.get(f"{url}/api/products/{product_id}/status", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+                          timeout=10)
+    return dict(answer.json())
 
 
 def exists(site: WordPressSite, attachment_id: int) -> bool:
@@ -250,3 +256,39 @@ def test_the_products_list_filters_held_models_and_approves_them_in_bulk(
         value = stored(wordpress, product)
         assert value["glb"] == held[product]["glb"] and value["pending"] is None
     expect(admin_page.locator(".subsubsub .woo3d_review a")).to_have_text("3D: needs review (0)")
+
+
+def test_the_meta_box_regenerate_asks_the_real_backend_before_paying_again(
+    admin_page: Page, wordpress: WordPressSite, review_backend: str, uploaded_model: dict[str, str]
+) -> None:
+    """The backend reads this WordPress: the mug has a model (a paid regeneration asks), the tote has none."""
+    mug, tote = wordpress.product_ids[MUG], wordpress.product_ids[TOTE]
+    set_model(wordpress, mug, {**uploaded_model, "schema": 1, "fingerprint": "sha256:" + "2" * 64})
+    set_model(wordpress, tote, None)
+    admin_page.goto(f"/wp-admin/post.php?post={mug}&action=edit")
+    box_status = admin_page.locator(".woo3d-box__status")
+    expect(box_status).to_have_text("Done: the 3D model is ready.")
+
+    with admin_page.expect_event("dialog") as asked:
+        admin_page.get_by_role("button", name="Regenerate").click()
+    assert asked.value.message == f"Regenerating calls a paid generator: {PRICE}. Regenerate anyway?"
+    asked.value.dismiss()
+    expect(admin_page.get_by_role("button", name="Regenerate")).to_be_enabled()
+    expect(box_status).to_have_text("Done: the 3D model is ready.")
+    assert backend_status(review_backend, mug)["state"] == "none"  # refused: nothing queued
+    assert stored(wordpress, mug)["glb"] == uploaded_model["glb"]
+
+    admin_page.once("dialog", lambda dialog: dialog.accept())
+    admin_page.get_by_role("button", name="Regenerate").click()
+    expect(box_status).to_have_text("Queued…")
+    status = backend_status(review_backend, mug)
+    assert status["state"] == "queued" and "-force-" in status["job_id"]
+
+    # A first generation costs nothing twice: no question.
+    admin_page.goto(f"/wp-admin/post.php?post={tote}&action=edit")
+    expect(box_status).to_have_text("No 3D model yet.")
+    questions: list[str] = []
+    admin_page.on("dialog", lambda dialog: questions.append(dialog.message))
+    admin_page.get_by_role("button", name="Regenerate").click()
+    expect(box_status).to_have_text("Queued…")
+    assert questions == [] and "-force-" in backend_status(review_backend, tote)["job_id"]

@@ -5,6 +5,7 @@ editor shows its model with Generate/Regenerate, and the bulk action covers vari
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ import trimesh
 from playwright.sync_api import Page, expect
 
 from tests.conftest import PHOTOS
-from tests.wp_bridge.plugin.conftest import png_bytes, set_model, upload, usdz_bytes
+from tests.wp_bridge.plugin.conftest import has_model, png_bytes, set_model, upload, usdz_bytes
 from tests.wp_bridge.plugin.fake_backend import FakeBackend
 from tests.wp_bridge.plugin.rendering import wait_until_rendered
 from tests.wp_bridge.plugin.wordpress import WordPressSite
@@ -164,6 +165,33 @@ def test_each_variation_panel_shows_its_model_and_generates_it(
     expect(red_panel.locator(".woo3d-variation__status")).to_have_text("Done: the 3D model is ready.")
     assert backend.received("POST", f"/api/products/{red}/generate")[-1].body == {"force": True}
     assert backend.received("POST", f"/api/products/{cap['parent']}/generate") == []  # the product's own box is untouched
+
+
+def test_a_variations_paid_regenerate_asks_and_a_no_changes_nothing(
+    admin_page: Page, wordpress: WordPressSite, cap: dict[str, Any], backend: FakeBackend, red_model: dict[str, str]
+) -> None:
+    red = cap["variations"]["Red"]
+    set_variation_model(wordpress, cap["parent"], red, {**red_model, "schema": 1, "fingerprint": "sha256:red"})
+    backend.charge("costs a Tripo3D credit", partial(has_model, wordpress))
+    backend.script(red, {"state": "done"})
+    admin_page.goto(f"/wp-admin/post.php?post={cap['parent']}&action=edit")
+    panel = admin_page.locator(f'.woo3d-variation[data-product-id="{red}"]')
+    status = panel.locator(".woo3d-variation__status")
+    expect(status).to_have_text("Done: the 3D model is ready.")
+
+    with admin_page.expect_event("dialog") as asked:
+        panel.get_by_role("button", name="Regenerate").click()
+    assert asked.value.message == "Regenerating calls a paid generator: it costs a Tripo3D credit. Regenerate anyway?"
+    asked.value.dismiss()
+    expect(status).to_have_text("Done: the 3D model is ready.")
+    expect(panel.get_by_role("button", name="Regenerate")).to_be_enabled()
+    assert [r.body for r in backend.received("POST", f"/api/products/{red}/generate")] == [{"force": True}]
+
+    admin_page.once("dialog", lambda dialog: dialog.accept())
+    panel.get_by_role("button", name="Regenerate").click()
+    expect(status).to_have_text("Done: the 3D model is ready.")
+    assert [r.body for r in backend.received("POST", f"/api/products/{red}/generate")] == [
+        {"force": True}, {"force": True}, {"force": True, "confirm_paid": True}]  # asked again, then confirmed
 
 
 def test_the_bulk_action_covers_the_variations_with_a_photo_of_their_own(

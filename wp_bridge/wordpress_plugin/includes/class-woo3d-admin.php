@@ -292,7 +292,9 @@ final class Woo3D_Admin {
 			return;
 		}
 		wp_enqueue_style( 'woo3d-admin', plugins_url( 'assets/css/admin.css', WOO3D_PLUGIN_FILE ), array(), WOO3D_VERSION );
-		wp_enqueue_script( 'woo3d-admin-' . $script, plugins_url( 'assets/js/admin-' . $script . '.js', WOO3D_PLUGIN_FILE ), array(), WOO3D_VERSION, true );
+		Woo3D_Rest::register_client();
+		$needs = 'product' === $script ? array( Woo3D_Rest::CLIENT_SCRIPT ) : array();
+		wp_enqueue_script( 'woo3d-admin-' . $script, plugins_url( 'assets/js/admin-' . $script . '.js', WOO3D_PLUGIN_FILE ), $needs, WOO3D_VERSION, true );
 		wp_localize_script(
 			'woo3d-admin-' . $script,
 			'woo3dAdmin',

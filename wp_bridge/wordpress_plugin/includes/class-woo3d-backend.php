@@ -94,14 +94,18 @@ final class Woo3D_Backend {
 	}
 
 	/**
-	 * Starts (or, with $force, restarts) the generation for one product.
+	 * Starts (or, with $force, restarts) the generation for one product. A forced one of a product
+	 * that has a model is refused with a paid generator configured until `$confirm_paid` (the
+	 * WP_Error's data then has `needs_confirmation`).
 	 *
-	 * @param int  $product_id The product.
-	 * @param bool $force      Bypass the backend's de-duplication and cache.
+	 * @param int  $product_id   The product.
+	 * @param bool $force        Bypass the backend's de-duplication and cache.
+	 * @param bool $confirm_paid The merchant agreed to the cost of a paid regeneration.
 	 * @return array|WP_Error `{status: queued|skipped, job_id?, reason?}`.
 	 */
-	public function generate( int $product_id, bool $force ) {
-		return $this->request( 'POST', '/api/products/' . $product_id . '/generate', array( 'force' => $force ) );
+	public function generate( int $product_id, bool $force, bool $confirm_paid = false ) {
+		$body = array( 'force' => $force ) + ( $confirm_paid ? array( 'confirm_paid' => true ) : array() );
+		return $this->request( 'POST', '/api/products/' . $product_id . '/generate', $body );
 	}
 
 	/**

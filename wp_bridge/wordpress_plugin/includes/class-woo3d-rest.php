@@ -16,6 +16,11 @@ final class Woo3D_Rest {
 	const NAMESPACE = 'woo3d/v1';
 
 	/**
+	 * The admin screens' shared client for these routes (assets/js/admin-api.js).
+	 */
+	const CLIENT_SCRIPT = 'woo3d-admin-api';
+
+	/**
 	 * Most products one list-status request may ask about.
 	 */
 	const MAX_IDS = 50;
@@ -47,7 +52,11 @@ final class Woo3D_Rest {
 				'callback'            => array( __CLASS__, 'generate' ),
 				'permission_callback' => array( __CLASS__, 'can_edit_product' ),
 				'args'                => $product_id + array(
-					'force' => array(
+					'force'        => array(
+						'type'    => 'boolean',
+						'default' => false,
+					),
+					'confirm_paid' => array(
 						'type'    => 'boolean',
 						'default' => false,
 					),
@@ -96,6 +105,30 @@ final class Woo3D_Rest {
 	}
 
 	/**
+	 * Registers the admin screens' client for these routes, with the REST root, the nonce and the
+	 * question it asks before a paid call; screens list CLIENT_SCRIPT as a dependency.
+	 */
+	public static function register_client(): void {
+		if ( wp_script_is( self::CLIENT_SCRIPT, 'registered' ) ) {
+			return;
+		}
+		wp_register_script( self::CLIENT_SCRIPT, plugins_url( 'assets/js/admin-api.js', WOO3D_PLUGIN_FILE ), array(), WOO3D_VERSION, true );
+		wp_localize_script(
+			self::CLIENT_SCRIPT,
+			'woo3dApiSettings',
+			array(
+				'root'  => esc_url_raw( rest_url( self::NAMESPACE ) ),
+				'nonce' => wp_create_nonce( 'wp_rest' ),
+				'i18n'  => array(
+					'error'       => __( 'Could not reach WordPress.', 'woo3d' ),
+					/* translators: %s: what the paid call costs, as the backend says it. */
+					'confirmPaid' => __( '%s. Regenerate anyway?', 'woo3d' ),
+				),
+			)
+		);
+	}
+
+	/**
 	 * Whether the current user may edit this product or variation (edit_post maps to edit_product(s)).
 	 *
 	 * @param WP_REST_Request $request The request.
@@ -121,14 +154,16 @@ final class Woo3D_Rest {
 	}
 
 	/**
-	 * `POST products/<id>/generate`: asks the backend to generate (or with force, regenerate).
+	 * `POST products/<id>/generate`: asks the backend to generate (or with force, regenerate). A paid
+	 * regeneration answers 409 `needs_confirmation` (the backend's cost as the message) until
+	 * `confirm_paid`.
 	 *
 	 * @param WP_REST_Request $request The request.
 	 * @return WP_REST_Response|WP_Error
 	 */
 	public static function generate( WP_REST_Request $request ) {
 		$id     = (int) $request['id'];
-		$answer = Woo3D_Backend::from_settings()->generate( $id, (bool) $request['force'] );
+		$answer = Woo3D_Backend::from_settings()->generate( $id, (bool) $request['force'], (bool) $request['confirm_paid'] );
 		if ( is_wp_error( $answer ) ) {
 			return $answer;
 		}

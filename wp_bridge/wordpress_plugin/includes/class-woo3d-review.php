@@ -390,7 +390,8 @@ final class Woo3D_Review {
 		if ( null === $screen || 'product' !== $screen->post_type || ! in_array( $hook_suffix, array( 'post.php', 'post-new.php' ), true ) ) {
 			return;
 		}
-		wp_enqueue_script( 'woo3d-admin-review', plugins_url( 'assets/js/admin-review.js', WOO3D_PLUGIN_FILE ), array( 'woo3d-admin-product' ), WOO3D_VERSION, true );
+		Woo3D_Rest::register_client();
+		wp_enqueue_script( 'woo3d-admin-review', plugins_url( 'assets/js/admin-review.js', WOO3D_PLUGIN_FILE ), array( 'woo3d-admin-product', Woo3D_Rest::CLIENT_SCRIPT ), WOO3D_VERSION, true );
 		wp_localize_script(
 			'woo3d-admin-review',
 			'woo3dReview',
@@ -398,8 +399,6 @@ final class Woo3D_Review {
 				'i18n' => array(
 					'working'        => __( 'Working…', 'woo3d' ),
 					'confirmDiscard' => __( 'Discard this model and delete its files?', 'woo3d' ),
-					/* translators: %s: what the paid call costs, as the backend says it. */
-					'confirmPaid'    => __( '%s. Regenerate anyway?', 'woo3d' ),
 				),
 			)
 		);

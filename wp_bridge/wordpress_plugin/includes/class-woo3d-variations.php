@@ -166,18 +166,16 @@ final class Woo3D_Variations {
 		if ( null === $screen || 'product' !== $screen->post_type || ! in_array( $hook_suffix, array( 'post.php', 'post-new.php' ), true ) ) {
 			return;
 		}
-		wp_enqueue_script( 'woo3d-admin-variations', plugins_url( 'assets/js/admin-variations.js', WOO3D_PLUGIN_FILE ), array( 'jquery' ), WOO3D_VERSION, true );
+		Woo3D_Rest::register_client();
+		wp_enqueue_script( 'woo3d-admin-variations', plugins_url( 'assets/js/admin-variations.js', WOO3D_PLUGIN_FILE ), array( 'jquery', Woo3D_Rest::CLIENT_SCRIPT ), WOO3D_VERSION, true );
 		wp_localize_script(
 			'woo3d-admin-variations',
 			'woo3dVariations',
 			array(
-				'root'   => esc_url_raw( rest_url( Woo3D_Rest::NAMESPACE ) ),
-				'nonce'  => wp_create_nonce( 'wp_rest' ),
 				/** This filter is documented in includes/class-woo3d-admin.php */
 				'pollMs' => (int) apply_filters( 'woo3d_poll_interval_ms', 3000 ),
 				'i18n'   => array(
 					'starting' => __( 'Starting…', 'woo3d' ),
-					'error'    => __( 'Could not reach WordPress.', 'woo3d' ),
 				),
 			)
 		);

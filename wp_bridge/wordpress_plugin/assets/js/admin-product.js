@@ -1,12 +1,14 @@
 /**
  * woo3d product meta box: starts a job through WordPress's woo3d REST routes and polls its status
- * (queued → running: stage → done / failed: reason) until it settles.
+ * (queued → running: stage → done / failed: reason) until it settles. A regeneration that would make
+ * a paid call asks first (woo3dApi.postConfirmingPaid); a "no" leaves the box as it was.
  */
 ( function () {
 	'use strict';
 	const config = window.woo3dAdmin;
+	const api = window.woo3dApi;
 	const box = document.querySelector( '.woo3d-box' );
-	if ( ! config || ! box ) {
+	if ( ! config || ! api || ! box ) {
 		return;
 	}
 	const productId = box.dataset.productId;
@@ -14,20 +16,6 @@
 	const modelBlock = box.querySelector( '.woo3d-box__model' );
 	const buttons = box.querySelectorAll( '.woo3d-generate' );
 	let timer = null;
-
-	function call( path, options ) {
-		return fetch( config.root + path, Object.assign( {
-			credentials: 'same-origin',
-			headers: { 'X-WP-Nonce': config.nonce, 'Content-Type': 'application/json' },
-		}, options ) ).then( function ( response ) {
-			return response.json().then( function ( body ) {
-				if ( ! response.ok ) {
-					throw new Error( body && body.message ? body.message : config.i18n.error );
-				}
-				return body;
-			} );
-		} );
-	}
 
 	function show( state, message ) {
 		statusLine.dataset.state = state;
@@ -53,7 +41,7 @@
 
 	function poll() {
 		window.clearTimeout( timer );
-		call( '/products/' + productId + '/status', { method: 'GET' } ).then( function ( body ) {
+		api.call( '/products/' + productId + '/status', { method: 'GET' } ).then( function ( body ) {
 			show( body.status.state, body.status.message );
 			showModel( body.model );
 			if ( body.status.state === 'queued' || body.status.state === 'running' ) {
@@ -66,12 +54,14 @@
 
 	buttons.forEach( function ( button ) {
 		button.addEventListener( 'click', function () {
+			const before = { state: statusLine.dataset.state, message: statusLine.textContent };
 			show( 'queued', config.i18n.starting );
-			call( '/products/' + productId + '/generate', {
-				method: 'POST',
-				body: JSON.stringify( { force: button.dataset.force === '1' } ),
+			api.postConfirmingPaid( '/products/' + productId + '/generate', {
+				force: button.dataset.force === '1',
 			} ).then( function ( body ) {
-				if ( body.queued ) {
+				if ( body === null ) {
+					show( before.state, before.message );
+				} else if ( body.queued ) {
 					show( body.status.state, body.message );
 					timer = window.setTimeout( poll, config.pollMs );
 				} else {

@@ -1,29 +1,17 @@
 /**
  * woo3d in the variations panels of the product editor: each variation's model state, and its
  * Generate/Regenerate buttons, through the same woo3d REST routes as the product's meta box.
- * WooCommerce loads the panels after the page (then fires `woocommerce_variations_loaded`).
+ * WooCommerce loads the panels after the page (then fires `woocommerce_variations_loaded`). A
+ * regeneration that would make a paid call asks first, as the meta box does.
  */
 ( function ( $ ) {
 	'use strict';
 	const config = window.woo3dVariations;
-	if ( ! config || ! $ ) {
+	const api = window.woo3dApi;
+	if ( ! config || ! api || ! $ ) {
 		return;
 	}
 	const timers = {};
-
-	function call( path, options ) {
-		return fetch( config.root + path, Object.assign( {
-			credentials: 'same-origin',
-			headers: { 'X-WP-Nonce': config.nonce, 'Content-Type': 'application/json' },
-		}, options ) ).then( function ( response ) {
-			return response.json().then( function ( body ) {
-				if ( ! response.ok ) {
-					throw new Error( body && body.message ? body.message : config.i18n.error );
-				}
-				return body;
-			} );
-		} );
-	}
 
 	function show( panel, state, message ) {
 		const line = panel.querySelector( '.woo3d-variation__status' );
@@ -38,7 +26,7 @@
 	function poll( panel ) {
 		const id = panel.dataset.productId;
 		window.clearTimeout( timers[ id ] );
-		call( '/products/' + id + '/status', { method: 'GET' } ).then( function ( body ) {
+		api.call( '/products/' + id + '/status', { method: 'GET' } ).then( function ( body ) {
 			show( panel, body.status.state, body.status.message );
 			const link = panel.querySelector( '.woo3d-variation__link' );
 			if ( body.model && body.model.glb ) {
@@ -66,12 +54,15 @@
 		event.preventDefault();
 		const button = event.currentTarget;
 		const panel = button.closest( '.woo3d-variation' );
+		const line = panel.querySelector( '.woo3d-variation__status' );
+		const before = { state: line.dataset.state, message: line.textContent };
 		show( panel, 'queued', config.i18n.starting );
-		call( '/products/' + panel.dataset.productId + '/generate', {
-			method: 'POST',
-			body: JSON.stringify( { force: button.dataset.force === '1' } ),
+		api.postConfirmingPaid( '/products/' + panel.dataset.productId + '/generate', {
+			force: button.dataset.force === '1',
 		} ).then( function ( body ) {
-			if ( body.queued ) {
+			if ( body === null ) {
+				show( panel, before.state, before.message );
+			} else if ( body.queued ) {
 				show( panel, body.status.state, body.message );
 				timers[ panel.dataset.productId ] = window.setTimeout( function () {
 					poll( panel );
