@@ -107,12 +107,12 @@ def finish(
             photo = _photo_cutouts(product, config.max_image_pixels, warnings)
         with _timed(timings, "poster"):
             poster = _poster(renders, out_dir, warnings)
+        with _timed(timings, "compress_glb"):  # before the score, which reports the served file's size
+            compressed = compression.result() if compression is not None else None
         progress("measuring quality", 0.8)
         with _timed(timings, "quality"):
             quality = _quality(renders, mesh, generated, product, photo, files, texture.size if texture else None,
                                warnings, extents_before)
-        with _timed(timings, "compress_glb"):
-            compressed = compression.result() if compression is not None else None
     finally:
         renders.close()
         if compression is not None:
