@@ -57,15 +57,15 @@ def saliency(image: Image.Image) -> np.ndarray:
         known = _recent.get(key)
         if known is not None:
             _recent.move_to_end(key)
-            return known.copy()
+            return known
     pixels = (np.asarray(small, dtype=np.float32) / 255.0 - _MEAN) / _STD
     batch = np.ascontiguousarray(pixels.transpose(2, 0, 1)[None])
     # The first output is the fused, full-resolution map (already through a sigmoid).
     fused = session.run([session.get_outputs()[0].name], {session.get_inputs()[0].name: batch})[0][0, 0]
     probability = Image.fromarray(np.clip(fused, 0.0, 1.0).astype(np.float32))
-    answer = np.asarray(probability.resize(image.size, Image.Resampling.BILINEAR))
+    answer = np.asarray(probability.resize(image.size, Image.Resampling.BILINEAR))  # read-only: safe to share
     with _recent_lock:
-        _recent[key] = answer.copy()
+        _recent[key] = answer
         while len(_recent) > _RECENT_ANSWERS:
             _recent.popitem(last=False)
     return answer
