@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import struct
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,7 +49,7 @@ def check_compression(method: str) -> GLBCompression:
     if method not in GLB_COMPRESSIONS:
         raise ExportError(f"unknown GLB compression {method!r}: choose from {', '.join(GLB_COMPRESSIONS)}")
     if method != "none":
-        _run_node("--check")
+        _check_packages(_node())
     return method  # type: ignore[return-value]  # checked against GLB_COMPRESSIONS above
 
 
@@ -57,23 +59,74 @@ def compress_glb(glb: Path, method: GLBCompression) -> CompressedGLB | None:
     Returns None for method "none" (the GLB is left as it is). Raises ExportError when the
     compressor fails; the uncompressed GLB is then back under its own name.
     """
+    pending = start_compression(glb, method)
+    return pending.result() if pending is not None else None
+
+
+def start_compression(glb: Path, method: GLBCompression) -> PendingCompression | None:
+    """Start compressing `glb` as `compress_glb` does, in node beside this process; None for "none".
+
+    Raises ExportError when node cannot be started (the GLB is then back under its own name).
+    """
     if method == "none":
         return None
-    uncompressed = glb.with_name(UNCOMPRESSED_NAME)
-    glb.replace(uncompressed)
-    try:
-        _run_node(method, str(uncompressed), str(glb))
-    except ExportError:
-        glb.unlink(missing_ok=True)
-        uncompressed.replace(glb)
-        raise
-    return CompressedGLB(
-        method=method,
-        uncompressed=uncompressed,
-        bytes_before=uncompressed.stat().st_size,
-        bytes_after=glb.stat().st_size,
-        extensions_required=tuple(glb_json(glb.read_bytes()).get("extensionsRequired", ())),
-    )
+    return PendingCompression(glb, method)
+
+
+class PendingCompression:
+    """A compression running in node: `result()` waits for it (at most _TIMEOUT_S from its start);
+    `cancel()` stops it and puts the uncompressed GLB back under its own name."""
+
+    def __init__(self, glb: Path, method: GLBCompression):
+        self._glb, self._method = glb, method
+        self._uncompressed = glb.with_name(UNCOMPRESSED_NAME)
+        self._started = time.monotonic()
+        node = _node()
+        glb.replace(self._uncompressed)
+        try:
+            self._process = subprocess.Popen(
+                [node, str(_SCRIPT), method, str(self._uncompressed), str(glb)],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            )
+        except OSError as exc:
+            self._restore()
+            raise ExportError(f"GLB compression could not start node ({exc})") from exc
+        self._done: CompressedGLB | None = None
+
+    def result(self) -> CompressedGLB:
+        """What compression did. Raises ExportError when it failed or overran (the GLB is then back under its own name)."""
+        if self._done is not None:
+            return self._done
+        try:
+            _, stderr = self._process.communicate(timeout=max(0.0, self._started + _TIMEOUT_S - time.monotonic()))
+        except subprocess.TimeoutExpired as exc:
+            self.cancel()
+            raise ExportError(f"GLB compression timed out after {_TIMEOUT_S} s") from exc
+        if self._process.returncode != 0:
+            self._restore()
+            raise _node_error(self._process.returncode, stderr)
+        self._done = CompressedGLB(
+            method=self._method,
+            uncompressed=self._uncompressed,
+            bytes_before=self._uncompressed.stat().st_size,
+            bytes_after=self._glb.stat().st_size,
+            extensions_required=tuple(glb_json(self._glb.read_bytes()).get("extensionsRequired", ())),
+        )
+        return self._done
+
+    def cancel(self) -> None:
+        """Stop node if it still runs and put the uncompressed GLB back (a no-op once `result()` answered)."""
+        if self._done is not None:
+            return
+        if self._process.poll() is None:
+            self._process.kill()
+        self._process.communicate()
+        self._restore()
+
+    def _restore(self) -> None:
+        self._glb.unlink(missing_ok=True)
+        if self._uncompressed.exists():
+            self._uncompressed.replace(self._glb)
 
 
 def glb_json(data: bytes) -> dict[str, object]:
@@ -87,19 +140,30 @@ def glb_json(data: bytes) -> dict[str, object]:
     return document
 
 
-def _run_node(*args: str) -> None:
+def _node() -> str:
     node = shutil.which("node")
     if node is None:
         raise ExportError(_HELP)
+    return node
+
+
+@functools.cache
+def _check_packages(node: str) -> None:
+    """Raise ExportError unless `node` loads every package the script needs; once per process and
+    node (about 0.3 s each time), a failure is checked again next time."""
     try:
         done = subprocess.run(
-            [node, str(_SCRIPT), *args], capture_output=True, text=True, timeout=_TIMEOUT_S, check=False
+            [node, str(_SCRIPT), "--check"], capture_output=True, text=True, timeout=_TIMEOUT_S, check=False
         )
     except subprocess.TimeoutExpired as exc:
         raise ExportError(f"GLB compression timed out after {_TIMEOUT_S} s") from exc
     if done.returncode != 0:
-        detail = done.stderr.strip()
-        if "ERR_MODULE_NOT_FOUND" in detail or "Cannot find package" in detail:
-            raise ExportError(_HELP)
-        lines = detail.splitlines()
-        raise ExportError(f"GLB compression failed (node exit {done.returncode}): {(lines[-1] if lines else 'no output')[:300]}")
+        raise _node_error(done.returncode, done.stderr)
+
+
+def _node_error(returncode: int, stderr: str) -> ExportError:
+    detail = stderr.strip()
+    if "ERR_MODULE_NOT_FOUND" in detail or "Cannot find package" in detail:
+        return ExportError(_HELP)
+    lines = detail.splitlines()
+    return ExportError(f"GLB compression failed (node exit {returncode}): {(lines[-1] if lines else 'no output')[:300]}")

@@ -22,6 +22,7 @@ from pipeline.stage2.sizing import SizeMatch, match_size
 if TYPE_CHECKING:
     import trimesh
 
+    from pipeline.stage2.bounded import BoundedCalls
     from pipeline.stage2.evidence import PhotoCutouts
 
 REPORT_SCHEMA = 1
@@ -31,6 +32,8 @@ DEFAULT_SIZE_M = 0.3
 _STRETCH_WARNING = 1.35
 # A generator may time its own steps under this metadata key (stage → seconds).
 TIMINGS_KEY = "timings_s"
+# Where the poster and the score's three views are among the render child's results.
+_POSTER, _VIEWS = 0, 1
 
 
 def finish(
@@ -52,7 +55,7 @@ def finish(
     Raises PermanentPipelineError for a bad face budget, ExportError for an unknown or
     unavailable format or compression (all before any work), MeshError for an unusable mesh.
     """
-    from pipeline.stage2.compress import check_compression, compress_glb
+    from pipeline.stage2.compress import check_compression, start_compression
     from pipeline.stage2.decimate import check_face_budget, decimate
     from pipeline.stage2.export import parse_formats
     from pipeline.stage2.mesh_repair import repair, seamless_vertex_normals
@@ -61,7 +64,7 @@ def finish(
     started = time.perf_counter()
     face_budget = check_face_budget(config.face_budget)
     wanted = parse_formats(formats if formats is not None else config.formats)
-    compression = check_compression(config.glb_compression)
+    compression_method = check_compression(config.glb_compression)
     metadata = dict(generated.metadata)
     own_timings = metadata.pop(TIMINGS_KEY, None)
     timings = {str(k): float(v) for k, v in own_timings.items()} if isinstance(own_timings, dict) else {}
@@ -89,17 +92,31 @@ def finish(
         mesh.vertex_normals = seamless_vertex_normals(mesh)  # type: ignore[method-assign]  # a property with a setter
     if scale_warning:
         warnings.append(scale_warning)
-    progress("exporting", 0.4)
-    files = _export(mesh, out_dir, wanted, timings)
-    with _timed(timings, "compress_glb"):
-        compressed = compress_glb(files["glb"], compression)
-    progress("rendering poster", 0.7)
+    # The renders (one child, one GL context) and the compression (node) run beside the work
+    # below, on the other core; a stage's time is what this process spent on it or waited for it.
     with _timed(timings, "poster"):
-        poster = _poster(mesh, out_dir, config, warnings)
-    progress("measuring quality", 0.8)
-    with _timed(timings, "quality"):
-        quality = _quality(mesh, generated, product, config, files, texture.size if texture else None, warnings,
-                           extents_before)
+        renders = _start_renders(mesh, config)
+    compression = None
+    try:
+        progress("exporting", 0.4)
+        files = _export(mesh, out_dir, wanted, timings)
+        with _timed(timings, "compress_glb"):
+            compression = start_compression(files["glb"], compression_method)
+        progress("rendering poster", 0.7)
+        with _timed(timings, "quality"):
+            photo = _photo_cutouts(product, config.max_image_pixels, warnings)
+        with _timed(timings, "poster"):
+            poster = _poster(renders, out_dir, warnings)
+        with _timed(timings, "compress_glb"):  # before the score, which reports the served file's size
+            compressed = compression.result() if compression is not None else None
+        progress("measuring quality", 0.8)
+        with _timed(timings, "quality"):
+            quality = _quality(renders, mesh, generated, product, photo, files, texture.size if texture else None,
+                               warnings, extents_before)
+    finally:
+        renders.close()
+        if compression is not None:
+            compression.cancel()
     progress("writing preview", 0.9)
     with _timed(timings, "preview"):
         from pipeline.stage2.preview import write_preview
@@ -219,13 +236,21 @@ def _export(mesh: trimesh.Trimesh, out_dir: Path, wanted: tuple[str, ...], timin
     return files
 
 
-def _poster(mesh: trimesh.Trimesh, out_dir: Path, config: PipelineConfig, warnings: list[str]) -> Path | None:
+def _start_renders(mesh: trimesh.Trimesh, config: PipelineConfig) -> BoundedCalls:
+    """The poster and the score's views, rendered in one bounded child started now (one GL context)."""
+    from pipeline.stage2.bounded import BoundedCalls
+    from pipeline.stage2.observe import view_calls
+    from pipeline.stage2.poster import poster_call
+
+    return BoundedCalls([poster_call(mesh), *view_calls(mesh)], limit_s=config.render_time_limit_s)
+
+
+def _poster(renders: BoundedCalls, out_dir: Path, warnings: list[str]) -> Path | None:
     """poster.png, or None (and a warning) when the render was stopped: the model is still good."""
     from pipeline.errors import StageTimeoutError
-    from pipeline.stage2.poster import render_poster
 
     try:
-        image = render_poster(mesh, time_limit_s=config.render_time_limit_s)
+        image = renders.result(_POSTER)
     except StageTimeoutError as exc:
         warnings.append(f"no poster: {exc}; the model is published without one")
         return None
@@ -235,10 +260,11 @@ def _poster(mesh: trimesh.Trimesh, out_dir: Path, config: PipelineConfig, warnin
 
 
 def _quality(
+    renders: BoundedCalls,
     mesh: trimesh.Trimesh,
     generated: GeneratedMesh,
     product: ProductInput,
-    config: PipelineConfig,
+    photo: PhotoCutouts | None,
     files: dict[str, Path],
     texture_size: tuple[int, int] | None,
     warnings: list[str],
@@ -247,11 +273,10 @@ def _quality(
     """Measure the final mesh and judge it on evidence its generator did not make (pipeline.stage2.evidence)."""
     from pipeline.errors import StageTimeoutError
     from pipeline.stage2.evidence import Judgement, ModelFacts, judge, stretch_of
-    from pipeline.stage2.observe import mesh_pieces, render_views
+    from pipeline.stage2.observe import mesh_pieces, views_from
     from pipeline.stage2.quality import colour_similarity, mesh_metrics
 
     metrics = mesh_metrics(mesh)
-    photo = _photo_cutouts(product, config.max_image_pixels, warnings)
     facts = ModelFacts(
         faces=metrics.faces,
         size_m=metrics.size_m,
@@ -261,7 +286,7 @@ def _quality(
         pieces=mesh_pieces(mesh),
     )
     try:
-        views = render_views(mesh, time_limit_s=config.render_time_limit_s)
+        views = views_from(renders, _VIEWS)
     except StageTimeoutError as exc:
         warnings.append(f"the model was not checked against the photo: {exc}")
         views = None

@@ -96,16 +96,22 @@ def repair(mesh: trimesh.Trimesh) -> tuple[trimesh.Trimesh, RepairReport]:
 def geometry_only(mesh: trimesh.Trimesh) -> trimesh.Trimesh:
     """The bare surface with UV-seam copies of a vertex (exactly equal positions) merged, for
     topology checks and decimation. Distinct vertices stay distinct, however close."""
-    import trimesh
-
-    position, inverse = np.unique(mesh.vertices, axis=0, return_index=True, return_inverse=True)[1:]
-    return trimesh.Trimesh(mesh.vertices[position], inverse.reshape(-1)[mesh.faces], process=False)
+    return _seams_merged(mesh)[0]
 
 
 def seamless_vertex_normals(mesh: trimesh.Trimesh) -> np.ndarray:
     """Vertex normals averaged across UV seams, so a seam does not show as a shading crease."""
-    _, inverse = np.unique(mesh.vertices, axis=0, return_inverse=True)
-    return np.asarray(geometry_only(mesh).vertex_normals)[inverse.reshape(-1)]
+    surface, merged_index = _seams_merged(mesh)
+    return np.asarray(surface.vertex_normals)[merged_index]
+
+
+def _seams_merged(mesh: trimesh.Trimesh) -> tuple[trimesh.Trimesh, np.ndarray]:
+    """`geometry_only`'s surface and, for each of the mesh's vertices, its vertex there."""
+    import trimesh
+
+    position, inverse = np.unique(mesh.vertices, axis=0, return_index=True, return_inverse=True)[1:]
+    merged_index = inverse.reshape(-1)
+    return trimesh.Trimesh(mesh.vertices[position], merged_index[mesh.faces], process=False), merged_index
 
 
 def _face_directions(mesh: trimesh.Trimesh) -> np.ndarray:

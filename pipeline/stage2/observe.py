@@ -12,7 +12,9 @@ if TYPE_CHECKING:
     import trimesh
     from PIL import Image
 
-__all__ = ["mesh_pieces", "photo_cutouts", "render_views"]
+    from pipeline.stage2.bounded import BoundedCall, BoundedCalls
+
+__all__ = ["mesh_pieces", "photo_cutouts", "render_views", "view_calls", "views_from"]
 
 # The cut-outs are made at this size; the score compares shapes, not fine detail.
 CUTOUT_SIDE = 512
@@ -72,11 +74,31 @@ def render_views(mesh: trimesh.Trimesh, *, time_limit_s: float) -> ModelViews:
     Raises ExportError when no headless EGL context can be made, StageTimeoutError when a render
     does not finish within `time_limit_s`.
     """
-    from pipeline.stage2.poster import render_front_view
+    from pipeline.stage2.bounded import BoundedCalls
 
-    front = render_front_view(mesh, time_limit_s=time_limit_s)
-    side = render_front_view(_turned(mesh, _TO_SIDE), time_limit_s=time_limit_s)
-    top = render_front_view(_turned(mesh, _TO_TOP), time_limit_s=time_limit_s)
+    with BoundedCalls(view_calls(mesh), limit_s=time_limit_s) as renders:
+        return views_from(renders)
+
+
+def view_calls(mesh: trimesh.Trimesh) -> list[BoundedCall]:
+    """The three renders `render_views` makes, as calls for a render child shared with others
+    (bounded.BoundedCalls); `views_from` reads their results. Raises ExportError for a mesh
+    with non-finite coordinates."""
+    from pipeline.stage2.poster import front_view_call
+
+    return [
+        front_view_call(mesh),
+        front_view_call(mesh, turned=_TO_SIDE, what="the side view render"),
+        front_view_call(mesh, turned=_TO_TOP, what="the top view render"),
+    ]
+
+
+def views_from(renders: BoundedCalls, first: int = 0) -> ModelViews:
+    """The views from `view_calls`' results, placed in `renders` from index `first`.
+
+    Raises what a render raised (ExportError, StageTimeoutError).
+    """
+    front, side, top = (renders.result(first + index) for index in range(3))
     return ModelViews(front_rgb=front.rgb, front=front.mask, side=side.mask, top=top.mask)
 
 
@@ -92,11 +114,3 @@ def mesh_pieces(mesh: trimesh.Trimesh) -> int:
     labels = trimesh.graph.connected_component_labels(surface.face_adjacency, node_count=len(surface.faces))
     sizes = np.bincount(labels)
     return int((sizes >= _PIECE_FACE_SHARE * len(surface.faces)).sum())
-
-
-def _turned(mesh: trimesh.Trimesh, rotation: np.ndarray) -> trimesh.Trimesh:
-    turned = mesh.copy()
-    matrix = np.identity(4)
-    matrix[:3, :3] = rotation
-    turned.apply_transform(matrix)
-    return turned

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from pipeline.errors import ExportError
-from pipeline.stage2.bounded import run_with_time_limit
+from pipeline.stage2.bounded import BoundedCall, run_with_time_limit
 from pipeline.stage2.textures import base_color_texture
 
 if TYPE_CHECKING:
@@ -132,6 +132,29 @@ def render_front_view(
     return run_with_time_limit(_render_front_view, mesh, longest_side, limit_s=time_limit_s, what="the front view render")
 
 
+def poster_call(mesh: trimesh.Trimesh, size: int = POSTER_SIZE) -> BoundedCall:
+    """`render_poster` as a call for a render child shared with other renders (bounded.BoundedCalls).
+
+    Raises ExportError for a mesh with non-finite coordinates.
+    """
+    _require_finite(mesh)
+    return BoundedCall("the poster render", _render_poster, (mesh, size))
+
+
+def front_view_call(
+    mesh: trimesh.Trimesh, longest_side: int = 256, *, turned: np.ndarray | None = None, what: str = "the front view render"
+) -> BoundedCall:
+    """`render_front_view` as a call for a shared render child, of the mesh turned by the 3 × 3
+    rotation `turned` first (in the child, so this process copies nothing).
+
+    Raises ExportError for a mesh with non-finite coordinates.
+    """
+    _require_finite(mesh)
+    if turned is None:
+        return BoundedCall(what, _render_front_view, (mesh, longest_side))
+    return BoundedCall(what, _render_turned_front_view, (mesh, turned, longest_side))
+
+
 def _require_finite(mesh: trimesh.Trimesh) -> None:
     # A NaN or infinite coordinate escapes clipping and can make a software rasteriser spin.
     if not np.isfinite(mesh.vertices).all():
@@ -170,6 +193,14 @@ def _render_front_view(mesh: trimesh.Trimesh, longest_side: int) -> FrontView:
     projection = _orthographic(lower[0], upper[0], lower[1], upper[1], -upper[2] - 1.0, -upper[2] + depth)
     pixels = _render(mesh, projection, size, lit=False, lights=None, texture_side=2 * longest_side)
     return FrontView(rgb=pixels[..., :3].copy(), mask=pixels[..., 3] >= 128)
+
+
+def _render_turned_front_view(mesh: trimesh.Trimesh, rotation: np.ndarray, longest_side: int) -> FrontView:
+    turned = mesh.copy()
+    matrix = np.identity(4)
+    matrix[:3, :3] = rotation
+    turned.apply_transform(matrix)
+    return _render_front_view(turned, longest_side)
 
 
 # World → view rotations for orthographic views: the camera looks along the view's -Z.

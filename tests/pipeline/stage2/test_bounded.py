@@ -8,7 +8,7 @@ import re
 import pytest
 
 from pipeline.errors import ExportError, MeshError, StageTimeoutError
-from pipeline.stage2.bounded import run_with_time_limit
+from pipeline.stage2.bounded import BoundedCall, BoundedCalls, run_with_time_limit
 
 
 def spin_holding_the_gil() -> None:
@@ -39,3 +39,21 @@ def test_a_child_that_dies_without_answering_is_an_export_error() -> None:
 
     with pytest.raises(ExportError, match="crashed"):
         run_with_time_limit(os._exit, 3, limit_s=30, what="the render")
+
+
+def test_calls_sharing_a_child_answer_in_order_and_a_stuck_one_costs_only_itself() -> None:
+    """The renders after a stopped one run in a fresh child, as if each had had its own."""
+    calls = [BoundedCall("sorting", sorted, ([3, 1, 2],)), BoundedCall("the spin", spin_holding_the_gil),
+             BoundedCall("summing", sum, ([1, 2, 3],))]
+    with BoundedCalls(calls, limit_s=1) as running:
+        assert running.result(0) == [1, 2, 3]
+        with pytest.raises(StageTimeoutError, match="the spin did not finish within 1 s"):
+            running.result(1)
+        assert running.result(2) == 6
+    assert multiprocessing.active_children() == []
+
+
+def test_leaving_the_block_stops_calls_not_asked_for() -> None:
+    with BoundedCalls([BoundedCall("the spin", spin_holding_the_gil)], limit_s=30):
+        pass
+    assert multiprocessing.active_children() == []

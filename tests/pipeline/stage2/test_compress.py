@@ -12,7 +12,7 @@ import trimesh
 from scipy.spatial import cKDTree
 
 from pipeline.errors import ExportError
-from pipeline.stage2.compress import UNCOMPRESSED_NAME, check_compression, compress_glb, glb_json
+from pipeline.stage2.compress import UNCOMPRESSED_NAME, check_compression, compress_glb, glb_json, start_compression
 from pipeline.stage2.export import export_glb
 from tests.pipeline.meshes import textured_sphere
 from tests.validators import ROOT, validate_glb
@@ -92,3 +92,12 @@ def test_without_node_the_error_says_how_to_install(monkeypatch: pytest.MonkeyPa
     with pytest.raises(ExportError, match="run deploy/setup.sh"):
         check_compression("meshopt")
     assert check_compression("none") == "none"
+
+
+def test_a_compression_given_up_puts_the_uncompressed_glb_back(glb: Path) -> None:
+    """Stage 2 compresses beside its renders; a job that fails meanwhile leaves the GLB as it was."""
+    original = glb.read_bytes()
+    running = start_compression(glb, "draco")
+    assert running is not None and not glb.exists()
+    running.cancel()
+    assert glb.read_bytes() == original and not (glb.parent / UNCOMPRESSED_NAME).exists()

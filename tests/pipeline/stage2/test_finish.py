@@ -189,6 +189,23 @@ def test_a_poster_render_that_never_returns_is_stopped_and_the_model_published_w
     assert result.report["poster"] is None
 
 
+def test_a_stopped_poster_render_still_leaves_the_model_judged_from_its_views(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The poster and the score's views share a render child; the views after a stuck poster get a fresh one."""
+    import re
+
+    from pipeline.stage2 import poster
+
+    monkeypatch.setattr(poster, "_render_poster", lambda mesh, size: re.match(r"(a+)+$", "a" * 64 + "b"))
+    # Long enough for a fresh child's renders on a busy machine.
+    config = PipelineConfig(face_budget=2_000, max_texture_size=128, render_time_limit_s=5)
+    result = finish(_generated(), ProductInput(title="Ball"), tmp_path, config)
+    assert result.poster is None
+    assert not any("not checked against the photo" in w for w in result.warnings)
+    assert result.quality.score > 0 and "connectedness" in result.quality.terms
+
+
 def test_a_mesh_with_non_finite_coordinates_is_refused_by_the_renderer() -> None:
     from pipeline.stage2.poster import render_front_view
 
