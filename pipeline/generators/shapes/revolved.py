@@ -57,15 +57,30 @@ def find_body(mask: np.ndarray) -> Body:
     column = min(mask.shape[1] - 1, int(axis))
     half = np.zeros(mask.shape[0])
     middle = np.full(mask.shape[0], axis)
+    runs = {}
     for row in np.nonzero(mask[:, column])[0]:
         starts, ends = np.nonzero(edges[row] == 1)[0], np.nonzero(edges[row] == -1)[0]
         run = np.nonzero((starts <= column) & (ends > column))[0][0]
-        left, right = axis - starts[run], ends[run] - axis
-        if max(left, right) > _ATTACHED_PART * min(left, right):
-            half[row] = min(left, right)  # a handle's root: the body is the nearer side, mirrored
-        else:
-            half[row] = (left + right) / 2
-            middle[row] = axis + (right - left) / 2
+        runs[row] = (float(starts[run]), float(ends[run]))
+    attached = {row: max(axis - left, right - axis) > _ATTACHED_PART * min(axis - left, right - axis)
+                for row, (left, right) in runs.items()}
+    # Rows next to a handle's root are widened by it a little without counting as attached:
+    # the centre is read from rows farther off.
+    flagged = np.zeros(mask.shape[0], dtype=bool)
+    flagged[[row for row in runs if attached[row]]] = True
+    margin = max(1, round(0.1 * max(right - left for left, right in runs.values())))
+    near_root = ndimage.binary_dilation(flagged, iterations=margin) if flagged.any() else flagged
+    clean = np.array([row for row in runs if not near_root[row]])
+    for row, (left, right) in runs.items():
+        if not attached[row]:
+            half[row], middle[row] = (right - left) / 2, (left + right) / 2
+    for row, (left, right) in runs.items():
+        if attached[row]:
+            # A handle's root: the body is the side without it, mirrored about the centre the
+            # clean rows around it have (which follows a lean), not the whole body's axis.
+            centre = float(np.interp(row, clean, middle[clean])) if len(clean) else axis
+            half[row] = min(centre - left, right - centre)
+            middle[row] = centre
     # The body is one piece: keep its longest stretch of rows, and smooth the pixel steps.
     labels, count = ndimage.label(half > 0)
     if count > 1:
