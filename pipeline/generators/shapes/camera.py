@@ -17,7 +17,7 @@ _RIM_SHARE = 0.9
 # An end's outline fits its ellipse to within this share of the ellipse's half-width (RMS).
 _END_FIT_TOLERANCE = 0.02
 # The camera is believed only within these bounds; outside them the photo is read as from the side.
-MAX_ELEVATION_DEG = 40.0
+_MAX_ELEVATION_DEG = 40.0
 # The product spans at most this angle of view (a wide-angle phone shot close up).
 _MAX_VIEW_ANGLE_RAD = math.radians(70.0)
 _NO_PERSPECTIVE_PX = 1e9
@@ -166,7 +166,7 @@ def camera_from_ends(top: FlatEnd | None, bottom: FlatEnd | None, centre_row: fl
         camera = Camera.orthographic(math.degrees(float(np.mean([end.depression_rad for end in ends]))), centre_row)
     first, last = (top or bottom).row, (bottom or top).row  # type: ignore[union-attr]
     too_wide = (last - first) / camera.focal_px > 2 * math.tan(_MAX_VIEW_ANGLE_RAD / 2)
-    if too_wide or not 0.0 <= camera.elevation_deg <= MAX_ELEVATION_DEG:
+    if too_wide or not 0.0 <= camera.elevation_deg <= _MAX_ELEVATION_DEG:
         return None
     return camera
 

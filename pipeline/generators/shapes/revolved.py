@@ -43,7 +43,8 @@ class Body:
 def find_body(mask: np.ndarray) -> Body:
     """The axis (the median centre of each row's widest run) and, per row, the run around it;
     where one side reaches more than 8 % farther from the axis than the other (a handle's root)
-    the nearer side is mirrored, so the handle does not widen the body."""
+    the side without the handle is mirrored about the centre of the body's rows around it, so
+    the handle does not widen the body and a lean carries through."""
     from scipy import ndimage
 
     padded = np.pad(mask, ((0, 0), (1, 1)))
