@@ -12,7 +12,7 @@ from pipeline.errors import ImageError, NeedsImageError
 from pipeline.generators.shapes import ShapeDecision, Surface, decide_shape, silhouette_features
 from pipeline.generators.shapes.cuboid import cuboid
 from pipeline.generators.shapes.inflated import MIN_RESOLUTION, inflate_within, resolution_for
-from pipeline.generators.shapes.revolved import MIN_BODY_SHARE, Body, find_body, revolve
+from pipeline.generators.shapes.revolved import MIN_BODY_SHARE, Body, find_body, revolve, view_of
 from pipeline.photos.images import MAX_PIXELS, decode_image, fit_within
 from pipeline.photos.segmentation import ProductMask, product_mask
 from pipeline.stage2.sizing import MAX_CAMERA_ELEVATION_DEG, SizeMatch, match_size
@@ -117,7 +117,9 @@ class LocalGenerator:
         plan = self._plan(product, decision, mask, body)
         if plan.match is not None and plan.match.warning:
             warnings.append(plan.match.warning)
-        surface = self._build(decision, mask, body, plan)
+        # The photo's centre, where its camera looked, in the crop's rows.
+        centre_row = front.mask.mask.shape[0] / 2 - y0
+        surface = self._build(decision, mask, body, plan, centre_row)
         mesh = _textured(surface, front, back)
         progress("building", 1.0)
         return GeneratedMesh(
@@ -162,9 +164,11 @@ class LocalGenerator:
         depth = own_depth if body is not None else dims.depth_m / dims.width_m * width
         return _Plan(min(2.0 * max(width, height), depth), match.elevation_deg, match)
 
-    def _build(self, decision: ShapeDecision, mask: np.ndarray, body: Body | None, plan: _Plan) -> Surface:
+    def _build(self, decision: ShapeDecision, mask: np.ndarray, body: Body | None, plan: _Plan,
+               centre_row: float) -> Surface:
         if body is not None:
-            return revolve(mask, body, plan.elevation_deg, max_faces=self.max_faces)
+            camera, start, stop = view_of(mask, body, centre_row, plan.elevation_deg)
+            return revolve(mask, body, camera, start, stop, max_faces=self.max_faces)
         if decision.shape == "box":
             return cuboid(mask, plan.depth_px, plan.elevation_deg)
         profile = {"flat": "slab", "garment": "shell"}.get(decision.shape, "pillow")

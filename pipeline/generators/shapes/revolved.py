@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pipeline.generators.shapes.camera import Camera, camera_from_ends, flat_end
 from pipeline.generators.shapes.inflated import inflate_within
-from pipeline.generators.shapes.surface import Surface, photo_uv
+from pipeline.generators.shapes.surface import Surface
 
 # A part outside the body smaller than this share of the silhouette is a fringe, not a handle.
 _MIN_PART_SHARE = 0.01
@@ -42,7 +43,8 @@ class Body:
 def find_body(mask: np.ndarray) -> Body:
     """The axis (the median centre of each row's widest run) and, per row, the run around it;
     where one side reaches more than 8 % farther from the axis than the other (a handle's root)
-    the nearer side is mirrored, so the handle does not widen the body."""
+    the side without the handle is mirrored about the centre of the body's rows around it, so
+    the handle does not widen the body and a lean carries through."""
     from scipy import ndimage
 
     padded = np.pad(mask, ((0, 0), (1, 1)))
@@ -56,15 +58,30 @@ def find_body(mask: np.ndarray) -> Body:
     column = min(mask.shape[1] - 1, int(axis))
     half = np.zeros(mask.shape[0])
     middle = np.full(mask.shape[0], axis)
+    runs = {}
     for row in np.nonzero(mask[:, column])[0]:
         starts, ends = np.nonzero(edges[row] == 1)[0], np.nonzero(edges[row] == -1)[0]
         run = np.nonzero((starts <= column) & (ends > column))[0][0]
-        left, right = axis - starts[run], ends[run] - axis
-        if max(left, right) > _ATTACHED_PART * min(left, right):
-            half[row] = min(left, right)  # a handle's root: the body is the nearer side, mirrored
-        else:
-            half[row] = (left + right) / 2
-            middle[row] = axis + (right - left) / 2
+        runs[row] = (float(starts[run]), float(ends[run]))
+    attached = {row: max(axis - left, right - axis) > _ATTACHED_PART * min(axis - left, right - axis)
+                for row, (left, right) in runs.items()}
+    # Rows next to a handle's root are widened by it a little without counting as attached:
+    # the centre is read from rows farther off.
+    flagged = np.zeros(mask.shape[0], dtype=bool)
+    flagged[[row for row in runs if attached[row]]] = True
+    margin = max(1, round(0.1 * max(right - left for left, right in runs.values())))
+    near_root = ndimage.binary_dilation(flagged, iterations=margin) if flagged.any() else flagged
+    clean = np.array([row for row in runs if not near_root[row]])
+    for row, (left, right) in runs.items():
+        if not attached[row]:
+            half[row], middle[row] = (right - left) / 2, (left + right) / 2
+    for row, (left, right) in runs.items():
+        if attached[row]:
+            # A handle's root: the body is the side without it, mirrored about the centre the
+            # clean rows around it have (which follows a lean), not the whole body's axis.
+            centre = float(np.interp(row, clean, middle[clean])) if len(clean) else axis
+            half[row] = min(centre - left, right - centre)
+            middle[row] = centre
     # The body is one piece: keep its longest stretch of rows, and smooth the pixel steps.
     labels, count = ndimage.label(half > 0)
     if count > 1:
@@ -79,32 +96,48 @@ def find_body(mask: np.ndarray) -> Body:
     return Body(axis, np.where(half > 0, np.maximum(half, 0.5), 0.0), middle)
 
 
-def revolve(mask: np.ndarray, body: Body, elevation_deg: float, *, max_faces: int | None) -> Surface:
-    """The body revolved about its axis, capped top and bottom, plus the parts outside it.
+def view_of(mask: np.ndarray, body: Body, centre_row: float, elevation_deg: float) -> tuple[Camera, float, float]:
+    """The camera the photo was taken with and the rows between which the silhouette is the
+    body's side (beyond them it shows the top's and bottom's ellipses).
 
-    A camera `elevation_deg` above shows the top and bottom rims as ellipses that lengthen the
-    silhouette; they are trimmed off the profile and the rest unsqueezed, so the body has its
-    true height. Parts (a handle, a spout) are inflated with a round cross-section.
+    Flat ends give the camera (`camera_from_ends`, with `elevation_deg`, the size match's, as a
+    hint); without one, the photo is read without perspective from `elevation_deg` above. An end
+    that is not a flat disc is trimmed by the ellipse a rim of its width would show from there.
+    """
+    top = flat_end(mask, body.half_widths, body.centres, top=True)
+    bottom = flat_end(mask, body.half_widths, body.centres, top=False)
+    rows = np.nonzero(body.half_widths)[0]
+    first, last = int(rows.min()), int(rows.max()) + 1
+    camera = camera_from_ends(top, bottom, centre_row, elevation_deg)
+    if camera is None:
+        top = bottom = None
+        camera = Camera.orthographic(elevation_deg, centre_row)
+    # The rims' ellipses reach radius × sin(depression) past the body's ends.
+    edge = max(1, round(body.diameter / 2 * math.sin(math.radians(elevation_deg))))
+    start = top.row if top is not None else (
+        first + body.half_widths[min(last - 1, first + 2 * edge)] * max(0.0, math.sin(camera.depression_rad(first))))
+    stop = bottom.row if bottom is not None else (
+        last - body.half_widths[max(first, last - 1 - 2 * edge)] * max(0.0, math.sin(camera.depression_rad(last))))
+    if stop - start < 2:
+        start, stop = float(first), float(last)
+    return camera, float(start), float(stop)
+
+
+def revolve(mask: np.ndarray, body: Body, camera: Camera, start: float, stop: float, *,
+            max_faces: int | None) -> Surface:
+    """The body between rows `start` and `stop` revolved about its axis and capped top and
+    bottom, plus the parts outside it, each photo row read back through `camera` to the height
+    and radius of the circle it shows (so a nearer, wider-looking top is not a taper). Parts (a
+    handle, a spout) are inflated with a round cross-section in the upright plane through the axis.
     """
     budget = max_faces or 40_000
     segments = int(np.clip(np.sqrt(budget / 6), 24, 72))
-    radians = math.radians(elevation_deg)
-    rows = np.nonzero(body.half_widths)[0]
-    top, bottom = int(rows.min()), int(rows.max()) + 1
-    # The rims' ellipses reach radius × sin(e) past the body's ends.
-    edge = max(1, round(body.diameter / 2 * math.sin(radians)))
-    top_trim = body.half_widths[min(bottom - 1, top + 2 * edge)] * math.sin(radians)
-    bottom_trim = body.half_widths[max(top, bottom - 1 - 2 * edge)] * math.sin(radians)
-    start, stop = top + top_trim, bottom - bottom_trim
-    if stop - start < 2:
-        start, stop = float(top), float(bottom)
     count = int(np.clip(stop - start, 4, min(_MAX_PROFILE_ROWS, budget // (3 * segments))))
     seen_rows = np.linspace(start, stop, count)
-    radii = np.interp(seen_rows, np.arange(len(body.half_widths)) + 0.5, body.half_widths)
-    radii = np.maximum(radii, 0.5)
-    centres = np.interp(seen_rows, np.arange(len(body.centres)) + 0.5, body.centres)
-    # A side point (z = 0) at true height y is seen at row -y·cos(e).
-    heights = -seen_rows / math.cos(radians)
+    seen_half = np.maximum(np.interp(seen_rows, np.arange(len(body.half_widths)) + 0.5, body.half_widths), 0.5)
+    seen_centres = np.interp(seen_rows, np.arange(len(body.centres)) + 0.5, body.centres)
+    heights, radii = camera.rings(seen_rows, seen_half)
+    centres = body.axis + (seen_centres - body.axis) * radii / seen_half
     angles = np.linspace(0, 2 * np.pi, segments, endpoint=False)
     ring_x = centres[:, None] + radii[:, None] * np.sin(angles)[None, :]
     ring_z = radii[:, None] * np.cos(angles)[None, :]
@@ -114,14 +147,21 @@ def revolve(mask: np.ndarray, body: Body, elevation_deg: float, *, max_faces: in
         [[centres[0], heights[0], 0.0], [centres[-1], heights[-1], 0.0]],
     ])
     faces = _ring_faces(count, segments)
-    surfaces = [Surface(positions, faces, photo_uv(positions, (mask.shape[1], mask.shape[0]), elevation_deg))]
+    surfaces = [Surface(positions, faces, _seen_uv(positions, camera, body.axis, mask.shape))]
     parts = _parts(mask, body)
     if parts is not None:
         part = inflate_within(parts, 96, max(2_000, budget // 4), mask.shape[0], "pillow")
-        # The part was drawn from the photo's rows: unsqueeze it as the body was.
-        unsqueezed = part.positions * [1.0, 1.0 / math.cos(radians), 1.0]
-        surfaces.append(Surface(unsqueezed, part.faces, part.uv))
+        # The part was drawn in photo pixels (Y = -row): put it where the camera saw it.
+        x, y, scale = camera.to_plane(part.positions[:, 0], -part.positions[:, 1], body.axis)
+        placed = np.column_stack([body.axis + x, y, part.positions[:, 2] * scale])
+        surfaces.append(Surface(placed, part.faces, part.uv))
     return Surface.joined(surfaces)
+
+
+def _seen_uv(positions: np.ndarray, camera: Camera, axis: float, shape: tuple[int, int]) -> np.ndarray:
+    """Where each point of the body appears in the cropped photo, as UV (v up)."""
+    columns, rows = camera.project(positions - [axis, 0.0, 0.0], axis)
+    return np.column_stack([columns / shape[1], 1.0 - rows / shape[0]]).clip(0, 1)
 
 
 def _ring_faces(rings: int, segments: int) -> np.ndarray:
