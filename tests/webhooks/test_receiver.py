@@ -225,7 +225,15 @@ def test_retention_keeps_the_newest_deliveries(redis_conn: Redis) -> None:
 
 def test_health_and_readiness(client: FlaskClient) -> None:
     assert client.get("/healthz").get_json() == {"status": "ok"}
-    assert client.get("/readyz").get_json() == {"status": "ok", "redis": "ok"}
+    assert client.get("/readyz").get_json() == {"status": "ok", "redis": "ok", "outbox": {"depth": 0, "oldest_age_s": 0.0}}
+
+
+def test_readiness_shows_the_jobs_waiting_in_the_outbox(client: FlaskClient, queue: Queue) -> None:
+    assert post_delivery(client, *recorded_delivery("product_created__publish_with_media_ids")).status_code == 202
+    waiting = client.get("/readyz").get_json()["outbox"]
+    assert waiting["depth"] == 1 and waiting["oldest_age_s"] >= 0
+    forwarded(queue)
+    assert client.get("/readyz").get_json()["outbox"] == {"depth": 0, "oldest_age_s": 0.0}
 
 
 def test_unknown_route_is_a_json_404(client: FlaskClient) -> None:
