@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import structlog
 from redis import Redis
@@ -48,7 +48,7 @@ class Order:
     accepted_at: float = 0.0
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self))
+        return json.dumps(vars(self))
 
     @classmethod
     def from_json(cls, raw: bytes | str) -> Order:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
@@ -35,7 +35,9 @@ class JobStatus:
     quality: dict[str, Any] | None = None  # a finished model's score, terms and reasons (QualityReport.summary())
 
     def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "state": self.state.value}
+        # Shallow (vars, not dataclasses.asdict, whose deep copy cost more than the rest of a
+        # delivery's status write): every caller serialises the result at once.
+        return {**vars(self), "state": self.state.value}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> JobStatus:
