@@ -32,6 +32,8 @@ LEASE_S = 30
 BATCH = 200  # entries per transaction
 POLL_S = 0.1  # how often the lease holder looks for new entries while the outbox is empty
 STANDBY_S = 2.0  # how often the other forwarders look whether the lease is free
+# How long a burst worker waits for the lease: a live holder forwards everything within POLL_S anyway.
+DRAIN_WAIT_S = 5.0
 _SETTLED_STATES = frozenset(state.value for state in SETTLED)
 
 
@@ -139,7 +141,7 @@ class Forwarder:
                 wanted.setdefault(order.job_id, order)
         return list(wanted.values())
 
-    def drain(self, wait_s: float = LEASE_S) -> int:
+    def drain(self, wait_s: float = DRAIN_WAIT_S) -> int:
         """Forward everything waiting now (what a burst worker does first); returns the entries taken.
         Waits up to `wait_s` for the lease; 0 when another forwarder kept it (that one forwards them)."""
         if not self.lease.acquire(blocking=True, blocking_timeout=wait_s):
