@@ -161,7 +161,7 @@ class Forwarder:
 
     def run(self, stop: threading.Event) -> None:
         """Forward until `stop` is set, holding the lease or waiting while another forwarder holds it.
-        Redis errors are logged and waited out, never raised: the worker around it keeps running."""
+        Errors are logged and waited out, never raised: the worker around it keeps running."""
         holding = False
         while not stop.is_set():
             pause = STANDBY_S
@@ -176,6 +176,8 @@ class Forwarder:
                 holding = False
             except RedisError as error:
                 log.warning("outbox_forwarder_waiting", error=str(error))
+            except Exception:  # a bug must not end forwarding for good: logged, retried after a pause
+                log.exception("outbox_forwarder_failed")
             stop.wait(pause)
         if holding:
             _release(self.lease)
