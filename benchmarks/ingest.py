@@ -2,10 +2,14 @@
 
     python -m benchmarks.ingest [--seconds 10] [--clients 32] [--repeats 3]
 
-Starts its own redis-server and gunicorn (deploy/gunicorn.conf.py), then per repeat runs `wrk` on
-the no-op endpoint (`/healthz`), on the webhook endpoint (every delivery queues a job), and on the
-webhook endpoint with a topic that is stored but queues nothing, with the same connections; prints
-the medians of deliveries/s, p50/p99 and the ratios; writes benchmarks/out/ingest.json. wrk (the
+Starts its own redis-server, gunicorn (deploy/gunicorn.conf.py) and a `woo3d worker` listening on an
+idle queue, so its outbox forwarder runs on the same cores during the measurement (turning accepted
+deliveries into RQ jobs, as in production) but no job runs. Per repeat it runs `wrk` on the no-op
+endpoint (`/healthz`), on the webhook endpoint (every delivery queues a job), and on the webhook
+endpoint with a topic that is stored but queues nothing, with the same connections; after the
+webhook run it waits for the outbox to empty and checks every delivery's job reached the queue.
+Prints the medians of deliveries/s, p50/p99, the ratios and the forwarder's CPU per delivery;
+writes benchmarks/out/ingest.json. wrk (the
 Debian package `wrk`) is a C load generator: unlike Python clients it leaves the server's CPU to
 the server. LuaJIT has no HMAC, so every delivery (a distinct product, a distinct delivery id) is
 signed here beforehand and replayed from a pool file by benchmarks/ingest.lua.
@@ -27,8 +31,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+import psutil
 from redis import Redis
 
+from pipeline.metrics import OUTBOX_KEY
 from tests.recorded import RIG_SECRET, recorded_payload
 from tests.redis_server import RedisServer, free_port
 from webhooks.signature import sign
@@ -42,6 +48,7 @@ ID_PLACEHOLDER = 987_654_321  # replaced by each delivery's product id (same wid
 # The same deliveries under a topic the receiver does not handle: verified, parsed and stored in its
 # one Redis round trip, but no job enqueued. The gap to the full webhook is the enqueue's cost.
 STORED_ONLY_TOPIC = "product.ignored"
+IDLE_QUEUE = "ingest-benchmark-idle"  # the forwarding worker listens here: the generation jobs wait, unrun
 
 
 def payload_template() -> bytes:
@@ -93,22 +100,28 @@ def run(seconds: float = 10.0, clients: int = 32, repeats: int = 3, pool_size: i
          "--log-level", "warning", "woo3d.wsgi:app"],
         cwd=HERE.parent, env=env, stderr=subprocess.DEVNULL,
     )
+    worker = subprocess.Popen([sys.executable, "-m", "woo3d", "worker", "--queues", IDLE_QUEUE],
+                              cwd=HERE.parent, env=env, stderr=subprocess.DEVNULL)
+    connection = Redis.from_url(f"{redis.url}/0")
     rounds = []
     try:
         _wait_until_up(port)
         base = f"http://127.0.0.1:{port}"
         for _ in range(repeats):
-            Redis.from_url(f"{redis.url}/0").flushdb()  # every round meets new products
+            connection.flushdb()  # every round meets new products
             noop = wrk(f"{base}/healthz", None, clients, seconds, workdir / "noop.json")
+            cpu_before = _cpu_seconds(worker.pid)
             webhook = wrk(f"{base}/webhooks/woocommerce", workdir / "pool", clients, seconds, workdir / "webhook.json")
-            Redis.from_url(f"{redis.url}/0").flushdb()
+            webhook["forwarding"] = _forwarded(connection, webhook["requests"], cpu_before, worker.pid)
+            connection.flushdb()
             stored = wrk(f"{base}/webhooks/woocommerce", workdir / "pool", clients, seconds, workdir / "stored.json",
                          topic=STORED_ONLY_TOPIC)
             rounds.append({"baseline_noop": noop, "webhook": webhook, "ratio_to_noop": webhook["per_s"] / noop["per_s"],
                            "webhook_stored_only": stored, "stored_only_ratio_to_noop": stored["per_s"] / noop["per_s"]})
     finally:
-        server.terminate()
-        server.wait(10)
+        for process in (worker, server):
+            process.terminate()
+            process.wait(30)
         redis.cleanup()
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -129,6 +142,9 @@ def run(seconds: float = 10.0, clients: int = 32, repeats: int = 3, pool_size: i
         "webhook_stored_only": {k: median("webhook_stored_only", k) for k in ("per_s", "p50_ms", "p99_ms")},
         "stored_only_ratio_to_noop": statistics.median(r["stored_only_ratio_to_noop"] for r in rounds),
         "pool_wraps": max(r["webhook"]["pool_wraps"] for r in rounds),
+        "forwarder_cpu_ms_per_delivery": statistics.median(r["webhook"]["forwarding"]["cpu_ms_per_delivery"]
+                                                           for r in rounds),
+        "outbox_drained_s_after_load": max(r["webhook"]["forwarding"]["drained_s_after_load"] for r in rounds),
         "rounds": rounds,
     }
     OUT.mkdir(exist_ok=True)
@@ -140,6 +156,9 @@ def run(seconds: float = 10.0, clients: int = 32, repeats: int = 3, pool_size: i
     each = ", ".join(f"{r['ratio_to_noop']:.2f}" for r in rounds)
     print(f"ratio webhook / no-op: {result['ratio_to_noop']:.2f}  (rounds: {each}; aim ≥ 0.5, p99 ≤ 50 ms); "
           f"stored only: {result['stored_only_ratio_to_noop']:.2f}")
+    print(f"forwarder (in `woo3d worker`, same cores, inside the measurement): "
+          f"{result['forwarder_cpu_ms_per_delivery']:.3f} ms CPU per delivery; the outbox was empty "
+          f"{result['outbox_drained_s_after_load']:.1f} s after the load stopped (at most)")
     if result["pool_wraps"]:
         print(f"note: wrk ran through the {pool_size} prepared deliveries; later ones repeat products (raise --pool)")
     return result
@@ -153,6 +172,26 @@ def main() -> None:
     parser.add_argument("--pool", type=int, default=40_000, help="signed deliveries prepared for each round")
     args = parser.parse_args()
     run(args.seconds, args.clients, args.repeats, args.pool)
+
+
+def _cpu_seconds(pid: int) -> float:
+    times = psutil.Process(pid).cpu_times()
+    return times.user + times.system
+
+
+def _forwarded(connection: Redis, requests: int, cpu_before: float, worker_pid: int) -> dict[str, float]:
+    """Wait for the forwarder to empty the outbox; check every accepted delivery's job reached the queue.
+    wrk's count includes requests still in flight when it stopped, so the queue may hold a few more."""
+    stopped = time.monotonic()
+    while connection.llen(OUTBOX_KEY) and time.monotonic() - stopped < 60:
+        time.sleep(0.05)
+    drained = time.monotonic() - stopped
+    jobs = connection.llen("rq:queue:woo3d")
+    if connection.llen(OUTBOX_KEY) or jobs < requests:
+        raise RuntimeError(f"{requests} deliveries accepted, {jobs} jobs queued, {connection.llen(OUTBOX_KEY)} "
+                           "still in the outbox a minute after the load stopped")
+    cpu = _cpu_seconds(worker_pid) - cpu_before
+    return {"jobs": jobs, "drained_s_after_load": drained, "cpu_ms_per_delivery": 1e3 * cpu / jobs}
 
 
 def _wait_until_up(port: int) -> None:

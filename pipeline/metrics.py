@@ -8,7 +8,9 @@ sweep's last result are Redis state shared by all machines, so they are read at 
 
 from __future__ import annotations
 
+import json
 import os
+import time
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
@@ -36,6 +38,7 @@ __all__ = [
     "GENERATIONS",
     "GENERATION_SECONDS",
     "HELD_MODELS_KEY",
+    "OUTBOX_KEY",
     "PAID_API_CALLS",
     "SWEEP_PRODUCTS",
     "SWEEP_RUNS",
@@ -44,6 +47,7 @@ __all__ = [
     "mark_rq_worker",
     "multiprocess_enabled",
     "held_models",
+    "outbox_state",
     "record_held",
     "render",
     "serve",
@@ -117,6 +121,20 @@ def record_held(connection: Redis, product_id: int, summary: str | None) -> None
         connection.hset(HELD_MODELS_KEY, str(int(product_id)), summary)
 
 
+# The generation jobs the receiver accepted and no forwarder has enqueued yet (pipeline.jobs.outbox):
+# a list of JSON entries, oldest first, each with `accepted_at`.
+OUTBOX_KEY = "woo3d:outbox"
+
+
+def outbox_state(connection: Redis) -> tuple[int, float | None]:
+    """How many accepted jobs wait for the forwarder, and when the oldest was accepted (Unix time)."""
+    with connection.pipeline(transaction=False) as pipe:
+        pipe.llen(OUTBOX_KEY)
+        pipe.lindex(OUTBOX_KEY, 0)
+        depth, oldest = pipe.execute()
+    return int(depth), (json.loads(oldest)["accepted_at"] if oldest else None)
+
+
 def held_models(connection: Redis) -> dict[int, str]:
     """Every product holding a model for review, with its summary (JSON), by product id."""
     return {int(k): v.decode() for k, v in connection.hgetall(HELD_MODELS_KEY).items()}
@@ -153,6 +171,15 @@ class ClusterCollector(Collector):
         yield GaugeMetricFamily(
             "woo3d_models_held", "Products whose new model waits for the merchant's review.",
             value=self.connection.hlen(HELD_MODELS_KEY),
+        )
+        depth, oldest = outbox_state(self.connection)
+        yield GaugeMetricFamily(
+            "woo3d_outbox_depth", "Accepted deliveries' jobs waiting for the forwarder (in `woo3d worker`) to enqueue them.",
+            value=depth,
+        )
+        yield GaugeMetricFamily(
+            "woo3d_outbox_oldest_age_seconds", "How long the oldest of them has waited (0 when none waits).",
+            value=max(0.0, time.time() - oldest) if oldest is not None else 0.0,
         )
         sweep = self.connection.hgetall(SWEEP_GAUGES_KEY)
         if sweep:

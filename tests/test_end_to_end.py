@@ -12,6 +12,7 @@ from redis import Redis
 from woocommerce import API
 
 from pipeline.jobs.status import StatusBoard
+from pipeline.metrics import OUTBOX_KEY
 from pipeline.stage2.compress import glb_json
 from tests.conftest import PHOTOS
 from tests.fake_store import FakeStore
@@ -86,7 +87,7 @@ def test_a_published_product_gets_a_model_and_our_write_back_does_not_loop(
     price = wait_for(lambda: len(deliveries(redis_conn, "product.updated")) == 2 and deliveries(redis_conn, "product.updated"),
                      "the price edit's delivery")
     assert price[0].outcome == "skipped" and price[0].reason.startswith("unchanged")
-    assert Redis.from_url(redis_url).llen("rq:queue:woo3d") == 0
+    assert Redis.from_url(redis_url).llen("rq:queue:woo3d") == Redis.from_url(redis_url).llen(OUTBOX_KEY) == 0
 
 
 def test_an_image_change_regenerates_and_deletes_the_old_attachments(

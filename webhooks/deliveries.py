@@ -9,6 +9,8 @@ from typing import Any, Literal
 
 from redis import Redis
 
+from pipeline.jobs.outbox import Handoff
+
 Headers = tuple[tuple[str, str], ...]
 
 
@@ -82,14 +84,19 @@ class SnapshotChange:
 
 
 # The whole write of a delivery in one atomic round trip: claim its WooCommerce delivery id, store the
-# record (meta, exact body, the outcome on its own so the claim check reads it cheaply), index it,
-# and save or forget the product's snapshot unless the delivery is a duplicate. Retention is kept by
-# dropping at most TRIM expired and TRIM surplus records per delivery: constant work, never a sweep.
+# record (meta, exact body, and the outcome on its own so the claim check reads it cheaply), index
+# it, save or forget the product's snapshot and, for a delivery that queues a job, hand the job to
+# the outbox with its "queued" status (pipeline.jobs.outbox) — unless the delivery is a duplicate.
+# The outcome is written last: a record without one was never answered (Redis failed midway), so a
+# retry of its delivery is not taken for a duplicate. Retention is kept by dropping at most TRIM
+# expired and TRIM surplus records per delivery: constant work, never a sweep.
 _INGEST_SCRIPT = """
 local seen, index, snapshot = KEYS[1], KEYS[2], KEYS[3]
+local outbox, rq_job, status, pointer = KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 local prefix, record_id, retry_id, meta, outcome, body, has_body = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 local now, retention_s, retention_count = tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
 local snapshot_action, snapshot_ttl, force, trim = ARGV[11], ARGV[12], ARGV[13], tonumber(ARGV[14])
+local entry, job_id, status_json, status_ttl, settled = ARGV[15], ARGV[16], ARGV[17], ARGV[18], ARGV[19]
 
 local first, answered = false, false
 if seen ~= '' then
@@ -103,20 +110,31 @@ if seen ~= '' then
     redis.call('SET', seen, record_id, 'EX', retention_s)
   end
 end
+local acting = not answered or force == '1'
 
 local key = prefix .. record_id
-redis.call('HSET', key, 'meta', meta, 'outcome', outcome)
+redis.call('HSET', key, 'meta', meta)
 if has_body == '1' then redis.call('HSET', key, 'body', body) end
 redis.call('EXPIRE', key, retention_s)
 redis.call('ZADD', index, now, record_id)
 
-if snapshot_action ~= '' and (not answered or force == '1') then
+if snapshot_action ~= '' and acting then
   if snapshot_action == 'save' then
     redis.call('SET', snapshot, body, 'EX', snapshot_ttl)
   else
     redis.call('DEL', snapshot)
   end
 end
+
+if entry ~= '' and acting then
+  local state = redis.call('HGET', rq_job, 'status')
+  if not state or string.find(' ' .. settled .. ' ', ' ' .. state .. ' ', 1, true) then
+    redis.call('SET', status, status_json, 'EX', status_ttl)
+    redis.call('SET', pointer, job_id, 'EX', status_ttl)
+  end
+  redis.call('RPUSH', outbox, entry)
+end
+redis.call('HSET', key, 'outcome', acting and outcome or 'received')
 
 local function drop(ids)
   if #ids == 0 then return end
@@ -149,20 +167,26 @@ class DeliveryStore:
 
     def ingest(
         self, delivery: Delivery, *, wc_delivery_id: str | None = None, retry_id: str | None = None,
-        snapshot: SnapshotChange | None = None, force: bool = False,
+        snapshot: SnapshotChange | None = None, handoff: Handoff | None = None, force: bool = False,
     ) -> Ingested:
-        """Store a delivery in one atomic step, with retention kept. With `wc_delivery_id` it is also
-        claimed: when that id was seen before, the delivery is stored as `retry_id` (the first record
-        stays); when that first one got an answer, `first` names it and the snapshot is left alone
-        unless `force`. Raises redis errors."""
+        """Store a delivery in one atomic step, with retention kept, and with `handoff` pass its job to the
+        outbox. With `wc_delivery_id` it is also claimed: when that id was seen before, the delivery is
+        stored as `retry_id` (the first record stays); when that first one got an answer, `first` names
+        it, the record's outcome stays "received" (the caller records the answer) and the snapshot and
+        the job are left alone, unless `force`. Raises redis errors."""
         seen = f"{self.prefix}:delivery-seen:{wc_delivery_id}" if wc_delivery_id else ""
+        unused = f"{self.prefix}:unused"  # a key the script never touches, for the parts this delivery lacks
         record_id, first = self._ingest(
-            keys=[seen, self.index_key, snapshot.key if snapshot else f"{self.prefix}:no-snapshot"],
+            keys=[seen, self.index_key, snapshot.key if snapshot else unused,
+                  *((handoff.outbox_key, handoff.rq_job_key, handoff.status_key, handoff.pointer_key)
+                    if handoff else (unused,) * 4)],
             args=[
                 self._record_key(""), delivery.id, retry_id or delivery.id, delivery.meta_json(), delivery.outcome,
                 delivery.body or b"", "1" if delivery.body is not None else "0", delivery.received_at,
                 self.retention_s, self.retention_count, snapshot.action if snapshot else "",
                 snapshot.ttl_s if snapshot else 0, "1" if force else "0", TRIM,
+                *((handoff.entry, handoff.job_id, handoff.status_json, handoff.status_ttl_s, handoff.settled_states)
+                  if handoff else ("", "", "", 0, "")),
             ],
         )
         stored = replace(delivery, id=record_id.decode())
@@ -179,16 +203,27 @@ class DeliveryStore:
         return updated
 
     def get(self, record_id: str) -> Delivery | None:
-        meta, body = self.connection.hmget(self._record_key(record_id), ["meta", "body"])
-        return Delivery.from_stored(record_id, meta, body) if meta else None
+        return _from_record(record_id, *self.connection.hmget(self._record_key(record_id), _FIELDS))
 
     def recent(self, limit: int = 50, offset: int = 0) -> list[Delivery]:
         ids = [i.decode() for i in self.connection.zrevrange(self.index_key, offset, offset + limit - 1)]
         with self.connection.pipeline(transaction=False) as pipe:
             for record_id in ids:
-                pipe.hmget(self._record_key(record_id), ["meta", "body"])
+                pipe.hmget(self._record_key(record_id), _FIELDS)
             rows = pipe.execute()
-        return [Delivery.from_stored(i, meta, body) for i, (meta, body) in zip(ids, rows, strict=True) if meta]
+        found = (_from_record(i, *fields) for i, fields in zip(ids, rows, strict=True))
+        return [delivery for delivery in found if delivery is not None]
 
     def count(self) -> int:
         return int(self.connection.zcard(self.index_key))
+
+
+_FIELDS = ["meta", "body", "outcome"]
+
+
+def _from_record(record_id: str, meta: bytes | None, body: bytes | None, outcome: bytes | None) -> Delivery | None:
+    """A stored record; one whose script failed before its outcome was written shows as never answered."""
+    if not meta:
+        return None
+    delivery = Delivery.from_stored(record_id, meta, body)
+    return delivery if outcome else replace(delivery, outcome="received", http_status=None, job_id=None)

@@ -1,4 +1,5 @@
-"""What happens to one WooCommerce delivery, live or replayed: verify, store, filter, fingerprint, enqueue."""
+"""What happens to one WooCommerce delivery, live or replayed: verify, filter, fingerprint, then store it
+and hand its job to the outbox in one Redis round trip (a worker's forwarder enqueues it)."""
 
 from __future__ import annotations
 
@@ -12,14 +13,14 @@ from typing import Any
 
 import structlog
 from redis.exceptions import RedisError
-from rq import Queue
 
 from pipeline.jobs import eligibility
 from pipeline.jobs.eligibility import ProductFacts
 from pipeline.jobs.fingerprint import covered_fingerprint, product_fingerprint
 from pipeline.jobs.review import STANDING_REASONS
 from pipeline.metrics import DELIVERIES
-from pipeline.jobs.queueing import enqueue_generation
+from pipeline.jobs.outbox import Order, handoff
+from pipeline.jobs.queueing import generation_job_id
 from pipeline.jobs.snapshots import SNAPSHOT_TTL_S, ProductSnapshots
 from pipeline.jobs.status import StatusBoard
 from webhooks import signature
@@ -61,21 +62,19 @@ def skip_reason(product: Mapping[str, Any], config: ReceiverConfig) -> str | Non
 
 
 class Intake:
-    """Turns raw deliveries into stored records and queued jobs. One instance per app."""
+    """Turns raw deliveries into stored records and outbox entries. One instance per app."""
 
     def __init__(
         self,
         config: ReceiverConfig,
         store: DeliveryStore,
         unverified: UnverifiedLog,
-        queue: Queue,
         board: StatusBoard,
         snapshots: ProductSnapshots,
     ):
         self.config = config
         self.store = store
         self.unverified = unverified
-        self.queue = queue
         self.board = board
         self.snapshots = snapshots
 
@@ -117,27 +116,26 @@ class Intake:
         wc_delivery_id = lookup.get("x-wc-webhook-delivery-id") or "body-" + hashlib.sha256(body).hexdigest()[:32]
         topic = lookup.get("x-wc-webhook-topic") or _topic_from(lookup)
         decision = self._decide(topic, payload, force)
-        settled = decision.outcome != "queued"  # answered as soon as it is stored: no job to enqueue
+        record_id = wc_delivery_id if source == "live" else new_record_id("replay")
+        received_at = time.time()
+        job_id = generation_job_id(product_id, decision.fingerprint, force) if decision.outcome == "queued" else None
         delivery = Delivery(
-            id=wc_delivery_id if source == "live" else new_record_id("replay"), received_at=time.time(),
-            headers=headers, body=body, body_len=len(body), source=source, wc_delivery_id=wc_delivery_id,
-            topic=topic, product_id=product_id, signature_valid=True, replay_of=replay_of,
-            outcome=decision.outcome if settled else "received", http_status=decision.http_status if settled else None,
-            reason=decision.reason,
+            id=record_id, received_at=received_at, headers=headers, body=body, body_len=len(body), source=source,
+            wc_delivery_id=wc_delivery_id, topic=topic, product_id=product_id, signature_valid=True,
+            replay_of=replay_of, outcome=decision.outcome, http_status=decision.http_status, reason=decision.reason,
+            job_id=job_id,
         )
-        ingested = self.store.ingest(  # stored before anything is acknowledged
+        order = Order(product_id, decision.fingerprint, job_id, force, decision.parent_id, record_id, received_at) if job_id else None
+        ingested = self.store.ingest(  # stored, and its job handed to the outbox, before anything is acknowledged
             delivery, wc_delivery_id=wc_delivery_id,
             retry_id=new_record_id(wc_delivery_id) if source == "live" else delivery.id,
-            snapshot=self._snapshot_change(product_id, decision.outcome), force=force,
+            snapshot=self._snapshot_change(product_id, decision.outcome),
+            handoff=handoff(self.board, order) if order else None, force=force,
         )
         stored = ingested.delivery
         if ingested.first is not None and not force:
             return self._finish(stored, 200, "skipped", f"duplicate delivery {wc_delivery_id} (first seen as {ingested.first}); use --force to process it again")
-        if settled:
-            return self._answer(stored)
-        enqueued = enqueue_generation(self.queue, self.board, product_id, decision.fingerprint, force=force,
-                                      parent_id=decision.parent_id)
-        return self._finish(stored, 202, "queued", None, job_id=enqueued.job_id, fingerprint=decision.fingerprint)
+        return self._answer(stored, decision.fingerprint)
 
     def _decide(self, topic: str | None, product: dict[str, Any], force: bool) -> Decision:
         """What a verified delivery calls for, from its payload alone (nothing is stored yet)."""
@@ -165,12 +163,9 @@ class Intake:
             return SnapshotChange(self.snapshots.key(product_id), "forget", SNAPSHOT_TTL_S)
         return None
 
-    def _finish(
-        self, delivery: Delivery, http_status: int, outcome: str, reason: str | None,
-        job_id: str | None = None, fingerprint: str | None = None,
-    ) -> Outcome:
-        stored = self.store.update(delivery, outcome=outcome, http_status=http_status, reason=reason, job_id=job_id)
-        return self._answer(stored, fingerprint)
+    def _finish(self, delivery: Delivery, http_status: int, outcome: str, reason: str | None) -> Outcome:
+        stored = self.store.update(delivery, outcome=outcome, http_status=http_status, reason=reason, job_id=None)
+        return self._answer(stored)
 
     def _answer(self, stored: Delivery, fingerprint: str | None = None) -> Outcome:
         body: dict[str, Any] = {"status": stored.outcome, "delivery_id": stored.id, "product_id": stored.product_id}

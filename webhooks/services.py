@@ -63,5 +63,5 @@ def build_services(settings: AppSettings, connection: Redis) -> Services:
         retention_days=config.delivery_retention_days,
     )
     board = StatusBoard(connection)
-    intake = Intake(config, store, unverified, queue, board, ProductSnapshots(connection))
+    intake = Intake(config, store, unverified, board, ProductSnapshots(connection))
     return Services(settings, connection, queue, store, unverified, board, intake)

@@ -11,7 +11,7 @@ import html
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pipeline.jobs.shape_choice import SHAPE_META_KEY, merchant_shape
@@ -111,7 +111,7 @@ def look_attributes(attributes: Sequence[Any]) -> tuple[tuple[str, tuple[str, ..
 
 def fingerprint(fields: LookFields) -> str:
     """`sha256:<hex>` of the canonical JSON of the fields."""
-    values = asdict(fields)
+    values = dict(vars(fields))  # shallow: json.dumps writes tuples as lists, as asdict's copies were
     if values["shape"] == "auto":
         # Products without a choice keep the fingerprint they had before the choice existed.
         del values["shape"]

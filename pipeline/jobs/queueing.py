@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from typing import Any
+
 from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus as RQJobStatus
@@ -18,7 +20,8 @@ FAILURE_TTL_S = 30 * 24 * 3600
 # Crashes and passing store/API faults: a few tries with growing pauses (needs the worker's scheduler).
 JOB_RETRY = Retry(max=3, interval=[30, 120, 600])
 
-_SETTLED = {RQJobStatus.FAILED, RQJobStatus.STOPPED, RQJobStatus.CANCELED, RQJobStatus.FINISHED}
+# A job in one of these states is over: a new delivery for its id replaces it rather than waiting on it.
+SETTLED = frozenset({RQJobStatus.FAILED, RQJobStatus.STOPPED, RQJobStatus.CANCELED, RQJobStatus.FINISHED})
 
 
 def generation_job_id(product_id: int, fingerprint: str | None, force: bool = False) -> str:
@@ -26,6 +29,19 @@ def generation_job_id(product_id: int, fingerprint: str | None, force: bool = Fa
     digest = (fingerprint or "latest").removeprefix("sha256:")[:12]
     base = f"gen-{product_id}-{digest}"
     return f"{base}-force-{uuid.uuid4().hex[:8]}" if force else base
+
+
+def job_options(product_id: int, fingerprint: str | None, force: bool, parent_id: int) -> dict[str, Any]:
+    """The product job's arguments and settings, for `Queue.enqueue_call` and `Queue.prepare_data` alike."""
+    return {
+        "args": (product_id, fingerprint),
+        "kwargs": {"force": force, **({"parent_id": parent_id} if parent_id else {})},
+        "timeout": JOB_TIMEOUT_S,
+        "result_ttl": RESULT_TTL_S,
+        "failure_ttl": FAILURE_TTL_S,
+        "retry": JOB_RETRY,
+        "description": f"3D model for product {product_id}",
+    }
 
 
 @dataclass(frozen=True)
@@ -50,20 +66,10 @@ def enqueue_generation(
     job_id = generation_job_id(product_id, fingerprint, force)
     for _attempt in range(2):
         try:
-            queue.enqueue_call(
-                JOB_FUNCTION,
-                args=(product_id, fingerprint),
-                kwargs={"force": force, **({"parent_id": parent_id} if parent_id else {})},
-                job_id=job_id,
-                unique=True,
-                timeout=JOB_TIMEOUT_S,
-                result_ttl=RESULT_TTL_S,
-                failure_ttl=FAILURE_TTL_S,
-                retry=JOB_RETRY,
-                description=f"3D model for product {product_id}",
-            )
+            queue.enqueue_call(JOB_FUNCTION, job_id=job_id, unique=True,
+                               **job_options(product_id, fingerprint, force, parent_id))
         except DuplicateJobError:
-            if not _discard_if_settled(queue, job_id):
+            if not discard_if_settled(queue, job_id):
                 return Enqueued(job_id, created=False)
             continue
         board.queued(product_id, job_id)
@@ -77,15 +83,16 @@ def is_queued(queue: Queue, product_id: int, fingerprint: str | None) -> bool:
         job = Job.fetch(generation_job_id(product_id, fingerprint), connection=queue.connection)
     except NoSuchJobError:
         return False
-    return job.get_status(refresh=True) not in _SETTLED
+    return job.get_status(refresh=True) not in SETTLED
 
 
-def _discard_if_settled(queue: Queue, job_id: str) -> bool:
+def discard_if_settled(queue: Queue, job_id: str) -> bool:
+    """Delete the job with this id when it is over; True when none is left (so one may be enqueued)."""
     try:
         job = Job.fetch(job_id, connection=queue.connection)
     except NoSuchJobError:
         return True
-    if job.get_status(refresh=True) in _SETTLED:
+    if job.get_status(refresh=True) in SETTLED:
         job.delete()
         return True
     return False

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
@@ -35,7 +35,9 @@ class JobStatus:
     quality: dict[str, Any] | None = None  # a finished model's score, terms and reasons (QualityReport.summary())
 
     def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "state": self.state.value}
+        # Shallow (vars, not dataclasses.asdict, whose deep copy cost more than the rest of a
+        # delivery's status write): every caller serialises the result at once.
+        return {**vars(self), "state": self.state.value}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> JobStatus:
@@ -49,18 +51,20 @@ class StatusBoard:
         self.connection = connection
         self.prefix = prefix
 
-    def _job_key(self, job_id: str) -> str:
+    def job_key(self, job_id: str) -> str:
+        """The job's status record (the receiver's script writes a new job's, see pipeline.jobs.outbox)."""
         return f"{self.prefix}:status:job:{job_id}"
 
-    def _product_key(self, product_id: int) -> str:
+    def product_key(self, product_id: int) -> str:
+        """The pointer from a product to its latest job."""
         return f"{self.prefix}:status:product:{product_id}"
 
     def queued(self, product_id: int, job_id: str) -> JobStatus:
         """Record a new job and make it the product's current one."""
-        status = _stamped(JobStatus(product_id, JobState.QUEUED, job_id=job_id, progress=0.0))
+        status = queued_status(product_id, job_id)
         with self.connection.pipeline(transaction=True) as pipe:
-            pipe.set(self._job_key(job_id), json.dumps(status.as_dict()), ex=STATUS_TTL_S)
-            pipe.set(self._product_key(product_id), job_id, ex=STATUS_TTL_S)
+            pipe.set(self.job_key(job_id), json.dumps(status.as_dict()), ex=STATUS_TTL_S)
+            pipe.set(self.product_key(product_id), job_id, ex=STATUS_TTL_S)
             pipe.execute()
         return status
 
@@ -76,18 +80,23 @@ class StatusBoard:
         return self._write(JobStatus(product_id, JobState.FAILED, job_id, stage=stage, reason=reason))
 
     def for_job(self, job_id: str) -> JobStatus | None:
-        raw = self.connection.get(self._job_key(job_id))
+        raw = self.connection.get(self.job_key(job_id))
         return JobStatus.from_dict(json.loads(raw)) if raw else None
 
     def for_product(self, product_id: int) -> JobStatus:
-        job_id = self.connection.get(self._product_key(product_id))
+        job_id = self.connection.get(self.product_key(product_id))
         status = self.for_job(job_id.decode()) if job_id else None
         return status or JobStatus(product_id)
 
     def _write(self, status: JobStatus) -> JobStatus:
         stamped = _stamped(status)
-        self.connection.set(self._job_key(str(stamped.job_id)), json.dumps(stamped.as_dict()), ex=STATUS_TTL_S)
+        self.connection.set(self.job_key(str(stamped.job_id)), json.dumps(stamped.as_dict()), ex=STATUS_TTL_S)
         return stamped
+
+
+def queued_status(product_id: int, job_id: str) -> JobStatus:
+    """A new job's first status: queued, nothing done yet."""
+    return _stamped(JobStatus(product_id, JobState.QUEUED, job_id=job_id, progress=0.0))
 
 
 def _stamped(status: JobStatus) -> JobStatus:

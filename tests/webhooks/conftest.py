@@ -12,6 +12,7 @@ from redis import Redis
 from rq import Queue
 
 from pipeline.config import PipelineConfig
+from pipeline.jobs.outbox import Forwarder
 from tests.recorded import RIG_SECRET, Headers
 from webhooks import ReceiverConfig, create_app
 from woo3d.settings import Settings
@@ -39,6 +40,12 @@ def client(app: Flask) -> Iterator[FlaskClient]:
 @pytest.fixture
 def queue(redis_conn: Redis) -> Queue:
     return Queue("woo3d", connection=redis_conn)
+
+
+def forwarded(queue: Queue) -> Queue:
+    """The queue once the outbox is forwarded, as a worker's forwarder does: accepted deliveries' jobs in it."""
+    Forwarder(queue.connection, queue).drain()
+    return queue
 
 
 def post_delivery(client: FlaskClient, headers: Headers, body: bytes) -> Any:

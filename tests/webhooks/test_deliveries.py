@@ -9,6 +9,7 @@ from flask.testing import FlaskClient
 from redis import Redis
 
 from pipeline.jobs.snapshots import ProductSnapshots
+from pipeline.metrics import OUTBOX_KEY
 from tests.recorded import recorded_payload, signed_delivery
 from tests.webhooks.conftest import post_delivery
 from webhooks.deliveries import Delivery, DeliveryStore
@@ -49,3 +50,13 @@ def test_a_deleted_product_loses_its_snapshot_with_the_delivery(client: FlaskCli
     assert deleted.get_json()["status"] == "deleted"
     assert ProductSnapshots(redis_conn).load(payload["id"]) is None
     assert client.application.extensions["woo3d"].store.get("f" * 32).outcome == "deleted"
+
+
+def test_a_delivery_whose_write_failed_midway_shows_as_never_answered_and_hands_no_job_on(
+        client: FlaskClient, redis_conn: Redis) -> None:
+    redis_conn.set("woo3d:deliveries", "not a sorted set")  # the claim and the record work, the index fails
+    payload = recorded_payload("product_created__publish_with_media_ids")
+    assert post_delivery(client, *signed_delivery(payload, delivery_id="9" * 32)).status_code == 503
+    stored = client.application.extensions["woo3d"].store.get("9" * 32)
+    assert (stored.outcome, stored.http_status, stored.job_id) == ("received", None, None)
+    assert redis_conn.llen(OUTBOX_KEY) == 0

@@ -8,9 +8,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from prometheus_client import REGISTRY
 from redis import Redis
+from rq import Queue
 
 from tests.recorded import recorded_delivery
-from tests.webhooks.conftest import make_settings, post_delivery
+from tests.webhooks.conftest import forwarded, make_settings, post_delivery
 from webhooks import create_app
 
 
@@ -26,7 +27,7 @@ def delivered(outcome: str) -> float:
     return REGISTRY.get_sample_value("woo3d_deliveries_total", {"outcome": outcome}) or 0.0
 
 
-def test_deliveries_are_counted_by_outcome_and_the_queue_depth_comes_from_redis(client: FlaskClient) -> None:
+def test_deliveries_are_counted_by_outcome_and_the_queue_and_outbox_depths_come_from_redis(client: FlaskClient, queue: Queue) -> None:
     before = {o: delivered(o) for o in ("queued", "skipped", "rejected", "ping")}
     headers, body = recorded_delivery("product_created__publish_with_media_ids")
     assert post_delivery(client, headers, body).status_code == 202
@@ -40,6 +41,11 @@ def test_deliveries_are_counted_by_outcome_and_the_queue_depth_comes_from_redis(
     text = response.get_data(as_text=True)
     for outcome, added in {"queued": 1, "skipped": 1, "rejected": 1, "ping": 1}.items():
         assert sample(text, "woo3d_deliveries_total", outcome=outcome) == before[outcome] + added
+    # accepted, not yet forwarded: its job waits in the outbox, and says how long it has waited
+    assert sample(text, "woo3d_outbox_depth") == 1 and sample(text, "woo3d_outbox_oldest_age_seconds") > 0
+    forwarded(queue)
+    text = client.get("/metrics").get_data(as_text=True)
+    assert sample(text, "woo3d_outbox_depth") == 0 and sample(text, "woo3d_outbox_oldest_age_seconds") == 0
     assert sample(text, "woo3d_queue_depth", queue="woo3d") == 1
     assert sample(text, "woo3d_jobs", queue="woo3d", state="started") == 0
     assert sample(text, "woo3d_pipeline_active") == 0 and sample(text, "woo3d_workers") == 0

@@ -13,7 +13,7 @@ from pipeline.jobs.fingerprint import product_fingerprint
 from pipeline.jobs.queueing import JOB_FUNCTION
 from tests.recorded import recorded_delivery, recorded_payload, signed_delivery, webhook_files
 from tests.redis_server import RedisServer
-from tests.webhooks.conftest import make_settings, post_delivery
+from tests.webhooks.conftest import forwarded, make_settings, post_delivery
 from webhooks import create_app
 
 
@@ -25,10 +25,10 @@ def test_published_product_with_images_is_queued_with_its_fingerprint(client: Fl
     assert answer["status"] == "queued"
     fingerprint = product_fingerprint(json.loads(body))
     assert answer["job_id"] == f"gen-14-{fingerprint.removeprefix('sha256:')[:12]}"
-    job = queue.fetch_job(answer["job_id"])
+    job = forwarded(queue).fetch_job(answer["job_id"])
     assert job is not None and job.func_name == JOB_FUNCTION
     assert job.args == (14, fingerprint) and job.kwargs == {"force": False}
-    assert queue.job_ids == [answer["job_id"]]
+    assert forwarded(queue).job_ids == [answer["job_id"]]
 
 
 def test_activation_ping_is_answered_200_without_a_signature(client: FlaskClient, queue: Queue) -> None:
@@ -36,7 +36,7 @@ def test_activation_ping_is_answered_200_without_a_signature(client: FlaskClient
     response = post_delivery(client, headers, body)
     assert response.status_code == 200
     assert response.get_json() == {"status": "ok", "ping": True, "webhook_id": 3}
-    assert queue.count == 0
+    assert forwarded(queue).count == 0
 
 
 def test_the_same_delivery_twice_enqueues_once(client: FlaskClient, queue: Queue) -> None:
@@ -46,7 +46,7 @@ def test_the_same_delivery_twice_enqueues_once(client: FlaskClient, queue: Queue
     assert first.status_code == 202
     assert second.status_code == 200
     assert second.get_json()["status"] == "skipped" and "duplicate delivery" in second.get_json()["reason"]
-    assert queue.count == 1
+    assert forwarded(queue).count == 1
 
 
 def test_two_deliveries_of_the_same_product_state_share_one_job(client: FlaskClient, queue: Queue) -> None:
@@ -55,7 +55,7 @@ def test_two_deliveries_of_the_same_product_state_share_one_job(client: FlaskCli
     second = post_delivery(client, *signed_delivery(payload, delivery_id="b" * 32))
     assert first.status_code == second.status_code == 202
     assert first.get_json()["job_id"] == second.get_json()["job_id"]
-    assert queue.count == 1
+    assert forwarded(queue).count == 1
 
 
 @pytest.mark.parametrize("position", [0, 100, -2])
@@ -66,7 +66,7 @@ def test_one_tampered_byte_is_rejected_and_logged_apart_from_the_deliveries(clie
     response = post_delivery(client, headers, bytes(tampered))
     assert response.status_code == 401
     assert "signature" in response.get_json()["error"]
-    assert queue.count == 0
+    assert forwarded(queue).count == 0
     services = client.application.extensions["woo3d"]
     assert services.store.recent() == []
     logged = services.unverified.recent()
@@ -79,7 +79,7 @@ def test_reserialized_json_with_the_original_signature_is_rejected(client: Flask
     reserialized = json.dumps(json.loads(body)).encode()
     assert reserialized != body
     assert post_delivery(client, headers, reserialized).status_code == 401
-    assert queue.count == 0
+    assert forwarded(queue).count == 0
 
 
 def test_missing_signature_is_401(client: FlaskClient) -> None:
@@ -99,26 +99,26 @@ def test_our_own_write_back_echo_is_skipped_as_unchanged(client: FlaskClient, qu
     assert response.status_code == 200
     assert response.get_json()["status"] == "skipped"
     assert response.get_json()["reason"].startswith("unchanged")
-    assert queue.count == 0
+    assert forwarded(queue).count == 0
 
 
 def test_a_model_with_an_outdated_fingerprint_is_regenerated(client: FlaskClient, queue: Queue) -> None:
     headers, body = recorded_delivery("product_updated__after_meta_only_writeback")  # fingerprint "sha256:aaaa"
     assert post_delivery(client, headers, body).status_code == 202
-    assert queue.count == 1
+    assert forwarded(queue).count == 1
 
 
 def test_draft_is_skipped_as_not_published(client: FlaskClient, queue: Queue) -> None:
     response = post_delivery(client, *recorded_delivery("product_created__draft"))
     assert response.status_code == 200
     assert response.get_json()["reason"] == "not published (status: draft)"
-    assert queue.count == 0
+    assert forwarded(queue).count == 0
 
 
 def test_variation_is_queued(client: FlaskClient, queue: Queue) -> None:
     response = post_delivery(client, *recorded_delivery("product_created__variation"))
     assert response.status_code == 202
-    job = queue.fetch_job(response.get_json()["job_id"])
+    job = forwarded(queue).fetch_job(response.get_json()["job_id"])
     # The job reads and writes it through /products/21/variations/22: /products/22 refuses the write.
     assert job.args[0] == 22 and job.kwargs["parent_id"] == 21
 
@@ -136,14 +136,14 @@ def test_filtered_products_are_skipped_with_a_reason(redis_conn: Redis, queue: Q
     payload = {**recorded_payload("product_created__publish_with_media_ids"), **change}
     response = post_delivery(app.test_client(), *signed_delivery(payload))
     assert (response.status_code, response.get_json()["reason"]) == (200, reason)
-    assert queue.count == 0
+    assert forwarded(queue).count == 0
 
 
 def test_deleted_product_is_marked_and_not_generated(client: FlaskClient, queue: Queue) -> None:
     response = post_delivery(client, *signed_delivery({"id": 14}, topic="product.deleted"))
     assert response.status_code == 200
     assert response.get_json()["status"] == "deleted"
-    assert queue.count == 0
+    assert forwarded(queue).count == 0
 
 
 def test_other_topics_are_skipped(client: FlaskClient, queue: Queue) -> None:
@@ -168,7 +168,7 @@ def test_body_over_the_limit_is_413(redis_conn: Redis, queue: Queue) -> None:
     payload = {**recorded_payload("product_created__publish_with_media_ids"), "description": "x" * 5000}
     response = post_delivery(app.test_client(), *signed_delivery(payload))
     assert response.status_code == 413
-    assert queue.count == 0
+    assert forwarded(queue).count == 0
 
 
 def test_redis_down_answers_503_and_acknowledges_nothing(spare_redis: RedisServer) -> None:
@@ -225,7 +225,15 @@ def test_retention_keeps_the_newest_deliveries(redis_conn: Redis) -> None:
 
 def test_health_and_readiness(client: FlaskClient) -> None:
     assert client.get("/healthz").get_json() == {"status": "ok"}
-    assert client.get("/readyz").get_json() == {"status": "ok", "redis": "ok"}
+    assert client.get("/readyz").get_json() == {"status": "ok", "redis": "ok", "outbox": {"depth": 0, "oldest_age_s": 0.0}}
+
+
+def test_readiness_shows_the_jobs_waiting_in_the_outbox(client: FlaskClient, queue: Queue) -> None:
+    assert post_delivery(client, *recorded_delivery("product_created__publish_with_media_ids")).status_code == 202
+    waiting = client.get("/readyz").get_json()["outbox"]
+    assert waiting["depth"] == 1 and waiting["oldest_age_s"] >= 0
+    forwarded(queue)
+    assert client.get("/readyz").get_json()["outbox"] == {"depth": 0, "oldest_age_s": 0.0}
 
 
 def test_unknown_route_is_a_json_404(client: FlaskClient) -> None:

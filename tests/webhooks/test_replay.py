@@ -11,7 +11,7 @@ from rq import Queue
 
 from tests.conftest import WOOCOMMERCE_FIXTURES
 from tests.recorded import recorded_delivery
-from tests.webhooks.conftest import make_settings, post_delivery
+from tests.webhooks.conftest import forwarded, make_settings, post_delivery
 from webhooks import build_services
 from webhooks.replay import ReplayError, load_saved_delivery, replay_file, replay_stored
 
@@ -27,7 +27,7 @@ def test_replay_without_force_is_a_duplicate_and_says_how_to_force(client: Flask
     outcome = replay_stored(services.intake, services.store, delivery_id)
     assert outcome.http_status == 200
     assert "duplicate delivery" in outcome.body["reason"] and "--force" in outcome.body["reason"]
-    assert queue.count == 1
+    assert forwarded(queue).count == 1
 
 
 def test_forced_replay_enqueues_a_fresh_job_and_is_stored_as_a_replay(client: FlaskClient, redis_conn: Redis, queue: Queue) -> None:
@@ -36,7 +36,7 @@ def test_forced_replay_enqueues_a_fresh_job_and_is_stored_as_a_replay(client: Fl
     outcome = replay_stored(services.intake, services.store, delivery_id, force=True)
     assert outcome.http_status == 202
     assert "-force-" in outcome.body["job_id"]
-    assert queue.count == 2
+    assert forwarded(queue).count == 2
     record = services.store.get(outcome.body["delivery_id"])
     assert (record.source, record.replay_of) == ("replay", delivery_id)
 
@@ -63,7 +63,7 @@ def test_saved_delivery_file_replays_like_a_live_one(redis_conn: Redis, queue: Q
     path = WOOCOMMERCE_FIXTURES / "webhooks" / "product_created__publish_with_image_src.json"
     outcome = replay_file(services.intake, path)
     assert outcome.http_status == 202
-    assert queue.fetch_job(outcome.body["job_id"]).args[0] == 16
+    assert forwarded(queue).fetch_job(outcome.body["job_id"]).args[0] == 16
 
 
 def test_a_file_that_is_not_a_delivery_is_a_clear_error(tmp_path) -> None:
@@ -79,4 +79,4 @@ def test_the_shipped_sample_needs_signing_and_then_is_queued(redis_conn: Redis, 
     assert replay_file(services.intake, sample).http_status == 401
     outcome = replay_file(services.intake, sample, sign=True)
     assert outcome.http_status == 202
-    assert queue.fetch_job(outcome.body["job_id"]).args[0] == 1001
+    assert forwarded(queue).fetch_job(outcome.body["job_id"]).args[0] == 1001

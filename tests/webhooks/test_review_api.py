@@ -16,7 +16,7 @@ from pipeline.jobs.review import held_list, held_summary
 from pipeline.metrics import record_held
 from tests.fake_store import FakeStore
 from tests.recorded import recorded_payload, signed_delivery
-from tests.webhooks.conftest import admin_headers, make_settings, post_delivery
+from tests.webhooks.conftest import admin_headers, forwarded, make_settings, post_delivery
 from webhooks import create_app
 from wp_bridge import ModelMeta
 
@@ -128,6 +128,6 @@ def test_the_echo_of_a_held_or_discarded_model_queues_nothing(redis_conn: Redis)
         answer = post_delivery(client, *signed_delivery(payload, delivery_id=f"{index:032x}")).get_json()
         assert answer["status"] == "skipped" and answer["reason"].startswith("unchanged: ")
         assert ("review" in answer["reason"]) == (index == 0)
-    assert queue.count == 0
+    assert forwarded(queue).count == 0
     payload["meta_data"] = [{"id": 1, "key": "_woo3d_model", "value": {"fingerprint": "sha256:live"}}]
     assert post_delivery(client, *signed_delivery(payload, delivery_id="f" * 32)).get_json()["status"] == "queued"

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import time
+
 from flask import Blueprint, jsonify
 from redis.exceptions import RedisError
 
+from pipeline.metrics import outbox_state
 from webhooks.services import services
 
 blueprint = Blueprint("health", __name__)
@@ -19,8 +22,11 @@ def healthz() -> Any:
 
 @blueprint.get("/readyz")
 def readyz() -> Any:
+    """Ready when Redis answers; `outbox` shows accepted jobs no worker has enqueued yet (a stuck forwarder
+    shows as a depth that keeps growing and an age past a few seconds), without failing the probe."""
     try:
-        services().connection.ping()
+        depth, oldest = outbox_state(services().connection)
     except RedisError as error:
         return jsonify(status="unavailable", redis=str(error)), 503
-    return jsonify(status="ok", redis="ok")
+    waited = round(time.time() - oldest, 1) if oldest is not None else 0.0
+    return jsonify(status="ok", redis="ok", outbox={"depth": depth, "oldest_age_s": max(0.0, waited)})

@@ -39,10 +39,12 @@ def serve(host: str, port: int, dev: bool) -> None:
 @click.option("--metrics-port", type=click.IntRange(1, 65535),
               help="Serve this machine's job metrics on this port (for worker machines without a web process).")
 def worker(burst: bool, queues: tuple[str, ...], metrics_port: int | None) -> None:
-    """Run an RQ worker for the generation jobs (with the scheduler that runs retries and the sweep)."""
+    """Run an RQ worker for the generation jobs (with the scheduler that runs retries and the sweep), and
+    the outbox forwarder that enqueues the jobs of accepted deliveries (one worker at a time forwards)."""
     from rq import Queue, Worker
 
     from pipeline import metrics
+    from pipeline.jobs.outbox import Forwarder, start_forwarder
     from pipeline.jobs import sweep
     from pipeline.jobs.product_job import JobContext, configure
     from woo3d.cli.catchup import sweep_config
@@ -63,7 +65,19 @@ def worker(burst: bool, queues: tuple[str, ...], metrics_port: int | None) -> No
         if not burst:  # the chain belongs to long-running workers; a burst worker only runs a due sweep
             sweep.schedule_sweep(Queue(settings.receiver.queue_name, connection=connection), settings.sweep_minutes)
     names = list(queues) or [settings.receiver.queue_name]
-    Worker(names, connection=connection).work(burst=burst, with_scheduler=True, logging_level="WARNING")
+    # A connection of its own: the forwarder thread must never share one with the forked work horses.
+    forwarding = connect_redis(settings)
+    forwarder = Forwarder(forwarding, Queue(settings.receiver.queue_name, connection=forwarding))
+    if burst:
+        forwarder.drain()
+        Worker(names, connection=connection).work(burst=True, with_scheduler=True, logging_level="WARNING")
+        return
+    thread, stop = start_forwarder(forwarder)
+    try:
+        Worker(names, connection=connection).work(with_scheduler=True, logging_level="WARNING")
+    finally:
+        stop.set()
+        thread.join(10)
 
 
 @main.command()
