@@ -62,6 +62,14 @@ def _cylinder(radius: float, height: float) -> trimesh.Trimesh:
     return _revolved([(0, 0), (radius, 0), (radius, height), (0, height)])
 
 
+def _vessel(profile: list[tuple[float, float]], wall: float, floor: float) -> trimesh.Trimesh:
+    """An open vessel: the outside's (radius, height) points from the base's edge up to the rim,
+    a flat rim `wall` wide, the inside inset by `wall` down to a floor `floor` above the base."""
+    inside = [(max(radius - wall, 0.0), height) for radius, height in profile if height > floor]
+    bottom_radius = float(np.interp(floor, [h for _, h in profile], [r for r, _ in profile])) - wall
+    return _revolved([(0, 0), *profile, *inside[::-1], (bottom_radius, floor), (0, floor)])
+
+
 def _box(width: float, height: float, depth: float) -> trimesh.Trimesh:
     return trimesh.creation.box([width, height, depth])
 
@@ -75,10 +83,19 @@ def _slab(outline: list[tuple[float, float]], thickness: float) -> trimesh.Trime
 
 
 def _mug() -> tuple[trimesh.Trimesh, ...]:
-    body = _cylinder(0.045, 0.10)
-    handle = trimesh.creation.torus(0.028, 0.007)  # in the XY plane: the side the photo shows
-    handle.apply_translation([-0.045, 0.05, 0])
+    body = _vessel([(0.045, 0.0), (0.045, 0.10)], wall=0.004, floor=0.008)
+    # A half ring in the XY plane (the side the photo shows) whose ends stop inside the wall.
+    turns = np.linspace(np.pi / 2, 3 * np.pi / 2, 48)
+    arc = np.column_stack([-0.045 + 0.028 * np.cos(turns), 0.05 + 0.028 * np.sin(turns), np.zeros(len(turns))])
+    path = np.vstack([[-0.0425, 0.078, 0.0], arc, [-0.0425, 0.022, 0.0]])
+    handle = trimesh.creation.sweep_polygon(_disc(0.007), path)
     return body, handle
+
+
+def _disc(radius: float):  # type: ignore[no-untyped-def]
+    from shapely.geometry import Point
+
+    return Point(0, 0).buffer(radius, quad_segs=8)
 
 
 def _tshirt() -> tuple[trimesh.Trimesh, ...]:
@@ -116,13 +133,13 @@ def known_products() -> tuple[KnownProduct, ...]:
     """Fifteen products across every shape class."""
     made = [
         ("mug", "round", "Red ceramic mug", _mug(), (190, 40, 40)),
-        ("tumbler", "round", "Frosted glass tumbler", (_revolved([(0, 0), (0.032, 0), (0.042, 0.13), (0, 0.13)]),),
+        ("tumbler", "round", "Frosted glass tumbler", (_vessel([(0.032, 0), (0.042, 0.13)], wall=0.003, floor=0.01),),
          (90, 150, 200)),
         ("bottle", "round", "Olive oil bottle", (_revolved([(0, 0), (0.035, 0), (0.035, 0.18), (0.03, 0.21),
                                                              (0.013, 0.24), (0.013, 0.28), (0, 0.28)]),), (60, 110, 60)),
         ("can", "round", "Sparkling water soda can", (_cylinder(0.033, 0.122),), (220, 200, 60)),
-        ("vase", "round", "Stoneware vase", (_revolved([(0, 0), (0.05, 0), (0.09, 0.08), (0.08, 0.17), (0.045, 0.25),
-                                                         (0.055, 0.30), (0, 0.30)]),), (70, 90, 160)),
+        ("vase", "round", "Stoneware vase", (_vessel([(0.05, 0), (0.09, 0.08), (0.08, 0.17), (0.045, 0.25), (0.055, 0.30)],
+                                                        wall=0.006, floor=0.012),), (70, 90, 160)),
         ("ball", "round", "Basketball ball", (_placed(trimesh.creation.icosphere(4, 0.11)),), (215, 110, 40)),
         ("book", "box", "Hardcover notebook", (_box(0.15, 0.21, 0.025),), (120, 40, 90)),
         ("shoebox", "box", "Storage box", (_box(0.33, 0.13, 0.21),), (200, 150, 90)),
