@@ -220,19 +220,21 @@ def view_ious(model: trimesh.Trimesh, truth: trimesh.Trimesh, pixels: int = 256)
     return scores
 
 
-def voxel_iou(model: trimesh.Trimesh, truth: trimesh.Trimesh, cells: int = 64) -> float:
+def voxel_iou(model: trimesh.Trimesh, truth: trimesh.Trimesh, cells: int = 64, *, filled: bool = False) -> float:
     """Volume IoU on a common grid of `cells` along each axis of both meshes' bounds (a slab 4 mm
-    thick gets as many cells across its thickness as along its height)."""
+    thick gets as many cells across its thickness as along its height). `filled`: each part's
+    hollows seen along Z filled in (a vessel's material and its inside), so thin walls compare as
+    the volume they enclose rather than their millimetres of material."""
     lower = np.minimum(model.bounds[0], truth.bounds[0])
     upper = np.maximum(model.bounds[1], truth.bounds[1])
     axes = [lower[i] + (np.arange(cells) + 0.5) * (upper[i] - lower[i]) / cells for i in range(3)]
-    a, b = (_solid(mesh, axes) for mesh in (model, truth))
+    a, b = (_solid(mesh, axes, filled) for mesh in (model, truth))
     return float((a & b).sum() / max((a | b).sum(), 1))
 
 
-def _solid(mesh: trimesh.Trimesh, axes: list[np.ndarray]) -> np.ndarray:
+def _solid(mesh: trimesh.Trimesh, axes: list[np.ndarray], filled: bool = False) -> np.ndarray:
     """Which grid points each closed part encloses (a ray along Z per column, inside between
-    entering and leaving hits), united over the parts."""
+    entering and leaving hits, or between the first and the last when `filled`), united over the parts."""
     xs, ys, zs = axes
     columns = np.stack(np.meshgrid(xs, ys, indexing="ij"), -1).reshape(-1, 2)
     solid = np.zeros((len(xs) * len(ys), len(zs)), dtype=bool)
@@ -242,6 +244,8 @@ def _solid(mesh: trimesh.Trimesh, axes: list[np.ndarray]) -> np.ndarray:
                                                      multiple_hits=True)
         for ray in np.unique(rays):
             depths = np.sort(hits[rays == ray, 2])
+            if filled:
+                depths = depths[[0, -1]]
             for enter, leave in zip(depths[0::2], depths[1::2]):
                 solid[ray] |= (zs >= enter) & (zs <= leave)
     return solid.reshape(len(xs), len(ys), len(zs))

@@ -21,7 +21,9 @@ _MAX_PROFILE_ROWS = 120
 # A silhouette's edge lies anywhere within its pixel: the profile may move this far (RMS, mask
 # pixels) to become smooth, and never more than _MAX_PROFILE_SHIFT, so a real corner stays.
 _PROFILE_JITTER = 0.3
-_MAX_PROFILE_SHIFT = 0.75
+_MAX_PROFILE_SHIFT = 0.5
+_STEEP_PX_PER_ROW = 1.0
+_STEEP_WEIGHT = 10.0
 # An open vessel's wall and floor, as shares of its widest radius (a mug 8.5 cm across: 3.4 mm
 # wall, 6.8 mm floor); its inside never narrows below this share of the outside.
 _WALL_SHARE = 0.08
@@ -116,12 +118,17 @@ def smooth_profile(half_widths: np.ndarray) -> np.ndarray:
     (which a revolved body shows as horizontal shading bands): a cubic smoothing spline that may
     move each row by a fraction of a pixel, kept within _MAX_PROFILE_SHIFT of the rows, so a
     base's edge, a rim or a bottle's shoulder keeps its corner."""
+    from scipy import ndimage
     from scipy.interpolate import UnivariateSpline
 
     if len(half_widths) < 8:
         return half_widths
     rows = np.arange(len(half_widths), dtype=float)
-    spline = UnivariateSpline(rows, half_widths, k=3, s=len(rows) * _PROFILE_JITTER**2)
+    # Where the width changes fast (the rims' ellipses, a shoulder) the rows are held close, so
+    # the widest row next to a rim, which sets the model's size, keeps its width.
+    steep = ndimage.binary_dilation(np.abs(np.gradient(half_widths)) > _STEEP_PX_PER_ROW, iterations=2)
+    weights = np.where(steep, _STEEP_WEIGHT, 1.0)
+    spline = UnivariateSpline(rows, half_widths, w=weights, k=3, s=len(rows) * _PROFILE_JITTER**2)
     return np.clip(spline(rows), half_widths - _MAX_PROFILE_SHIFT, half_widths + _MAX_PROFILE_SHIFT)
 
 
