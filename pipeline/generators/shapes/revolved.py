@@ -29,6 +29,8 @@ _STEEP_WEIGHT = 10.0
 _WALL_SHARE = 0.08
 _FLOOR_SHARE = 0.16
 _MIN_OPENING_SHARE = 0.3
+# The body's texture is read from the photo this share of the radius inside the outline.
+_EDGE_INSET = 0.025
 # The photo's colour is read this far down from the rim (share of the height), on the front.
 _RIM_BAND_SHARE = 0.08
 # The rim in the product's colour; the inside a little darker, as it is in the shade.
@@ -183,7 +185,10 @@ def revolve(mask: np.ndarray, body: Body, camera: Camera, start: float, stop: fl
     outer = _rings(centres, heights, radii, angles)
     positions = np.vstack([outer, [[centres[0], heights[0], 0.0], [centres[-1], heights[-1], 0.0]]])
     faces = _ring_faces(count, segments)
-    uv = _seen_uv(positions, camera, body.axis, mask.shape)
+    # The photo is read a little inside the outline: its outermost texels are the edge's
+    # shading and staircase, which the sides, seen edge-on in the photo, would show as streaks.
+    seen = np.vstack([_rings(centres, heights, radii * (1 - _EDGE_INSET), angles), positions[-2:]])
+    uv = _seen_uv(seen, camera, body.axis, mask.shape)
     surfaces = [Surface(positions, faces, uv) if not open_top else
                 _vessel(positions[:-2], faces, uv[:-2], centres, heights, radii, angles)]
     parts = _parts(mask, body)
