@@ -173,7 +173,8 @@ def table(rows: list[dict[str, Any]], summary: dict[str, Any]) -> str:
     for r in rows:
         s, p = r["shaped"], r["pillow"]
         lines.append(f"| {r['product']} | {r['true_class']} | {s['shape']} | {s['front']:.3f} | {s['side']:.3f} | "
-                     f"{s['top']:.3f} | {s['voxel']:.3f} | {s['voxel_filled']:.3f} | **{s['mean_side_top_voxel']:.3f}** | "
+                     f"{s['top']:.3f} | {s['voxel']:.3f} | {s['voxel_filled']:.3f} | "
+                     f"**{s['mean_side_top_voxel']:.3f}** | "
                      f"{p['front']:.3f} / {p['mean_side_top_voxel']:.3f} |")
     s, p = summary["shaped"], summary["pillow"]
     lines.append(f"| **median** | | {s['class_right']}/{len(rows)} right | {s['median_front']:.3f} | | | | | "

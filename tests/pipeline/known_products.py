@@ -88,14 +88,10 @@ def _mug() -> tuple[trimesh.Trimesh, ...]:
     turns = np.linspace(np.pi / 2, 3 * np.pi / 2, 48)
     arc = np.column_stack([-0.045 + 0.028 * np.cos(turns), 0.05 + 0.028 * np.sin(turns), np.zeros(len(turns))])
     path = np.vstack([[-0.0425, 0.078, 0.0], arc, [-0.0425, 0.022, 0.0]])
-    handle = trimesh.creation.sweep_polygon(_disc(0.007), path)
-    return body, handle
-
-
-def _disc(radius: float):  # type: ignore[no-untyped-def]
     from shapely.geometry import Point
 
-    return Point(0, 0).buffer(radius, quad_segs=8)
+    handle = trimesh.creation.sweep_polygon(Point(0, 0).buffer(0.007, quad_segs=8), path)
+    return body, handle
 
 
 def _tshirt() -> tuple[trimesh.Trimesh, ...]:
@@ -138,8 +134,9 @@ def known_products() -> tuple[KnownProduct, ...]:
         ("bottle", "round", "Olive oil bottle", (_revolved([(0, 0), (0.035, 0), (0.035, 0.18), (0.03, 0.21),
                                                              (0.013, 0.24), (0.013, 0.28), (0, 0.28)]),), (60, 110, 60)),
         ("can", "round", "Sparkling water soda can", (_cylinder(0.033, 0.122),), (220, 200, 60)),
-        ("vase", "round", "Stoneware vase", (_vessel([(0.05, 0), (0.09, 0.08), (0.08, 0.17), (0.045, 0.25), (0.055, 0.30)],
-                                                        wall=0.006, floor=0.012),), (70, 90, 160)),
+        ("vase", "round", "Stoneware vase",
+         (_vessel([(0.05, 0), (0.09, 0.08), (0.08, 0.17), (0.045, 0.25), (0.055, 0.30)], wall=0.006, floor=0.012),),
+         (70, 90, 160)),
         ("ball", "round", "Basketball ball", (_placed(trimesh.creation.icosphere(4, 0.11)),), (215, 110, 40)),
         ("book", "box", "Hardcover notebook", (_box(0.15, 0.21, 0.025),), (120, 40, 90)),
         ("shoebox", "box", "Storage box", (_box(0.33, 0.13, 0.21),), (200, 150, 90)),

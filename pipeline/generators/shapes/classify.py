@@ -36,8 +36,8 @@ _FREE_FORM_PRIOR = 0.8  # the fallback wins when nothing speaks for another clas
 # Round products people look into, and round products that are closed (or named with their lid).
 _OPEN_VESSELS = ("mug", "cup", "tumbler", "glass", "bowl", "vase", "planter", "pot", "beaker", "goblet", "pitcher",
                  "jug", "urn", "bucket", "basin")
-_CLOSED_ROUND = ("bottle", "flask", "soda can", "can", "jar", "lid", "candle", "lamp", "ball", "teapot", "kettle", "tube",
-                 "cylinder", "globe", "ornament", "tin", "thermos")
+_CLOSED_ROUND = ("bottle", "flask", "soda can", "can", "jar", "lid", "candle", "lamp", "ball", "teapot", "kettle",
+                 "tube", "cylinder", "globe", "ornament", "tin", "thermos")
 
 
 @dataclass(frozen=True)
@@ -148,7 +148,8 @@ def is_open_vessel(product: ProductInput) -> bool:
     """
     for texts in ([product.title], [*product.categories, product.category, *product.tags]):
         words = " ".join(re.findall(r"[a-z0-9-]+", " ".join(texts).lower()))
-        named = {name for name in (*_OPEN_VESSELS, *_CLOSED_ROUND) if re.search(rf"\b{re.escape(name)}(?:e?s)?\b", words)}
+        named = {name for name in (*_OPEN_VESSELS, *_CLOSED_ROUND)
+                 if re.search(rf"\b{re.escape(name)}(?:e?s)?\b", words)}
         if named:
             return not named & set(_CLOSED_ROUND)
     return False

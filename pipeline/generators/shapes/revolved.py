@@ -221,15 +221,16 @@ def _vessel(outer: np.ndarray, faces: np.ndarray, uv: np.ndarray, centres: np.nd
     """
     segments, count = len(angles), len(heights)
     widest = float(radii.max())
-    wall, floor = _WALL_SHARE * widest, heights[-1] + _FLOOR_SHARE * widest
-    # The inside: the outside's rings above the floor, then one at the floor.
-    above = heights > floor
-    if above.sum() < 2 or heights[0] - floor < 2 * wall:
-        above[: max(2, int(above.sum()))] = True
-        floor = min(floor, float(heights[1]) - 1e-6)
+    # A vessel too shallow for its floor (a saucer-like bowl) has it halfway up.
+    wall = _WALL_SHARE * widest
+    floor = heights[-1] + min(_FLOOR_SHARE * widest, (heights[0] - heights[-1]) / 2)
+    # The inside: the outside's rings above the floor (not one as good as on it), then one at the floor.
+    above = heights > floor + 1e-3 * (heights[0] - heights[-1])
     inner_heights = np.append(heights[above], floor)
-    upward = slice(None, None, -1)  # np.interp needs rising heights
-    outer_at = lambda values: np.interp(inner_heights, heights[upward], values[upward])  # noqa: E731
+
+    def outer_at(values: np.ndarray) -> np.ndarray:
+        return np.interp(inner_heights, heights[::-1], values[::-1])  # np.interp needs rising heights
+
     inner_radii = np.maximum(outer_at(radii) - wall, _MIN_OPENING_SHARE * outer_at(radii))
     inner_centres = outer_at(centres)
     inner = _rings(inner_centres, inner_heights, inner_radii, angles)

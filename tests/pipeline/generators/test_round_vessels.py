@@ -10,7 +10,7 @@ import trimesh
 
 from pipeline.generators.local_generator import LocalGenerator, _crop_box, _photographed_side
 from pipeline.generators.shapes import is_open_vessel
-from pipeline.generators.shapes.revolved import find_body, view_of
+from pipeline.generators.shapes.revolved import find_body, revolve, view_of
 from pipeline.photos.images import decode_image
 from pipeline.product import ProductInput
 from pipeline.stage2.mesh_repair import geometry_only
@@ -134,3 +134,19 @@ def test_a_staircase_edge_is_smoothed_but_a_bottles_shoulder_keeps_its_corner() 
             assert np.abs(np.diff(half_widths[20:-20], 2)).max() < 0.02
         else:
             assert half_widths[101:295].min() > 59 and half_widths[5:65].max() < 23
+
+
+def test_a_shallow_bowl_too_low_for_its_floor_stays_one_closed_surface_with_the_floor_halfway() -> None:
+    rows = np.arange(30)
+    mask = np.zeros((40, 400), dtype=bool)
+    mask[5:35] = np.abs(np.arange(400)[None, :] + 0.5 - 200) <= (150 + rows)[:, None]  # 30 px deep, 360 across
+    body = find_body(mask)
+    camera, start, stop = view_of(mask, body, 20.0, 0.0)
+    surface = revolve(mask, body, camera, start, stop, max_faces=20_000, open_top=True)
+    mesh = trimesh.Trimesh(surface.positions, surface.faces, process=False)
+    mesh.merge_vertices()
+    assert mesh.is_watertight and mesh.is_winding_consistent and mesh.volume > 0
+    lower, upper = mesh.bounds
+    centre = (lower + upper) / 2
+    floor = _first_hit_below(mesh, centre[0], centre[2])
+    assert 0.4 < (floor - lower[1]) / (upper[1] - lower[1]) < 0.6
