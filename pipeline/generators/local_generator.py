@@ -9,7 +9,7 @@ import numpy as np
 
 from pipeline.backends import GeneratedMesh, Progress, no_progress
 from pipeline.errors import ImageError, NeedsImageError
-from pipeline.generators.shapes import ShapeDecision, Surface, decide_shape, silhouette_features
+from pipeline.generators.shapes import ShapeDecision, Surface, decide_shape, is_open_vessel, silhouette_features
 from pipeline.generators.shapes.cuboid import cuboid
 from pipeline.generators.shapes.inflated import MIN_RESOLUTION, inflate_within, resolution_for
 from pipeline.generators.shapes.revolved import MIN_BODY_SHARE, Body, find_body, revolve, view_of
@@ -119,7 +119,8 @@ class LocalGenerator:
             warnings.append(plan.match.warning)
         # The photo's centre, where its camera looked, in the crop's rows.
         centre_row = front.mask.mask.shape[0] / 2 - y0
-        surface = self._build(decision, mask, body, plan, centre_row)
+        open_top = body is not None and is_open_vessel(product)
+        surface = self._build(decision, mask, body, plan, centre_row, open_top)
         mesh = _textured(surface, front, back)
         progress("building", 1.0)
         return GeneratedMesh(
@@ -132,6 +133,7 @@ class LocalGenerator:
                 "back": "second photo" if back else "mirrored front",
                 "faces": len(mesh.faces),
                 "shape": decision.as_dict(),
+                **({"vessel": "open" if open_top else "closed"} if body is not None else {}),
                 **({"size_match": plan.match.as_dict()} if plan.match else {}),
             },
             real_size=plan.match.dimensions if plan.match else None,
@@ -165,10 +167,10 @@ class LocalGenerator:
         return _Plan(min(2.0 * max(width, height), depth), match.elevation_deg, match)
 
     def _build(self, decision: ShapeDecision, mask: np.ndarray, body: Body | None, plan: _Plan,
-               centre_row: float) -> Surface:
+               centre_row: float, open_top: bool) -> Surface:
         if body is not None:
             camera, start, stop = view_of(mask, body, centre_row, plan.elevation_deg)
-            return revolve(mask, body, camera, start, stop, max_faces=self.max_faces)
+            return revolve(mask, body, camera, start, stop, max_faces=self.max_faces, open_top=open_top)
         if decision.shape == "box":
             return cuboid(mask, plan.depth_px, plan.elevation_deg)
         profile = {"flat": "slab", "garment": "shell"}.get(decision.shape, "pillow")
@@ -181,15 +183,54 @@ def _textured(surface: Surface, front: _Side, back: _Side | None) -> trimesh.Tri
     import trimesh
 
     positions, faces, uv = surface.positions, surface.faces, surface.uv
-    texture = front.texture
-    if back is not None:
+    texture, back_texture = front.texture, back.texture if back is not None else None
+    if surface.plain_shade is not None:
+        # The back photo gets the same bands, so the inside is one colour all round.
+        colour = _photo_colour(front.texture, surface.plain_colour_uv)
+        if back_texture is not None:
+            back_texture, _ = _with_plain_colours(back_texture.resize(texture.size), uv, surface.plain_shade, colour)
+        texture, uv = _with_plain_colours(texture, uv, surface.plain_shade, colour)
+    if back_texture is not None:
         positions, faces, uv = _split_front_back(positions, faces, uv)
-        texture = _atlas(front.texture, back.texture)
+        texture = _atlas(texture, back_texture)
     mesh = trimesh.Trimesh(positions / float(np.ptp(positions, axis=0).max()), faces, process=False)
     if mesh.volume < 0:
         mesh.invert()
     mesh.visual = trimesh.visual.TextureVisuals(uv=uv, material=_material(texture))
     return mesh
+
+
+def _photo_colour(texture: Image.Image, colour_uv: np.ndarray | None) -> np.ndarray:
+    """The median RGB of the photo at the points `colour_uv` (the whole photo without any)."""
+    pixels = np.asarray(texture, dtype=float)
+    height, width = pixels.shape[:2]
+    if colour_uv is None or not len(colour_uv):
+        return np.median(pixels.reshape(-1, 3), axis=0)
+    columns = np.clip((colour_uv[:, 0] * width).astype(int), 0, width - 1)
+    rows = np.clip(((1.0 - colour_uv[:, 1]) * height).astype(int), 0, height - 1)
+    return np.median(pixels[rows, columns], axis=0)
+
+
+def _with_plain_colours(texture: Image.Image, uv: np.ndarray, shades: np.ndarray,
+                        colour: np.ndarray) -> tuple[Image.Image, np.ndarray]:
+    """The photo with one plain band per shade added below it (`colour` times the shade), and
+    the UVs moved to match: photo points keep their texel, each plainly shaded vertex sits in
+    the middle of its band."""
+    from PIL import Image
+
+    pixels = np.asarray(texture, dtype=float)
+    height, width = pixels.shape[:2]
+    levels = np.unique(shades[shades > 0])
+    # Bands tall enough that texture filtering and mipmaps never reach the photo.
+    band = max(16, height // 16)
+    bands = np.repeat(np.clip(colour[None, :] * levels[:, None], 0, 255), band, axis=0)
+    extended = np.vstack([pixels, np.repeat(bands[:, None, :], width, axis=1)]).astype(np.uint8)
+    total = height + band * len(levels)
+    moved = np.column_stack([uv[:, 0], (uv[:, 1] * height + band * len(levels)) / total])
+    for index, level in enumerate(levels):
+        chosen = shades == level
+        moved[chosen] = [0.5, (band * (len(levels) - index) - band / 2) / total]
+    return Image.fromarray(extended), moved
 
 
 def _photographed_side(image: Image.Image, name: str) -> _Side:

@@ -62,6 +62,14 @@ def _cylinder(radius: float, height: float) -> trimesh.Trimesh:
     return _revolved([(0, 0), (radius, 0), (radius, height), (0, height)])
 
 
+def _vessel(profile: list[tuple[float, float]], wall: float, floor: float) -> trimesh.Trimesh:
+    """An open vessel: the outside's (radius, height) points from the base's edge up to the rim,
+    a flat rim `wall` wide, the inside inset by `wall` down to a floor `floor` above the base."""
+    inside = [(max(radius - wall, 0.0), height) for radius, height in profile if height > floor]
+    bottom_radius = float(np.interp(floor, [h for _, h in profile], [r for r, _ in profile])) - wall
+    return _revolved([(0, 0), *profile, *inside[::-1], (bottom_radius, floor), (0, floor)])
+
+
 def _box(width: float, height: float, depth: float) -> trimesh.Trimesh:
     return trimesh.creation.box([width, height, depth])
 
@@ -75,9 +83,14 @@ def _slab(outline: list[tuple[float, float]], thickness: float) -> trimesh.Trime
 
 
 def _mug() -> tuple[trimesh.Trimesh, ...]:
-    body = _cylinder(0.045, 0.10)
-    handle = trimesh.creation.torus(0.028, 0.007)  # in the XY plane: the side the photo shows
-    handle.apply_translation([-0.045, 0.05, 0])
+    body = _vessel([(0.045, 0.0), (0.045, 0.10)], wall=0.004, floor=0.008)
+    # A half ring in the XY plane (the side the photo shows) whose ends stop inside the wall.
+    turns = np.linspace(np.pi / 2, 3 * np.pi / 2, 48)
+    arc = np.column_stack([-0.045 + 0.028 * np.cos(turns), 0.05 + 0.028 * np.sin(turns), np.zeros(len(turns))])
+    path = np.vstack([[-0.0425, 0.078, 0.0], arc, [-0.0425, 0.022, 0.0]])
+    from shapely.geometry import Point
+
+    handle = trimesh.creation.sweep_polygon(Point(0, 0).buffer(0.007, quad_segs=8), path)
     return body, handle
 
 
@@ -116,13 +129,14 @@ def known_products() -> tuple[KnownProduct, ...]:
     """Fifteen products across every shape class."""
     made = [
         ("mug", "round", "Red ceramic mug", _mug(), (190, 40, 40)),
-        ("tumbler", "round", "Frosted glass tumbler", (_revolved([(0, 0), (0.032, 0), (0.042, 0.13), (0, 0.13)]),),
+        ("tumbler", "round", "Frosted glass tumbler", (_vessel([(0.032, 0), (0.042, 0.13)], wall=0.003, floor=0.01),),
          (90, 150, 200)),
         ("bottle", "round", "Olive oil bottle", (_revolved([(0, 0), (0.035, 0), (0.035, 0.18), (0.03, 0.21),
                                                              (0.013, 0.24), (0.013, 0.28), (0, 0.28)]),), (60, 110, 60)),
         ("can", "round", "Sparkling water soda can", (_cylinder(0.033, 0.122),), (220, 200, 60)),
-        ("vase", "round", "Stoneware vase", (_revolved([(0, 0), (0.05, 0), (0.09, 0.08), (0.08, 0.17), (0.045, 0.25),
-                                                         (0.055, 0.30), (0, 0.30)]),), (70, 90, 160)),
+        ("vase", "round", "Stoneware vase",
+         (_vessel([(0.05, 0), (0.09, 0.08), (0.08, 0.17), (0.045, 0.25), (0.055, 0.30)], wall=0.006, floor=0.012),),
+         (70, 90, 160)),
         ("ball", "round", "Basketball ball", (_placed(trimesh.creation.icosphere(4, 0.11)),), (215, 110, 40)),
         ("book", "box", "Hardcover notebook", (_box(0.15, 0.21, 0.025),), (120, 40, 90)),
         ("shoebox", "box", "Storage box", (_box(0.33, 0.13, 0.21),), (200, 150, 90)),
@@ -203,19 +217,21 @@ def view_ious(model: trimesh.Trimesh, truth: trimesh.Trimesh, pixels: int = 256)
     return scores
 
 
-def voxel_iou(model: trimesh.Trimesh, truth: trimesh.Trimesh, cells: int = 64) -> float:
+def voxel_iou(model: trimesh.Trimesh, truth: trimesh.Trimesh, cells: int = 64, *, filled: bool = False) -> float:
     """Volume IoU on a common grid of `cells` along each axis of both meshes' bounds (a slab 4 mm
-    thick gets as many cells across its thickness as along its height)."""
+    thick gets as many cells across its thickness as along its height). `filled`: each part's
+    hollows seen along Z filled in (a vessel's material and its inside), so thin walls compare as
+    the volume they enclose rather than their millimetres of material."""
     lower = np.minimum(model.bounds[0], truth.bounds[0])
     upper = np.maximum(model.bounds[1], truth.bounds[1])
     axes = [lower[i] + (np.arange(cells) + 0.5) * (upper[i] - lower[i]) / cells for i in range(3)]
-    a, b = (_solid(mesh, axes) for mesh in (model, truth))
+    a, b = (_solid(mesh, axes, filled) for mesh in (model, truth))
     return float((a & b).sum() / max((a | b).sum(), 1))
 
 
-def _solid(mesh: trimesh.Trimesh, axes: list[np.ndarray]) -> np.ndarray:
+def _solid(mesh: trimesh.Trimesh, axes: list[np.ndarray], filled: bool = False) -> np.ndarray:
     """Which grid points each closed part encloses (a ray along Z per column, inside between
-    entering and leaving hits), united over the parts."""
+    entering and leaving hits, or between the first and the last when `filled`), united over the parts."""
     xs, ys, zs = axes
     columns = np.stack(np.meshgrid(xs, ys, indexing="ij"), -1).reshape(-1, 2)
     solid = np.zeros((len(xs) * len(ys), len(zs)), dtype=bool)
@@ -225,6 +241,8 @@ def _solid(mesh: trimesh.Trimesh, axes: list[np.ndarray]) -> np.ndarray:
                                                      multiple_hits=True)
         for ray in np.unique(rays):
             depths = np.sort(hits[rays == ray, 2])
+            if filled:
+                depths = depths[[0, -1]]
             for enter, leave in zip(depths[0::2], depths[1::2]):
                 solid[ray] |= (zs >= enter) & (zs <= leave)
     return solid.reshape(len(xs), len(ys), len(zs))

@@ -3,7 +3,13 @@
 May import what pipeline.generators may: the vocabulary, pipeline.photos and pipeline.stage2.
 """
 
-from pipeline.generators.shapes.classify import ShapeDecision, SilhouetteFeatures, decide_shape, silhouette_features
+from pipeline.generators.shapes.classify import (
+    ShapeDecision,
+    SilhouetteFeatures,
+    decide_shape,
+    is_open_vessel,
+    silhouette_features,
+)
 from pipeline.generators.shapes.surface import Surface
 
-__all__ = ["ShapeDecision", "SilhouetteFeatures", "Surface", "decide_shape", "silhouette_features"]
+__all__ = ["ShapeDecision", "SilhouetteFeatures", "Surface", "decide_shape", "is_open_vessel", "silhouette_features"]

@@ -33,6 +33,11 @@ _WORDS: dict[ShapeClass, tuple[str, ...]] = {
 # Where a word appears says how much it counts: the title most, the description least.
 _FIELD_WEIGHTS = {"title": 3.0, "categories": 2.0, "tags": 2.0, "attributes": 1.5, "description": 0.5}
 _FREE_FORM_PRIOR = 0.8  # the fallback wins when nothing speaks for another class
+# Round products people look into, and round products that are closed (or named with their lid).
+_OPEN_VESSELS = ("mug", "cup", "tumbler", "glass", "bowl", "vase", "planter", "pot", "beaker", "goblet", "pitcher",
+                 "jug", "urn", "bucket", "basin")
+_CLOSED_ROUND = ("bottle", "flask", "soda can", "can", "jar", "lid", "candle", "lamp", "ball", "teapot", "kettle",
+                 "tube", "cylinder", "globe", "ornament", "tin", "thermos")
 
 
 @dataclass(frozen=True)
@@ -132,6 +137,22 @@ def decide_shape(product: ProductInput, silhouette: SilhouetteFeatures | None = 
     confidence = scores[shape] / total if total else 0.0
     why = tuple(reasons[shape]) or ("nothing points to another class: the inflated fallback",)
     return ShapeDecision(shape, confidence, why)
+
+
+def is_open_vessel(product: ProductInput) -> bool:
+    """Whether a round product is open at the top (a mug, a cup, a vase, a planter: people look
+    into it) rather than closed (a bottle, a can, a jar with its lid, a candle, a ball).
+
+    The title decides when it names either kind, else the categories and tags; a closed word
+    wins over an open one ("glass bottle", "cup with lid"); naming neither means closed.
+    """
+    for texts in ([product.title], [*product.categories, product.category, *product.tags]):
+        words = " ".join(re.findall(r"[a-z0-9-]+", " ".join(texts).lower()))
+        named = {name for name in (*_OPEN_VESSELS, *_CLOSED_ROUND)
+                 if re.search(rf"\b{re.escape(name)}(?:e?s)?\b", words)}
+        if named:
+            return not named & set(_CLOSED_ROUND)
+    return False
 
 
 def _fields(product: ProductInput) -> dict[str, list[str]]:
