@@ -63,26 +63,11 @@ def test_formats_can_be_given_as_text(tmp_path: Path) -> None:
     assert list(result.files) == ["glb", "stl", "obj"]
 
 
-def test_an_opaque_photo_is_cut_out_by_the_network_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_opaque_photo_is_cut_out_by_the_network_once(tmp_path: Path, network_runs: list[int]) -> None:
     """The generator's cut-out and the score's independent one are the same computation on the same
     pixels: the network's answer is reused, and the score still has both of its cut-outs."""
-    from pipeline.photos import cutout
-
-    session = cutout._session()
-    runs: list[int] = []
-
-    class Counting:
-        def __getattr__(self, name: str) -> object:
-            return getattr(session, name)
-
-        def run(self, *args: object) -> object:
-            runs.append(1)
-            return session.run(*args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(cutout, "_session", Counting)
-    monkeypatch.setattr(cutout, "_recent", type(cutout._recent)())
     result = generate_assets(_product((PHOTOS / "ruby_mug.jpg").read_bytes()), tmp_path, CONFIG, formats=("glb",))
-    assert len(runs) == 1
+    assert len(network_runs) == 1
     assert result.report["generator_details"]["segmentation"] == "learned"
     assert "cutout_agreement" in result.quality.terms and "cutout" in result.quality.terms
 

@@ -175,26 +175,13 @@ def test_alpha_photos_never_run_the_model() -> None:
     assert cutout._session.cache_info().currsize == 0
 
 
-def test_the_same_pixels_are_asked_of_the_network_once(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_same_pixels_are_asked_of_the_network_once(network_runs: list[int]) -> None:
     """The generator and the score's independent cut-out see the same copy of the photo: one run, one answer."""
-    session = cutout._session()
-    runs: list[int] = []
-
-    class Counting:
-        def __getattr__(self, name: str) -> object:
-            return getattr(session, name)
-
-        def run(self, *args: object) -> object:
-            runs.append(1)
-            return session.run(*args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(cutout, "_session", Counting)
-    monkeypatch.setattr(cutout, "_recent", type(cutout._recent)())
     drawn = held_photos.cream_tote_on_white()
     image = decode_image(drawn.data)
     first = cutout.saliency(image)
     again = cutout.saliency(image.copy())
-    assert len(runs) == 1 and np.array_equal(first, again) and not again.flags.writeable
+    assert len(network_runs) == 1 and np.array_equal(first, again) and not again.flags.writeable
     assert _iou(again >= 0.5, drawn.truth) >= 0.9
     cutout.saliency(image.resize((image.width - 8, image.height - 8)))
-    assert len(runs) == 2
+    assert len(network_runs) == 2
