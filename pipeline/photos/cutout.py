@@ -9,9 +9,6 @@ file list, so nothing is downloaded at run time.
 from __future__ import annotations
 
 import functools
-import hashlib
-import threading
-from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -29,10 +26,8 @@ _WEIGHTS_FILE = "rembg/u2netp.onnx"
 _INPUT_SIDE = 320
 _MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
 _STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
-# Answers kept (each the photo's size in float32: about 1 MB at the 512 px cut-outs use).
+# Network answers kept (each 320 × 320 float32, 400 KB, keyed by its 300 KB input).
 _RECENT_ANSWERS = 4
-_recent: OrderedDict[tuple[bytes, tuple[int, int]], np.ndarray] = OrderedDict()
-_recent_lock = threading.Lock()
 
 
 class CutoutUnavailable(RuntimeError):
@@ -43,31 +38,28 @@ def saliency(image: Image.Image) -> np.ndarray:
     """Each pixel's probability (0..1, float32) of belonging to the photo's salient object.
 
     The photo is squeezed to the network's 320 × 320 input and the answer stretched back to the
-    photo's own size. The last few answers are kept by their input's pixels and size: the
-    generator and the quality score's independent cut-out ask about the same photo, and the
-    same pixels give the same answer without running the network twice. Raises
-    CutoutUnavailable when the model cannot be loaded.
+    photo's own size. Raises CutoutUnavailable when the model cannot be loaded.
     """
     from PIL import Image
 
-    session = _session()
+    _session()  # a kept answer is no reason to claim a model that cannot be loaded now
     small = image.convert("RGB").resize((_INPUT_SIDE, _INPUT_SIDE), Image.Resampling.BILINEAR)
-    key = (hashlib.blake2b(small.tobytes(), digest_size=16).digest(), image.size)
-    with _recent_lock:
-        known = _recent.get(key)
-        if known is not None:
-            _recent.move_to_end(key)
-            return known
-    pixels = (np.asarray(small, dtype=np.float32) / 255.0 - _MEAN) / _STD
-    batch = np.ascontiguousarray(pixels.transpose(2, 0, 1)[None])
+    probability = Image.fromarray(_network_answer(small.tobytes()))
+    return np.asarray(probability.resize(image.size, Image.Resampling.BILINEAR))  # read-only: safe to share
+
+
+@functools.lru_cache(maxsize=_RECENT_ANSWERS)
+def _network_answer(rgb: bytes) -> np.ndarray:
+    """The network's map for one 320 × 320 RGB input. The last few are kept by their pixels: the
+    generator and the quality score's independent cut-out ask about the same photo, and the same
+    pixels give the same answer without running the network twice."""
+    session = _session()
+    pixels = np.frombuffer(rgb, dtype=np.uint8).reshape(_INPUT_SIDE, _INPUT_SIDE, 3).astype(np.float32)
+    batch = np.ascontiguousarray(((pixels / 255.0 - _MEAN) / _STD).transpose(2, 0, 1)[None])
     # The first output is the fused, full-resolution map (already through a sigmoid).
     fused = session.run([session.get_outputs()[0].name], {session.get_inputs()[0].name: batch})[0][0, 0]
-    probability = Image.fromarray(np.clip(fused, 0.0, 1.0).astype(np.float32))
-    answer = np.asarray(probability.resize(image.size, Image.Resampling.BILINEAR))  # read-only: safe to share
-    with _recent_lock:
-        _recent[key] = answer
-        while len(_recent) > _RECENT_ANSWERS:
-            _recent.popitem(last=False)
+    answer = np.clip(fused, 0.0, 1.0).astype(np.float32)
+    answer.flags.writeable = False
     return answer
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 
 
@@ -22,5 +24,5 @@ def network_runs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
             return session.run(*args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(cutout, "_session", Counting)
-    monkeypatch.setattr(cutout, "_recent", type(cutout._recent)())
+    monkeypatch.setattr(cutout, "_network_answer", functools.lru_cache(maxsize=4)(cutout._network_answer.__wrapped__))
     return runs
