@@ -5,8 +5,10 @@
 Starts its own redis-server, gunicorn (deploy/gunicorn.conf.py) and a `woo3d worker` listening on an
 idle queue, so its outbox forwarder runs on the same cores during the measurement (turning accepted
 deliveries into RQ jobs, as in production) but no job runs. Per repeat it runs `wrk` on the no-op
-endpoint (`/healthz`), on the webhook endpoint (every delivery queues a job), and on the webhook
-endpoint with a topic that is stored but queues nothing, with the same connections; after the
+endpoint (`/healthz`), on a route that only reads the same deliveries' bodies and answers
+(benchmarks/ingest_app.py: the floor of taking a 20 KB POST on this server), on the webhook
+endpoint (every delivery queues a job), and on the webhook endpoint with a topic that is stored but
+queues nothing, with the same connections; after the
 webhook run it waits for the outbox to empty and checks every delivery's job reached the queue.
 Prints the medians of deliveries/s, p50/p99, the ratios and the forwarder's CPU per delivery;
 writes benchmarks/out/ingest.json. wrk (the
@@ -34,6 +36,7 @@ from typing import Any
 import psutil
 from redis import Redis
 
+from benchmarks.ingest_app import BODY_ONLY_PATH
 from pipeline.metrics import OUTBOX_KEY
 from tests.recorded import RIG_SECRET, recorded_payload
 from tests.redis_server import RedisServer, free_port
@@ -97,7 +100,7 @@ def run(seconds: float = 10.0, clients: int = 32, repeats: int = 3, pool_size: i
            "WOO3D_LOG_FORMAT": "json", "WOO3D_LOG_LEVEL": "warning", "PROMETHEUS_MULTIPROC_DIR": str(workdir / "metrics")}
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning", "woo3d.wsgi:app"],
+         "--log-level", "warning", "benchmarks.ingest_app:app"],
         cwd=HERE.parent, env=env, stderr=subprocess.DEVNULL,
     )
     worker = subprocess.Popen([sys.executable, "-m", "woo3d", "worker", "--queues", IDLE_QUEUE],
@@ -110,13 +113,17 @@ def run(seconds: float = 10.0, clients: int = 32, repeats: int = 3, pool_size: i
         for _ in range(repeats):
             connection.flushdb()  # every round meets new products
             noop = wrk(f"{base}/healthz", None, clients, seconds, workdir / "noop.json")
+            body_only = wrk(f"{base}{BODY_ONLY_PATH}", workdir / "pool", clients, seconds, workdir / "body.json")
             cpu_before = _cpu_seconds(worker.pid)
             webhook = wrk(f"{base}/webhooks/woocommerce", workdir / "pool", clients, seconds, workdir / "webhook.json")
             webhook["forwarding"] = _forwarded(connection, webhook["requests"], cpu_before, worker.pid)
             connection.flushdb()
             stored = wrk(f"{base}/webhooks/woocommerce", workdir / "pool", clients, seconds, workdir / "stored.json",
                          topic=STORED_ONLY_TOPIC)
-            rounds.append({"baseline_noop": noop, "webhook": webhook, "ratio_to_noop": webhook["per_s"] / noop["per_s"],
+            rounds.append({"baseline_noop": noop, "body_only": body_only, "webhook": webhook,
+                           "ratio_to_noop": webhook["per_s"] / noop["per_s"],
+                           "body_only_ratio_to_noop": body_only["per_s"] / noop["per_s"],
+                           "ratio_to_body_only": webhook["per_s"] / body_only["per_s"],
                            "webhook_stored_only": stored, "stored_only_ratio_to_noop": stored["per_s"] / noop["per_s"]})
     finally:
         for process in (worker, server):
@@ -137,8 +144,11 @@ def run(seconds: float = 10.0, clients: int = 32, repeats: int = 3, pool_size: i
         "repeats": repeats,
         "payload_bytes": len(payload_template()),
         "baseline_noop": {k: median("baseline_noop", k) for k in ("per_s", "p50_ms", "p99_ms")},
+        "body_only": {k: median("body_only", k) for k in ("per_s", "p50_ms", "p99_ms")},
+        "body_only_ratio_to_noop": statistics.median(r["body_only_ratio_to_noop"] for r in rounds),
         "webhook": {k: median("webhook", k) for k in ("per_s", "p50_ms", "p99_ms")},
         "ratio_to_noop": statistics.median(r["ratio_to_noop"] for r in rounds),
+        "ratio_to_body_only": statistics.median(r["ratio_to_body_only"] for r in rounds),
         "webhook_stored_only": {k: median("webhook_stored_only", k) for k in ("per_s", "p50_ms", "p99_ms")},
         "stored_only_ratio_to_noop": statistics.median(r["stored_only_ratio_to_noop"] for r in rounds),
         "pool_wraps": max(r["webhook"]["pool_wraps"] for r in rounds),
@@ -150,12 +160,15 @@ def run(seconds: float = 10.0, clients: int = 32, repeats: int = 3, pool_size: i
     OUT.mkdir(exist_ok=True)
     (OUT / "ingest.json").write_text(json.dumps(result, indent=2))
     print(f"{'endpoint (median of ' + str(repeats) + ')':<28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
-    for name, row in (("no-op /healthz", result["baseline_noop"]), ("webhook (signed 20 KB)", result["webhook"]),
+    for name, row in (("no-op /healthz", result["baseline_noop"]), ("body only (read, answer)", result["body_only"]),
+                      ("webhook (signed 20 KB)", result["webhook"]),
                       ("  stored only, no job", result["webhook_stored_only"])):
         print(f"{name:<28}{row['per_s']:>10.0f}{row['p50_ms']:>10.1f}{row['p99_ms']:>10.1f}")
     each = ", ".join(f"{r['ratio_to_noop']:.2f}" for r in rounds)
     print(f"ratio webhook / no-op: {result['ratio_to_noop']:.2f}  (rounds: {each}; aim ≥ 0.5, p99 ≤ 50 ms); "
           f"stored only: {result['stored_only_ratio_to_noop']:.2f}")
+    print(f"reading the body and answering alone: {result['body_only_ratio_to_noop']:.2f} of the no-op; "
+          f"the webhook: {result['ratio_to_body_only']:.2f} of that")
     print(f"forwarder (in `woo3d worker`, same cores, inside the measurement): "
           f"{result['forwarder_cpu_ms_per_delivery']:.3f} ms CPU per delivery; the outbox was empty "
           f"{result['outbox_drained_s_after_load']:.1f} s after the load stopped (at most)")
