@@ -162,7 +162,9 @@ def test_products_list_has_a_live_column_and_a_bulk_action(
     admin_page.check(f"#cb-select-{vase}")
     admin_page.select_option("#bulk-action-selector-top", "woo3d_generate")
     admin_page.click("#doaction")
-    expect(admin_page.locator(".woo3d-notice.notice-success p")).to_have_text("3D model generation started for 2 products.")
+    expect(admin_page.locator(".woo3d-notice.notice-success p")).to_have_text(
+        "3D model generation started for 2 products. A product whose 3D model already matches its photos and text "
+        "keeps it: nothing is regenerated or charged again.")
     expect(admin_page.locator(".woo3d-notice.notice-error")).to_have_count(0)
     assert asked == []
     generated = {r.path: r.body for r in backend.requests if r.method == "POST"}

@@ -68,5 +68,7 @@ def test_the_bulk_result_is_shown_once_to_the_user_who_ran_it(
 
 def test_a_successful_bulk_run_still_reports_its_count(admin_page: Page, wordpress: WordPressSite, backend: FakeBackend) -> None:
     select_and_generate(admin_page, wordpress)
-    expect(admin_page.locator(".woo3d-notice.notice-success p")).to_have_text("3D model generation started for 2 products.")
+    expect(admin_page.locator(".woo3d-notice.notice-success p")).to_have_text(
+        "3D model generation started for 2 products. A product whose 3D model already matches its photos and text "
+        "keeps it: nothing is regenerated or charged again.")
     assert len(backend.received("POST", f"/api/products/{wordpress.product_ids[MUG]}/generate")) == 1

@@ -201,7 +201,9 @@ def test_the_bulk_action_covers_the_variations_with_a_photo_of_their_own(
     admin_page.check(f"#cb-select-{cap['parent']}")
     admin_page.select_option("#bulk-action-selector-top", "woo3d_generate")
     admin_page.click("#doaction")
-    expect(admin_page.locator(".woo3d-notice.notice-success p")).to_have_text("3D model generation started for 3 products.")
+    expect(admin_page.locator(".woo3d-notice.notice-success p")).to_have_text(
+        "3D model generation started for 3 products. A product whose 3D model already matches its photos and text "
+        "keeps it: nothing is regenerated or charged again.")
     generated = {r.path for r in backend.requests if r.method == "POST"}
     assert generated == {f"/api/products/{i}/generate" for i in (cap["parent"], cap["variations"]["Red"],
                                                                    cap["variations"]["Gray"])}

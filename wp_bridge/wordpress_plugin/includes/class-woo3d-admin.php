@@ -249,10 +249,12 @@ final class Woo3D_Admin {
 		$queued = (int) $result['queued'];
 		$failed = (int) $result['failed'];
 		if ( $queued > 0 ) {
+			// The bulk action never forces (handle_bulk_action): say so, so no one fears paying twice.
 			printf(
-				'<div class="notice notice-success is-dismissible woo3d-notice"><p>%s</p></div>',
+				'<div class="notice notice-success is-dismissible woo3d-notice"><p>%s %s</p></div>',
 				/* translators: %d: number of products. */
-				esc_html( sprintf( _n( '3D model generation started for %d product.', '3D model generation started for %d products.', $queued, 'woo3d' ), $queued ) )
+				esc_html( sprintf( _n( '3D model generation started for %d product.', '3D model generation started for %d products.', $queued, 'woo3d' ), $queued ) ),
+				esc_html__( 'A product whose 3D model already matches its photos and text keeps it: nothing is regenerated or charged again.', 'woo3d' )
 			);
 		}
 		if ( $failed > 0 ) {
