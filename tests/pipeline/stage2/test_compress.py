@@ -4,24 +4,15 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-import psutil
 import pytest
 import trimesh
 from scipy.spatial import cKDTree
 
 from pipeline.errors import ExportError
-from pipeline.stage2.compress import (
-    UNCOMPRESSED_NAME,
-    check_compression,
-    compress_glb,
-    glb_json,
-    start_compression,
-    start_compressor,
-)
+from pipeline.stage2.compress import UNCOMPRESSED_NAME, check_compression, compress_glb, glb_json, start_compression
 from pipeline.stage2.export import export_glb
 from tests.pipeline.meshes import textured_sphere
 from tests.validators import ROOT, validate_glb
@@ -110,28 +101,3 @@ def test_a_compression_given_up_puts_the_uncompressed_glb_back(glb: Path) -> Non
     assert running is not None and not glb.exists()
     running.cancel()
     assert glb.read_bytes() == original and not (glb.parent / UNCOMPRESSED_NAME).exists()
-
-
-@pytest.mark.parametrize("method", ["meshopt", "draco"])
-def test_node_started_before_the_glb_exists_compresses_it_when_given(method: str, tmp_path: Path) -> None:
-    """Started with the job, node loads its packages first and waits: the result is what a late start gives."""
-    compressor = start_compressor(method)  # type: ignore[arg-type]
-    assert compressor is not None
-    glb = tmp_path / "model.glb"
-    glb.write_bytes(export_glb(textured_sphere(5, texture_size=512)))
-    compressor.compress(glb)
-    early = compressor.result()
-    late = tmp_path / "late" / "model.glb"
-    late.parent.mkdir()
-    late.write_bytes(early.uncompressed.read_bytes())
-    assert compress_glb(late, method) == replace(early, uncompressed=late.with_name(UNCOMPRESSED_NAME))  # type: ignore[arg-type]
-    assert glb.read_bytes() == late.read_bytes()
-    assert validate_glb(glb) == []
-
-
-def test_a_compressor_never_given_a_glb_is_stopped_by_cancel() -> None:
-    compressor = start_compressor("meshopt")
-    assert compressor is not None
-    process = psutil.Process(compressor._process.pid)
-    compressor.cancel()
-    assert not process.is_running()
