@@ -45,28 +45,24 @@ def generate_assets(
     from pipeline.stage2.export import parse_formats
     from pipeline.generators.local_generator import LocalGenerator
     from pipeline.stage2.finish import TIMINGS_KEY, finish
-    from pipeline.stage2.prestart import Prestarted
 
     check_face_budget(config.face_budget)
     wanted = parse_formats(formats if formats is not None else config.formats)
     generator = backend if backend is not None else LocalGenerator.for_config(config)
     progress = MonotonicProgress(progress)
-    # The render child and node start now and warm up while the generator builds the mesh.
-    with Prestarted.start(config) as prestarted:
-        started = time.perf_counter()
-        generated = generator.generate(product, progress=within(progress, 0.0, _GENERATE_SHARE))
-        own = generated.metadata.get(TIMINGS_KEY)
-        timings = {**(own if isinstance(own, dict) else {}), "generate": time.perf_counter() - started}
-        generated = replace(generated, metadata={**generated.metadata, TIMINGS_KEY: timings})
-        return finish(
-            generated,
-            product,
-            out_dir,
-            config,
-            formats=wanted,
-            progress=within(progress, _GENERATE_SHARE, 1.0),
-            prestarted=prestarted,
-        )
+    started = time.perf_counter()
+    generated = generator.generate(product, progress=within(progress, 0.0, _GENERATE_SHARE))
+    own = generated.metadata.get(TIMINGS_KEY)
+    timings = {**(own if isinstance(own, dict) else {}), "generate": time.perf_counter() - started}
+    generated = replace(generated, metadata={**generated.metadata, TIMINGS_KEY: timings})
+    return finish(
+        generated,
+        product,
+        out_dir,
+        config,
+        formats=wanted,
+        progress=within(progress, _GENERATE_SHARE, 1.0),
+    )
 
 
 @dataclass(frozen=True)

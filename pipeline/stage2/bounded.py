@@ -4,9 +4,7 @@ A call stuck in native code holds the GIL, so neither a thread nor a signal hand
 process can stop it; a child process can be killed. The child is forked, so it inherits the
 arguments without pickling them and needs no imports of its own; only the results travel back.
 Several calls can share one child (one GL context for all of Stage 2's renders), each answered
-as it finishes and each bounded by its own limit, while this process does other work. A child
-can be started before its calls exist (`BoundedCalls.waiting`): it warms up (the GL context, the
-shaders) while this process builds the mesh, then takes its calls through a pipe.
+as it finishes and each bounded by its own limit, while this process does other work.
 """
 
 from __future__ import annotations
@@ -26,8 +24,6 @@ if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
 T = TypeVar("T")
-# How often a child waiting for its calls checks that its parent still runs (seconds).
-_PARENT_CHECK_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -53,9 +49,9 @@ class BoundedCalls:
     """`calls` run one after another in one forked child, started now; `result(i)` waits for each.
 
     Each call has `limit_s` seconds from the moment the previous one answered (the first: from
-    the moment the child was given the calls). A call that overruns is reported as
-    StageTimeoutError and one whose child died as ExportError; the child is killed then, and the
-    calls after it run in a fresh child when asked for, so one stuck render costs only itself, as if each had had a child of its own.
+    the start). A call that overruns is reported as StageTimeoutError and one whose child died
+    as ExportError; the child is killed then, and the calls after it run in a fresh child when
+    asked for, so one stuck render costs only itself, as if each had had a child of its own.
     A thread here takes each answer as it comes (a big one would otherwise stall the child
     until asked for). Results are asked for in order; leaving the `with` block (or `close()`)
     kills what still runs.
@@ -67,24 +63,6 @@ class BoundedCalls:
         self._outcomes: list[tuple[bool, Any]] = []
         self._child: _Child | None = None
         self._start()
-
-    @classmethod
-    def waiting(cls, *, limit_s: float, warm_up: Callable[[], object]) -> BoundedCalls:
-        """A child forked now that runs `warm_up()` and then waits for `give(calls)`.
-
-        A warm-up that fails is ignored: the calls meet the same failure and report it, each
-        within its limit. A child whose calls never come ends with this process.
-        """
-        waiting = cls((), limit_s=limit_s)
-        waiting._child = _Child(None, warm_up)
-        return waiting
-
-    def give(self, calls: Sequence[BoundedCall]) -> None:
-        """Hand a `waiting` child its calls; their limits start now."""
-        if self._calls or self._child is None:
-            raise RuntimeError("give() is for a waiting child, once")
-        self._calls = tuple(calls)
-        self._child.give(self._calls)
 
     def __enter__(self) -> BoundedCalls:
         return self
@@ -121,24 +99,14 @@ class BoundedCalls:
 
 
 class _Child:
-    """One forked child serving `calls` (or, with None, the calls `give` hands it later after its
-    `warm_up`), and the threads here that hand it its calls and receive its answers."""
+    """One forked child serving `calls`, and the thread here that receives its answers."""
 
-    def __init__(self, calls: tuple[BoundedCall, ...] | None, warm_up: Callable[[], object] | None = None):
+    def __init__(self, calls: tuple[BoundedCall, ...]):
         context = multiprocessing.get_context("fork")
         receiver, sender = context.Pipe(duplex=False)
-        orders: Connection | None = None
-        self._orders: Connection | None = None
-        if calls is None:
-            orders, self._orders = context.Pipe(duplex=False)
-        name = f"woo3d-{calls[0].what}" if calls else "woo3d-renders"
-        self._process = context.Process(target=_serve, args=(sender, calls, orders, warm_up, os.getpid()), name=name,
-                                        daemon=True)
+        self._process = context.Process(target=_serve, args=(sender, calls), name=f"woo3d-{calls[0].what}", daemon=True)
         self._process.start()
         sender.close()
-        if orders is not None:
-            orders.close()  # only the child reads it: a write to a dead child fails instead of blocking
-        self._giver: threading.Thread | None = None
         self._receiver = receiver
         self._answers: list[tuple[bool, Any, float]] = []  # (ok, value, when it arrived)
         self._ended = False  # the pipe closed: every answer is in, or the child died
@@ -148,18 +116,6 @@ class _Child:
         self._reader = threading.Thread(target=self._read, name="woo3d-bounded-reader", daemon=True)
         self._reader.start()
         self.alive_for_more = True
-
-    def give(self, calls: tuple[BoundedCall, ...]) -> None:
-        """Send the calls from a thread (a child stuck in its warm-up would block a big send) and start their clock."""
-        import pickle
-
-        assert self._orders is not None
-        payload = pickle.dumps(calls, protocol=pickle.HIGHEST_PROTOCOL)
-        with self._arrived:
-            self._since = time.monotonic()
-        self._giver = threading.Thread(target=self._send, args=(self._orders, payload), name="woo3d-bounded-giver",
-                                       daemon=True)
-        self._giver.start()
 
     def next_outcome(self, what: str, limit_s: float) -> tuple[bool, Any]:
         """The next call's (ok, result or exception), waiting at most `limit_s` after the previous answer."""
@@ -184,17 +140,6 @@ class _Child:
         self._process.join()
         self._reader.join()
         self._receiver.close()
-        if self._orders is not None:
-            if self._giver is not None:
-                self._giver.join()
-            self._orders.close()
-
-    @staticmethod
-    def _send(orders: Connection, payload: bytes) -> None:
-        try:
-            orders.send_bytes(payload)
-        except OSError:
-            pass  # the child was stopped or died: its calls are reported as such
 
     def _read(self) -> None:
         while True:
@@ -210,16 +155,7 @@ class _Child:
                 self._arrived.notify_all()
 
 
-def _serve(sender: Connection, calls: tuple[BoundedCall, ...] | None, orders: Connection | None,
-           warm_up: Callable[[], object] | None, parent: int) -> None:
-    if warm_up is not None:
-        try:
-            warm_up()
-        except Exception:
-            pass  # the calls meet the same failure, and report it
-    if calls is None:
-        assert orders is not None
-        calls = _orders(orders, parent)
+def _serve(sender: Connection, calls: tuple[BoundedCall, ...]) -> None:
     for call in calls:
         try:
             reply = (True, call.function(*call.args))
@@ -228,22 +164,6 @@ def _serve(sender: Connection, calls: tuple[BoundedCall, ...] | None, orders: Co
         sender.send(reply)
     sender.close()
     os._exit(0)  # skip the parent's atexit handlers and finalizers, inherited by the fork
-
-
-def _orders(orders: Connection, parent: int) -> tuple[BoundedCall, ...]:
-    """The calls the parent sends; none (the child exits) once the parent is gone, whoever else
-    holds the pipe (a job stopped by its watchdog never sends them)."""
-    import pickle
-
-    while not orders.poll(_PARENT_CHECK_S):
-        if os.getppid() != parent:
-            os._exit(0)
-    try:
-        payload = orders.recv_bytes()
-    except (EOFError, OSError):
-        os._exit(0)
-    calls: tuple[BoundedCall, ...] = pickle.loads(payload)
-    return calls
 
 
 def _picklable(exc: BaseException) -> bool:

@@ -68,63 +68,35 @@ def start_compression(glb: Path, method: GLBCompression) -> PendingCompression |
 
     Raises ExportError when node cannot be started (the GLB is then back under its own name).
     """
-    compressor = start_compressor(method)
-    if compressor is not None:
-        compressor.compress(glb)
-    return compressor
-
-
-def start_compressor(method: GLBCompression) -> PendingCompression | None:
-    """node started now, loading its packages and encoder while the GLB is made; None for "none".
-
-    Give it the GLB with `compress(glb)`; `cancel()` stops it if the GLB never comes. Raises
-    ExportError when node cannot be started.
-    """
     if method == "none":
         return None
-    return PendingCompression(method)
+    return PendingCompression(glb, method)
 
 
 class PendingCompression:
-    """A compression in node: node starts (and loads what it needs) at once, `compress(glb)` gives
-    it the GLB, `result()` waits for it (at most _TIMEOUT_S from then); `cancel()` stops it and
-    puts the uncompressed GLB back under its own name."""
+    """A compression running in node: `result()` waits for it (at most _TIMEOUT_S from its start);
+    `cancel()` stops it and puts the uncompressed GLB back under its own name."""
 
-    def __init__(self, method: GLBCompression):
-        self._method = method
-        self._glb: Path | None = None
+    def __init__(self, glb: Path, method: GLBCompression):
+        self._glb, self._method = glb, method
+        self._uncompressed = glb.with_name(UNCOMPRESSED_NAME)
         self._started = time.monotonic()
+        node = _node()
+        glb.replace(self._uncompressed)
         try:
             self._process = subprocess.Popen(
-                [_node(), str(_SCRIPT), method],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                [node, str(_SCRIPT), method, str(self._uncompressed), str(glb)],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             )
         except OSError as exc:
+            self._restore()
             raise ExportError(f"GLB compression could not start node ({exc})") from exc
         self._done: CompressedGLB | None = None
-
-    @property
-    def _uncompressed(self) -> Path:
-        assert self._glb is not None
-        return self._glb.with_name(UNCOMPRESSED_NAME)
-
-    def compress(self, glb: Path) -> None:
-        """Compress `glb` in place, keeping the original beside it as UNCOMPRESSED_NAME; `result()` says how it went."""
-        self._glb = glb
-        self._started = time.monotonic()
-        glb.replace(self._uncompressed)
-        assert self._process.stdin is not None
-        try:
-            self._process.stdin.write(json.dumps([str(self._uncompressed), str(glb)]) + "\n")
-            self._process.stdin.flush()
-        except OSError:
-            pass  # node has ended already: `result()` reports why
 
     def result(self) -> CompressedGLB:
         """What compression did. Raises ExportError when it failed or overran (the GLB is then back under its own name)."""
         if self._done is not None:
             return self._done
-        assert self._glb is not None, "compress(glb) first"
         try:
             _, stderr = self._process.communicate(timeout=max(0.0, self._started + _TIMEOUT_S - time.monotonic()))
         except subprocess.TimeoutExpired as exc:
@@ -152,8 +124,6 @@ class PendingCompression:
         self._restore()
 
     def _restore(self) -> None:
-        if self._glb is None:
-            return
         self._glb.unlink(missing_ok=True)
         if self._uncompressed.exists():
             self._uncompressed.replace(self._glb)

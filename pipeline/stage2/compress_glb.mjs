@@ -1,11 +1,8 @@
 // Compresses a GLB for the storefront with glTF Transform: geometry with meshopt (quantized,
 // EXT_meshopt_compression + KHR_mesh_quantization) or Draco (KHR_draco_mesh_compression), every
 // texture re-encoded as WebP (EXT_texture_webp). Both extensions are written as required.
-// Usage: node compress_glb.mjs meshopt|draco   then one line on stdin: ["INPUT.glb", "OUTPUT.glb"]
+// Usage: node compress_glb.mjs meshopt|draco INPUT.glb OUTPUT.glb
 //        node compress_glb.mjs --check   (exits 0 when every package it needs loads)
-// The packages and the encoder load before the line is read, so a caller can start this before
-// the GLB exists and have it ready when it does. Without the line (stdin closed) it exits 3.
-import { createInterface } from "node:readline";
 import { Logger, NodeIO } from "@gltf-transform/core";
 import { ALL_EXTENSIONS } from "@gltf-transform/extensions";
 import { draco, meshopt, textureCompress } from "@gltf-transform/functions";
@@ -16,14 +13,13 @@ import sharp from "sharp";
 // sharp's WebP quality: at 85 the texture shows no visible loss next to the JPEG at 90 it replaces.
 const WEBP_QUALITY = 85;
 
-const [method] = process.argv.slice(2);
+const [method, input, output] = process.argv.slice(2);
 if (method === "--check") process.exit(0);
-if (!["meshopt", "draco"].includes(method)) {
-  console.error('usage: node compress_glb.mjs meshopt|draco, then ["INPUT.glb", "OUTPUT.glb"] on stdin');
+if (!["meshopt", "draco"].includes(method) || !input || !output) {
+  console.error("usage: node compress_glb.mjs meshopt|draco INPUT.glb OUTPUT.glb");
   process.exit(2);
 }
 
-let input = "the encoder";
 try {
   const io = new NodeIO().registerExtensions(ALL_EXTENSIONS).setLogger(new Logger(Logger.Verbosity.WARN));
   const geometry = [];
@@ -36,12 +32,6 @@ try {
     io.registerDependencies({ "draco3d.encoder": await draco3d.createEncoderModule() });
     geometry.push(draco());
   }
-  let line;
-  for await (line of createInterface({ input: process.stdin })) break;
-  process.stdin.destroy(); // one line is all it reads: the caller may keep its end open
-  if (line === undefined) process.exit(3);
-  let output;
-  [input, output] = JSON.parse(line);
   const document = await io.read(input);
   await document.transform(textureCompress({ encoder: sharp, targetFormat: "webp", quality: WEBP_QUALITY }), ...geometry);
   await io.write(output, document);

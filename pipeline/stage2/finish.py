@@ -23,10 +23,7 @@ if TYPE_CHECKING:
     import trimesh
 
     from pipeline.stage2.bounded import BoundedCalls
-    from pipeline.config import GLBCompression
-    from pipeline.stage2.compress import PendingCompression
     from pipeline.stage2.evidence import PhotoCutouts
-    from pipeline.stage2.prestart import Prestarted
 
 REPORT_SCHEMA = 1
 # Without the product's dimensions the model is this long on its longest side.
@@ -47,7 +44,6 @@ def finish(
     *,
     formats: tuple[str, ...] | None = None,
     progress: Progress = no_progress,
-    prestarted: Prestarted | None = None,
 ) -> GenerationResult:
     """Make `generated` web- and AR-ready and write every output into `out_dir`.
 
@@ -55,13 +51,11 @@ def finish(
     preview.html and report.json. `formats` defaults to `config.formats`. The GLB the
     storefront serves is compressed as `config.glb_compression` says, the uncompressed one
     kept beside it (model-uncompressed.glb) for downloads; FBX is converted from that one, and
-    the preview, which opens from disk where no decoder can be fetched, shows it. `prestarted`:
-    the render child and node started for `config` when the job began (pipeline.stage2.prestart),
-    else they are started here.
+    the preview, which opens from disk where no decoder can be fetched, shows it.
     Raises PermanentPipelineError for a bad face budget, ExportError for an unknown or
     unavailable format or compression (all before any work), MeshError for an unusable mesh.
     """
-    from pipeline.stage2.compress import check_compression
+    from pipeline.stage2.compress import check_compression, start_compression
     from pipeline.stage2.decimate import check_face_budget, decimate
     from pipeline.stage2.export import parse_formats
     from pipeline.stage2.mesh_repair import repair, seamless_vertex_normals
@@ -101,13 +95,13 @@ def finish(
     # The renders (one child, one GL context) and the compression (node) run beside the work
     # below, on the other core; a stage's time is what this process spent on it or waited for it.
     with _timed(timings, "poster"):
-        renders = _start_renders(mesh, config, prestarted)
+        renders = _start_renders(mesh, config)
     compression = None
     try:
         progress("exporting", 0.4)
         files = _export(mesh, out_dir, wanted, timings)
         with _timed(timings, "compress_glb"):
-            compression = _start_compression(files["glb"], compression_method, prestarted)
+            compression = start_compression(files["glb"], compression_method)
         progress("rendering poster", 0.7)
         with _timed(timings, "quality"):
             photo = _photo_cutouts(product, config.max_image_pixels, warnings)
@@ -242,29 +236,13 @@ def _export(mesh: trimesh.Trimesh, out_dir: Path, wanted: tuple[str, ...], timin
     return files
 
 
-def _start_renders(mesh: trimesh.Trimesh, config: PipelineConfig, prestarted: Prestarted | None) -> BoundedCalls:
-    """The poster and the score's views, rendered in one bounded child (one GL context): the
-    prestarted one, else one started now."""
+def _start_renders(mesh: trimesh.Trimesh, config: PipelineConfig) -> BoundedCalls:
+    """The poster and the score's views, rendered in one bounded child started now (one GL context)."""
     from pipeline.stage2.bounded import BoundedCalls
     from pipeline.stage2.observe import view_calls
     from pipeline.stage2.poster import poster_call
 
-    calls = [poster_call(mesh), *view_calls(mesh)]
-    if prestarted is None:
-        return BoundedCalls(calls, limit_s=config.render_time_limit_s)
-    prestarted.renders.give(calls)
-    return prestarted.renders
-
-
-def _start_compression(glb: Path, method: GLBCompression, prestarted: Prestarted | None) -> PendingCompression | None:
-    """node compressing the GLB: the prestarted one, else one started now; None for "none"."""
-    from pipeline.stage2.compress import start_compression
-
-    if prestarted is None:
-        return start_compression(glb, method)
-    if prestarted.compression is not None:
-        prestarted.compression.compress(glb)
-    return prestarted.compression
+    return BoundedCalls([poster_call(mesh), *view_calls(mesh)], limit_s=config.render_time_limit_s)
 
 
 def _poster(renders: BoundedCalls, out_dir: Path, warnings: list[str]) -> Path | None:

@@ -35,8 +35,6 @@ FIELD_OF_VIEW_DEG = 30.0
 TURNTABLE_ANGLES_DEG = {"front": 0.0, "45": 45.0, "side": 90.0}
 TURNTABLE_SIZE = 512
 _MSAA_SAMPLES = 4
-# The warm-up's square and texture (pixels): big enough for mipmaps, as the real textures have.
-_WARM_UP_SIDE = 16
 # A render takes well under a second; a stuck one is stopped after this long (seconds).
 RENDER_TIME_LIMIT_S = 60.0
 _EGL_HELP = "poster rendering needs headless EGL: install Debian's libegl1, libegl-mesa0 and libgl1-mesa-dri"
@@ -155,21 +153,6 @@ def front_view_call(
     if turned is None:
         return BoundedCall(what, _render_front_view, (mesh, longest_side))
     return BoundedCall(what, _render_turned_front_view, (mesh, turned, longest_side))
-
-
-def warm_up() -> None:
-    """Make this render child's GL context and compile the shaders the first renders need, on a
-    tiny textured square drawn lit (as the poster) and unlit (as the views): a render child
-    started before the mesh exists does this meanwhile (bounded.BoundedCalls.waiting)."""
-    import trimesh
-    from PIL import Image
-
-    square = trimesh.Trimesh(vertices=[[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0]], faces=[[0, 1, 2], [0, 2, 3]],
-                             process=False)
-    material = trimesh.visual.material.PBRMaterial(baseColorTexture=Image.new("RGB", (_WARM_UP_SIDE + 3, _WARM_UP_SIDE - 1)))
-    square.visual = trimesh.visual.TextureVisuals(uv=[[0, 0], [1, 0], [1, 1], [0, 1]], material=material)
-    _render_poster(square, _WARM_UP_SIDE)
-    _render_front_view(square, _WARM_UP_SIDE)
 
 
 def _require_finite(mesh: trimesh.Trimesh) -> None:
