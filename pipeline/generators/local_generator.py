@@ -12,7 +12,9 @@ from pipeline.errors import ImageError, NeedsImageError
 from pipeline.generators.shapes import ShapeDecision, Surface, decide_shape, is_open_vessel, silhouette_features
 from pipeline.generators.shapes.cuboid import cuboid
 from pipeline.generators.shapes.inflated import MIN_RESOLUTION, inflate_within, resolution_for
+from pipeline.generators.shapes.camera import Camera
 from pipeline.generators.shapes.revolved import MIN_BODY_SHARE, Body, find_body, revolve, view_of
+from pipeline.generators.shapes.stacked import find_stack, revolve_stack, seen_iou
 from pipeline.photos.images import MAX_PIXELS, decode_image, fit_within
 from pipeline.photos.segmentation import ProductMask, product_mask
 from pipeline.stage2.sizing import MAX_CAMERA_ELEVATION_DEG, SizeMatch, match_size
@@ -115,12 +117,22 @@ class LocalGenerator:
                 f"({body.share_of(mask):.0%} of it): built as the inflated fallback"))
             body = None
         plan = self._plan(product, decision, mask, body)
-        if plan.match is not None and plan.match.warning:
-            warnings.append(plan.match.warning)
         # The photo's centre, where its camera looked, in the crop's rows.
         centre_row = front.mask.mask.shape[0] / 2 - y0
         open_top = body is not None and is_open_vessel(product)
-        surface = self._build(decision, mask, body, plan, centre_row, open_top)
+        stacked = self._stacked(decision, mask, plan, centre_row, open_top) if body is not None else None
+        if stacked is not None:
+            stack_surface, decision, stack_report = stacked
+            if stack_surface is not None:
+                surface = stack_surface
+            else:
+                body, open_top = None, False
+                plan = self._plan(product, decision, mask, None)
+                surface = self._build(decision, mask, None, plan, centre_row, open_top)
+        else:
+            surface = self._build(decision, mask, body, plan, centre_row, open_top)
+        if plan.match is not None and plan.match.warning:
+            warnings.append(plan.match.warning)
         mesh = _textured(surface, front, back)
         progress("building", 1.0)
         return GeneratedMesh(
@@ -134,6 +146,7 @@ class LocalGenerator:
                 "faces": len(mesh.faces),
                 "shape": decision.as_dict(),
                 **({"vessel": "open" if open_top else "closed"} if body is not None else {}),
+                **({"stack": stack_report} if stacked is not None else {}),
                 **({"size_match": plan.match.as_dict()} if plan.match else {}),
             },
             real_size=plan.match.dimensions if plan.match else None,
@@ -165,6 +178,40 @@ class LocalGenerator:
         dims = match.dimensions
         depth = own_depth if body is not None else dims.depth_m / dims.width_m * width
         return _Plan(min(2.0 * max(width, height), depth), match.elevation_deg, match)
+
+    def _stacked(self, decision: ShapeDecision, mask: np.ndarray, plan: _Plan, centre_row: float,
+                 open_top: bool) -> tuple[Surface | None, ShapeDecision, dict[str, object]] | None:
+        """A round silhouette that is a stack of two bodies (`find_stack`) built as two, each about
+        its own axis; None for one body. When the two seen through their camera explain the photo
+        less well than the inflated fallback's front does, no surface comes back and the decision
+        is free-form (the caller builds it at the product's size), the report saying why."""
+        stack = find_stack(mask)
+        if stack is None:
+            return None
+        surface, camera = revolve_stack(mask, stack, centre_row, plan.elevation_deg, max_faces=self.max_faces,
+                                        open_top=open_top)
+        seen = seen_iou(surface, camera, mask.shape[1] / 2, mask)
+        fallback = self._build(ShapeDecision("free-form", 0.0, ()), mask, None, self._plan_free_form(mask), 0.0, False)
+        fallback_front = seen_iou(fallback, Camera.orthographic(0.0, 0.0), 0.0, mask)
+        leans = ", ".join(f"{body.lean_deg:+.1f}°" for body in stack)
+        report: dict[str, object] = {"bodies": len(stack), "leans_deg": [round(body.lean_deg, 1) for body in stack],
+                                     "through_camera_iou": round(seen, 3), "free_form_front_iou": round(fallback_front, 3)}
+        if seen < fallback_front and not decision.forced:
+            report["built"] = "free-form"
+            return None, ShapeDecision("free-form", decision.confidence, (
+                *decision.reasons, f"a stack of {len(stack)} round bodies (leaning {leans}), but seen through "
+                f"the camera they cover the photo's outline at {seen:.3f}, below the inflated fallback's "
+                f"{fallback_front:.3f}: built as the inflated fallback")), report
+        report["built"] = "stack"
+        return surface, ShapeDecision(decision.shape, decision.confidence, (
+            *decision.reasons, f"a stack of {len(stack)} round bodies (leaning {leans}), each revolved about its "
+            f"own axis: seen through the camera they cover the photo's outline at {seen:.3f} (the inflated "
+            f"fallback's front: {fallback_front:.3f})"), decision.forced), report
+
+    def _plan_free_form(self, mask: np.ndarray) -> _Plan:
+        ys, xs = np.nonzero(mask)
+        longest = float(max(xs.max() + 1 - xs.min(), ys.max() + 1 - ys.min()))
+        return _Plan(self.depth_ratio * longest, 0.0, None)
 
     def _build(self, decision: ShapeDecision, mask: np.ndarray, body: Body | None, plan: _Plan,
                centre_row: float, open_top: bool) -> Surface:
