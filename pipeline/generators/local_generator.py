@@ -10,11 +10,11 @@ import numpy as np
 from pipeline.backends import GeneratedMesh, Progress, no_progress
 from pipeline.errors import ImageError, NeedsImageError
 from pipeline.generators.shapes import ShapeDecision, Surface, decide_shape, is_open_vessel, silhouette_features
+from pipeline.generators.shapes.camera import Camera, seen_iou
 from pipeline.generators.shapes.cuboid import cuboid
 from pipeline.generators.shapes.inflated import MIN_RESOLUTION, inflate_within, resolution_for
-from pipeline.generators.shapes.camera import Camera
 from pipeline.generators.shapes.revolved import MIN_BODY_SHARE, Body, find_body, revolve, view_of
-from pipeline.generators.shapes.stacked import find_stack, revolve_stack, seen_iou
+from pipeline.generators.shapes.stacked import find_stack, revolve_stack
 from pipeline.photos.images import MAX_PIXELS, decode_image, fit_within
 from pipeline.photos.segmentation import ProductMask, product_mask
 from pipeline.stage2.sizing import MAX_CAMERA_ELEVATION_DEG, SizeMatch, match_size
@@ -193,18 +193,18 @@ class LocalGenerator:
         seen = seen_iou(surface, camera, mask.shape[1] / 2, mask)
         fallback = self._build(ShapeDecision("free-form", 0.0, ()), mask, None, self._plan_free_form(mask), 0.0, False)
         fallback_front = seen_iou(fallback, Camera.orthographic(0.0, 0.0), 0.0, mask)
-        leans = ", ".join(f"{body.lean_deg:+.1f}°" for body in stack)
+        leans = ", ".join(f"the {place} {body.describe()}" for place, body in zip(("upper", "lower"), stack))
         report: dict[str, object] = {"bodies": len(stack), "leans_deg": [round(body.lean_deg, 1) for body in stack],
                                      "through_camera_iou": round(seen, 3), "free_form_front_iou": round(fallback_front, 3)}
         if seen < fallback_front and not decision.forced:
             report["built"] = "free-form"
             return None, ShapeDecision("free-form", decision.confidence, (
-                *decision.reasons, f"a stack of {len(stack)} round bodies (leaning {leans}), but seen through "
+                *decision.reasons, f"a stack of {len(stack)} round bodies ({leans}), but seen through "
                 f"the camera they cover the photo's outline at {seen:.3f}, below the inflated fallback's "
                 f"{fallback_front:.3f}: built as the inflated fallback")), report
         report["built"] = "stack"
         return surface, ShapeDecision(decision.shape, decision.confidence, (
-            *decision.reasons, f"a stack of {len(stack)} round bodies (leaning {leans}), each revolved about its "
+            *decision.reasons, f"a stack of {len(stack)} round bodies ({leans}), each revolved about its "
             f"own axis: seen through the camera they cover the photo's outline at {seen:.3f} (the inflated "
             f"fallback's front: {fallback_front:.3f})"), decision.forced), report
 

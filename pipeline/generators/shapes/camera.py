@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pipeline.generators.shapes.surface import Surface
+
 # A flat end seen from above shows half an ellipse no deeper than this share of its width (a camera
 # at most 30° above); a deeper arc is a dome (a ball, a rounded lid), which says nothing of the camera.
 _MAX_END_SAG = 0.5
@@ -174,3 +176,17 @@ def camera_from_ends(top: FlatEnd | None, bottom: FlatEnd | None, centre_row: fl
 def _spread(top_row: float, bottom_row: float, centre_row: float, focal: float) -> float:
     """How much more steeply a camera of this focal length looks down on the bottom row than the top."""
     return math.atan((bottom_row - centre_row) / focal) - math.atan((top_row - centre_row) / focal)
+
+
+def seen_iou(surface: Surface, camera: Camera, axis: float, mask: np.ndarray) -> float:
+    """The surface's outline through `camera` (the one its builder read from the photo) against
+    the photo's silhouette, in the cropped photo's frame: how well the model explains the photo."""
+    from PIL import Image, ImageDraw
+
+    columns, rows = camera.project(surface.positions - [axis, 0.0, 0.0], axis)
+    drawn = Image.new("L", (mask.shape[1], mask.shape[0]), 0)
+    draw = ImageDraw.Draw(drawn)
+    for triangle in surface.faces:
+        draw.polygon([(columns[i], rows[i]) for i in triangle], fill=255)
+    seen = np.asarray(drawn) > 127
+    return float((seen & mask).sum() / max(int((seen | mask).sum()), 1))

@@ -39,7 +39,13 @@ class StackedBody:
 
     @property
     def lean_deg(self) -> float:
+        """How far the body is tipped in the photo's plane, degrees: above 0 its top leans left."""
         return math.degrees(math.atan(self.lean))
+
+    def describe(self) -> str:
+        if self.lean == 0:
+            return "upright"
+        return f"tipped {abs(self.lean_deg):.1f}° to the {'left' if self.lean > 0 else 'right'}"
 
 
 def find_stack(mask: np.ndarray) -> tuple[StackedBody, StackedBody] | None:
@@ -55,14 +61,14 @@ def find_stack(mask: np.ndarray) -> tuple[StackedBody, StackedBody] | None:
         return None
     single = _line_misfit(rows, centres)
     lowest = int(math.ceil(_MIN_BODY_ROWS_SHARE * len(rows)))
-    best: tuple[float, int] | None = None
-    for split in range(lowest, len(rows) - lowest):
-        misfit = _line_misfit(rows[:split], centres[:split]) + _line_misfit(rows[split:], centres[split:])
-        if best is None or misfit < best[0]:
-            best = (misfit, split)
-    if best is None or best[0] > _SPLIT_GAIN * single:
+    if len(rows) - 2 * lowest < 1:
         return None
-    split = best[1]
+    # Every few rows first, then each row around the best of those.
+    step = max(1, len(rows) // 60)
+    split = _best_split(rows, centres, range(lowest, len(rows) - lowest, step))
+    split = _best_split(rows, centres, range(max(lowest, split - step), min(len(rows) - lowest, split + step + 1)))
+    if _split_misfit(rows, centres, split) > _SPLIT_GAIN * single:
+        return None
     upper, lower = (_body(rows[part], centres[part]) for part in (slice(0, split), slice(split, None)))
     at_split = float(rows[split])
     offset = abs(upper.centre + upper.lean * (at_split - upper.first) - lower.centre)
@@ -70,6 +76,15 @@ def find_stack(mask: np.ndarray) -> tuple[StackedBody, StackedBody] | None:
     if offset < _MIN_OFFSET_SHARE * width and abs(upper.lean_deg - lower.lean_deg) < _MIN_LEAN_DIFFERENCE_DEG:
         return None
     return upper, lower
+
+
+def _split_misfit(rows: np.ndarray, centres: np.ndarray, split: int) -> float:
+    return _line_misfit(rows[:split], centres[:split]) + _line_misfit(rows[split:], centres[split:])
+
+
+def _best_split(rows: np.ndarray, centres: np.ndarray, splits: range) -> int:
+    """Of `splits`, the index where two centre lines explain the rows best."""
+    return min(splits, key=lambda split: _split_misfit(rows, centres, split))
 
 
 def _central_runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -97,18 +112,27 @@ def _robust_line(rows: np.ndarray, centres: np.ndarray) -> np.ndarray:
     """The line through most of the centres: refitted on the rows within _CENTRE_OUTLIER_PX."""
     keep = np.ones(len(rows), dtype=bool)
     for _ in range(3):
-        line = np.polyfit(rows[keep], centres[keep], 1)
-        near = np.abs(np.polyval(line, rows) - centres) <= _CENTRE_OUTLIER_PX
+        line = _least_squares_line(rows[keep], centres[keep])
+        near = np.abs(line[0] * rows + line[1] - centres) <= _CENTRE_OUTLIER_PX
         if near.sum() < 2 or (near == keep).all():
             break
         keep = near
     return line
 
 
+def _least_squares_line(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """(slope, intercept) of the least-squares line; what np.polyfit(x, y, 1) gives, without its
+    SVD (the split search fits some hundreds of lines)."""
+    x_mean, y_mean = x.mean(), y.mean()
+    spread = float(((x - x_mean) ** 2).sum())
+    slope = float(((x - x_mean) * (y - y_mean)).sum()) / spread if spread > 0 else 0.0
+    return np.array([slope, y_mean - slope * x_mean])
+
+
 def _line_misfit(rows: np.ndarray, centres: np.ndarray) -> float:
     """How badly one straight centre line explains the rows: each row's distance, capped."""
     line = _robust_line(rows, centres)
-    return float(np.minimum(np.abs(np.polyval(line, rows) - centres), _CENTRE_OUTLIER_PX).sum())
+    return float(np.minimum(np.abs(line[0] * rows + line[1] - centres), _CENTRE_OUTLIER_PX).sum())
 
 
 def _body(rows: np.ndarray, centres: np.ndarray) -> StackedBody:
@@ -123,24 +147,24 @@ def _body(rows: np.ndarray, centres: np.ndarray) -> StackedBody:
 def revolve_stack(mask: np.ndarray, stack: tuple[StackedBody, StackedBody], centre_row: float, elevation_deg: float,
                   *, max_faces: int | None, open_top: bool = False) -> tuple[Surface, Camera]:
     """Each body of the stack revolved about its own axis (`revolve`, with its own handle), the
-    tipped one built upright and tipped back as a whole, and the camera they were read through.
+    tipped one built upright and tipped back as a whole; and the camera they were read through.
 
-    The camera is read from the top body's flat top and the bottom body's flat base, as one
-    body's would be; the bodies meet at the row where their centre lines break.
+    The camera is read as one body's is (`camera_from_ends`), from the ends the stack shows: the
+    top body's top and the bottom body's base, each found in its body's upright frame (a tipped
+    mug's rim is an ellipse only there). The bodies meet at the row where their centre lines break.
     """
     from pipeline.generators.shapes.camera import camera_from_ends, flat_end
 
     upper, lower = stack
     pad = round(0.15 * max(mask.shape))
-    framed = [_Upright(mask, body, pad, keep_above=body is upper) for body in stack]
-    top = flat_end(framed[0].mask, framed[0].body.half_widths, framed[0].body.centres, top=True)
-    bottom = flat_end(framed[1].mask, framed[1].body.half_widths, framed[1].body.centres, top=False)
-    padded_centre = centre_row + pad
-    camera = camera_from_ends(top, bottom, padded_centre, elevation_deg) or Camera.orthographic(
-        elevation_deg, padded_centre)
+    framed = (_Upright(mask, upper, pad, keep_above=True), _Upright(mask, lower, pad, keep_above=False))
+    ends = (flat_end(framed[0].mask, framed[0].body.half_widths, framed[0].body.centres, top=True),
+            flat_end(framed[1].mask, framed[1].body.half_widths, framed[1].body.centres, top=False))
+    camera = camera_from_ends(*ends, centre_row + pad, elevation_deg) or Camera.orthographic(
+        elevation_deg, centre_row + pad)
     budget = (max_faces or 40_000) // 2
     surfaces = []
-    for upright, end in zip(framed, (top, bottom)):
+    for upright, end in zip(framed, ends):
         rows = np.nonzero(upright.body.half_widths)[0]
         if upright.keeps_above:
             start, stop = (end.row if end is not None else float(rows.min())), upright.pivot[0]
@@ -148,8 +172,7 @@ def revolve_stack(mask: np.ndarray, stack: tuple[StackedBody, StackedBody], cent
             start, stop = upright.pivot[0], (end.row if end is not None else float(rows.max() + 1))
         surface = revolve(upright.mask, upright.body, camera, start, stop, max_faces=budget, open_top=open_top)
         surfaces.append(upright.tipped_back(surface, camera))
-    flat = Camera(camera.elevation_deg, camera.focal_px, centre_row)
-    return Surface.joined(surfaces), flat
+    return Surface.joined(surfaces), Camera(camera.elevation_deg, camera.focal_px, centre_row)
 
 
 class _Upright:
@@ -193,16 +216,3 @@ class _Upright:
         rows, columns = (points @ self.turn.T + self.pivot - self.pad).T
         return np.column_stack([columns / self.shape[1], 1.0 - rows / self.shape[0]]).clip(0, 1)
 
-
-def seen_iou(surface: Surface, camera: Camera, axis: float, mask: np.ndarray) -> float:
-    """The surface's outline through `camera` (the one its builder read from the photo) against
-    the photo's silhouette, in the cropped photo's frame: how well the model explains the photo."""
-    from PIL import Image, ImageDraw
-
-    columns, rows = camera.project(surface.positions - [axis, 0.0, 0.0], axis)
-    drawn = Image.new("L", (mask.shape[1], mask.shape[0]), 0)
-    draw = ImageDraw.Draw(drawn)
-    for triangle in surface.faces:
-        draw.polygon([(columns[i], rows[i]) for i in triangle], fill=255)
-    seen = np.asarray(drawn) > 127
-    return float((seen & mask).sum() / max(int((seen | mask).sum()), 1))
