@@ -120,7 +120,8 @@ class LocalGenerator:
         # The photo's centre, where its camera looked, in the crop's rows.
         centre_row = front.mask.mask.shape[0] / 2 - y0
         open_top = body is not None and is_open_vessel(product)
-        stacked = self._stacked(decision, mask, plan, centre_row, open_top) if body is not None else None
+        centre = (centre_row, front.mask.mask.shape[1] / 2 - x0)
+        stacked = self._stacked(decision, mask, plan, centre, open_top) if body is not None else None
         if stacked is not None:
             stack_surface, decision, stack_report = stacked
             if stack_surface is not None:
@@ -179,7 +180,7 @@ class LocalGenerator:
         depth = own_depth if body is not None else dims.depth_m / dims.width_m * width
         return _Plan(min(2.0 * max(width, height), depth), match.elevation_deg, match)
 
-    def _stacked(self, decision: ShapeDecision, mask: np.ndarray, plan: _Plan, centre_row: float,
+    def _stacked(self, decision: ShapeDecision, mask: np.ndarray, plan: _Plan, centre: tuple[float, float],
                  open_top: bool) -> tuple[Surface | None, ShapeDecision, dict[str, object]] | None:
         """A round silhouette that is a stack of two bodies (`find_stack`) built as two, each about
         its own axis; None for one body. When the two seen through their camera explain the photo
@@ -188,9 +189,9 @@ class LocalGenerator:
         stack = find_stack(mask)
         if stack is None:
             return None
-        surface, camera = revolve_stack(mask, stack, centre_row, plan.elevation_deg, max_faces=self.max_faces,
+        surface, camera = revolve_stack(mask, stack, centre, plan.elevation_deg, max_faces=self.max_faces,
                                         open_top=open_top)
-        seen = seen_iou(surface, camera, mask.shape[1] / 2, mask)
+        seen = seen_iou(surface, camera, centre[1], mask)
         fallback = self._build(ShapeDecision("free-form", 0.0, ()), mask, None, self._plan_free_form(mask), 0.0, False)
         fallback_front = seen_iou(fallback, Camera.orthographic(0.0, 0.0), 0.0, mask)
         leans = ", ".join(f"the {place} {body.describe()}" for place, body in zip(("upper", "lower"), stack))
