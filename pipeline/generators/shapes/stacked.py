@@ -190,8 +190,9 @@ def revolve_stack(mask: np.ndarray, stack: tuple[StackedBody, StackedBody], cent
     ends = (flat_end(framed[0].mask, framed[0].body.half_widths, framed[0].body.centres, top=True),
             flat_end(framed[1].mask, framed[1].body.half_widths, framed[1].body.centres, top=False))
     # Both ends in the photo's rows, where the camera looks at `centre`.
-    in_photo = [None if end is None else FlatEnd(upright.photo_point(end.row, upright.body.axis)[0], end.half_width,
-                                                 end.sag) for upright, end in zip(framed, ends)]
+    in_photo = [None if end is None else FlatEnd(
+        float(upright.photo_points(np.array([end.row]), np.array([upright.body.axis]))[0][0]), end.half_width, end.sag)
+        for upright, end in zip(framed, ends)]
     centre_row, centre_column = centre
     camera = camera_from_ends(*in_photo, centre_row, elevation_deg) or Camera.orthographic(elevation_deg, centre_row)
     budget = (max_faces or 40_000) // 2
@@ -248,11 +249,12 @@ class _Upright:
         upright_row, upright_column = pivot + self.turn.T @ (np.array([row, column]) + self.pad - pivot)
         return float(upright_row - self.first_row), float(upright_column)
 
-    def photo_point(self, row: float, column: float) -> tuple[float, float]:
-        """Where this frame's point (row, column) lies in the mask."""
+    def photo_points(self, rows: np.ndarray, columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where this frame's points lie in the mask (rows, columns)."""
         pivot = np.array([self.pivot[0] + self.first_row, self.pivot[1]])
-        photo_row, photo_column = pivot + self.turn @ (np.array([row + self.first_row, column]) - pivot) - self.pad
-        return float(photo_row), float(photo_column)
+        points = np.column_stack([rows + self.first_row, columns]) - pivot
+        photo = points @ self.turn.T + pivot - self.pad
+        return photo[:, 0], photo[:, 1]
 
     def tipped_back(self, surface: Surface, camera: Camera) -> Surface:
         """The surface built in this frame (seen by `camera`), turned back about the pivot and
@@ -268,11 +270,5 @@ class _Upright:
     def _photo_uv(self, uv: np.ndarray) -> np.ndarray:
         """UV in this frame's image as UV in the cropped photo."""
         height, width = self.mask.shape
-        rows, columns = self.photo_point_array((1.0 - uv[:, 1]) * height, uv[:, 0] * width)
+        rows, columns = self.photo_points((1.0 - uv[:, 1]) * height, uv[:, 0] * width)
         return np.column_stack([columns / self.shape[1], 1.0 - rows / self.shape[0]]).clip(0, 1)
-
-    def photo_point_array(self, rows: np.ndarray, columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        pivot = np.array([self.pivot[0] + self.first_row, self.pivot[1]])
-        points = np.column_stack([rows + self.first_row, columns]) - pivot
-        photo = points @ self.turn.T + pivot - self.pad
-        return photo[:, 0], photo[:, 1]
