@@ -209,7 +209,21 @@ def revolve_stack(mask: np.ndarray, stack: tuple[StackedBody, StackedBody], cent
         surface = revolve(upright.mask, upright.body, seen_by, start, stop, max_faces=budget, open_top=open_top,
                           principal_column=seen_column)
         surfaces.append(upright.tipped_back(surface, seen_by))
+    # In the photo the upper body hides the lower one's top (and what lies just below its rim):
+    # the lower body takes its colour from the rows below the upper one's lowest.
+    _, upper_rows = camera.project(surfaces[0].positions - [centre_column, 0.0, 0.0], centre_column)
+    surfaces[1] = _coloured_below(surfaces[1], float(upper_rows.max()) + 1.0, mask.shape[0])
     return Surface.joined(surfaces), camera
+
+
+def _coloured_below(surface: Surface, row: float, height: int) -> Surface:
+    """The surface with every texel it reads above photo row `row` read on that row instead."""
+
+    def below(uv: np.ndarray) -> np.ndarray:
+        return np.column_stack([uv[:, 0], np.minimum(uv[:, 1], 1.0 - row / height)])
+
+    return Surface(surface.positions, surface.faces, below(surface.uv), surface.plain_shade,
+                   None if surface.plain_colour_uv is None else below(surface.plain_colour_uv))
 
 
 class _Upright:
