@@ -52,7 +52,11 @@ def real_photo(file: str, title: str, forced: str) -> dict[str, Any]:
     assert generated.source_mask is not None
     iou = silhouette_iou(generated.source_mask, render_front_view(generated.mesh).mask)
     shape = generated.metadata["shape"]["shape"]  # type: ignore[index]
-    through = seen_through_camera(generated.source_mask) if shape == "round" else None
+    stack = generated.metadata.get("stack")
+    through = None
+    if shape == "round":
+        # A stack's bodies were seen through their camera by the generator itself.
+        through = stack["through_camera_iou"] if isinstance(stack, dict) else seen_through_camera(generated.source_mask)
     return {"shape": shape, "front": round(iou, 4), "through_camera": through}
 
 
@@ -60,24 +64,16 @@ def seen_through_camera(photo_mask: Any) -> float:
     """A round model's outline seen the way the photo was taken (through the camera the builder
     read from the rims, perspective and all) against the photo's cut-out, in the photo's frame:
     what the front IoU cannot show, since it compares an orthographic front with a perspective photo."""
-    import numpy as np
-    from PIL import Image, ImageDraw
-
     from pipeline.generators.local_generator import _crop_box
     from pipeline.generators.shapes.revolved import find_body, revolve, view_of
+    from pipeline.generators.shapes.camera import seen_iou
 
     x0, y0, x1, y1 = _crop_box(photo_mask)
     mask = photo_mask[y0:y1, x0:x1]
     body = find_body(mask)
     camera, start, stop = view_of(mask, body, photo_mask.shape[0] / 2 - y0, 0.0)
     surface = revolve(mask, body, camera, start, stop, max_faces=50_000)
-    columns, rows = camera.project(surface.positions - [body.axis, 0.0, 0.0], body.axis)
-    drawn = Image.new("L", (mask.shape[1], mask.shape[0]), 0)
-    draw = ImageDraw.Draw(drawn)
-    for triangle in surface.faces:
-        draw.polygon([(columns[i], rows[i]) for i in triangle], fill=255)
-    seen = np.asarray(drawn) > 127
-    return round(float((seen & mask).sum() / (seen | mask).sum()), 4)
+    return round(seen_iou(surface, camera, body.axis, mask), 4)
 
 
 def score(product: Any, forced: str) -> dict[str, Any]:

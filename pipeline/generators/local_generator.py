@@ -10,9 +10,11 @@ import numpy as np
 from pipeline.backends import GeneratedMesh, Progress, no_progress
 from pipeline.errors import ImageError, NeedsImageError
 from pipeline.generators.shapes import ShapeDecision, Surface, decide_shape, is_open_vessel, silhouette_features
+from pipeline.generators.shapes.camera import Camera, seen_iou
 from pipeline.generators.shapes.cuboid import cuboid
 from pipeline.generators.shapes.inflated import MIN_RESOLUTION, inflate_within, resolution_for
 from pipeline.generators.shapes.revolved import MIN_BODY_SHARE, Body, find_body, revolve, view_of
+from pipeline.generators.shapes.stacked import find_stack, revolve_stack
 from pipeline.photos.images import MAX_PIXELS, decode_image, fit_within
 from pipeline.photos.segmentation import ProductMask, product_mask
 from pipeline.stage2.sizing import MAX_CAMERA_ELEVATION_DEG, SizeMatch, match_size
@@ -48,6 +50,17 @@ class _Plan:
     depth_px: float
     elevation_deg: float
     match: SizeMatch | None
+
+
+@dataclass(frozen=True)
+class _Stacked:
+    """What a stack of round bodies was built as: the surface, the decision it makes (round, or
+    free-form when the stack explains the photo less than the fallback), its plan, and the report."""
+
+    surface: Surface
+    decision: ShapeDecision
+    plan: _Plan
+    report: dict[str, object]
 
 
 class LocalGenerator:
@@ -115,12 +128,19 @@ class LocalGenerator:
                 f"({body.share_of(mask):.0%} of it): built as the inflated fallback"))
             body = None
         plan = self._plan(product, decision, mask, body)
-        if plan.match is not None and plan.match.warning:
-            warnings.append(plan.match.warning)
         # The photo's centre, where its camera looked, in the crop's rows.
         centre_row = front.mask.mask.shape[0] / 2 - y0
         open_top = body is not None and is_open_vessel(product)
-        surface = self._build(decision, mask, body, plan, centre_row, open_top)
+        centre = (centre_row, front.mask.mask.shape[1] / 2 - x0)
+        stacked = self._stacked(product, decision, mask, plan, centre, open_top) if body is not None else None
+        if stacked is not None:
+            surface, decision, plan = stacked.surface, stacked.decision, stacked.plan
+            if decision.shape != "round":
+                body, open_top = None, False
+        else:
+            surface = self._build(decision, mask, body, plan, centre_row, open_top)
+        if plan.match is not None and plan.match.warning:
+            warnings.append(plan.match.warning)
         mesh = _textured(surface, front, back)
         progress("building", 1.0)
         return GeneratedMesh(
@@ -134,6 +154,7 @@ class LocalGenerator:
                 "faces": len(mesh.faces),
                 "shape": decision.as_dict(),
                 **({"vessel": "open" if open_top else "closed"} if body is not None else {}),
+                **({"stack": stacked.report} if stacked is not None else {}),
                 **({"size_match": plan.match.as_dict()} if plan.match else {}),
             },
             real_size=plan.match.dimensions if plan.match else None,
@@ -165,6 +186,37 @@ class LocalGenerator:
         dims = match.dimensions
         depth = own_depth if body is not None else dims.depth_m / dims.width_m * width
         return _Plan(min(2.0 * max(width, height), depth), match.elevation_deg, match)
+
+    def _stacked(self, product: ProductInput, decision: ShapeDecision, mask: np.ndarray, plan: _Plan,
+                 centre: tuple[float, float], open_top: bool) -> _Stacked | None:
+        """A round silhouette that is a stack of two bodies (`find_stack`) built as two, each about
+        its own axis; None for one body. When the two, seen through their camera, cover the photo's
+        outline less than the inflated fallback's front does (drawn the same way), the fallback is
+        built instead (unless the merchant chose round), and the reasons say which happened."""
+        stack = find_stack(mask)
+        if stack is None:
+            return None
+        surface, camera = revolve_stack(mask, stack, centre, plan.elevation_deg, max_faces=self.max_faces,
+                                        open_top=open_top)
+        seen = seen_iou(surface, camera, centre[1], mask)
+        fallback_decision = ShapeDecision("free-form", decision.confidence, decision.reasons)
+        fallback_plan = self._plan(product, fallback_decision, mask, None)
+        fallback = self._build(fallback_decision, mask, None, fallback_plan, centre[0], False)
+        fallback_front = seen_iou(fallback, Camera.orthographic(0.0, 0.0), 0.0, mask)
+        leans = ", ".join(f"the {place} {body.describe()}" for place, body in zip(("upper", "lower"), stack))
+        found = f"a stack of {len(stack)} round bodies ({leans})"
+        covered = f"seen through the camera they cover the photo's outline at {seen:.3f}"
+        report: dict[str, object] = {"bodies": len(stack), "leans_deg": [round(body.lean_deg, 1) for body in stack],
+                                     "through_camera_iou": round(seen, 3), "free_form_front_iou": round(fallback_front, 3)}
+        if seen < fallback_front and not decision.forced:
+            reasons = (*decision.reasons, f"{found}, but {covered}, below the inflated fallback's front "
+                       f"({fallback_front:.3f}): built as the inflated fallback")
+            return _Stacked(fallback, ShapeDecision("free-form", decision.confidence, reasons), fallback_plan,
+                            {**report, "built": "free-form"})
+        reasons = (*decision.reasons, f"{found}, each revolved about its own axis: {covered} (the inflated "
+                   f"fallback's front: {fallback_front:.3f})")
+        return _Stacked(surface, ShapeDecision(decision.shape, decision.confidence, reasons, decision.forced), plan,
+                        {**report, "built": "stack"})
 
     def _build(self, decision: ShapeDecision, mask: np.ndarray, body: Body | None, plan: _Plan,
                centre_row: float, open_top: bool) -> Surface:

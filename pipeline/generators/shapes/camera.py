@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pipeline.generators.shapes.surface import Surface
+
 # A flat end seen from above shows half an ellipse no deeper than this share of its width (a camera
 # at most 30° above); a deeper arc is a dome (a ball, a rounded lid), which says nothing of the camera.
 _MAX_END_SAG = 0.5
@@ -21,6 +23,9 @@ _MAX_ELEVATION_DEG = 40.0
 # The product spans at most this angle of view (a wide-angle phone shot close up).
 _MAX_VIEW_ANGLE_RAD = math.radians(70.0)
 _NO_PERSPECTIVE_PX = 1e9
+# A model's outline is drawn this many times finer than the mask it is compared with (odd: one
+# fine pixel's centre is the mask pixel's).
+_SEEN_SUPERSAMPLING = 5
 
 
 @dataclass(frozen=True)
@@ -174,3 +179,23 @@ def camera_from_ends(top: FlatEnd | None, bottom: FlatEnd | None, centre_row: fl
 def _spread(top_row: float, bottom_row: float, centre_row: float, focal: float) -> float:
     """How much more steeply a camera of this focal length looks down on the bottom row than the top."""
     return math.atan((bottom_row - centre_row) / focal) - math.atan((top_row - centre_row) / focal)
+
+
+def seen_iou(surface: Surface, camera: Camera, axis: float, mask: np.ndarray) -> float:
+    """The surface's outline through `camera` (the one its builder read from the photo, looking at
+    column `axis`) against the photo's silhouette, in the cropped photo's frame: how well the model
+    explains the photo. Drawn _SEEN_SUPERSAMPLING times finer than the mask and read at each mask
+    pixel's centre, so the drawing's own outline (PIL fills a polygon's edge pixels) hardly widens it."""
+    from PIL import Image, ImageDraw
+
+    columns, rows = camera.project(surface.positions - [axis, 0.0, 0.0], axis)
+    scale = _SEEN_SUPERSAMPLING
+    drawn = Image.new("L", (mask.shape[1] * scale, mask.shape[0] * scale), 0)
+    draw = ImageDraw.Draw(drawn)
+    points = np.column_stack([columns, rows]) * scale
+    for triangle in surface.faces:
+        draw.polygon([tuple(points[i]) for i in triangle], fill=255)
+    # Mask pixel j spans [j, j + 1); the fine pixel at its centre is the middle one of its `scale`.
+    middle = scale // 2
+    seen = np.asarray(drawn)[middle::scale, middle::scale] > 127
+    return float((seen & mask).sum() / max(int((seen | mask).sum()), 1))

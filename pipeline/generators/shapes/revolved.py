@@ -9,10 +9,12 @@ import numpy as np
 
 from pipeline.generators.shapes.camera import Camera, camera_from_ends, flat_end
 from pipeline.generators.shapes.inflated import inflate_within
-from pipeline.generators.shapes.surface import Surface
+from pipeline.generators.shapes.surface import Surface, photo_uv
 
 # A part outside the body smaller than this share of the silhouette is a fringe, not a handle.
 _MIN_PART_SHARE = 0.01
+# A part (a handle) is inflated on a grid this many cells along its own box's longer side.
+_PART_CELLS = 96
 # A round product's upright body explains at least this share of its silhouette.
 MIN_BODY_SHARE = 0.7
 # One side of a row reaching this much farther from the axis than the other is a handle's root.
@@ -58,21 +60,22 @@ class Body:
         return float((inside & mask).sum() / max(int(mask.sum()), 1))
 
 
-def find_body(mask: np.ndarray) -> Body:
-    """The axis (the median centre of each row's widest run) and, per row, the run around it;
-    where one side reaches more than 8 % farther from the axis than the other (a handle's root)
-    the side without the handle is mirrored about the centre of the body's rows around it, so
-    the handle does not widen the body and a lean carries through."""
+def find_body(mask: np.ndarray, axis: float | None = None) -> Body:
+    """The axis (the median centre of each row's widest run, unless the caller knows it) and, per
+    row, the run around it; where one side reaches more than 8 % farther from the axis than the
+    other (a handle's root) the side without the handle is mirrored about the centre of the
+    body's rows around it, so the handle does not widen the body and a lean carries through."""
     from scipy import ndimage
 
     padded = np.pad(mask, ((0, 0), (1, 1)))
     edges = np.diff(padded.astype(np.int8), axis=1)
-    centres = []
-    for row in np.nonzero(mask.any(axis=1))[0]:
-        starts, ends = np.nonzero(edges[row] == 1)[0], np.nonzero(edges[row] == -1)[0]
-        widest = int(np.argmax(ends - starts))
-        centres.append((starts[widest] + ends[widest]) / 2)
-    axis = float(np.median(centres))
+    if axis is None:
+        centres = []
+        for row in np.nonzero(mask.any(axis=1))[0]:
+            starts, ends = np.nonzero(edges[row] == 1)[0], np.nonzero(edges[row] == -1)[0]
+            widest = int(np.argmax(ends - starts))
+            centres.append((starts[widest] + ends[widest]) / 2)
+        axis = float(np.median(centres))
     column = min(mask.shape[1] - 1, int(axis))
     half = np.zeros(mask.shape[0])
     middle = np.full(mask.shape[0], axis)
@@ -162,14 +165,15 @@ def view_of(mask: np.ndarray, body: Body, centre_row: float, elevation_deg: floa
 
 
 def revolve(mask: np.ndarray, body: Body, camera: Camera, start: float, stop: float, *,
-            max_faces: int | None, open_top: bool = False) -> Surface:
+            max_faces: int | None, open_top: bool = False, principal_column: float | None = None) -> Surface:
     """The body between rows `start` and `stop` revolved about its axis and capped top and
     bottom, plus the parts outside it, each photo row read back through `camera` to the height
     and radius of the circle it shows (so a nearer, wider-looking top is not a taper). Parts (a
     handle, a spout) are inflated with a round cross-section in the upright plane through the axis.
 
     `open_top` hollows the body into a vessel (`_vessel`): a rim, an inner wall and a floor
-    instead of the top cap, still one closed surface.
+    instead of the top cap, still one closed surface. The camera looks at the mask's column
+    `principal_column` (default: the body's axis, a product photographed in the middle).
     """
     budget = max_faces or 40_000
     segments = int(np.clip(np.sqrt(budget / 6), 24, 72))
@@ -180,7 +184,8 @@ def revolve(mask: np.ndarray, body: Body, camera: Camera, start: float, stop: fl
     seen_half = np.maximum(np.interp(seen_rows, np.arange(len(body.half_widths)) + 0.5, body.half_widths), 0.5)
     seen_centres = np.interp(seen_rows, np.arange(len(body.centres)) + 0.5, body.centres)
     heights, radii = camera.rings(seen_rows, seen_half)
-    centres = body.axis + (seen_centres - body.axis) * radii / seen_half
+    principal = body.axis if principal_column is None else principal_column
+    centres = principal + (seen_centres - principal) * radii / seen_half
     angles = np.linspace(0, 2 * np.pi, segments, endpoint=False)
     outer = _rings(centres, heights, radii, angles)
     positions = np.vstack([outer, [[centres[0], heights[0], 0.0], [centres[-1], heights[-1], 0.0]]])
@@ -188,16 +193,21 @@ def revolve(mask: np.ndarray, body: Body, camera: Camera, start: float, stop: fl
     # The photo is read a little inside the outline: its outermost texels are the edge's
     # shading and staircase, which the sides, seen edge-on in the photo, would show as streaks.
     seen = np.vstack([_rings(centres, heights, radii * (1 - _EDGE_INSET), angles), positions[-2:]])
-    uv = _seen_uv(seen, camera, body.axis, mask.shape)
+    uv = _seen_uv(seen, camera, principal, mask.shape)
     surfaces = [Surface(positions, faces, uv) if not open_top else
                 _vessel(positions[:-2], faces, uv[:-2], centres, heights, radii, angles)]
     parts = _parts(mask, body)
     if parts is not None:
-        part = inflate_within(parts, 96, max(2_000, budget // 4), mask.shape[0], "pillow")
+        # Inflated on a grid over the parts' own box, so a thin handle is some cells across.
+        rows, columns = np.nonzero(parts)
+        top, left = max(0, int(rows.min()) - 2), max(0, int(columns.min()) - 2)
+        box = parts[top : int(rows.max()) + 3, left : int(columns.max()) + 3]
+        part = inflate_within(box, _PART_CELLS, max(2_000, budget // 4), max(box.shape), "pillow")
+        drawn = part.positions + [left, -top, 0.0]
         # The part was drawn in photo pixels (Y = -row): put it where the camera saw it.
-        x, y, scale = camera.to_plane(part.positions[:, 0], -part.positions[:, 1], body.axis)
-        placed = np.column_stack([body.axis + x, y, part.positions[:, 2] * scale])
-        surfaces.append(Surface(placed, part.faces, part.uv))
+        x, y, scale = camera.to_plane(drawn[:, 0], -drawn[:, 1], principal)
+        placed = np.column_stack([principal + x, y, drawn[:, 2] * scale])
+        surfaces.append(Surface(placed, part.faces, photo_uv(drawn, (mask.shape[1], mask.shape[0]))))
     return Surface.joined(surfaces)
 
 
