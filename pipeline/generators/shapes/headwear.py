@@ -28,6 +28,10 @@ _DOME_HEIGHT_RANGE = (0.3, 1.6)
 _VISOR_LENGTH = 0.6
 _BRIM_THICKNESS = 0.025
 _TUCK = 0.85
+# How far a brim seen from straight ahead may tilt down forwards (a worn cap's visor) and curl
+# down at its sides (a curved visor's tips).
+_MAX_BRIM_TILT_DEG = 20.0
+_MAX_BRIM_CURL_DEG = 45.0
 # A hat's brim reaches at least this far past its crown's radius.
 _MIN_RING_REACH = 1.1
 _BRIM_RINGS = 10
@@ -153,8 +157,15 @@ def headwear(mask: np.ndarray, silhouette: HeadwearSilhouette, brim: Brim, camer
     back_height = np.where(np.abs(x) > base_radius, height_seen_at(highest[columns], back), base_height)
     edge_height = height_seen_at(lowest[columns], front) + thickness
     along = np.clip((depth - back) / np.maximum(front - back, 1e-9), 0.0, 1.0)
-    heights = np.minimum(back_height, base_height) + along * (np.minimum(edge_height, back_height) - np.minimum(
-        back_height, base_height))
+    # Seen from straight ahead (no elevation known) the band is a brim tilting down, forwards by
+    # _MAX_BRIM_TILT_DEG and sideways by _MAX_BRIM_CURL_DEG at most; seen from above it is the
+    # brim's top, and the brim is flat (a close camera's perspective makes a flat brim's band look
+    # deeper than the elevation alone would).
+    tilt, curl = (np.tan(np.radians(angle)) if camera.elevation_deg == 0 else 0.0
+                  for angle in (_MAX_BRIM_TILT_DEG, _MAX_BRIM_CURL_DEG))
+    back_height = np.clip(back_height, base_height - curl * np.maximum(np.abs(x) - base_radius, 0.0), base_height)
+    lowest_edge = back_height - tilt * np.maximum(front - back, 0.0)
+    heights = back_height + along * (np.clip(edge_height, lowest_edge, back_height) - back_height)
     top = np.stack([centre + x, np.minimum(heights, base_height), planform[..., 1]], axis=-1)
     bottom = top - [0.0, thickness, 0.0]
     # The band under the crown, read as seen from above: inner edge at the crown's base row,
