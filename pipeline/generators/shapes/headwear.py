@@ -138,7 +138,9 @@ def headwear(mask: np.ndarray, silhouette: HeadwearSilhouette, brim: Brim, camer
     outer = np.column_stack([half_width * np.sin(angles), reach * np.cos(angles)])
     planform = inner[:, None, :] + spread[None, :, None] * (outer - inner)[:, None, :]
     thickness = max(_BRIM_THICKNESS * 2 * base_radius, 1.0)
-    columns = np.clip(np.round(centre + planform[..., 0] / scale).astype(int), 0, mask.shape[1] - 1)
+    # Each brim point's column in the photo (its tips' within the silhouette's).
+    covered = np.nonzero(mask.any(axis=0))[0]
+    columns = np.clip(np.round(centre + planform[..., 0] / scale).astype(int), covered.min(), covered.max())
     lowest = mask.shape[0] - np.argmax(mask[::-1], axis=0)  # the silhouette's bottom edge, per column
     highest = np.argmax(mask, axis=0)  # and its top edge: beside the crown, the brim's
 
@@ -158,11 +160,12 @@ def headwear(mask: np.ndarray, silhouette: HeadwearSilhouette, brim: Brim, camer
     edge_height = height_seen_at(lowest[columns], front) + thickness
     along = np.clip((depth - back) / np.maximum(front - back, 1e-9), 0.0, 1.0)
     # Seen from straight ahead (no elevation known) the band is a brim tilting down, forwards by
-    # _MAX_BRIM_TILT_DEG and sideways by _MAX_BRIM_CURL_DEG at most; seen from above it is the
-    # brim's top, and the brim is flat (a close camera's perspective makes a flat brim's band look
-    # deeper than the elevation alone would).
+    # _MAX_BRIM_TILT_DEG and a visor's tips by _MAX_BRIM_CURL_DEG at most (beside a hat's crown
+    # the band's top edge is its brim's back); seen from above it is the brim's top, and the brim
+    # is flat (a close camera's perspective makes a flat brim's band look deeper than the
+    # elevation alone would).
     tilt, curl = (np.tan(np.radians(angle)) if camera.elevation_deg == 0 else 0.0
-                  for angle in (_MAX_BRIM_TILT_DEG, _MAX_BRIM_CURL_DEG))
+                  for angle in (_MAX_BRIM_TILT_DEG, _MAX_BRIM_CURL_DEG if brim == "visor" else 0.0))
     back_height = np.clip(back_height, base_height - curl * np.maximum(np.abs(x) - base_radius, 0.0), base_height)
     lowest_edge = back_height - tilt * np.maximum(front - back, 0.0)
     heights = back_height + along * (np.clip(edge_height, lowest_edge, back_height) - back_height)
