@@ -129,3 +129,21 @@ def test_a_cap_whose_silhouette_is_no_dome_falls_back_to_the_pillow_and_says_why
     assert "no hat's crown" in decision["reasons"][-1]  # type: ignore[index]
     forced, _ = _generate(ProductInput(title="Cap", images=(box,), shape="round"))
     assert forced.metadata["shape"]["shape"] == "round" and "headwear" not in forced.metadata  # type: ignore[attr-defined,index]
+
+
+def test_stage2_checks_a_cap_as_headwear_and_passes_it_with_valid_files(tmp_path: Path) -> None:
+    """A cap is no disc from above (the round check gave the fixture cap 0.70); it is checked for
+    being deep enough for a head, which the crown and visor are and a 7 cm pillow is not."""
+    from pipeline.config import PipelineConfig
+    from pipeline.generate import generate_assets
+    from pipeline.stage2.evidence import ModelViews, shape_plausibility
+    from tests.validators import validate_glb, validate_usdz
+
+    photo = SourceImage(CAP_PHOTO.read_bytes(), CAP_PHOTO.name)
+    result = generate_assets(ProductInput(title="Baseball cap", images=(photo,)), tmp_path,
+                             PipelineConfig(face_budget=8_000, max_texture_size=512))
+    assert validate_glb(result.files["glb"]) == [] and validate_usdz(result.files["usdz"]) == []
+    assert result.quality.measured["shape"] == "headwear" and result.quality.terms["shape"] == 1.0
+    empty = np.zeros((4, 4), dtype=bool)
+    views = ModelViews(np.zeros((4, 4, 3), dtype=np.uint8), empty, empty, empty)
+    assert shape_plausibility("headwear", views, (0.30, 0.15, 0.07)) < 0.3
