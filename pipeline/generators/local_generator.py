@@ -19,7 +19,14 @@ from pipeline.generators.shapes import (
 )
 from pipeline.generators.shapes.camera import Camera
 from pipeline.generators.shapes.cuboid import cuboid
-from pipeline.generators.shapes.headwear import Brim, HeadwearSilhouette, brim_for, headwear, headwear_depth, read_headwear
+from pipeline.generators.shapes.headwear import (
+    Brim,
+    HeadwearSilhouette,
+    brim_for,
+    headwear,
+    headwear_depth,
+    read_headwear,
+)
 from pipeline.generators.shapes.inflated import MIN_RESOLUTION, inflate_within, resolution_for
 from pipeline.generators.shapes.revolved import MIN_BODY_SHARE, Body, find_body, revolve, view_of
 from pipeline.photos.images import MAX_PIXELS, decode_image, fit_within

@@ -13,4 +13,5 @@ from pipeline.generators.shapes.classify import (
 )
 from pipeline.generators.shapes.surface import Surface
 
-__all__ = ["ShapeDecision", "SilhouetteFeatures", "Surface", "decide_shape", "headwear_kind", "is_open_vessel", "silhouette_features"]
+__all__ = ["ShapeDecision", "SilhouetteFeatures", "Surface", "decide_shape", "headwear_kind", "is_open_vessel",
+           "silhouette_features"]

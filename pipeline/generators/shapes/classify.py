@@ -37,6 +37,8 @@ _FREE_FORM_PRIOR = 0.8  # the fallback wins when nothing speaks for another clas
 # Round products people look into, and round products that are closed (or named with their lid).
 _OPEN_VESSELS = ("mug", "cup", "tumbler", "glass", "bowl", "vase", "planter", "pot", "beaker", "goblet", "pitcher",
                  "jug", "urn", "bucket", "basin")
+# What a cap's or a hat's name says it wears at its crown's base ("hat": the photo says).
+HeadwearKind = Literal["visor", "ring", "none", "hat"]
 # Headwear is round too: a crown with a visor (caps), with a brim all round (hats), or alone.
 _VISOR = ("cap", "snapback", "trucker hat", "dad hat", "baseball hat")
 _RING_BRIM = ("sun hat", "fedora", "bucket hat", "panama", "cowboy hat", "boater", "trilby", "bowler", "straw hat",
@@ -163,7 +165,7 @@ def is_open_vessel(product: ProductInput) -> bool:
     return False
 
 
-def headwear_kind(product: ProductInput) -> Literal["visor", "ring", "none", "hat"] | None:
+def headwear_kind(product: ProductInput) -> HeadwearKind | None:
     """What a cap or a hat wears at its crown's base, when the title (else the categories and tags)
     names headwear: "visor" (a cap, a snapback), "ring" (a sun hat, a fedora, a bucket hat),
     "none" (a beanie, a beret), "hat" (a plain hat: the photo says); None for anything else,

@@ -8,7 +8,8 @@ from typing import Literal
 import numpy as np
 
 from pipeline.generators.shapes.camera import Camera
-from pipeline.generators.shapes.revolved import find_body, revolve
+from pipeline.generators.shapes.classify import HeadwearKind
+from pipeline.generators.shapes.revolved import Body, find_body, revolve
 from pipeline.generators.shapes.surface import Surface
 
 # What sits at the crown's base: a cap's visor forward, a hat's brim all round, or nothing (a beanie).
@@ -109,16 +110,25 @@ def headwear(mask: np.ndarray, silhouette: HeadwearSilhouette, brim: Brim, camer
     The brim is as wide as the photo's brim band (the crown's width, at least, for a visor) and
     takes its colour from that band: its top is the band read as seen from above, inner edge at
     the crown, outer edge at the silhouette's bottom. Its outer edge is as low as `camera`
-    (orthographic) saw it there: a brim the camera looked down on stays flat, one seen from
-    straight ahead slopes down (as a worn cap's visor does) and curves at its tips as the band does.
+    (orthographic: no perspective) saw it there: a brim the camera looked down on stays flat, one
+    seen from straight ahead slopes down (as a worn cap's visor does) and curves at its tips as
+    the band does.
     """
     budget = max_faces or 40_000
     body = find_body(silhouette.crown)
     rows = np.nonzero(body.half_widths)[0]
-    start, stop = float(rows.min()), float(silhouette.base_row)
-    crown = revolve(silhouette.crown, body, camera, start, stop, max_faces=round(_CROWN_SHARE * budget))
+    crown = revolve(silhouette.crown, body, camera, float(rows.min()), float(silhouette.base_row),
+                    max_faces=round(_CROWN_SHARE * budget))
     if brim == "none":
         return crown
+    return Surface.joined([crown, _brim(mask, silhouette, brim, camera, body, budget)])
+
+
+def _brim(mask: np.ndarray, silhouette: HeadwearSilhouette, brim: Brim, camera: Camera, body: Body,
+          budget: int) -> Surface:
+    """The visor or the ring brim at the crown's base, as `headwear` describes it: a closed slab."""
+    rows = np.nonzero(body.half_widths)[0]
+    stop = float(silhouette.base_row)
     base_half = float(body.half_widths[rows.max()])
     base_height, base_radius = (float(value[0]) for value in camera.rings(np.array([stop]), np.array([base_half])))
     scale = base_radius / base_half  # model units per mask pixel at the crown's base
@@ -174,10 +184,10 @@ def headwear(mask: np.ndarray, silhouette: HeadwearSilhouette, brim: Brim, camer
     # The band under the crown, read as seen from above: inner edge at the crown's base row,
     # outer edge at the silhouette's bottom edge in that column.
     band_rows = stop + spread[None, :] * np.maximum(lowest[columns] - stop, 1.0)
-    uv = np.column_stack([(columns.ravel() + 0.5) / mask.shape[1], 1.0 - band_rows.ravel() / mask.shape[0]]).clip(0, 1)
+    uv = np.column_stack([(columns.ravel() + 0.5) / mask.shape[1], 1.0 - band_rows.ravel() / mask.shape[0]])
     positions = np.vstack([top.reshape(-1, 3), bottom.reshape(-1, 3)])
     faces = _slab_faces(segments, _BRIM_RINGS, closed_round=brim == "ring")
-    return Surface.joined([crown, Surface(positions, faces, np.vstack([uv, uv]))])
+    return Surface(positions, faces, np.vstack([uv, uv]).clip(0, 1))
 
 
 def _slab_faces(segments: int, rings: int, *, closed_round: bool) -> np.ndarray:
@@ -203,7 +213,7 @@ def _wall(edge: np.ndarray, count: int) -> np.ndarray:
     return np.concatenate([np.column_stack([a, a + count, b]), np.column_stack([b, a + count, b + count])])
 
 
-def brim_for(kind: Literal["visor", "ring", "none", "hat"], silhouette: HeadwearSilhouette) -> Brim:
+def brim_for(kind: HeadwearKind, silhouette: HeadwearSilhouette) -> Brim:
     """The brim to build for the headwear the words name: a plain hat has a ring brim when the
     photo shows a brim band, else none."""
     if kind == "hat":

@@ -128,7 +128,8 @@ def test_a_cap_whose_silhouette_is_no_dome_falls_back_to_the_pillow_and_says_why
     assert decision["shape"] == "free-form"  # type: ignore[index]
     assert "no hat's crown" in decision["reasons"][-1]  # type: ignore[index]
     forced, _ = _generate(ProductInput(title="Cap", images=(box,), shape="round"))
-    assert forced.metadata["shape"]["shape"] == "round" and "headwear" not in forced.metadata  # type: ignore[attr-defined,index]
+    assert forced.metadata["shape"]["shape"] == "round"  # type: ignore[attr-defined,index]
+    assert "headwear" not in forced.metadata  # type: ignore[attr-defined]
 
 
 def test_stage2_checks_a_cap_as_headwear_and_passes_it_with_valid_files(tmp_path: Path) -> None:
