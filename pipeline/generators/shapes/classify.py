@@ -18,7 +18,7 @@ _WORDS: dict[ShapeClass, tuple[str, ...]] = {
     "round": ("mug", "cup", "tumbler", "bottle", "flask", "soda can", "jar", "vase", "candle", "lamp", "ball", "bowl",
               "glass", "pot", "planter", "teapot", "kettle", "pitcher", "jug", "tube", "cylinder", "globe", "ornament",
               "tin", "thermos", "beaker", "goblet", "urn", "cap", "hat", "snapback", "beanie", "fedora", "beret",
-              "bonnet", "toque"),
+              "bonnet", "toque", "trilby", "boater", "watch cap", "skull cap", "swim cap"),
     "box": ("box", "book", "notebook", "journal", "speaker", "device", "console", "router", "crate", "cube", "cabinet",
             "drawer", "block", "brick", "carton", "case", "package", "radio", "hard drive", "power bank", "nightstand",
             "dresser", "ottoman", "safe", "toaster", "microwave"),

@@ -31,6 +31,7 @@ CAP_PHOTO = Path(__file__).resolve().parents[2] / "fixtures" / "photos" / "solid
         ("Wool fedora", "ring"),
         ("Cotton bucket hat", "ring"),
         ("Chunky knit beanie", "none"),
+        ("Wool watch cap", "none"),
         ("Felt hat", "hat"),
         ("Glass bottle with cap", None),
         ("Red ceramic mug", None),
@@ -43,6 +44,8 @@ def test_headwear_is_named_by_its_most_specific_word(title: str, kind: str | Non
 def test_a_caps_title_makes_it_round_with_the_word_as_reason() -> None:
     decision = decide_shape(ProductInput(title="Baseball cap"))
     assert decision.shape == "round" and "the title says 'cap'" in decision.reasons
+    # "watch cap" names headwear, not the watch a free-form product would be.
+    assert decide_shape(ProductInput(title="Wool watch cap")).shape == "round"
 
 
 def _generate(product: ProductInput) -> tuple[object, np.ndarray]:
