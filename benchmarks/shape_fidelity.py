@@ -2,8 +2,8 @@
 
     python -m benchmarks.shape_fidelity [--only mug,book]
 
-Fifteen products whose true shape is known (tests/pipeline/known_products.py: revolved
-profiles, a mug with its handle, boxes, slabs, garment-like shells, a plush) are photographed
+Sixteen products whose true shape is known (tests/pipeline/known_products.py: revolved
+profiles, a mug with its handle, a baseball cap, boxes, slabs, garment-like shells, a plush) are photographed
 the way a catalogue shot is taken (perspective, 15° above, lit, textured, plain light
 background), generated with their true size in WooCommerce's length/width/height form, placed
 by Stage 2 and scored against the truth in metres without refitting: silhouette IoU from the
@@ -54,7 +54,8 @@ def real_photo(file: str, title: str, forced: str) -> dict[str, Any]:
     shape = generated.metadata["shape"]["shape"]  # type: ignore[index]
     stack = generated.metadata.get("stack")
     through = None
-    if shape == "round":
+    # A cap's or a hat's crown and brim are not one revolved body: nothing to see through.
+    if shape == "round" and "headwear" not in generated.metadata:
         # A stack's bodies were seen through their camera by the generator itself.
         through = stack["through_camera_iou"] if isinstance(stack, dict) else seen_through_camera(generated.source_mask)
     return {"shape": shape, "front": round(iou, 4), "through_camera": through}

@@ -9,9 +9,24 @@ import numpy as np
 
 from pipeline.backends import GeneratedMesh, Progress, no_progress
 from pipeline.errors import ImageError, NeedsImageError
-from pipeline.generators.shapes import ShapeDecision, Surface, decide_shape, is_open_vessel, silhouette_features
+from pipeline.generators.shapes import (
+    ShapeDecision,
+    Surface,
+    decide_shape,
+    headwear_kind,
+    is_open_vessel,
+    silhouette_features,
+)
 from pipeline.generators.shapes.camera import Camera, seen_iou
 from pipeline.generators.shapes.cuboid import cuboid
+from pipeline.generators.shapes.headwear import (
+    Brim,
+    HeadwearSilhouette,
+    brim_for,
+    headwear,
+    headwear_depth,
+    read_headwear,
+)
 from pipeline.generators.shapes.inflated import MIN_RESOLUTION, inflate_within, resolution_for
 from pipeline.generators.shapes.revolved import MIN_BODY_SHARE, Body, find_body, revolve, view_of
 from pipeline.generators.shapes.stacked import find_stack, revolve_stack
@@ -44,6 +59,14 @@ class _Side:
 
 
 @dataclass(frozen=True)
+class _Hat:
+    """A cap or a hat: its silhouette read as a crown and a brim band, and the brim to build."""
+
+    silhouette: HeadwearSilhouette
+    brim: Brim
+
+
+@dataclass(frozen=True)
 class _Plan:
     """How deep to build, the camera's elevation the photo was taken from, and the matched size."""
 
@@ -67,7 +90,8 @@ class LocalGenerator:
     """Build a closed, textured, UV-mapped mesh of the product's shape class from its main photo.
 
     The class (round, box, flat, garment, free-form) comes from `decide_shape`. Round products
-    are revolved from the silhouette's profile (a handle is a part of its own); boxes are
+    are revolved from the silhouette's profile (a handle is a part of its own), caps and hats
+    from their crown's, with a visor or a brim at its base; boxes are
     cuboids with rounded edges; flat products are slabs as thin as they are; garments a shell
     thin at its edges; anything else the inflated "pillow" (`depth_ratio` of the longer side at
     its thickest). The store's length/width/height are matched to the photo (`match_size`), so
@@ -121,13 +145,14 @@ class LocalGenerator:
         mask = front.mask.mask[y0:y1, x0:x1]
         decision = decide_shape(product, silhouette_features(mask))
         progress(f"building a {decision.shape} shape", 0.35)
-        body = find_body(mask) if decision.shape == "round" else None
+        decision, hat = _headwear(product, decision, mask)
+        body = find_body(mask) if decision.shape == "round" and hat is None else None
         if body is not None and not decision.forced and body.share_of(mask) < MIN_BODY_SHARE:
             decision = ShapeDecision("free-form", decision.confidence, (
                 *decision.reasons, f"but no upright body of revolution explains the silhouette "
                 f"({body.share_of(mask):.0%} of it): built as the inflated fallback"))
             body = None
-        plan = self._plan(product, decision, mask, body)
+        plan = self._plan(product, decision, mask, body, hat)
         # The photo's centre, where its camera looked, in the crop's rows.
         centre_row = front.mask.mask.shape[0] / 2 - y0
         open_top = body is not None and is_open_vessel(product)
@@ -138,7 +163,7 @@ class LocalGenerator:
             if decision.shape != "round":
                 body, open_top = None, False
         else:
-            surface = self._build(decision, mask, body, plan, centre_row, open_top)
+            surface = self._build(decision, mask, body, hat, plan, centre_row, open_top)
         if plan.match is not None and plan.match.warning:
             warnings.append(plan.match.warning)
         mesh = _textured(surface, front, back)
@@ -155,27 +180,32 @@ class LocalGenerator:
                 "shape": decision.as_dict(),
                 **({"vessel": "open" if open_top else "closed"} if body is not None else {}),
                 **({"stack": stacked.report} if stacked is not None else {}),
+                **({"headwear": hat.brim} if hat is not None else {}),
                 **({"size_match": plan.match.as_dict()} if plan.match else {}),
             },
             real_size=plan.match.dimensions if plan.match else None,
         )
 
-    def _plan(self, product: ProductInput, decision: ShapeDecision, mask: np.ndarray, body: Body | None) -> _Plan:
+    def _plan(self, product: ProductInput, decision: ShapeDecision, mask: np.ndarray, body: Body | None,
+              hat: _Hat | None) -> _Plan:
         """The depth to build (mask pixels) and the camera elevation, from the size when known."""
         ys, xs = np.nonzero(mask)
         width, height = float(xs.max() + 1 - xs.min()), float(ys.max() + 1 - ys.min())
         ratio = _DEPTH_RATIOS.get(decision.shape, self.depth_ratio)
         own_depth = body.diameter if body is not None else ratio * max(width, height)
+        if hat is not None:
+            own_depth = headwear_depth(hat.silhouette, hat.brim)
+        shaped = body is not None or hat is not None  # the shape knows its own depth
         if product.dimensions is not None:
             dims = product.dimensions
-            if body is not None:
+            if shaped:
                 return _Plan(own_depth, 0.0, None)
             return _Plan(min(2.0 * max(width, height), dims.depth_m / dims.width_m * width), 0.0, None)
         if product.listed_size is None:
             return _Plan(own_depth, 0.0, None)
         match = match_size(
             product.listed_size, width, height,
-            depth=body.diameter if body is not None else None,
+            depth=own_depth if shaped else None,
             default_depth_ratio=own_depth / max(width, height),
             # Only a revolved body and a box model the top a shot from above shows; an inflated
             # shape's height is all front, so its proportions must match as photographed.
@@ -184,7 +214,7 @@ class LocalGenerator:
         if match.uniform:
             return _Plan(own_depth, 0.0, match)
         dims = match.dimensions
-        depth = own_depth if body is not None else dims.depth_m / dims.width_m * width
+        depth = own_depth if shaped else dims.depth_m / dims.width_m * width
         return _Plan(min(2.0 * max(width, height), depth), match.elevation_deg, match)
 
     def _stacked(self, product: ProductInput, decision: ShapeDecision, mask: np.ndarray, plan: _Plan,
@@ -200,8 +230,8 @@ class LocalGenerator:
                                         open_top=open_top)
         seen = seen_iou(surface, camera, centre[1], mask)
         fallback_decision = ShapeDecision("free-form", decision.confidence, decision.reasons)
-        fallback_plan = self._plan(product, fallback_decision, mask, None)
-        fallback = self._build(fallback_decision, mask, None, fallback_plan, centre[0], False)
+        fallback_plan = self._plan(product, fallback_decision, mask, None, None)
+        fallback = self._build(fallback_decision, mask, None, None, fallback_plan, centre[0], False)
         fallback_front = seen_iou(fallback, Camera.orthographic(0.0, 0.0), 0.0, mask)
         leans = ", ".join(f"the {place} {body.describe()}" for place, body in zip(("upper", "lower"), stack))
         found = f"a stack of {len(stack)} round bodies ({leans})"
@@ -218,8 +248,11 @@ class LocalGenerator:
         return _Stacked(surface, ShapeDecision(decision.shape, decision.confidence, reasons, decision.forced), plan,
                         {**report, "built": "stack"})
 
-    def _build(self, decision: ShapeDecision, mask: np.ndarray, body: Body | None, plan: _Plan,
+    def _build(self, decision: ShapeDecision, mask: np.ndarray, body: Body | None, hat: _Hat | None, plan: _Plan,
                centre_row: float, open_top: bool) -> Surface:
+        if hat is not None:
+            camera = Camera.orthographic(plan.elevation_deg, centre_row)
+            return headwear(mask, hat.silhouette, hat.brim, camera, max_faces=self.max_faces)
         if body is not None:
             camera, start, stop = view_of(mask, body, centre_row, plan.elevation_deg)
             return revolve(mask, body, camera, start, stop, max_faces=self.max_faces, open_top=open_top)
@@ -228,6 +261,29 @@ class LocalGenerator:
         profile = {"flat": "slab", "garment": "shell"}.get(decision.shape, "pillow")
         resolution = resolution_for(mask, self.max_faces, self.resolution)
         return inflate_within(mask, resolution, self.max_faces, plan.depth_px / 2, profile)  # type: ignore[arg-type]
+
+
+def _headwear(product: ProductInput, decision: ShapeDecision,
+              mask: np.ndarray) -> tuple[ShapeDecision, _Hat | None]:
+    """A round product the words call a cap or a hat, read as a crown and a brim; one whose
+    crown is no dome falls back to the inflated shape (unless the merchant chose round: then it
+    is revolved as any round product)."""
+    kind = headwear_kind(product) if decision.shape == "round" else None
+    if kind is None:
+        return decision, None
+    silhouette = read_headwear(mask)
+    if silhouette.dome:
+        brim = brim_for(kind, silhouette)
+        built = {"visor": "a visor forward from its base", "ring": "a brim all round its base",
+                 "none": "no brim"}[brim]
+        return ShapeDecision("round", decision.confidence, (
+            *decision.reasons, f"headwear: {silhouette.why}: its crown revolved, {built}"), decision.forced), \
+            _Hat(silhouette, brim)
+    if decision.forced:
+        return decision, None
+    return ShapeDecision("free-form", decision.confidence, (
+        *decision.reasons, f"but the silhouette is no hat's crown ({silhouette.why}): built as the inflated "
+        "fallback")), None
 
 
 def _textured(surface: Surface, front: _Side, back: _Side | None) -> trimesh.Trimesh:

@@ -92,6 +92,8 @@ _DETAIL_FACES = (20, 2000)
 # Shape checks: a flat product's depth and a garment's depth, as shares of its larger visible side.
 _FLAT_DEPTH = 0.2
 _GARMENT_DEPTH = 0.5
+# A cap's or a hat's depth, at least, as a share of its width.
+_HEADWEAR_DEPTH = 0.8
 
 
 @dataclass(frozen=True)
@@ -296,9 +298,10 @@ def extra_holes_and_slivers(model: np.ndarray, reference: np.ndarray | None) -> 
 def shape_plausibility(shape: str, views: ModelViews, size_m: tuple[float, float, float]) -> float | None:
     """How well the side and top views fit the shape class (1.0: fully); None for a class with no check.
 
-    round: the top view's main body is a disc (equal sides, an ellipse's fill); box: the front
-    and top views fill their bounding boxes; flat: thin from the side; garment: no deeper than
-    half its visible size.
+    round: the top view's main body is a disc (equal sides, an ellipse's fill); headwear (a cap
+    or a hat): at least 80 % as deep as it is wide (a head fits in it); box: the front and top
+    views fill their bounding boxes; flat: thin from the side; garment: no deeper than half its
+    visible size.
     """
     width, height, depth = size_m
     if shape == "round":
@@ -310,6 +313,8 @@ def shape_plausibility(shape: str, views: ModelViews, size_m: tuple[float, float
         aspect = min(w, h) / max(w, h)
         fill = body.sum() / (w * h)
         return float(np.clip(aspect, 0, 1) * np.clip(1 - 2.5 * max(0.0, abs(fill - math.pi / 4) - 0.05), 0, 1))
+    if shape == "headwear":
+        return float(np.clip(depth / max(width, 1e-12) / _HEADWEAR_DEPTH, 0, 1))
     if shape == "box":
         fills = [_bbox_fill(views.front), _bbox_fill(views.top)]
         return float(np.clip(min(fills) / 0.9, 0, 1))
@@ -441,6 +446,7 @@ def _turned(views: ModelViews) -> tuple[np.ndarray, ...]:
 def _shape_reason(shape: str) -> str:
     return {
         "round": "it was made as a round product, but seen from above it is not round",
+        "headwear": "it was made as a cap or a hat, but it is too shallow for a head",
         "box": "it was made as a box, but its front or top does not fill a rectangle",
         "flat": "it was made as a flat product, but it is thick seen from the side",
         "garment": "it was made as a garment, but it is deeper than a garment is",

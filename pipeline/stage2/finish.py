@@ -342,7 +342,10 @@ def _reported_stretch(metadata: dict[str, object]) -> float:
 
 
 def _shape_class(product: ProductInput, metadata: dict[str, object]) -> str | None:
-    """The merchant's shape class, else the one the generator reports having decided, else None."""
+    """The merchant's shape class, else the one the generator reports having decided, else None;
+    "headwear" for a round product the generator built as a cap or a hat."""
+    if "headwear" in metadata and product.shape in ("auto", "round"):
+        return "headwear"
     if product.shape != "auto":
         return product.shape
     decided = metadata.get("shape")

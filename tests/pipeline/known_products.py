@@ -125,9 +125,23 @@ def _phone_case() -> tuple[trimesh.Trimesh, ...]:
     return (_slab(list(outline.exterior.coords), 0.011),)
 
 
+def _cap() -> tuple[trimesh.Trimesh, ...]:
+    """A baseball cap: a half-ellipsoid crown 19 cm across, 20 cm deep and 11.5 cm tall, and a
+    flat visor 6 mm thick at its base, 21 cm wide, reaching 11 cm in front of the crown."""
+    quarter = np.linspace(0, np.pi / 2, 24)
+    crown = _revolved([(0, 0), *zip(0.095 * np.cos(quarter), 0.115 * np.sin(quarter))][:-1] + [(0, 0.115)])
+    crown.apply_scale([1.0, 1.0, 0.10 / 0.095])
+    turns = np.linspace(-np.pi / 2, np.pi / 2, 48)
+    visor = _slab(list(zip(0.105 * np.sin(turns), 0.21 * np.cos(turns))), 0.006)
+    # Its outline drawn in X/Y, extruded along Z: laid flat, reaching forward (+Z), its top at the crown's base.
+    visor.apply_transform(trimesh.transformations.rotation_matrix(np.pi / 2, [1, 0, 0]))
+    visor.apply_translation([0, -0.003, 0])
+    return crown, visor
+
+
 @functools.cache
 def known_products() -> tuple[KnownProduct, ...]:
-    """Fifteen products across every shape class."""
+    """Sixteen products across every shape class."""
     made = [
         ("mug", "round", "Red ceramic mug", _mug(), (190, 40, 40)),
         ("tumbler", "round", "Frosted glass tumbler", (_vessel([(0.032, 0), (0.042, 0.13)], wall=0.003, floor=0.01),),
@@ -148,6 +162,7 @@ def known_products() -> tuple[KnownProduct, ...]:
         ("tshirt", "garment", "Cotton t-shirt", _tshirt(), (40, 80, 190)),
         ("tote", "garment", "Canvas tote bag", _tote(), (180, 160, 120)),
         ("plush", "free-form", "Teddy plush", _plush(), (170, 110, 60)),
+        ("cap", "round", "Baseball cap", _cap(), (40, 60, 120)),
     ]
     return tuple(_standing(*made_one) for made_one in made)  # type: ignore[arg-type]
 

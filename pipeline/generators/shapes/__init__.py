@@ -7,9 +7,11 @@ from pipeline.generators.shapes.classify import (
     ShapeDecision,
     SilhouetteFeatures,
     decide_shape,
+    headwear_kind,
     is_open_vessel,
     silhouette_features,
 )
 from pipeline.generators.shapes.surface import Surface
 
-__all__ = ["ShapeDecision", "SilhouetteFeatures", "Surface", "decide_shape", "is_open_vessel", "silhouette_features"]
+__all__ = ["ShapeDecision", "SilhouetteFeatures", "Surface", "decide_shape", "headwear_kind", "is_open_vessel",
+           "silhouette_features"]

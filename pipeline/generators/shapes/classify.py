@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 
 import numpy as np
 
@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 _WORDS: dict[ShapeClass, tuple[str, ...]] = {
     "round": ("mug", "cup", "tumbler", "bottle", "flask", "soda can", "jar", "vase", "candle", "lamp", "ball", "bowl",
               "glass", "pot", "planter", "teapot", "kettle", "pitcher", "jug", "tube", "cylinder", "globe", "ornament",
-              "tin", "thermos", "beaker", "goblet", "urn"),
+              "tin", "thermos", "beaker", "goblet", "urn", "cap", "hat", "snapback", "beanie", "fedora", "beret",
+              "bonnet", "toque", "trilby", "boater", "watch cap", "skull cap", "swim cap"),
     "box": ("box", "book", "notebook", "journal", "speaker", "device", "console", "router", "crate", "cube", "cabinet",
             "drawer", "block", "brick", "carton", "case", "package", "radio", "hard drive", "power bank", "nightstand",
             "dresser", "ottoman", "safe", "toaster", "microwave"),
@@ -27,7 +28,7 @@ _WORDS: dict[ShapeClass, tuple[str, ...]] = {
     "garment": ("shirt", "t-shirt", "tshirt", "tee", "hoodie", "sweater", "sweatshirt", "jacket", "coat", "dress",
                 "tote", "bag", "backpack", "jumper", "cardigan", "vest", "top", "blouse", "pant", "trouser", "jean",
                 "short", "skirt", "onesie", "apron", "scarf", "pillowcase", "clothing", "apparel", "tank top"),
-    "free-form": ("plush", "toy", "figurine", "sculpture", "statue", "doll", "shoe", "sneaker", "cap", "hat", "glove",
+    "free-form": ("plush", "toy", "figurine", "sculpture", "statue", "doll", "shoe", "sneaker", "glove",
                   "headphone", "jewelry", "necklace", "ring", "watch"),
 }
 # Where a word appears says how much it counts: the title most, the description least.
@@ -36,6 +37,15 @@ _FREE_FORM_PRIOR = 0.8  # the fallback wins when nothing speaks for another clas
 # Round products people look into, and round products that are closed (or named with their lid).
 _OPEN_VESSELS = ("mug", "cup", "tumbler", "glass", "bowl", "vase", "planter", "pot", "beaker", "goblet", "pitcher",
                  "jug", "urn", "bucket", "basin")
+# What a cap's or a hat's name says it wears at its crown's base ("hat": the photo says).
+HeadwearKind = Literal["visor", "ring", "none", "hat"]
+# Headwear is round too: a crown with a visor (caps), with a brim all round (hats), or alone.
+_VISOR = ("cap", "snapback", "trucker hat", "dad hat", "baseball hat")
+_RING_BRIM = ("sun hat", "fedora", "bucket hat", "panama", "cowboy hat", "boater", "trilby", "bowler", "straw hat",
+              "wide brim", "brimmed hat")
+_CROWN_ONLY = ("beanie", "beret", "bonnet", "toque", "knit hat", "watch cap", "skull cap", "swim cap")
+# A plain "hat" has a brim when the photo shows one.
+_ANY_HAT = ("hat",)
 _CLOSED_ROUND = ("bottle", "flask", "soda can", "can", "jar", "lid", "candle", "lamp", "ball", "teapot", "kettle",
                  "tube", "cylinder", "globe", "ornament", "tin", "thermos")
 
@@ -153,6 +163,29 @@ def is_open_vessel(product: ProductInput) -> bool:
         if named:
             return not named & set(_CLOSED_ROUND)
     return False
+
+
+def headwear_kind(product: ProductInput) -> HeadwearKind | None:
+    """What a cap or a hat wears at its crown's base, when the title (else the categories and tags)
+    names headwear: "visor" (a cap, a snapback), "ring" (a sun hat, a fedora, a bucket hat),
+    "none" (a beanie, a beret), "hat" (a plain hat: the photo says); None for anything else,
+    and for headwear named beside another round thing ("bottle cap", "lamp with a hat").
+
+    The most specific name wins: "knit hat" is a crown alone, "trucker hat" a cap.
+    """
+    kinds = (("none", _CROWN_ONLY), ("visor", _VISOR), ("ring", _RING_BRIM), ("hat", _ANY_HAT))
+    others = [word for word in _WORDS["round"] if word not in (*_VISOR, *_RING_BRIM, *_CROWN_ONLY, *_ANY_HAT)]
+    for texts in ([product.title], [*product.categories, product.category, *product.tags]):
+        words = " ".join(re.findall(r"[a-z0-9-]+", " ".join(texts).lower()))
+        if not words:
+            continue
+        if any(re.search(rf"\b{re.escape(name)}(?:e?s)?\b", words) for name in others):
+            return None
+        named = [(len(name), kind) for kind, names in kinds for name in names
+                 if re.search(rf"\b{re.escape(name)}(?:e?s)?\b", words)]
+        if named:
+            return max(named)[1]  # type: ignore[return-value]
+    return None
 
 
 def _fields(product: ProductInput) -> dict[str, list[str]]:
