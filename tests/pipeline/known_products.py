@@ -15,8 +15,11 @@ import numpy as np
 import trimesh
 from PIL import Image, ImageDraw, ImageFilter
 
+from pipeline.backends import GeneratedMesh
+from pipeline.generators.local_generator import LocalGenerator
 from pipeline.product import ListedSize, ProductInput, ShapeClass, SourceImage
-from pipeline.stage2.mesh_repair import geometry_only
+from pipeline.stage2.finish import place, real_size_for
+from pipeline.stage2.mesh_repair import geometry_only, repair
 from pipeline.stage2.poster import render_poster, render_view
 
 BACKGROUND = (243, 242, 239)
@@ -198,6 +201,26 @@ def _standing(name: str, shape: ShapeClass, title: str, parts: tuple[trimesh.Tri
 
 def by_name(name: str) -> KnownProduct:
     return next(p for p in (*known_products(), stacked_mugs()) if p.name == name)
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A known product as the local generator made it, and how its placed model matches the truth."""
+
+    generated: GeneratedMesh
+    size_source: str  # where Stage 2 took the real size from ("store": the listed length/width/height)
+    views: dict[str, float]  # silhouette IoU against the truth: front, side, top
+
+
+def generate_and_score(known: KnownProduct, **fields: object) -> Scored:
+    """Generate `known` from its catalogue photo, repaired and placed as Stage 2 does (in metres, not
+    refitted), and score its silhouettes from the front, the side and above against the truth."""
+    inputs = known.product_input(**fields)
+    generated = LocalGenerator(max_faces=50_000).generate(inputs)
+    mesh, _ = repair(generated.mesh)
+    size, source, _ = real_size_for(mesh, generated, inputs)
+    placed, _, _ = place(mesh, size)
+    return Scored(generated, source, view_ious(placed, known.truth))
 
 
 def _textured(product: KnownProduct) -> trimesh.Trimesh:

@@ -12,11 +12,10 @@ from PIL import Image, ImageDraw
 from pipeline.generators.local_generator import LocalGenerator
 from pipeline.generators.shapes import decide_shape, headwear_kind
 from pipeline.product import ProductInput, SourceImage
-from pipeline.stage2.finish import place, real_size_for
 from pipeline.stage2.mesh_repair import geometry_only, repair
 from pipeline.stage2.poster import render_front_view
 from pipeline.stage2.quality import silhouette_iou
-from tests.pipeline.known_products import by_name, view_ious
+from tests.pipeline.known_products import by_name, generate_and_score
 
 CAP_PHOTO = Path(__file__).resolve().parents[2] / "fixtures" / "photos" / "solidus_cap_black_1.png"
 
@@ -57,18 +56,11 @@ def _generate(product: ProductInput) -> tuple[object, np.ndarray]:
 def test_the_known_cap_matches_its_truth_from_three_sides_where_the_pillow_does_not() -> None:
     """A half-ellipsoid crown with a flat visor, photographed from 15° above: the pillow was a
     slab from the side (side IoU 0.54); the crown and visor are 0.94."""
-    known = by_name("cap")
-    scores = {}
-    for shape in ("auto", "free-form"):
-        inputs = known.product_input(shape=shape)
-        generated = LocalGenerator(max_faces=50_000).generate(inputs)
-        mesh, _ = repair(generated.mesh)
-        placed, _, _ = place(mesh, real_size_for(mesh, generated, inputs)[0])
-        scores[shape] = view_ious(placed, known.truth)
-        if shape == "auto":
-            assert generated.metadata["shape"]["shape"] == "round"  # type: ignore[index]
-            assert generated.metadata["headwear"] == "visor"
-            assert geometry_only(generated.mesh).is_watertight
+    cap, pillow = (generate_and_score(by_name("cap"), shape=shape) for shape in ("auto", "free-form"))
+    assert cap.generated.metadata["shape"]["shape"] == "round"  # type: ignore[index]
+    assert cap.generated.metadata["headwear"] == "visor"
+    assert geometry_only(cap.generated.mesh).is_watertight
+    scores = {"auto": cap.views, "free-form": pillow.views}
     assert scores["auto"]["front"] >= 0.92 and scores["auto"]["side"] >= 0.9 and scores["auto"]["top"] >= 0.95, scores
     assert scores["free-form"]["side"] < 0.7, scores
 

@@ -13,7 +13,7 @@ from pipeline.jobs.product_job import product_input
 from pipeline.product import ListedSize, ProductInput, SourceImage
 from pipeline.stage2.finish import place, real_size_for
 from pipeline.stage2.mesh_repair import geometry_only, repair
-from tests.pipeline.known_products import by_name, view_ious
+from tests.pipeline.known_products import by_name, generate_and_score
 from wp_bridge import Product
 
 RECORDED = Path(__file__).resolve().parents[2] / "fixtures" / "woocommerce"
@@ -74,16 +74,11 @@ def test_the_merchants_choice_wins_and_a_bad_one_is_refused() -> None:
     ],
 )
 def test_each_class_matches_its_known_product_from_three_sides(name: str, shape: str, floor: dict[str, float]) -> None:
-    known = by_name(name)
-    inputs = known.product_input()
-    generated = LocalGenerator(max_faces=50_000).generate(inputs)
+    scored = generate_and_score(by_name(name))
+    generated, scores = scored.generated, scored.views
     assert generated.metadata["shape"]["shape"] == shape  # type: ignore[index]
     assert geometry_only(generated.mesh).is_watertight
-    mesh, _ = repair(generated.mesh)
-    size, source, _ = real_size_for(mesh, generated, inputs)
-    placed, _, _ = place(mesh, size)
-    assert source == "store" and not generated.warnings
-    scores = view_ious(placed, known.truth)
+    assert scored.size_source == "store" and not generated.warnings
     assert all(scores[view] >= floor[view] for view in floor), scores
 
 
@@ -91,12 +86,7 @@ def test_each_class_matches_its_known_product_from_three_sides(name: str, shape:
 def test_a_round_product_photographed_from_above_keeps_its_true_profile(name: str) -> None:
     """The regression this fixes: the nearer top looks wider and the rims' ellipses add height; a
     profile read straight off the photo made a can a cone (front 0.93) and a tumbler too steep."""
-    known = by_name(name)
-    inputs = known.product_input()
-    generated = LocalGenerator(max_faces=50_000).generate(inputs)
-    mesh, _ = repair(generated.mesh)
-    placed, _, _ = place(mesh, real_size_for(mesh, generated, inputs)[0])
-    scores = view_ious(placed, known.truth)
+    scores = generate_and_score(by_name(name)).views
     assert all(score >= 0.97 for score in scores.values()), scores
 
 
@@ -130,14 +120,7 @@ def test_the_camera_is_read_from_a_round_products_flat_ends() -> None:
 
 def test_the_pillow_misses_what_the_round_body_gets_right() -> None:
     """The regression this fixes: a mug as today's pillow is a slab from the side."""
-    known = by_name("mug")
-    scores = {}
-    for shape in ("auto", "free-form"):
-        inputs = known.product_input(shape=shape)
-        generated = LocalGenerator(max_faces=50_000).generate(inputs)
-        mesh, _ = repair(generated.mesh)
-        placed, _, _ = place(mesh, real_size_for(mesh, generated, inputs)[0])
-        scores[shape] = view_ious(placed, known.truth)
+    scores = {shape: generate_and_score(by_name("mug"), shape=shape).views for shape in ("auto", "free-form")}
     assert scores["auto"]["top"] > scores["free-form"]["top"] + 0.08
 
 

@@ -13,9 +13,8 @@ from pipeline.generators.local_generator import LocalGenerator, _crop_box, _phot
 from pipeline.generators.shapes.stacked import find_stack
 from pipeline.photos.images import decode_image
 from pipeline.product import ProductInput, SourceImage
-from pipeline.stage2.finish import place, real_size_for
-from pipeline.stage2.mesh_repair import geometry_only, repair
-from tests.pipeline.known_products import by_name, catalogue_photo, view_ious
+from pipeline.stage2.mesh_repair import geometry_only
+from tests.pipeline.known_products import by_name, catalogue_photo, generate_and_score
 
 PHOTOS = Path(__file__).resolve().parents[2] / "fixtures" / "photos"
 
@@ -37,9 +36,8 @@ def _bodies_and_handles(mesh: trimesh.Trimesh) -> tuple[list[trimesh.Trimesh], l
 def test_a_stacked_mug_set_is_two_mugs_true_from_the_front_the_side_and_above() -> None:
     """Two mugs, the upper one tipped 5° and set off, photographed as a catalogue shot: before, one
     body with a leaning centre was revolved about the pair (front 0.78, side 0.73, above 0.83)."""
-    known = by_name("stacked_mugs")
-    inputs = known.product_input()
-    generated = LocalGenerator(max_faces=50_000).generate(inputs)
+    scored = generate_and_score(by_name("stacked_mugs"))
+    generated = scored.generated
     stack = generated.metadata["stack"]
     assert stack["built"] == "stack" and stack["bodies"] == 2  # type: ignore[index]
     upper_lean, lower_lean = stack["leans_deg"]  # type: ignore[index]
@@ -50,12 +48,8 @@ def test_a_stacked_mug_set_is_two_mugs_true_from_the_front_the_side_and_above() 
     assert len(bodies) == len(handles) == 2
     # The upper mug's handle on the left of its body, the lower one's on the right, as photographed.
     assert handles[0].centroid[0] < bodies[0].centroid[0] and handles[1].centroid[0] > bodies[1].centroid[0]
-    mesh, _ = repair(generated.mesh)
-    size, source, _ = real_size_for(mesh, generated, inputs)
-    placed, _, _ = place(mesh, size)
-    assert source == "store"
-    scores = view_ious(placed, known.truth)
-    assert all(score >= 0.95 for score in scores.values()), scores
+    assert scored.size_source == "store"
+    assert all(score >= 0.95 for score in scored.views.values()), scored.views
 
 
 def test_the_mug_set_photo_is_two_round_mugs_with_their_handles_on_opposite_sides() -> None:
