@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,7 @@ import numpy as np
 import pytest
 import trimesh
 from PIL import Image
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Dialog, Locator, Page, sync_playwright
 
 from tests.conftest import PHOTOS
 from tests.wp_bridge.plugin.fake_backend import TOKEN, FakeBackend
@@ -137,6 +138,28 @@ def browser(wordpress: WordPressSite) -> Iterator[Browser]:
         )
         yield launched
         launched.close()
+
+
+def refuse_the_question(page: Page, button: Locator, timeout_s: float = 20.0) -> str:
+    """Click `button`, dismiss the confirm() it opens, and return the question's text.
+
+    The question comes after a round trip to the backend, so it can open while Playwright is still
+    finishing the click; a dialog nobody answers stalls that click. So a handler answers it whenever
+    it opens, rather than waiting for it around the click.
+    """
+    asked: list[str] = []
+
+    def refuse(dialog: Dialog) -> None:
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", refuse)
+    button.click()
+    deadline = time.monotonic() + timeout_s
+    while not asked:
+        assert time.monotonic() < deadline, "the click asked nothing"
+        page.wait_for_timeout(50)  # lets Playwright deliver the dialog event
+    return asked[0]
 
 
 def log_in(browser: Browser, site: WordPressSite, user: str) -> BrowserContext:

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.wp_bridge.plugin.conftest import (
-    MUG, SETTINGS_PAGE, TOTE, VASE, configure_plugin, has_model, log_in, set_model,
+    MUG, SETTINGS_PAGE, TOTE, VASE, configure_plugin, has_model, log_in, refuse_the_question, set_model,
 )
 from tests.wp_bridge.plugin.fake_backend import TOKEN, FakeBackend
 from tests.wp_bridge.plugin.wordpress import WordPressSite
@@ -114,10 +114,8 @@ def test_a_paid_regenerate_asks_and_a_no_changes_nothing(
     expect(status).to_have_text("Done: the 3D model is ready.")
     watch_status(admin_page)
 
-    with admin_page.expect_event("dialog") as asked:
-        admin_page.get_by_role("button", name="Regenerate").click()
-    assert asked.value.message == "Regenerating calls a paid generator: it costs a Tripo3D credit. Regenerate anyway?"
-    asked.value.dismiss()
+    asked = refuse_the_question(admin_page, admin_page.get_by_role("button", name="Regenerate"))
+    assert asked == "Regenerating calls a paid generator: it costs a Tripo3D credit. Regenerate anyway?"
     admin_page.wait_for_function("window.woo3dSeen.length >= 3")
     assert seen(admin_page) == ["Done: the 3D model is ready.", "Starting…", "Done: the 3D model is ready."]
     expect(admin_page.get_by_role("button", name="Regenerate")).to_be_enabled()

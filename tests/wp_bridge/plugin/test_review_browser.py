@@ -22,7 +22,9 @@ from playwright.sync_api import Dialog, Page, expect
 from pipeline.stage2.mesh_io import load_mesh
 from pipeline.stage2.poster import render_poster, render_turntable
 from tests.redis_server import free_port
-from tests.wp_bridge.plugin.conftest import MUG, TOTE, VASE, configure_plugin, glb_bytes, set_model, upload
+from tests.wp_bridge.plugin.conftest import (
+    MUG, TOTE, VASE, configure_plugin, glb_bytes, refuse_the_question, set_model, upload,
+)
 from tests.wp_bridge.plugin.rendering import ARTIFACTS
 from tests.wp_bridge.plugin.wordpress import WordPressSite
 
@@ -269,10 +271,8 @@ def test_the_meta_box_regenerate_asks_the_real_backend_before_paying_again(
     box_status = admin_page.locator(".woo3d-box__status")
     expect(box_status).to_have_text("Done: the 3D model is ready.")
 
-    with admin_page.expect_event("dialog") as asked:
-        admin_page.get_by_role("button", name="Regenerate").click()
-    assert asked.value.message == f"Regenerating calls a paid generator: {PRICE}. Regenerate anyway?"
-    asked.value.dismiss()
+    asked = refuse_the_question(admin_page, admin_page.get_by_role("button", name="Regenerate"))
+    assert asked == f"Regenerating calls a paid generator: {PRICE}. Regenerate anyway?"
     expect(admin_page.get_by_role("button", name="Regenerate")).to_be_enabled()
     expect(box_status).to_have_text("Done: the 3D model is ready.")
     assert backend_status(review_backend, mug)["state"] == "none"  # refused: nothing queued

@@ -13,7 +13,7 @@ import trimesh
 from playwright.sync_api import Page, expect
 
 from tests.conftest import PHOTOS
-from tests.wp_bridge.plugin.conftest import has_model, png_bytes, set_model, upload, usdz_bytes
+from tests.wp_bridge.plugin.conftest import has_model, png_bytes, refuse_the_question, set_model, upload, usdz_bytes
 from tests.wp_bridge.plugin.fake_backend import FakeBackend
 from tests.wp_bridge.plugin.rendering import wait_until_rendered
 from tests.wp_bridge.plugin.wordpress import WordPressSite
@@ -179,10 +179,8 @@ def test_a_variations_paid_regenerate_asks_and_a_no_changes_nothing(
     status = panel.locator(".woo3d-variation__status")
     expect(status).to_have_text("Done: the 3D model is ready.")
 
-    with admin_page.expect_event("dialog") as asked:
-        panel.get_by_role("button", name="Regenerate").click()
-    assert asked.value.message == "Regenerating calls a paid generator: it costs a Tripo3D credit. Regenerate anyway?"
-    asked.value.dismiss()
+    asked = refuse_the_question(admin_page, panel.get_by_role("button", name="Regenerate"))
+    assert asked == "Regenerating calls a paid generator: it costs a Tripo3D credit. Regenerate anyway?"
     expect(status).to_have_text("Done: the 3D model is ready.")
     expect(panel.get_by_role("button", name="Regenerate")).to_be_enabled()
     assert [r.body for r in backend.received("POST", f"/api/products/{red}/generate")] == [{"force": True}]
