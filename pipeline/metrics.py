@@ -126,13 +126,14 @@ def record_held(connection: Redis, product_id: int, summary: str | None) -> None
 OUTBOX_KEY = "woo3d:outbox"
 
 
-def outbox_state(connection: Redis) -> tuple[int, float | None]:
-    """How many accepted jobs wait for the forwarder, and when the oldest was accepted (Unix time)."""
+def outbox_state(connection: Redis) -> tuple[int, float]:
+    """How many accepted jobs wait for the forwarder, and how long the oldest has waited (seconds; 0
+    when none waits)."""
     with connection.pipeline(transaction=False) as pipe:
         pipe.llen(OUTBOX_KEY)
         pipe.lindex(OUTBOX_KEY, 0)
         depth, oldest = pipe.execute()
-    return int(depth), (json.loads(oldest)["accepted_at"] if oldest else None)
+    return int(depth), max(0.0, time.time() - json.loads(oldest)["accepted_at"]) if oldest else 0.0
 
 
 def held_models(connection: Redis) -> dict[int, str]:
@@ -172,14 +173,14 @@ class ClusterCollector(Collector):
             "woo3d_models_held", "Products whose new model waits for the merchant's review.",
             value=self.connection.hlen(HELD_MODELS_KEY),
         )
-        depth, oldest = outbox_state(self.connection)
+        depth, oldest_age_s = outbox_state(self.connection)
         yield GaugeMetricFamily(
             "woo3d_outbox_depth", "Accepted deliveries' jobs waiting for the forwarder (in `woo3d worker`) to enqueue them.",
             value=depth,
         )
         yield GaugeMetricFamily(
             "woo3d_outbox_oldest_age_seconds", "How long the oldest of them has waited (0 when none waits).",
-            value=max(0.0, time.time() - oldest) if oldest is not None else 0.0,
+            value=oldest_age_s,
         )
         sweep = self.connection.hgetall(SWEEP_GAUGES_KEY)
         if sweep:

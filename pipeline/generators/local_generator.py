@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -148,9 +148,8 @@ class LocalGenerator:
         decision, hat = _headwear(product, decision, mask)
         body = find_body(mask) if decision.shape == "round" and hat is None else None
         if body is not None and not decision.forced and body.share_of(mask) < MIN_BODY_SHARE:
-            decision = ShapeDecision("free-form", decision.confidence, (
-                *decision.reasons, f"but no upright body of revolution explains the silhouette "
-                f"({body.share_of(mask):.0%} of it): built as the inflated fallback"))
+            decision = decision.fall_back(f"but no upright body of revolution explains the silhouette "
+                                          f"({body.share_of(mask):.0%} of it)")
             body = None
         plan = self._plan(product, decision, mask, body, hat)
         # The photo's centre, where its camera looked, in the crop's rows.
@@ -229,9 +228,9 @@ class LocalGenerator:
         surface, camera = revolve_stack(mask, stack, centre, plan.elevation_deg, max_faces=self.max_faces,
                                         open_top=open_top)
         seen = seen_iou(surface, camera, centre[1], mask)
-        fallback_decision = ShapeDecision("free-form", decision.confidence, decision.reasons)
-        fallback_plan = self._plan(product, fallback_decision, mask, None, None)
-        fallback = self._build(fallback_decision, mask, None, None, fallback_plan, centre[0], False)
+        free_form = replace(decision, shape="free-form")  # only its class matters to _plan and _build
+        fallback_plan = self._plan(product, free_form, mask, None, None)
+        fallback = self._build(free_form, mask, None, None, fallback_plan, centre[0], False)
         fallback_front = seen_iou(fallback, Camera.orthographic(0.0, 0.0), 0.0, mask)
         leans = ", ".join(f"the {place} {body.describe()}" for place, body in zip(("upper", "lower"), stack))
         found = f"a stack of {len(stack)} round bodies ({leans})"
@@ -239,10 +238,9 @@ class LocalGenerator:
         report: dict[str, object] = {"bodies": len(stack), "leans_deg": [round(body.lean_deg, 1) for body in stack],
                                      "through_camera_iou": round(seen, 3), "free_form_front_iou": round(fallback_front, 3)}
         if seen < fallback_front and not decision.forced:
-            reasons = (*decision.reasons, f"{found}, but {covered}, below the inflated fallback's front "
-                       f"({fallback_front:.3f}): built as the inflated fallback")
-            return _Stacked(fallback, ShapeDecision("free-form", decision.confidence, reasons), fallback_plan,
-                            {**report, "built": "free-form"})
+            fallen = decision.fall_back(f"{found}, but {covered}, below the inflated fallback's front "
+                                        f"({fallback_front:.3f})")
+            return _Stacked(fallback, fallen, fallback_plan, {**report, "built": "free-form"})
         reasons = (*decision.reasons, f"{found}, each revolved about its own axis: {covered} (the inflated "
                    f"fallback's front: {fallback_front:.3f})")
         return _Stacked(surface, ShapeDecision(decision.shape, decision.confidence, reasons, decision.forced), plan,
@@ -281,9 +279,7 @@ def _headwear(product: ProductInput, decision: ShapeDecision,
             _Hat(silhouette, brim)
     if decision.forced:
         return decision, None
-    return ShapeDecision("free-form", decision.confidence, (
-        *decision.reasons, f"but the silhouette is no hat's crown ({silhouette.why}): built as the inflated "
-        "fallback")), None
+    return decision.fall_back(f"but the silhouette is no hat's crown ({silhouette.why})"), None
 
 
 def _textured(surface: Surface, front: _Side, back: _Side | None) -> trimesh.Trimesh:

@@ -82,6 +82,10 @@ class ShapeDecision:
         return {"shape": self.shape, "confidence": round(self.confidence, 3), "reasons": list(self.reasons),
                 "forced": self.forced}
 
+    def fall_back(self, why: str) -> ShapeDecision:
+        """The inflated fallback instead, for the reason `why` (added to the reasons)."""
+        return ShapeDecision("free-form", self.confidence, (*self.reasons, f"{why}: built as the inflated fallback"))
+
 
 def silhouette_features(mask: np.ndarray) -> SilhouetteFeatures:
     """Measure a boolean product mask (True = product). Raises ValueError for an empty mask."""

@@ -67,23 +67,9 @@ def find_body(mask: np.ndarray, axis: float | None = None) -> Body:
     body's rows around it, so the handle does not widen the body and a lean carries through."""
     from scipy import ndimage
 
-    padded = np.pad(mask, ((0, 0), (1, 1)))
-    edges = np.diff(padded.astype(np.int8), axis=1)
-    if axis is None:
-        centres = []
-        for row in np.nonzero(mask.any(axis=1))[0]:
-            starts, ends = np.nonzero(edges[row] == 1)[0], np.nonzero(edges[row] == -1)[0]
-            widest = int(np.argmax(ends - starts))
-            centres.append((starts[widest] + ends[widest]) / 2)
-        axis = float(np.median(centres))
-    column = min(mask.shape[1] - 1, int(axis))
+    axis, runs = runs_about_axis(mask, axis)
     half = np.zeros(mask.shape[0])
     middle = np.full(mask.shape[0], axis)
-    runs = {}
-    for row in np.nonzero(mask[:, column])[0]:
-        starts, ends = np.nonzero(edges[row] == 1)[0], np.nonzero(edges[row] == -1)[0]
-        run = np.nonzero((starts <= column) & (ends > column))[0][0]
-        runs[row] = (float(starts[run]), float(ends[run]))
     attached = {row: max(axis - left, right - axis) > _ATTACHED_PART * min(axis - left, right - axis)
                 for row, (left, right) in runs.items()}
     # Rows next to a handle's root are widened by it a little without counting as attached:
@@ -116,6 +102,27 @@ def find_body(mask: np.ndarray, axis: float | None = None) -> Body:
                                              mode="nearest")
     half[body] = smooth_profile(ndimage.median_filter(half[body], size=5, mode="nearest"))
     return Body(axis, np.where(half > 0, np.maximum(half, 0.5), 0.0), middle)
+
+
+def runs_about_axis(mask: np.ndarray, axis: float | None = None) -> tuple[float, dict[int, tuple[float, float]]]:
+    """The silhouette's axis (the median centre of each row's widest run, unless the caller knows
+    it) and, for each row the axis crosses, the run (left, right columns) around it, top down."""
+    padded = np.pad(mask, ((0, 0), (1, 1)))
+    edges = np.diff(padded.astype(np.int8), axis=1)
+    if axis is None:
+        centres = []
+        for row in np.nonzero(mask.any(axis=1))[0]:
+            starts, ends = np.nonzero(edges[row] == 1)[0], np.nonzero(edges[row] == -1)[0]
+            widest = int(np.argmax(ends - starts))
+            centres.append((starts[widest] + ends[widest]) / 2)
+        axis = float(np.median(centres))
+    column = min(mask.shape[1] - 1, int(axis))
+    runs = {}
+    for row in np.nonzero(mask[:, column])[0]:
+        starts, ends = np.nonzero(edges[row] == 1)[0], np.nonzero(edges[row] == -1)[0]
+        run = np.nonzero((starts <= column) & (ends > column))[0][0]
+        runs[int(row)] = (float(starts[run]), float(ends[run]))
+    return axis, runs
 
 
 def smooth_profile(half_widths: np.ndarray) -> np.ndarray:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pipeline.generators.shapes.camera import Camera
-from pipeline.generators.shapes.revolved import find_body, revolve
+from pipeline.generators.shapes.revolved import find_body, revolve, runs_about_axis
 from pipeline.generators.shapes.surface import Surface
 
 # Each body of a stack is at least this share of its height (a lid or a foot is not a body).
@@ -97,22 +97,10 @@ def _central_runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     """
     from scipy import ndimage
 
-    padded = np.pad(mask, ((0, 0), (1, 1)))
-    edges = np.diff(padded.astype(np.int8), axis=1)
-    found = []
-    for row in np.nonzero(mask.any(axis=1))[0]:
-        starts, ends = np.nonzero(edges[row] == 1)[0], np.nonzero(edges[row] == -1)[0]
-        widest = int(np.argmax(ends - starts))
-        found.append((row, starts, ends, (starts[widest] + ends[widest]) / 2))
-    middle = float(np.median([centre for *_, centre in found]))
-    rows, centres, widths = [], [], []
-    for row, starts, ends, _ in found:
-        around = np.nonzero((starts <= middle) & (ends > middle))[0]
-        if len(around):
-            rows.append(row)
-            centres.append((starts[around[0]] + ends[around[0]]) / 2)
-            widths.append(ends[around[0]] - starts[around[0]])
-    width = np.array(widths, dtype=float)
+    _, runs = runs_about_axis(mask)
+    rows = list(runs)
+    centres = [(left + right) / 2 for left, right in runs.values()]
+    width = np.array([right - left for left, right in runs.values()], dtype=float)
     # The rows at either end where the run still widens are a rim's ellipse, whose centre is not
     # the body's when it is tipped.
     ahead = max(2, len(width) // 20)
