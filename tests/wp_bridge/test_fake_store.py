@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import threading
 import time
 from collections.abc import Iterator
@@ -65,6 +66,18 @@ def test_a_replayed_oauth_nonce_is_refused(store: FakeStore) -> None:
     assert requests.get(url, timeout=5).status_code == 200
     replayed = requests.get(url, timeout=5)
     assert replayed.status_code == 401 and "nonce" in replayed.json()["message"]
+
+
+def test_requests_signed_after_python_random_is_reseeded_are_not_replays(
+    store: FakeStore, store_clients: StoreClients
+) -> None:
+    """The woocommerce package's own nonce comes from Python's global `random`, which other code may
+    seed: two requests in the same second then carried the same nonce, and the store refused the
+    second (a job failed with "nonce has already been used")."""
+    random.seed(7)
+    assert store_clients.woocommerce.system_status().woocommerce_version
+    random.seed(7)
+    assert store_clients.woocommerce.system_status().woocommerce_version
 
 
 def test_listing_answers_with_wordpress_pagination_headers(store: FakeStore, store_clients: StoreClients) -> None:
