@@ -28,11 +28,14 @@ _WORDS: dict[ShapeClass, tuple[str, ...]] = {
     "garment": ("shirt", "t-shirt", "tshirt", "tee", "hoodie", "sweater", "sweatshirt", "jacket", "coat", "dress",
                 "tote", "bag", "backpack", "jumper", "cardigan", "vest", "top", "blouse", "pant", "trouser", "jean",
                 "short", "skirt", "onesie", "apron", "scarf", "pillowcase", "clothing", "apparel", "tank top"),
-    "free-form": ("plush", "toy", "figurine", "sculpture", "statue", "doll", "shoe", "sneaker", "glove",
+    "free-form": ("plush", "toy", "figurine", "sculpture", "statue", "doll", "shoe", "sneaker", "boot", "sandal",
+                  "slipper", "glove",
                   "headphone", "jewelry", "necklace", "ring", "watch"),
 }
 # Where a word appears says how much it counts: the title most, the description least.
 _FIELD_WEIGHTS = {"title": 3.0, "categories": 2.0, "tags": 2.0, "attributes": 1.5, "description": 0.5}
+# Where a title's main phrase ends and what describes it begins.
+_QUALIFIER = re.compile(r"\s(?:with|without|for|incl\.?|including)\s|\s[-\u2013\u2014|/+]\s|[(,:;]")
 _FREE_FORM_PRIOR = 0.8  # the fallback wins when nothing speaks for another class
 # Round products people look into, and round products that are closed (or named with their lid).
 _OPEN_VESSELS = ("mug", "cup", "tumbler", "glass", "bowl", "vase", "planter", "pot", "beaker", "goblet", "pitcher",
@@ -46,6 +49,10 @@ _RING_BRIM = ("sun hat", "fedora", "bucket hat", "panama", "cowboy hat", "boater
 _CROWN_ONLY = ("beanie", "beret", "bonnet", "toque", "knit hat", "watch cap", "skull cap", "swim cap")
 # A plain "hat" has a brim when the photo shows one.
 _ANY_HAT = ("hat",)
+_HEADWEAR_WORDS = frozenset(name for name in _WORDS["round"] if name in (*_VISOR, *_RING_BRIM, *_CROWN_ONLY, *_ANY_HAT))
+# Caps that close or cover a thing: round, but no headwear.
+_CLOSING_CAPS = ("lens cap", "pen cap", "bottle cap", "valve cap", "toe cap", "knee cap", "hub cap", "end cap",
+                 "fuel cap", "gas cap", "filler cap", "radiator cap", "tank cap", "screw cap", "dust cap", "cap sleeve")
 _CLOSED_ROUND = ("bottle", "flask", "soda can", "can", "jar", "lid", "candle", "lamp", "ball", "teapot", "kettle",
                  "tube", "cylinder", "globe", "ornament", "tin", "thermos")
 
@@ -137,10 +144,17 @@ def decide_shape(product: ProductInput, silhouette: SilhouetteFeatures | None = 
     scores: dict[ShapeClass, float] = {shape: 0.0 for shape in get_args(ShapeClass)}
     scores["free-form"] = _FREE_FORM_PRIOR
     reasons: dict[ShapeClass, list[str]] = {shape: [] for shape in scores}
+    head, describing = _title_words(product.title)
+    for shape, word in head:
+        scores[shape] += _FIELD_WEIGHTS["title"]
+        reasons[shape].append(f"the title says {word!r}")
+    for shape, word in describing:
+        scores[shape] += _FIELD_WEIGHTS["description"]
+        reasons[shape].append(f"the title mentions {word!r}, describing another word")
     for field, texts in _fields(product).items():
         for shape, word in _named(texts):
             scores[shape] += _FIELD_WEIGHTS[field]
-            reasons[shape].append(f"the {field} say{'s' if field in ('title', 'description') else ''} {word!r}")
+            reasons[shape].append(f"the {field} say{'s' if field == 'description' else ''} {word!r}")
     if silhouette is not None:
         _silhouette_votes(silhouette, scores, reasons)
     if product.listed_size is not None:
@@ -162,39 +176,42 @@ def is_open_vessel(product: ProductInput) -> bool:
     """
     for texts in ([product.title], [*product.categories, product.category, *product.tags]):
         words = " ".join(re.findall(r"[a-z0-9-]+", " ".join(texts).lower()))
-        named = {name for name in (*_OPEN_VESSELS, *_CLOSED_ROUND)
-                 if re.search(rf"\b{re.escape(name)}(?:e?s)?\b", words)}
+        named = {name for name in (*_OPEN_VESSELS, *_CLOSED_ROUND) if _says(words, name)}
         if named:
             return not named & set(_CLOSED_ROUND)
     return False
 
 
 def headwear_kind(product: ProductInput) -> HeadwearKind | None:
-    """What a cap or a hat wears at its crown's base, when the title (else the categories and tags)
-    names headwear: "visor" (a cap, a snapback), "ring" (a sun hat, a fedora, a bucket hat),
-    "none" (a beanie, a beret), "hat" (a plain hat: the photo says); None for anything else,
-    and for headwear named beside another round thing ("bottle cap", "lamp with a hat").
+    """What a cap or a hat wears at its crown's base, when the title's main phrase ends on headwear
+    (else, with no class word in the title, the categories and tags name it): "visor" (a cap, a
+    snapback), "ring" (a sun hat, a fedora, a bucket hat), "none" (a beanie, a beret), "hat" (a
+    plain hat: the photo says); None for anything else: "Glass bottle with cap", "Hat Box", and
+    the caps that close things ("lens cap", "valve cap").
 
     The most specific name wins: "knit hat" is a crown alone, "trucker hat" a cap.
     """
     kinds = (("none", _CROWN_ONLY), ("visor", _VISOR), ("ring", _RING_BRIM), ("hat", _ANY_HAT))
-    others = [word for word in _WORDS["round"] if word not in (*_VISOR, *_RING_BRIM, *_CROWN_ONLY, *_ANY_HAT)]
-    for texts in ([product.title], [*product.categories, product.category, *product.tags]):
+    main = _QUALIFIER.split(product.title.lower(), maxsplit=1)[0]
+    for texts in ([main], [*product.categories, product.category, *product.tags]):
         words = " ".join(re.findall(r"[a-z0-9-]+", " ".join(texts).lower()))
-        if not words:
+        named = _mentions(words)
+        if not named:
             continue
-        if any(re.search(rf"\b{re.escape(name)}(?:e?s)?\b", words) for name in others):
+        if named[-1][1] not in _HEADWEAR_WORDS or any(_says(words, name) for name in _CLOSING_CAPS):
             return None
-        named = [(len(name), kind) for kind, names in kinds for name in names
-                 if re.search(rf"\b{re.escape(name)}(?:e?s)?\b", words)]
-        if named:
-            return max(named)[1]  # type: ignore[return-value]
+        found = [(len(name), kind) for kind, names in kinds for name in names if _says(words, name)]
+        return max(found)[1] if found else None  # type: ignore[return-value]
     return None
 
 
+def _says(words: str, name: str) -> bool:
+    return re.search(rf"\b{re.escape(name)}(?:e?s)?\b", words) is not None
+
+
 def _fields(product: ProductInput) -> dict[str, list[str]]:
+    """The fields besides the title (`_title_words` reads that), each with the texts it holds."""
     return {
-        "title": [product.title],
         "categories": [*product.categories, product.category],
         "tags": list(product.tags),
         "attributes": [f"{name} {value}" for name, value in product.attributes],
@@ -203,20 +220,47 @@ def _fields(product: ProductInput) -> dict[str, list[str]]:
 
 
 def _named(texts: list[str]) -> list[tuple[ShapeClass, str]]:
-    """Each class named in `texts`, once per field, with the word that named it."""
-    words = " ".join(re.findall(r"[a-z0-9-]+", " ".join(texts).lower()))
-    found = [
-        (shape, name)
-        for shape, names in _WORDS.items()
-        for name in names
-        if re.search(rf"\b{re.escape(name)}(?:e?s)?\b", words)
-    ]
-    # "phone case" names a slab, not the box "case" would: a longer phrase overrides its words.
-    found = [(shape, name) for shape, name in found if not any(name != other and name in other for _, other in found)]
+    """Each class named in `texts`, once per field, with the word that first named it."""
     first: dict[ShapeClass, str] = {}
-    for shape, name in found:
+    for shape, name in _mentions(" ".join(texts)):
         first.setdefault(shape, name)
     return list(first.items())
+
+
+def _title_words(title: str) -> tuple[list[tuple[ShapeClass, str]], list[tuple[ShapeClass, str]]]:
+    """The class the title's main phrase ends on, and the other classes it names.
+
+    A product's name puts its noun last and what describes it before ("Hat Box" is a box, "Cap
+    Sleeve Dress" a dress, "Thinking Cap Poster" a poster) or after "with", "for", a dash or a
+    bracket ("Pen with Cap" is no cap). The head counts as a title word, the others only as
+    much as the description's.
+    """
+    main, *rest = _QUALIFIER.split(title.lower(), maxsplit=1)
+    named = _mentions(main)
+    head = named[-1:]
+    first: dict[ShapeClass, str] = {}
+    for shape, name in [*named[:-1], *_mentions(" ".join(rest))]:
+        if not head or shape != head[0][0]:
+            first.setdefault(shape, name)
+    return head, list(first.items())
+
+
+def _mentions(text: str) -> list[tuple[ShapeClass, str]]:
+    """The class words in `text` in reading order; a phrase hides the words inside it ("phone case"
+    names a slab, not the box "case" would)."""
+    words = " ".join(re.findall(r"[a-z0-9-]+", text.lower()))
+    found = [
+        (match.start(), match.end(), shape, name)
+        for shape, names in _WORDS.items()
+        for name in names
+        for match in re.finditer(rf"\b{re.escape(name)}(?:e?s)?\b", words)
+    ]
+    kept = [
+        (start, shape, name) for start, end, shape, name in found
+        if not any(other_start <= start and end <= other_end and other_end - other_start > end - start
+                   for other_start, other_end, _, _ in found)
+    ]
+    return [(shape, name) for _, shape, name in sorted(kept)]
 
 
 def _silhouette_votes(features: SilhouetteFeatures, scores: dict[ShapeClass, float],

@@ -32,8 +32,13 @@ CAP_PHOTO = Path(__file__).resolve().parents[2] / "fixtures" / "photos" / "solid
         ("Chunky knit beanie", "none"),
         ("Wool watch cap", "none"),
         ("Felt hat", "hat"),
+        ("Snapback - Black", "visor"),
         ("Glass bottle with cap", None),
         ("Red ceramic mug", None),
+        ("Camera lens cap 52 mm", None),  # round, but a cap that closes a thing: no visor
+        ("Tyre valve caps", None),
+        ("Hat box", None),
+        ("Cap sleeve dress", None),
     ],
 )
 def test_headwear_is_named_by_its_most_specific_word(title: str, kind: str | None) -> None:

@@ -54,6 +54,22 @@ def test_a_parcel_flat_dimension_says_flat_and_a_phone_case_is_not_a_box() -> No
     assert decide_shape(ProductInput(title="Leather phone case")).shape == "flat"
 
 
+@pytest.mark.parametrize(
+    ("title", "shape"),
+    [
+        ("Hat Box", "box"),  # the last class word of the name is the product; "hat" was a tie it won
+        ("Cap Sleeve Dress", "garment"),  # was built as a baseball cap
+        ("Thinking Cap Poster", "flat"),
+        ("Steel-Toe Cap Boots", "free-form"),
+        ("Ballpoint Pen with Cap", "free-form"),  # what comes after "with" only describes it
+        ("Coffee Mug with Lid", "round"),
+        ("Tote Bag (Natural Canvas)", "garment"),
+    ],
+)
+def test_the_title_is_the_class_its_main_phrase_ends_on(title: str, shape: str) -> None:
+    assert decide_shape(ProductInput(title=title)).shape == shape
+
+
 def test_the_merchants_choice_wins_and_a_bad_one_is_refused() -> None:
     forced = decide_shape(ProductInput(title="Red mug", shape="box"))
     assert forced.shape == "box" and forced.forced and forced.confidence == 1.0
