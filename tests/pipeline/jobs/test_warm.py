@@ -1,0 +1,63 @@
+"""pipeline.jobs.warm: a work-horse starts with the pipeline loaded and the worker's kept render child and node."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+
+from redis import Redis
+from rq import Queue
+from rq.job import Job
+
+from pipeline.config import PipelineConfig
+from pipeline.jobs.warm import WarmWorker, keep_warm, warm_up
+from pipeline.stage2 import warm_child, warm_node
+from pipeline.stage2.bounded import run_with_time_limit
+
+
+def what_the_horse_found() -> dict[str, object]:
+    """Run in a work-horse: what it had before doing anything, and who renders for it."""
+    from pipeline.photos import cutout
+
+    found = {
+        "pipeline_loaded": "pipeline.stage2.finish" in sys.modules and "trimesh" in sys.modules,
+        "model_loaded": cutout._session.cache_info().currsize == 1,
+        "horse": os.getpid(),
+    }
+    found["renderer"] = run_with_time_limit(os.getpid, limit_s=30, what="asking")
+    found["renderer_parent"] = run_with_time_limit(os.getppid, limit_s=30, what="asking")
+    return found
+
+
+def run_jobs(redis_conn: Redis, count: int) -> list[dict[str, object]]:
+    queue = Queue("woo3d", connection=redis_conn)
+    jobs = [queue.enqueue(what_the_horse_found) for _ in range(count)]
+    WarmWorker([queue], connection=redis_conn, pipeline=PipelineConfig()).work(burst=True)
+    results = [Job.fetch(job.id, connection=redis_conn).return_value() for job in jobs]
+    assert all(isinstance(result, dict) for result in results), results
+    return results  # type: ignore[return-value]
+
+
+def test_every_work_horse_starts_warm_and_shares_the_workers_render_child(redis_conn: Redis) -> None:
+    first, second = run_jobs(redis_conn, 2)
+    assert first["pipeline_loaded"] and first["model_loaded"]
+    assert first["horse"] != second["horse"]
+    # The same kept child renders for both, and it is the worker's (this process's), not a horse's.
+    assert first["renderer"] == second["renderer"] not in (first["horse"], second["horse"])
+    assert first["renderer_parent"] == os.getpid()
+
+
+def test_a_helper_a_job_killed_is_started_again_before_the_next_job(redis_conn: Redis) -> None:
+    config = PipelineConfig()
+    assert warm_up(config)
+    render_child = run_with_time_limit(os.getpid, limit_s=30, what="asking")
+    node = warm_node._warm
+    assert node is not None
+    os.kill(render_child, signal.SIGKILL)
+    os.kill(node._process.pid, signal.SIGKILL)
+    warm_child._warm._process.join(10)  # type: ignore[union-attr]
+    node._process.wait(10)
+    keep_warm(config)
+    assert warm_child._warm is not None and warm_child._warm.running() and warm_child._warm.pid != render_child
+    assert warm_node._warm is not None and warm_node._warm.running() and warm_node._warm is not node
