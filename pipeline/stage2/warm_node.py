@@ -80,6 +80,10 @@ class WarmNode:
             raise NodeExited(-1 if returncode is None else returncode, stderr)
         atexit.register(self.stop)
 
+    @property
+    def pid(self) -> int:
+        return self._process.pid
+
     def running(self) -> bool:
         """Whether node still runs (asked by the process that started it)."""
         return self._process.poll() is None
@@ -102,7 +106,7 @@ class WarmNode:
             self._process.wait()
             return
         try:
-            os.kill(self._process.pid, signal.SIGKILL)
+            os.kill(self.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
 

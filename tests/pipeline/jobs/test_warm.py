@@ -55,7 +55,7 @@ def test_a_helper_a_job_killed_is_started_again_before_the_next_job(redis_conn: 
     node = warm_node._warm
     assert node is not None
     os.kill(render_child, signal.SIGKILL)
-    os.kill(node._process.pid, signal.SIGKILL)
+    os.kill(node.pid, signal.SIGKILL)
     warm_child._warm._process.join(10)  # type: ignore[union-attr]
     node._process.wait(10)
     keep_warm(config)
