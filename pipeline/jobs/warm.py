@@ -26,6 +26,9 @@ from pipeline.errors import ExportError, PipelineError
 __all__ = ["WarmWorker", "keep_warm", "warm_up"]
 
 log = structlog.get_logger(__name__)
+# Between jobs the kept render child is idle, or finishing renders a stopped job left (well under
+# a second each); one that has not answered by then is stuck.
+_STUCK_AFTER_S = 10.0
 
 
 def warm_up(config: PipelineConfig) -> bool:
@@ -52,11 +55,16 @@ def warm_up(config: PipelineConfig) -> bool:
 
 def keep_warm(config: PipelineConfig) -> None:
     """Start again, in this process, the kept render child and node if either has stopped (a job
-    killed one that hung); a no-op while both run."""
+    killed one that hung), and the render child if it is stuck on calls a job left behind when
+    the watchdog stopped it; a no-op while both run and the render child answers."""
     from pipeline.stage2.compress import check_compression
     from pipeline.stage2.warm_child import warm_child
 
-    warm_child()
+    kept = warm_child()
+    if kept is not None and not kept.answers_within(_STUCK_AFTER_S):
+        log.warning("worker_render_child_stuck", pid=kept.pid)
+        kept.kill()
+        warm_child()
     try:
         check_compression(config.glb_compression)
     except ExportError as exc:

@@ -99,6 +99,23 @@ class WarmChild:
             return None
         return client
 
+    def answers_within(self, timeout_s: float) -> bool:
+        """Whether the child takes an empty batch of calls within `timeout_s` (it is not stuck on
+        calls a job left behind when it was killed)."""
+        client = self.connect()
+        if client is None:
+            return False
+        with client:
+            sender = Connection(os.dup(client.fileno()))
+            try:
+                sender.send_bytes(pickle.dumps(()))  # small: never blocks
+                client.settimeout(timeout_s)
+                return client.recv(1) == b""  # it closes the connection once the batch is done
+            except OSError:
+                return False
+            finally:
+                sender.close()
+
     def kill(self) -> None:
         """Kill the child now (it may be stuck); the process that started it forks another when next asked."""
         if self.owner == os.getpid():

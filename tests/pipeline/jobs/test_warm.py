@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import sys
+
+import pytest
 
 from redis import Redis
 from rq import Queue
@@ -61,3 +64,36 @@ def test_a_helper_a_job_killed_is_started_again_before_the_next_job(redis_conn: 
     keep_warm(config)
     assert warm_child._warm is not None and warm_child._warm.running() and warm_child._warm.pid != render_child
     assert warm_node._warm is not None and warm_node._warm.running() and warm_node._warm is not node
+
+
+def spin_holding_the_gil() -> None:
+    import re
+
+    re.match(r"(a+)+$", "a" * 64 + "b")
+
+
+def _stopped_mid_render() -> None:
+    """A work-horse the watchdog kills while the kept child renders for it."""
+    import time
+
+    from pipeline.stage2.bounded import BoundedCall, BoundedCalls
+
+    BoundedCalls([BoundedCall("the spin", spin_holding_the_gil)], limit_s=60)
+    time.sleep(0.5)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_a_render_child_left_stuck_by_a_stopped_job_is_replaced_before_the_next(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The next job must not wait out its time limit on a child still spinning for a dead one."""
+    from pipeline.jobs import warm
+
+    kept = warm_child.warm_child()
+    assert kept is not None
+    horse = multiprocessing.get_context("fork").Process(target=_stopped_mid_render)
+    horse.start()
+    horse.join(30)
+    assert horse.exitcode == -signal.SIGKILL
+    monkeypatch.setattr(warm, "_STUCK_AFTER_S", 1.0)
+    keep_warm(PipelineConfig())
+    assert warm_child._warm is not None and warm_child._warm.pid != kept.pid
+    assert run_with_time_limit(os.getpid, limit_s=30, what="asking") == warm_child._warm.pid
