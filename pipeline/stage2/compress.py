@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import shutil
 import struct
@@ -10,9 +9,13 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.config import GLB_COMPRESSIONS, GLBCompression
 from pipeline.errors import ExportError
+
+if TYPE_CHECKING:
+    from pipeline.stage2.warm_node import WarmNode
 
 # The uncompressed GLB stays beside the served one, for downloads and for converting to other formats.
 UNCOMPRESSED_NAME = "model-uncompressed.glb"
@@ -49,7 +52,7 @@ def check_compression(method: str) -> GLBCompression:
     if method not in GLB_COMPRESSIONS:
         raise ExportError(f"unknown GLB compression {method!r}: choose from {', '.join(GLB_COMPRESSIONS)}")
     if method != "none":
-        _check_packages(_node())
+        _warm_node(_node())
     return method  # type: ignore[return-value]  # checked against GLB_COMPRESSIONS above
 
 
@@ -74,37 +77,49 @@ def start_compression(glb: Path, method: GLBCompression) -> PendingCompression |
 
 
 class PendingCompression:
-    """A compression running in node: `result()` waits for it (at most _TIMEOUT_S from its start);
-    `cancel()` stops it and puts the uncompressed GLB back under its own name."""
+    """A compression running in node (the kept one, else one of its own): `result()` waits for it
+    (at most _TIMEOUT_S from its start); `cancel()` stops it and puts the uncompressed GLB back
+    under its own name."""
 
     def __init__(self, glb: Path, method: GLBCompression):
         self._glb, self._method = glb, method
         self._uncompressed = glb.with_name(UNCOMPRESSED_NAME)
         self._started = time.monotonic()
-        node = _node()
+        self._node = _node()
+        warm = _warm_node(self._node)
         glb.replace(self._uncompressed)
-        try:
-            self._process = subprocess.Popen(
-                [node, str(_SCRIPT), method, str(self._uncompressed), str(glb)],
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            )
-        except OSError as exc:
-            self._restore()
-            raise ExportError(f"GLB compression could not start node ({exc})") from exc
+        self._request = warm.request(method, self._uncompressed, glb)
+        self._process: subprocess.Popen[str] | None = None
+        if self._request is None:  # the kept node is gone (a work-horse's parent lost it)
+            self._process = self._own_node()
         self._done: CompressedGLB | None = None
 
     def result(self) -> CompressedGLB:
         """What compression did. Raises ExportError when it failed or overran (the GLB is then back under its own name)."""
         if self._done is not None:
             return self._done
-        try:
-            _, stderr = self._process.communicate(timeout=max(0.0, self._started + _TIMEOUT_S - time.monotonic()))
-        except subprocess.TimeoutExpired as exc:
-            self.cancel()
-            raise ExportError(f"GLB compression timed out after {_TIMEOUT_S} s") from exc
-        if self._process.returncode != 0:
-            self._restore()
-            raise _node_error(self._process.returncode, stderr)
+        deadline = self._started + _TIMEOUT_S
+        if self._request is not None:
+            try:
+                error = self._request.reply(deadline)
+            except TimeoutError as exc:
+                self.cancel()
+                raise ExportError(f"GLB compression timed out after {_TIMEOUT_S} s") from exc
+            except ConnectionError:  # it died meanwhile: this GLB is compressed by a node of its own
+                self._request, error = None, None
+                self._process = self._own_node()
+            if error is not None:
+                self._restore()
+                raise ExportError(f"GLB compression failed: {error[:300]}")
+        if self._process is not None:
+            try:
+                _, stderr = self._process.communicate(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired as exc:
+                self.cancel()
+                raise ExportError(f"GLB compression timed out after {_TIMEOUT_S} s") from exc
+            if self._process.returncode != 0:
+                self._restore()
+                raise _node_error(self._process.returncode, stderr)
         self._done = CompressedGLB(
             method=self._method,
             uncompressed=self._uncompressed,
@@ -118,10 +133,24 @@ class PendingCompression:
         """Stop node if it still runs and put the uncompressed GLB back (a no-op once `result()` answered)."""
         if self._done is not None:
             return
-        if self._process.poll() is None:
-            self._process.kill()
-        self._process.communicate()
+        if self._request is not None:
+            self._request.kill()  # the kept node too: it must not write the GLB after it is put back
+        elif self._process is not None:
+            if self._process.poll() is None:
+                self._process.kill()
+            self._process.communicate()
         self._restore()
+
+    def _own_node(self) -> subprocess.Popen[str]:
+        """node started for this GLB alone. Raises ExportError (the GLB put back) when it cannot start."""
+        try:
+            return subprocess.Popen(
+                [self._node, str(_SCRIPT), self._method, str(self._uncompressed), str(self._glb)],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            )
+        except OSError as exc:
+            self._restore()
+            raise ExportError(f"GLB compression could not start node ({exc})") from exc
 
     def _restore(self) -> None:
         self._glb.unlink(missing_ok=True)
@@ -147,18 +176,17 @@ def _node() -> str:
     return node
 
 
-@functools.cache
-def _check_packages(node: str) -> None:
-    """Raise ExportError unless `node` loads every package the script needs; once per process and
-    node (about 0.3 s each time), a failure is checked again next time."""
+def _warm_node(node: str) -> WarmNode:
+    """node kept running with every package the script needs loaded (pipeline.stage2.warm_node).
+
+    Raises ExportError when node cannot load them, saying how to install them.
+    """
+    from pipeline.stage2.warm_node import NodeExited, warm_node
+
     try:
-        done = subprocess.run(
-            [node, str(_SCRIPT), "--check"], capture_output=True, text=True, timeout=_TIMEOUT_S, check=False
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise ExportError(f"GLB compression timed out after {_TIMEOUT_S} s") from exc
-    if done.returncode != 0:
-        raise _node_error(done.returncode, done.stderr)
+        return warm_node(node, _SCRIPT)
+    except NodeExited as exc:
+        raise _node_error(exc.returncode, exc.stderr) from exc
 
 
 def _node_error(returncode: int, stderr: str) -> ExportError:

@@ -41,12 +41,13 @@ def serve(host: str, port: int, dev: bool) -> None:
 def worker(burst: bool, queues: tuple[str, ...], metrics_port: int | None) -> None:
     """Run an RQ worker for the generation jobs (with the scheduler that runs retries and the sweep), and
     the outbox forwarder that enqueues the jobs of accepted deliveries (one worker at a time forwards)."""
-    from rq import Queue, Worker
+    from rq import Queue
 
     from pipeline import metrics
     from pipeline.jobs.outbox import Forwarder, start_forwarder
     from pipeline.jobs import sweep
     from pipeline.jobs.product_job import JobContext, configure
+    from pipeline.jobs.warm import WarmWorker
     from woo3d.cli.catchup import sweep_config
 
     settings = load_settings()
@@ -68,13 +69,15 @@ def worker(burst: bool, queues: tuple[str, ...], metrics_port: int | None) -> No
     # A connection of its own: the forwarder thread must never share one with the forked work horses.
     forwarding = connect_redis(settings)
     forwarder = Forwarder(forwarding, Queue(settings.receiver.queue_name, connection=forwarding))
+    # Work-horses fork from a worker that loaded the pipeline and keeps its render child and node running.
+    worker = WarmWorker(names, connection=connection, pipeline=settings.pipeline)
     if burst:
         forwarder.drain()
-        Worker(names, connection=connection).work(burst=True, with_scheduler=True, logging_level="WARNING")
+        worker.work(burst=True, with_scheduler=True, logging_level="WARNING")
         return
     thread, stop = start_forwarder(forwarder)
     try:
-        Worker(names, connection=connection).work(with_scheduler=True, logging_level="WARNING")
+        worker.work(with_scheduler=True, logging_level="WARNING")
     finally:
         stop.set()
         thread.join(10)
