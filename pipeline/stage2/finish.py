@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -72,6 +73,11 @@ def finish(
     warnings = list(generated.warnings)
     out_dir.mkdir(parents=True, exist_ok=True)
 
+    # The photo's own cut-outs need nothing from the mesh: the network (which leaves the GIL) runs
+    # on the other core while this thread repairs, exports and starts the renders.
+    background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="woo3d-photo-cutouts")
+    photo_cut = background.submit(_photo_cutouts, product, config.max_image_pixels)
+    background.shutdown(wait=False)
     progress("repairing", 0.02)
     with _timed(timings, "repair"):
         mesh, repair_report = repair(generated.mesh)
@@ -104,7 +110,8 @@ def finish(
             compression = start_compression(files["glb"], compression_method)
         progress("rendering poster", 0.7)
         with _timed(timings, "quality"):
-            photo = _photo_cutouts(product, config.max_image_pixels, warnings)
+            photo, cutout_warning = photo_cut.result()
+            warnings.extend(cutout_warning)
         with _timed(timings, "poster"):
             poster = _poster(renders, out_dir, warnings)
         with _timed(timings, "compress_glb"):  # before the score, which reports the served file's size
@@ -318,20 +325,19 @@ def _quality(
     )
 
 
-def _photo_cutouts(product: ProductInput, max_pixels: int, warnings: list[str]) -> PhotoCutouts | None:
-    """The main photo's independent cut-outs, or None (and a warning) when it has none to give."""
+def _photo_cutouts(product: ProductInput, max_pixels: int) -> tuple[PhotoCutouts | None, tuple[str, ...]]:
+    """The main photo's independent cut-outs, or None and a warning when it has none to give."""
     from pipeline.errors import ImageError
     from pipeline.photos.images import decode_image
     from pipeline.stage2.observe import photo_cutouts
 
     if not product.images:
-        return None
+        return None, ()
     main = product.images[0]
     try:
-        return photo_cutouts(decode_image(main.data, main.name, max_pixels=max_pixels), main.name)
+        return photo_cutouts(decode_image(main.data, main.name, max_pixels=max_pixels), main.name), ()
     except ImageError as exc:
-        warnings.append(f"the model was not compared with the photo: {exc}")
-        return None
+        return None, (f"the model was not compared with the photo: {exc}",)
 
 
 def _reported_stretch(metadata: dict[str, object]) -> float:

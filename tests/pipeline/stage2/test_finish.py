@@ -15,7 +15,7 @@ from PIL import Image
 from pipeline.backends import GeneratedMesh
 from pipeline.config import PipelineConfig
 from pipeline.errors import ExportError, MeshError, PermanentPipelineError
-from pipeline.product import Dimensions, ProductInput
+from pipeline.product import Dimensions, ProductInput, SourceImage
 from pipeline.result import GenerationResult
 from pipeline.stage2.finish import DEFAULT_SIZE_M, TIMINGS_KEY, finish
 from tests.pipeline.meshes import textured_sphere
@@ -115,6 +115,14 @@ def test_report_json_is_the_report(result: GenerationResult) -> None:
 def test_quality_without_a_photo_leaves_fidelity_out(result: GenerationResult) -> None:
     assert result.quality.silhouette_iou is None and "fidelity" not in result.quality.terms
     assert 0 <= result.quality.score <= 100
+
+
+def test_a_photo_that_cannot_be_read_leaves_the_model_published_unjudged_by_it(tmp_path: Path) -> None:
+    """The photo is cut out beside the mesh work; what it could not give comes back as a warning."""
+    product = ProductInput(title="Ball", images=(SourceImage(b"<html>not a photo</html>", "ball.jpg"),))
+    result = finish(_generated(), product, tmp_path, CONFIG)
+    assert result.files["glb"].is_file() and result.quality.silhouette_iou is None
+    assert any(w.startswith("the model was not compared with the photo: ball.jpg: not an image") for w in result.warnings)
 
 
 def test_missing_dimensions_are_reported_and_a_default_size_used(tmp_path: Path) -> None:
