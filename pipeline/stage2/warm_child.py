@@ -14,17 +14,14 @@ import atexit
 import multiprocessing
 import os
 import pickle
-import shutil
-import signal
 import socket
-import tempfile
 import threading
 import traceback
 from multiprocessing.connection import Connection
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline.errors import ExportError
+from pipeline.stage2.kept import KeptProcess
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -63,12 +60,11 @@ def answer(call: BoundedCall) -> tuple[bool, Any]:
         return False, exc if _picklable(exc) else ExportError("".join(traceback.format_exception_only(exc)).strip())
 
 
-class WarmChild:
+class WarmChild(KeptProcess):
     """A forked child answering batches of calls on a Unix socket, until this process ends."""
 
     def __init__(self) -> None:
-        self.owner = os.getpid()
-        self._dir = Path(tempfile.mkdtemp(prefix="woo3d-calls-"))  # 0700: only this user can connect
+        super().__init__("woo3d-calls-")
         self.address = str(self._dir / "calls.sock")
         listening = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         listening.bind(self.address)
@@ -85,7 +81,6 @@ class WarmChild:
         return self._process.pid
 
     def running(self) -> bool:
-        """Whether the child still runs (asked by the process that started it)."""
         return self._process.is_alive()
 
     def connect(self) -> socket.socket | None:
@@ -116,25 +111,10 @@ class WarmChild:
             finally:
                 sender.close()
 
-    def kill(self) -> None:
-        """Kill the child now (it may be stuck); the process that started it forks another when next asked."""
-        if self.owner == os.getpid():
-            self._process.kill()
-            self._process.join()
-            return
-        try:
-            os.kill(self.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-
-    def stop(self) -> None:
-        """End the child (the process that started it only) and remove its socket."""
-        if self.owner != os.getpid():
-            return
+    def _end(self) -> None:
         if self._process.is_alive():
             self._process.kill()
         self._process.join()
-        shutil.rmtree(self._dir, ignore_errors=True)
 
 
 def _serve_forever(listening: socket.socket) -> None:

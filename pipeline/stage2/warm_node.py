@@ -13,13 +13,12 @@ import atexit
 import json
 import os
 import selectors
-import shutil
-import signal
 import socket
 import subprocess
-import tempfile
 import time
 from pathlib import Path
+
+from pipeline.stage2.kept import KeptProcess
 
 __all__ = ["NodeExited", "NodeRequest", "WarmNode", "warm_node"]
 
@@ -52,16 +51,15 @@ def warm_node(node: str, script: Path) -> WarmNode:
     return _warm
 
 
-class WarmNode:
+class WarmNode(KeptProcess):
     """`node script --serve SOCKET`, started now and waited for until it has loaded its packages.
 
     Raises NodeExited when it exits (or is not ready within _READY_TIMEOUT_S) instead.
     """
 
     def __init__(self, node: str, script: Path):
+        super().__init__("woo3d-node-")
         self.node = node
-        self.owner = os.getpid()
-        self._dir = Path(tempfile.mkdtemp(prefix="woo3d-node-"))
         self.socket_path = self._dir / "compress.sock"
         self._stderr = self._dir / "stderr.txt"
         with self._stderr.open("w") as stderr:
@@ -85,7 +83,6 @@ class WarmNode:
         return self._process.pid
 
     def running(self) -> bool:
-        """Whether node still runs (asked by the process that started it)."""
         return self._process.poll() is None
 
     def request(self, method: str, source: Path, target: Path) -> NodeRequest | None:
@@ -99,28 +96,13 @@ class WarmNode:
             return None
         return NodeRequest(connection, self)
 
-    def kill(self) -> None:
-        """Kill node now (it may be stuck); the process that started it starts another when next asked."""
-        if self.owner == os.getpid():
-            self._process.kill()
-            self._process.wait()
-            return
-        try:
-            os.kill(self.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-
-    def stop(self) -> None:
-        """End node (the process that started it only) and remove its socket."""
-        if self.owner != os.getpid():
-            return
+    def _end(self) -> None:
         if self._process.poll() is None:
             self._process.kill()
         self._process.wait()
         for stream in (self._process.stdin, self._process.stdout):
             if stream is not None:
                 stream.close()
-        shutil.rmtree(self._dir, ignore_errors=True)
 
 
 class NodeRequest:
