@@ -26,8 +26,8 @@ from pipeline.errors import ExportError, PipelineError
 __all__ = ["WarmWorker", "keep_warm", "warm_up"]
 
 log = structlog.get_logger(__name__)
-# Between jobs the kept render child is idle, or finishing renders a stopped job left (well under
-# a second each); one that has not answered by then is stuck.
+# Between jobs the kept render child and node are idle, or finishing work a stopped job left (well
+# under a second for a render, a few seconds for a big GLB); one that has not answered by then is stuck.
 _STUCK_AFTER_S = 10.0
 
 
@@ -55,9 +55,9 @@ def warm_up(config: PipelineConfig) -> bool:
 
 def keep_warm(config: PipelineConfig) -> None:
     """Start again, in this process, the kept render child and node if either has stopped (a job
-    killed one that hung), and the render child if it is stuck on calls a job left behind when
-    the watchdog stopped it; a no-op while both run and the render child answers."""
-    from pipeline.stage2.compress import check_compression
+    killed one that hung) or is stuck on work a job left behind when the watchdog stopped it; a
+    no-op while both run and answer."""
+    from pipeline.stage2.compress import replace_stuck_compressor
     from pipeline.stage2.warm_child import warm_child
 
     kept = warm_child()
@@ -66,7 +66,8 @@ def keep_warm(config: PipelineConfig) -> None:
         kept.kill()
         warm_child()
     try:
-        check_compression(config.glb_compression)
+        if replace_stuck_compressor(config.glb_compression, _STUCK_AFTER_S):
+            log.warning("worker_glb_compressor_stuck")
     except ExportError as exc:
         log.warning("worker_glb_compression_unavailable", error=str(exc))
 

@@ -56,6 +56,20 @@ def check_compression(method: str) -> GLBCompression:
     return method  # type: ignore[return-value]  # checked against GLB_COMPRESSIONS above
 
 
+def replace_stuck_compressor(method: str, stuck_after_s: float) -> bool:
+    """Make sure the kept node answers, before a job: True when it did not answer a ping within
+    `stuck_after_s` (still compressing a GLB a stopped job left) and was replaced, so the next
+    job does not wait out its time limit behind it. Raises ExportError as check_compression does."""
+    if check_compression(method) == "none":
+        return False
+    kept = _warm_node(_node())
+    if kept.answers_within(stuck_after_s):
+        return False
+    kept.kill()
+    _warm_node(_node())
+    return True
+
+
 def compress_glb(glb: Path, method: GLBCompression) -> CompressedGLB | None:
     """Compress `glb` in place, keeping the original beside it as UNCOMPRESSED_NAME.
 

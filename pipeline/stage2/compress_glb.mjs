@@ -3,7 +3,8 @@
 // texture re-encoded as WebP (EXT_texture_webp). Both extensions are written as required.
 // Usage: node compress_glb.mjs meshopt|draco INPUT.glb OUTPUT.glb
 //        node compress_glb.mjs --serve SOCKET   (answers requests on a Unix socket until stdin ends:
-//          one JSON line {"method", "input", "output"} per connection, answered by {"ok", "error"})
+//          one JSON line {"method", "input", "output"} per connection, answered by {"ok", "error"};
+//          {"method": "ping"} is answered at once when no compression holds the server)
 import { createServer } from "node:net";
 import { Logger, NodeIO } from "@gltf-transform/core";
 import { ALL_EXTENSIONS } from "@gltf-transform/extensions";
@@ -49,8 +50,11 @@ function serve(socketPath) {
       let reply;
       try {
         request = JSON.parse(received.slice(0, received.indexOf("\n")));
-        if (!METHODS.includes(request.method)) throw new Error(`unknown method ${request.method}`);
-        await compress(request.method, request.input, request.output);
+        // "ping": the caller asks whether this server is free (not busy with a GLB a stopped job left).
+        if (request.method !== "ping") {
+          if (!METHODS.includes(request.method)) throw new Error(`unknown method ${request.method}`);
+          await compress(request.method, request.input, request.output);
+        }
         reply = { ok: true };
       } catch (error) {
         reply = { ok: false, error: `${request.input}: ${error?.message ?? error}` };

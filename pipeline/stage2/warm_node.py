@@ -87,10 +87,23 @@ class WarmNode(KeptProcess):
 
     def request(self, method: str, source: Path, target: Path) -> NodeRequest | None:
         """Ask node to compress `source` into `target` with `method`; None when it does not answer the door."""
+        return self._send({"method": method, "input": str(source), "output": str(target)})
+
+    def answers_within(self, timeout_s: float) -> bool:
+        """Whether node answers a ping within `timeout_s` (it is not stuck on a GLB a stopped job left)."""
+        ping = self._send({"method": "ping"})
+        if ping is None:
+            return False
+        try:
+            return ping.reply(time.monotonic() + timeout_s, kill_when_late=False) is None
+        except (TimeoutError, ConnectionError, ValueError):
+            return False
+
+    def _send(self, message: dict[str, str]) -> NodeRequest | None:
         connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             connection.connect(str(self.socket_path))
-            connection.sendall(json.dumps({"method": method, "input": str(source), "output": str(target)}).encode() + b"\n")
+            connection.sendall(json.dumps(message).encode() + b"\n")
         except OSError:
             connection.close()
             return None
@@ -111,10 +124,10 @@ class NodeRequest:
     def __init__(self, connection: socket.socket, node: WarmNode):
         self._connection, self._node = connection, node
 
-    def reply(self, deadline: float) -> str | None:
+    def reply(self, deadline: float, *, kill_when_late: bool = True) -> str | None:
         """None when node compressed the GLB, else its error. Raises TimeoutError at `deadline`
-        (time.monotonic()), node killed then (the next job starts it again or runs its own),
-        and ConnectionError when node went away without answering."""
+        (time.monotonic()), node killed then unless `kill_when_late` is False (the next job starts
+        it again or runs its own), and ConnectionError when node went away without answering."""
         received = b""
         try:
             while not received.endswith(b"\n"):
@@ -122,7 +135,8 @@ class NodeRequest:
                 try:
                     chunk = self._connection.recv(65536)
                 except TimeoutError:
-                    self.kill()
+                    if kill_when_late:
+                        self.kill()
                     raise
                 if not chunk:
                     raise ConnectionError("node closed the connection without answering")

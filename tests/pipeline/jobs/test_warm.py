@@ -97,3 +97,21 @@ def test_a_render_child_left_stuck_by_a_stopped_job_is_replaced_before_the_next(
     keep_warm(PipelineConfig())
     assert warm_child._warm is not None and warm_child._warm.pid != kept.pid
     assert run_with_time_limit(os.getpid, limit_s=30, what="asking") == warm_child._warm.pid
+
+
+def test_a_node_left_stuck_by_a_stopped_job_is_replaced_before_the_next(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The next job's compression must not wait out its 180 s limit behind a node that does not answer."""
+    from pipeline.jobs import warm
+    from pipeline.stage2.compress import check_compression
+
+    config = PipelineConfig()
+    check_compression(config.glb_compression)
+    stuck = warm_node._warm
+    assert stuck is not None
+    os.kill(stuck.pid, signal.SIGSTOP)
+    monkeypatch.setattr(warm, "_STUCK_AFTER_S", 1.0)
+    keep_warm(config)
+    fresh = warm_node._warm
+    assert fresh is not None and fresh is not stuck and fresh.running() and not stuck.running()
+    keep_warm(config)
+    assert warm_node._warm is fresh  # one that answers is kept
