@@ -11,7 +11,8 @@ The weakest term decides half of the score, so one failure (a model in pieces) c
 averaged away by good terms elsewhere. `cutout_agreement` says how sure the photo evidence is;
 it lowers the mean but is never "the weakest", so a photo the classical method cannot cut
 lowers confidence without failing a model on its own. A term that cannot be measured (no photo,
-no shape class) is left out. Every term under its `FINE` level adds a reason in plain words.
+no shape class) is left out. Every term under its `FINE` level adds a reason in plain words; so
+does the inflated fallback's guessed depth, which caps an otherwise perfect model at about 85.
 """
 
 from __future__ import annotations
@@ -94,6 +95,9 @@ _FLAT_DEPTH = 0.2
 _GARMENT_DEPTH = 0.5
 # A cap's or a hat's depth, at least, as a share of its width.
 _HEADWEAR_DEPTH = 0.8
+# A model the local generator built as the inflated fallback: one photo shows its front, nothing
+# its sides or depth. Enough to publish, never a full score (about 85 when all else is fine).
+_GUESSED_SIDES = 0.7
 
 
 @dataclass(frozen=True)
@@ -217,7 +221,12 @@ def judge(
         reasons.append(f"the model was stretched {facts.stretch:.1f}× to match the given dimensions: "
                        "its proportions no longer match the photo's")
 
-    if facts.shape is not None:
+    if facts.shape == "free-form" and not facts.remote:
+        terms["shape"] = _GUESSED_SIDES
+        measured["shape"] = facts.shape
+        reasons.append("it was built as the inflated fallback (no shape class fits it): only its front comes "
+                       "from the photo, its sides and depth are a guess")
+    elif facts.shape is not None:
         plausible = shape_plausibility(facts.shape, views, facts.size_m)
         if plausible is not None:
             terms["shape"] = plausible

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.backends import GeneratedMesh, Progress, no_progress
-from pipeline.config import PipelineConfig
+from pipeline.config import PUBLISH_MIN_SCORE, PipelineConfig
 from pipeline.errors import ImageError, NeedsImageError, PermanentPipelineError
 from pipeline.generate import generate_assets
 from pipeline.product import Dimensions, ProductInput, SourceImage
@@ -35,7 +35,9 @@ def test_product_photo_becomes_valid_faithful_outputs(photo, tmp_path: Path) -> 
     loaded = trimesh.load(result.uncompressed_glb, file_type="glb", force="mesh")
     assert len(loaded.faces) == result.quality.faces <= CONFIG.face_budget
     assert result.quality.silhouette_iou is not None and result.quality.silhouette_iou >= 0.9
-    assert result.quality.watertight and result.quality.score >= 85
+    # Published without review; "Thing" names no class, so a photo that shows none either is the
+    # inflated fallback, whose guessed sides keep it under a full score.
+    assert result.quality.watertight and result.quality.score >= PUBLISH_MIN_SCORE
     assert result.generator == "local"
     assert {p.name for p in tmp_path.iterdir()} >= {"model.glb", "model.usdz", "poster.png", "report.json", "preview.html"}
 

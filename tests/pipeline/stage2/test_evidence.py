@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -59,6 +61,18 @@ def test_round_means_round_from_above() -> None:
     assert shape_plausibility("round", _views(_disc(), top=lens), (0.1, 0.1, 0.02)) < 0.3
     assert shape_plausibility("flat", _views(_disc()), (0.3, 0.3, 0.3)) == 0.0
     assert shape_plausibility("free-form", _views(_disc()), (0.3, 0.3, 0.3)) is None
+
+
+def test_the_inflated_fallbacks_guessed_sides_keep_it_from_a_full_score() -> None:
+    """One photo shows the front; nothing vouches for the pillow's sides and depth, so the score
+    says so, while the same model from a hosted generator (whose depth is its own) is not capped."""
+    photo = PhotoCutouts(_views(_disc()).front_rgb, _disc(), _disc())
+    facts = ModelFacts(faces=5000, size_m=(0.2, 0.2, 0.05), shape="free-form")
+    pillow = judge(_views(_disc()), photo, facts)
+    assert 75 <= pillow.score <= 86 and pillow.terms["shape"] == 0.7
+    assert any("its sides and depth are a guess" in reason for reason in pillow.reasons)
+    hosted = judge(_views(_disc()), photo, replace(facts, remote=True))
+    assert "shape" not in hosted.terms and hosted.score > pillow.score
 
 
 def test_a_model_in_pieces_is_said_to_be_in_pieces() -> None:
