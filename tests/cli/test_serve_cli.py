@@ -74,6 +74,16 @@ def serve_env(redis_url: str, tmp_path: Path) -> dict[str, str]:
             "WC_WEBHOOK_SECRET": "serve-secret", "WOO3D_LOG_FORMAT": "json", "WOO3D_WEB_THREADS": "2"}
 
 
+def the_workers(master: int, *, expected: int, within_s: float = 20.0) -> list[psutil.Process]:
+    """gunicorn's workers once `expected` run: the first can answer before the master forks the next."""
+    deadline = time.monotonic() + within_s
+    workers = psutil.Process(master).children()
+    while len(workers) < expected and time.monotonic() < deadline:
+        time.sleep(0.1)
+        workers = psutil.Process(master).children()
+    return workers
+
+
 @pytest.mark.slow
 def test_serve_runs_gunicorn_with_the_deploy_settings(serve_env: dict[str, str], tmp_path: Path) -> None:
     port = free_port()
@@ -81,7 +91,7 @@ def test_serve_runs_gunicorn_with_the_deploy_settings(serve_env: dict[str, str],
     with serving([], serve_env, tmp_path, port) as server:
         status, software, _ = get(port, "/readyz")
         assert status == 200 and software.startswith("gunicorn")
-        workers = psutil.Process(server.pid).children()
+        workers = the_workers(server.pid, expected=2)
         assert len(workers) == 2  # WOO3D_WEB_WORKERS from .env, read by the deploy settings
         # The app is loaded once, in the master (preload_app): each worker shares those pages rather than
         # importing woo3d again (its own memory then about 44 of 58 MB, against about 5 of 52 now).
