@@ -13,7 +13,6 @@ from __future__ import annotations
 import io
 import tempfile
 from pathlib import Path
-
 from typing import Any
 
 import structlog

@@ -117,8 +117,7 @@ class PendingCompression:
             try:
                 error = self._request.reply(deadline)
             except TimeoutError as exc:
-                self.cancel()
-                raise ExportError(f"GLB compression timed out after {_TIMEOUT_S} s") from exc
+                raise self._overran() from exc
             except ConnectionError:  # it died meanwhile: this GLB is compressed by a node of its own
                 self._request, error = None, None
                 self._process = self._own_node()
@@ -129,8 +128,7 @@ class PendingCompression:
             try:
                 _, stderr = self._process.communicate(timeout=max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired as exc:
-                self.cancel()
-                raise ExportError(f"GLB compression timed out after {_TIMEOUT_S} s") from exc
+                raise self._overran() from exc
             if self._process.returncode != 0:
                 self._restore()
                 raise _node_error(self._process.returncode, stderr)
@@ -154,6 +152,11 @@ class PendingCompression:
                 self._process.kill()
             self._process.communicate()
         self._restore()
+
+    def _overran(self) -> ExportError:
+        """Stop node and put the GLB back: the error to raise for a compression past _TIMEOUT_S."""
+        self.cancel()
+        return ExportError(f"GLB compression timed out after {_TIMEOUT_S} s")
 
     def _own_node(self) -> subprocess.Popen[str]:
         """node started for this GLB alone. Raises ExportError (the GLB put back) when it cannot start."""

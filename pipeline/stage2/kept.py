@@ -6,12 +6,13 @@ import os
 import shutil
 import signal
 import tempfile
+from abc import ABC, abstractmethod
 from pathlib import Path
 
 __all__ = ["KeptProcess"]
 
 
-class KeptProcess:
+class KeptProcess(ABC):
     """A helper process this process started and keeps; the work-horses it forks use it too.
 
     It lives with its socket in a private directory. Only the process that started it can reap
@@ -24,12 +25,12 @@ class KeptProcess:
         self._dir = Path(tempfile.mkdtemp(prefix=prefix))  # 0700: only this user can reach its socket
 
     @property
-    def pid(self) -> int:
-        raise NotImplementedError
+    @abstractmethod
+    def pid(self) -> int: ...
 
+    @abstractmethod
     def running(self) -> bool:
         """Whether it still runs (asked by the process that started it)."""
-        raise NotImplementedError
 
     def kill(self) -> None:
         """Kill it now (it may be stuck); the process that started it starts another when next asked."""
@@ -48,5 +49,6 @@ class KeptProcess:
         self._end()
         shutil.rmtree(self._dir, ignore_errors=True)
 
+    @abstractmethod
     def _end(self) -> None:
-        raise NotImplementedError
+        """Kill the process if it still runs, then reap it."""
