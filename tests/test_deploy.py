@@ -269,3 +269,21 @@ def test_run_sh_serves_other_terminals_stops_cleanly_and_writes_only_inside_the_
     finally:
         ctrl_c(again)
     assert refuses(redis_port)
+
+
+def test_the_redis_client_packs_commands_and_parses_replies_in_c(redis_url: str) -> None:
+    """hiredis is pinned: without it redis-py packs commands and parses replies in Python, and the
+    outbox forwarder (RQ's many small commands per job) spends a quarter more CPU per delivery."""
+    from redis._parsers import _HiredisParser
+
+    from woo3d.redis_connection import connect
+
+    connection = connect(Settings.from_env({"WOO3D_REDIS_URL": redis_url}, env_file=None))
+    pooled = connection.connection_pool.get_connection()
+    try:
+        assert isinstance(pooled._parser, _HiredisParser)
+        assert type(pooled._command_packer).__name__ == "HiredisRespSerializer"
+        assert connection.set("woo3d:packed-in-c", b"\x00" * 20_000) and len(connection.get("woo3d:packed-in-c")) == 20_000
+    finally:
+        connection.connection_pool.release(pooled)
+        connection.close()
