@@ -35,9 +35,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-import psutil
 from redis import Redis
 
+from benchmarks.cpu import tree_cpu_seconds
 from benchmarks.ingest_app import BODY_ONLY_PATH, STORE_ONLY_PATH
 from pipeline.metrics import OUTBOX_KEY
 from tests.recorded import RIG_SECRET, recorded_payload
@@ -93,10 +93,10 @@ def wrk(url: str, pool: Path | None, clients: int, seconds: float, result: Path,
     request during the run."""
     command = ["wrk", f"-t{WRK_THREADS}", f"-c{clients}", f"-d{seconds:.0f}s", "--timeout", "10s",
                "-s", str(WRK_SCRIPT), url, "--", str(pool) if pool else "-", str(result), topic]
-    before = {name: _cpu_seconds(pid) for name, pid in servers.items()}
+    before = {name: tree_cpu_seconds(pid) for name, pid in servers.items()}
     reaped_before = _reaped_children_cpu()  # wrk is the only child this process reaps meanwhile
     subprocess.run(command, check=True, capture_output=True, timeout=seconds + 60)
-    spent = {name: _cpu_seconds(pid) - before[name] for name, pid in servers.items()}
+    spent = {name: tree_cpu_seconds(pid) - before[name] for name, pid in servers.items()}
     spent["wrk"] = _reaped_children_cpu() - reaped_before
     measured = json.loads(result.read_text())
     if measured["non_2xx"] or measured["socket_errors"]:
@@ -140,7 +140,7 @@ def run(seconds: float = 10.0, clients: int = 32, repeats: int = 3, pool_size: i
                 "store_only": wrk(f"{base}{STORE_ONLY_PATH}", pool, clients, seconds, workdir / "set.json", servers),
             }
             connection.flushdb()
-            cpu_before = _cpu_seconds(worker.pid)
+            cpu_before = tree_cpu_seconds(worker.pid)
             webhook = wrk(f"{base}/webhooks/woocommerce", pool, clients, seconds, workdir / "webhook.json", servers)
             webhook["forwarding"] = _forwarded(connection, webhook["requests"], cpu_before, worker.pid)
             connection.flushdb()
@@ -218,20 +218,6 @@ def _print(result: dict[str, Any], rounds: list[float]) -> None:
           f"{result['outbox_drained_s_after_load']:.1f} s after the load stopped (at most)")
 
 
-def _cpu_seconds(pid: int) -> float:
-    """CPU of a process and of its children, live and reaped (gunicorn recycles its workers)."""
-    process = psutil.Process(pid)
-    times = process.cpu_times()
-    total = times.user + times.system + times.children_user + times.children_system
-    for child in process.children(recursive=True):
-        try:
-            child_times = child.cpu_times()
-        except psutil.NoSuchProcess:
-            continue
-        total += child_times.user + child_times.system
-    return total
-
-
 def _reaped_children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -248,7 +234,7 @@ def _forwarded(connection: Redis, requests: int, cpu_before: float, worker_pid: 
     if connection.llen(OUTBOX_KEY) or jobs < requests:
         raise RuntimeError(f"{requests} deliveries accepted, {jobs} jobs queued, {connection.llen(OUTBOX_KEY)} "
                            "still in the outbox a minute after the load stopped")
-    cpu = _cpu_seconds(worker_pid) - cpu_before
+    cpu = tree_cpu_seconds(worker_pid) - cpu_before
     return {"jobs": jobs, "drained_s_after_load": drained, "cpu_ms_per_delivery": 1e3 * cpu / jobs}
 
 

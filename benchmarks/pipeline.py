@@ -37,6 +37,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from benchmarks.cpu import tree_cpu_seconds
+
 OUT = Path(__file__).resolve().parent / "out"
 PHOTO = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "photos" / "solidus_hoodie_black_1.png"
 PHOTO_SIDE = 1024
@@ -95,10 +97,10 @@ def _time(run: Callable[[], object], repeats: int) -> dict[str, Any]:
     first_run_peak = _peak_rss_mb()
     seconds, cpu_seconds = [], []
     for _ in range(repeats):
-        started, cpu_started = time.perf_counter(), _cpu_seconds()
+        started, cpu_started = time.perf_counter(), tree_cpu_seconds(os.getpid())
         run()
         seconds.append(time.perf_counter() - started)
-        cpu_seconds.append(_cpu_seconds() - cpu_started)
+        cpu_seconds.append(tree_cpu_seconds(os.getpid()) - cpu_started)
     return {
         "seconds": statistics.median(seconds),
         "runs_s": [round(s, 4) for s in seconds],
@@ -157,16 +159,16 @@ def _in_work_horses(product: Any, repeats: int) -> dict[str, Any]:
     seconds, cpu_seconds = [], []
     with tempfile.TemporaryDirectory() as tmp:
         for index in range(repeats):
-            helpers, started = _kept_helpers_cpu_seconds(), time.perf_counter()
+            cpu_started, started = tree_cpu_seconds(os.getpid()), time.perf_counter()
             horse = os.fork()
             if horse == 0:
                 try:
                     generate_assets(product, Path(tmp) / str(index), PipelineConfig())
                 finally:
                     os._exit(0)
-            _, status, usage = os.wait4(horse, 0)
+            _, status = os.waitpid(horse, 0)
             seconds.append(time.perf_counter() - started)
-            cpu_seconds.append(usage.ru_utime + usage.ru_stime + _kept_helpers_cpu_seconds() - helpers)
+            cpu_seconds.append(tree_cpu_seconds(os.getpid()) - cpu_started)  # the horse's, and the kept helpers' work for it
             assert status == 0 and (Path(tmp) / str(index) / "report.json").is_file(), "a work-horse failed"
     return {"seconds": statistics.median(seconds), "runs_s": [round(s, 4) for s in seconds],
             "cpu_seconds": round(statistics.median(cpu_seconds), 4)}
@@ -212,26 +214,6 @@ def _child(task: str, repeats: int, glb: bytes | None, queue: multiprocessing.Qu
         assert glb is not None
         outcome = {"measured": _trimesh_baseline(glb, repeats), "glb": None}
     queue.put(outcome)
-
-
-def _cpu_seconds() -> float:
-    """CPU time of this process, of every child it has waited for, and of the kept render child and node."""
-    times = os.times()
-    return times.user + times.system + times.children_user + times.children_system + _kept_helpers_cpu_seconds()
-
-
-def _kept_helpers_cpu_seconds() -> float:
-    """CPU time so far of the render child and node this process keeps running (never waited for while they serve)."""
-    from pipeline.stage2 import warm_child, warm_node
-
-    pids = [kept.pid for kept in (warm_child._warm, warm_node._warm) if kept is not None]
-    total = 0.0
-    for pid in pids:
-        stat = Path(f"/proc/{pid}/stat")
-        if stat.is_file():
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
 
 
 def _peak_rss_mb() -> float:

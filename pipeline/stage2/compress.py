@@ -49,25 +49,27 @@ def check_compression(method: str) -> GLBCompression:
 
     Raises ExportError naming an unknown method, or saying how to install the tools.
     """
-    if method not in GLB_COMPRESSIONS:
-        raise ExportError(f"unknown GLB compression {method!r}: choose from {', '.join(GLB_COMPRESSIONS)}")
-    if method != "none":
-        _warm_node(_node())
-    return method  # type: ignore[return-value]  # checked against GLB_COMPRESSIONS above
+    _compressor_for(method)
+    return method  # type: ignore[return-value]  # checked against GLB_COMPRESSIONS by _compressor_for
 
 
 def replace_stuck_compressor(method: str, stuck_after_s: float) -> bool:
     """Make sure the kept node answers, before a job: True when it did not answer a ping within
     `stuck_after_s` (still compressing a GLB a stopped job left) and was replaced, so the next
     job does not wait out its time limit behind it. Raises ExportError as check_compression does."""
-    if check_compression(method) == "none":
-        return False
-    kept = _warm_node(_node())
-    if kept.answers_within(stuck_after_s):
+    kept = _compressor_for(method)
+    if kept is None or kept.answers_within(stuck_after_s):
         return False
     kept.kill()
-    _warm_node(_node())
+    _warm_node(kept.node)
     return True
+
+
+def _compressor_for(method: str) -> WarmNode | None:
+    """The kept node that compresses with `method` (None for "none"). Raises ExportError as check_compression does."""
+    if method not in GLB_COMPRESSIONS:
+        raise ExportError(f"unknown GLB compression {method!r}: choose from {', '.join(GLB_COMPRESSIONS)}")
+    return None if method == "none" else _warm_node(_node())
 
 
 def compress_glb(glb: Path, method: GLBCompression) -> CompressedGLB | None:
