@@ -18,6 +18,7 @@ import time
 import zipfile
 from pathlib import Path
 
+import psutil
 import pytest
 import yaml
 from dotenv import dotenv_values
@@ -234,7 +235,13 @@ def run_until(checkout: Path, env: dict[str, str], line: str, log: Path) -> subp
 def ctrl_c(script: subprocess.Popen[bytes]) -> int:
     """What Ctrl-C at the terminal does: SIGINT to the foreground process group."""
     os.killpg(script.pid, signal.SIGINT)
-    return script.wait(timeout=90)
+    try:
+        return script.wait(timeout=90)
+    except subprocess.TimeoutExpired:  # kill what it started too, so the hang fails this test and no later one
+        for process in [*psutil.Process(script.pid).children(recursive=True), psutil.Process(script.pid)]:
+            process.kill()
+        script.wait(10)
+        raise
 
 
 @pytest.mark.slow

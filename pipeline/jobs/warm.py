@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import structlog
-from rq import Queue, Worker
+from rq import Worker
+from rq.executions import Execution
 from rq.job import Job
 
 from pipeline.config import PipelineConfig
@@ -80,13 +81,18 @@ class WarmWorker(Worker):
         self._pipeline = pipeline
         self._warmed = False
 
-    def execute_job(self, job: Job, queue: Queue) -> None:
+    def prepare_execution(self, job: Job) -> Execution:
+        # Warm only once RQ has registered the job as started and this worker as busy: a Ctrl-C or
+        # SIGTERM during the seconds of warming is then RQ's warm shutdown (the job runs, then the worker
+        # stops). Before that, RQ raised StopRequested into the warm-up, which either dropped the job it
+        # had dequeued or was caught as a failed warm-up, leaving a worker that never stopped.
+        execution = super().prepare_execution(job)
         if self._warmed:
             keep_warm(self._pipeline)
         else:
             self._warmed = True
             warm_up(self._pipeline)
-        super().execute_job(job, queue)
+        return execution
 
 
 def _drawn_photo() -> bytes:

@@ -5,18 +5,22 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
 from redis import Redis
 from rq import Queue
-from rq.job import Job
+from rq.job import Job, JobStatus
 
 from pipeline.config import PipelineConfig
 from pipeline.jobs.warm import WarmWorker, keep_warm, warm_up
 from pipeline.stage2 import warm_child, warm_node
 from pipeline.stage2.bounded import run_with_time_limit
+from tests.reliability.rig import wait_for, worker_env
 
 
 def what_the_horse_found() -> dict[str, object]:
@@ -49,6 +53,32 @@ def test_every_work_horse_starts_warm_and_shares_the_workers_render_child(redis_
     # The same kept child renders for both, and it is the worker's (this process's), not a horse's.
     assert first["renderer"] == second["renderer"] not in (first["horse"], second["horse"])
     assert first["renderer_parent"] == os.getpid()
+
+
+@pytest.mark.slow
+def test_a_worker_stopped_while_it_warms_up_runs_the_job_it_took_and_then_exits(
+    redis_url: str, redis_conn: Redis, tmp_path: Path,
+) -> None:
+    """Ctrl-C just after `deploy/run.sh` starts lands while the worker warms up for its first job: the
+    job must neither be dropped nor keep the worker running (run.sh waits for the worker to exit)."""
+    queue = Queue("woo3d", connection=redis_conn)
+    job = queue.enqueue("os.getpid")
+    with (tmp_path / "worker.log").open("w") as log:
+        worker = subprocess.Popen([sys.executable, "-m", "woo3d", "worker"], env=worker_env(redis_url, None, tmp_path),
+                                  stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        wait_for(lambda: queue.count == 0, "the worker to take the job", timeout_s=60)
+        time.sleep(0.5)  # into the warm-up, which takes seconds
+        assert job.get_status(refresh=True) != JobStatus.FINISHED, "the warm-up was over before the stop"
+        worker.send_signal(signal.SIGTERM)
+        exit_code = worker.wait(60)
+    finally:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(10)
+    assert exit_code == 0, (tmp_path / "worker.log").read_text()[-3000:]
+    assert job.get_status(refresh=True) == JobStatus.FINISHED
+    assert job.return_value() != worker.pid  # run in a work-horse, as every job is
 
 
 def test_a_helper_a_job_killed_is_started_again_before_the_next_job(redis_conn: Redis) -> None:
