@@ -15,6 +15,7 @@ import multiprocessing
 import os
 import pickle
 import socket
+import stat
 import threading
 import traceback
 from multiprocessing.connection import Connection
@@ -70,7 +71,9 @@ class WarmChild(KeptProcess):
         listening.bind(self.address)
         listening.listen()
         context = multiprocessing.get_context("fork")
-        self._process = context.Process(target=_serve_forever, args=(listening,), name="woo3d-warm-child", daemon=True)
+        inherited = _open_channels() - {0, 1, 2, listening.fileno()}
+        self._process = context.Process(target=_serve_forever, args=(listening, inherited), name="woo3d-warm-child",
+                                        daemon=True)
         self._process.start()
         listening.close()  # the child alone listens: once it is gone, connecting fails at once
         atexit.register(self.stop)
@@ -117,9 +120,14 @@ class WarmChild(KeptProcess):
         self._process.join()
 
 
-def _serve_forever(listening: socket.socket) -> None:
+def _serve_forever(listening: socket.socket, inherited: set[int]) -> None:
     global _serving
     _serving = True
+    owner = multiprocessing.parent_process()
+    assert owner is not None
+    # The sentinel that tells this child its owner ended is new, but it may have the number of a
+    # channel another of the owner's threads closed after the listing.
+    _release(inherited - {owner.sentinel})
     threading.Thread(target=_exit_with_owner, name="woo3d-owner-watch", daemon=True).start()
     while True:
         client, _ = listening.accept()
@@ -132,6 +140,36 @@ def _serve_forever(listening: socket.socket) -> None:
             pass  # the caller went away (or gave up waiting): its remaining calls are dropped
         finally:
             connection.close()
+
+
+def _open_channels() -> set[int]:
+    """This process's open pipes and sockets, by descriptor."""
+    found = set()
+    for name in os.listdir("/dev/fd"):
+        try:
+            mode = os.fstat(int(name)).st_mode
+        except OSError:  # the listing's own descriptor, closed by now
+            continue
+        if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
+            found.add(int(name))
+    return found
+
+
+def _release(inherited: set[int]) -> None:
+    """Point the pipes and sockets this child got from its owner's past at /dev/null.
+
+    A copy held here would keep them open after their owner closed them, for as long as the owner
+    lives: a subprocess never reading the end of its input (a test's browser driver waited for
+    that forever), a Redis connection never closing. The descriptors stay taken, so no new file
+    reuses a number an inherited object still holds.
+    """
+    void = os.open(os.devnull, os.O_RDWR)
+    for descriptor in inherited:
+        try:
+            os.dup2(void, descriptor, inheritable=False)
+        except OSError:
+            continue
+    os.close(void)
 
 
 def _exit_with_owner() -> None:

@@ -44,7 +44,9 @@ class GreetingListener:
         return self
 
     def stop(self) -> None:
+        self._server.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept(), which close() alone does not
         self._server.close()
+        self._thread.join(5)
 
     def _serve(self) -> None:
         while True:

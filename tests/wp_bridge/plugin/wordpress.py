@@ -95,14 +95,16 @@ class WordPressSite:
         return self
 
     def stop(self) -> None:
+        # Each server leads a process group of its own (php -S forks workers that outlive their master),
+        # and the whole group is stopped: nothing of this site is left running after the tests.
         for process in reversed(self._processes):
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(5)
+            _signal_group(process, signal.SIGTERM)
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                pass
+            _signal_group(process, signal.SIGKILL)
+            process.wait(5)
         self._processes.clear()
         shutil.rmtree(self.root, ignore_errors=True)
 
@@ -141,7 +143,7 @@ class WordPressSite:
             [mariadbd, "--no-defaults", f"--datadir={data}", f"--socket={socket_path}", f"--user={user}",
              "--skip-networking", "--skip-log-bin", "--innodb-buffer-pool-size=32M",
              f"--log-error={self.root / 'mariadb.err'}", f"--pid-file={self.root / 'mariadb.pid'}"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
         ))
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -214,7 +216,7 @@ require_once ABSPATH . 'wp-settings.php';
                  "-S", f"127.0.0.1:{self.port}", "-t", str(self.docroot), str(self.docroot / "router.php")],
                 cwd=self.docroot, stdout=log, stderr=subprocess.STDOUT,
                 # Several workers: the backend calls WordPress while the browser is polling it.
-                env={**os.environ, "PHP_CLI_SERVER_WORKERS": "4"},
+                env={**os.environ, "PHP_CLI_SERVER_WORKERS": "4"}, start_new_session=True,
             ))
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -224,3 +226,10 @@ require_once ABSPATH . 'wp-settings.php';
             except requests.ConnectionError:
                 time.sleep(0.1)
         raise RuntimeError(f"php -S did not serve WordPress: {(self.root / 'php-server.log').read_text()[-2000:]}")
+
+
+def _signal_group(leader: subprocess.Popen[bytes], signum: int) -> None:
+    try:
+        os.killpg(leader.pid, signum)
+    except ProcessLookupError:  # the group has no process left
+        pass
