@@ -18,11 +18,11 @@ import time
 import zipfile
 from pathlib import Path
 
-import psutil
 import pytest
 import yaml
 from dotenv import dotenv_values
 
+from tests.reliability.rig import crash
 from woo3d.cli import main
 from woo3d.settings import Settings
 
@@ -238,9 +238,7 @@ def ctrl_c(script: subprocess.Popen[bytes]) -> int:
     try:
         return script.wait(timeout=90)
     except subprocess.TimeoutExpired:  # kill what it started too, so the hang fails this test and no later one
-        for process in [*psutil.Process(script.pid).children(recursive=True), psutil.Process(script.pid)]:
-            process.kill()
-        script.wait(10)
+        crash(script)
         raise
 
 

@@ -168,9 +168,9 @@ def long_running_worker(env: Mapping[str, str]) -> Iterator[subprocess.Popen[str
             crash(process)
 
 
-def crash(process: subprocess.Popen[str]) -> None:
-    """SIGKILL the worker and its work horse (RQ puts the horse in a process group of its own) at once:
-    a machine losing power, an OOM killer taking both."""
+def crash(process: subprocess.Popen[Any]) -> None:
+    """SIGKILL a process and everything it started at once, whatever their process groups (RQ puts a
+    worker's horse in one of its own): a machine losing power, an OOM killer taking them all."""
     doomed = [psutil.Process(process.pid), *psutil.Process(process.pid).children(recursive=True)]
     for victim in doomed:
         victim.send_signal(signal.SIGKILL)
