@@ -73,6 +73,11 @@ def finish(
     warnings = list(generated.warnings)
     out_dir.mkdir(parents=True, exist_ok=True)
 
+    if "usdz" in wanted:
+        from pipeline.stage2.usdz import load_usd_core
+
+        with _timed(timings, "export_usdz"):
+            load_usd_core()  # before the thread below: loading it beside NumPy's arithmetic can deadlock
     # The photo's own cut-outs need nothing from the mesh: the network (which leaves the GIL) runs
     # on the other core while this thread repairs, exports and starts the renders.
     background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="woo3d-photo-cutouts")

@@ -17,6 +17,16 @@ if TYPE_CHECKING:
     from PIL import Image
 
 
+def load_usd_core() -> None:
+    """Load usd-core's libraries before the caller starts a thread that computes with NumPy.
+
+    usd-core's static initializers take the GIL back while the dynamic loader's lock is held, and
+    NumPy's first elided temporary takes that lock (glibc's backtrace loads libgcc_s) while holding
+    the GIL: a first USDZ export beside a thread's arithmetic could hang both for ever.
+    """
+    from pxr import Gf, Sdf, Usd, UsdGeom, UsdShade, UsdUtils, Vt  # noqa: F401
+
+
 def export_usdz(mesh: trimesh.Trimesh, path: Path) -> None:
     """Write `mesh` (metres, Y up) to `path` as a USDZ AR Quick Look accepts.
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from pipeline.stage2.finish import DEFAULT_SIZE_M, TIMINGS_KEY, finish
 from tests.pipeline.meshes import textured_sphere
 from tests.validators import validate_glb, validate_usdz
 
+ROOT = Path(__file__).resolve().parents[3]
 CONFIG = PipelineConfig(face_budget=2_000, max_texture_size=128)
 
 
@@ -239,3 +242,41 @@ def test_a_remote_mesh_is_never_squashed_by_a_parcel_size(tmp_path: Path) -> Non
     assert size.depth_m / size.width_m == pytest.approx(1 / 2, rel=1e-3)
     assert done.report["size_match"]["uniform"] is True
     assert any("parcel" in warning for warning in done.report["warnings"])
+
+
+# A fresh interpreter (usd-core not loaded yet) finishing a model while the photo's cut-out makes its
+# first NumPy temporaries the moment usd-core starts loading: the interleaving that once hung
+# `woo3d generate` at "exporting" for good.
+_FIRST_EXPORT_BESIDE_THE_CUT_OUT = """
+import sys, time
+from pathlib import Path
+import numpy as np
+import pipeline.stage2.finish as finishing
+from pipeline.backends import GeneratedMesh
+from pipeline.config import PipelineConfig
+from pipeline.product import ProductInput
+from tests.pipeline.meshes import textured_sphere
+
+cut_out = finishing._photo_cutouts
+
+def cut_out_as_usd_core_loads(product, max_pixels):
+    deadline = time.monotonic() + 60
+    while "pxr.Tf" not in sys.modules and time.monotonic() < deadline:
+        pass
+    ones = np.ones(200_000)
+    for _ in range(200):
+        (ones * 2.0) * 3.0  # a temporary NumPy elides: it looks up its caller with glibc's backtrace
+    return cut_out(product, max_pixels)
+
+finishing._photo_cutouts = cut_out_as_usd_core_loads
+result = finishing.finish(GeneratedMesh(mesh=textured_sphere(4), generator="remote"), ProductInput(title="Ball"),
+                          Path(sys.argv[1]), PipelineConfig(face_budget=2_000, max_texture_size=128))
+print(sorted(result.files))
+"""
+
+
+def test_the_first_usdz_export_beside_the_photo_cut_out_finishes(tmp_path: Path) -> None:
+    run = subprocess.run([sys.executable, "-c", _FIRST_EXPORT_BESIDE_THE_CUT_OUT, str(tmp_path)], cwd=ROOT,
+                         capture_output=True, text=True, timeout=90)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.strip() == "['glb', 'usdz']"
