@@ -2,8 +2,9 @@
 
     python -m benchmarks.shape_fidelity [--only mug,book]
 
-Sixteen products whose true shape is known (tests/pipeline/known_products.py: revolved
-profiles, a mug with its handle, a baseball cap, boxes, slabs, garment-like shells, a plush) are photographed
+Eighteen products whose true shape is known (tests/pipeline/known_products.py: revolved
+profiles, a mug with its handle, a baseball cap, a plate, boxes, slabs, a lens cap facing the camera,
+garment-like shells, a plush) are photographed
 the way a catalogue shot is taken (perspective, 15° above, lit, textured, plain light
 background), generated with their true size in WooCommerce's length/width/height form, placed
 by Stage 2 and scored against the truth in metres without refitting: silhouette IoU from the

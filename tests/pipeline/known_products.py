@@ -73,6 +73,14 @@ def _vessel(profile: list[tuple[float, float]], wall: float, floor: float) -> tr
     return _revolved([(0, 0), *profile, *inside[::-1], (bottom_radius, floor), (0, floor)])
 
 
+def _disc(radius: float, thickness: float, *, facing: bool) -> trimesh.Trimesh:
+    """A disc facing the camera (its axis along Z), or lying on the floor (along Y)."""
+    disc = trimesh.creation.cylinder(radius=radius, height=thickness, sections=96)
+    if not facing:
+        disc.apply_transform(trimesh.transformations.rotation_matrix(np.pi / 2, [1, 0, 0]))
+    return disc
+
+
 def _box(width: float, height: float, depth: float) -> trimesh.Trimesh:
     return trimesh.creation.box([width, height, depth])
 
@@ -144,7 +152,7 @@ def _cap() -> tuple[trimesh.Trimesh, ...]:
 
 @functools.cache
 def known_products() -> tuple[KnownProduct, ...]:
-    """Sixteen products across every shape class."""
+    """Eighteen products across every shape class."""
     made = [
         ("mug", "round", "Red ceramic mug", _mug(), (190, 40, 40)),
         ("tumbler", "round", "Frosted glass tumbler", (_vessel([(0.032, 0), (0.042, 0.13)], wall=0.003, floor=0.01),),
@@ -166,12 +174,15 @@ def known_products() -> tuple[KnownProduct, ...]:
         ("tote", "garment", "Canvas tote bag", _tote(), (180, 160, 120)),
         ("plush", "free-form", "Teddy plush", _plush(), (170, 110, 60)),
         ("cap", "round", "Baseball cap", _cap(), (40, 60, 120)),
+        # Round by name, but shown face on: the slab of its outline, not a ball.
+        ("lens_cap", "flat", "Camera lens cap 58 mm", (_disc(0.029, 0.011, facing=True),), (45, 45, 50)),
+        ("plate", "round", "Ceramic dinner plate", (_disc(0.135, 0.025, facing=False),), (60, 120, 170)),
     ]
     return tuple(_standing(*made_one) for made_one in made)  # type: ignore[arg-type]
 
 
 def stacked_mugs() -> KnownProduct:
-    """Not in the benchmark's fifteen: a mug set photographed stacked, the lower mug's handle on
+    """Not in the benchmark's eighteen: a mug set photographed stacked, the lower mug's handle on
     the right, the upper mug's on the left, the upper one set 1 cm to the left and tipped 5° (its
     top to the left) about the middle of its base, which rests at the lower one's rim."""
     # Handles with a wide opening (the cut-out fills a small one in a photo this size).

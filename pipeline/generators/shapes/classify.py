@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, get_args
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING, Literal, get_args
 import numpy as np
 
 from pipeline.product import SHAPE_CHOICES, ShapeClass
+from pipeline.stage2.sizing import MATCH_TOLERANCE
 
 if TYPE_CHECKING:
     from pipeline.product import ProductInput
@@ -53,6 +55,13 @@ _HEADWEAR_WORDS = frozenset(name for name in _WORDS["round"] if name in (*_VISOR
 # Caps that close or cover a thing: round, but no headwear.
 _CLOSING_CAPS = ("lens cap", "pen cap", "bottle cap", "valve cap", "toe cap", "knee cap", "hub cap", "end cap",
                  "fuel cap", "gas cap", "filler cap", "radiator cap", "tank cap", "screw cap", "dust cap", "cap sleeve")
+# Two listed numbers this close are a diameter.
+_EQUAL_DIMENSIONS = 0.06
+# A round product listed as a disc (two equal numbers, the third at most this share of them) whose
+# photo is a circle (as wide as tall within the size match's tolerance) is seen along its axis: a lens
+# cap, a wall clock, a plate shot from above.
+_DISC_MAX_THICKNESS = 0.3
+_CIRCLE_FILL = (0.72, 0.85)  # a circle fills π/4 (0.785) of its bounding box
 _CLOSED_ROUND = ("bottle", "flask", "soda can", "can", "jar", "lid", "candle", "lamp", "ball", "teapot", "kettle",
                  "tube", "cylinder", "globe", "ornament", "tin", "thermos")
 
@@ -164,7 +173,36 @@ def decide_shape(product: ProductInput, silhouette: SilhouetteFeatures | None = 
     total = sum(max(0.0, value) for value in scores.values())
     confidence = scores[shape] / total if total else 0.0
     why = tuple(reasons[shape]) or ("nothing points to another class: the inflated fallback",)
+    face_on = _disc_seen_face_on(silhouette, product) if shape == "round" else None
+    if face_on:
+        return ShapeDecision("flat", confidence, (*why, face_on))
     return ShapeDecision(shape, confidence, why)
+
+
+def _disc_seen_face_on(silhouette: SilhouetteFeatures | None, product: ProductInput) -> str | None:
+    """Why a round product is a disc facing the camera, or None. Revolved about the photo's
+    vertical, its circle would become a ball; it is the slab of its outline, as thick as listed.
+
+    Exact dimensions must put the diameter across the front; the store's three numbers, in no
+    known order, only need two equal ones.
+    """
+    if silhouette is None:
+        return None
+    if product.dimensions is not None:
+        front, depth = sorted((product.dimensions.width_m, product.dimensions.height_m)), product.dimensions.depth_m
+        thickness, middle, diameter = depth, *front
+    elif product.listed_size is not None and len(product.listed_size.known) == 3:
+        thickness, middle, diameter = sorted(product.listed_size.known)
+    else:
+        return None
+    if (diameter - middle) / diameter >= _EQUAL_DIMENSIONS or thickness / diameter > _DISC_MAX_THICKNESS:
+        return None
+    low, high = _CIRCLE_FILL
+    if abs(math.log(silhouette.aspect)) > math.log(MATCH_TOLERANCE) or not low <= silhouette.fill <= high:
+        return None
+    return (f"a disc seen face on: listed {diameter * 100:g} cm across and {thickness * 100:g} cm thick, and the photo "
+            f"shows a circle ({silhouette.aspect:.2f} as wide as tall, {silhouette.fill:.0%} of its box): built as "
+            "the slab of its outline")
 
 
 def is_open_vessel(product: ProductInput) -> bool:
@@ -287,7 +325,7 @@ def _size_votes(values: list[float], scores: dict[ShapeClass, float], reasons: d
         scores["flat"] += 2.0
         reasons["flat"].append(f"one dimension is {smallest / largest:.1%} of the largest")
     for a, b in ((smallest, middle), (middle, largest)):
-        if abs(a - b) / max(a, b) < 0.06 and smallest / largest >= 0.06:
+        if abs(a - b) / max(a, b) < _EQUAL_DIMENSIONS and smallest / largest >= 0.06:
             scores["round"] += 0.7
             reasons["round"].append("two dimensions are equal, as a diameter's are")
             break

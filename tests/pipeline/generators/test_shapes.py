@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from pipeline.generators.local_generator import LocalGenerator
-from pipeline.generators.shapes import decide_shape
+from pipeline.generators.shapes import SilhouetteFeatures, decide_shape
 from pipeline.jobs.product_job import product_input
-from pipeline.product import ListedSize, ProductInput, SourceImage
+from pipeline.product import Dimensions, ListedSize, ProductInput, SourceImage
 from pipeline.stage2.finish import place, real_size_for
 from pipeline.stage2.mesh_repair import geometry_only, repair
 from tests.pipeline.known_products import by_name, generate_and_score
@@ -54,6 +54,32 @@ def test_a_parcel_flat_dimension_says_flat_and_a_phone_case_is_not_a_box() -> No
     assert decide_shape(ProductInput(title="Leather phone case")).shape == "flat"
 
 
+CIRCLE = SilhouetteFeatures(symmetry=0.99, fill=0.785, straight_edges=0.1, aspect=1.0)
+EDGE_ON = SilhouetteFeatures(symmetry=0.99, fill=0.9, straight_edges=0.5, aspect=6.0)
+
+
+@pytest.mark.parametrize(
+    ("title", "size", "silhouette", "shape"),
+    [
+        ("Camera lens cap", ListedSize(0.058, 0.011, 0.058), CIRCLE, "flat"),  # the store's numbers, any order
+        ("Camera lens cap", Dimensions(0.058, 0.058, 0.011), CIRCLE, "flat"),  # exact: the diameter across the front
+        ("Wall clock", ListedSize(0.3, 0.3, 0.045), CIRCLE, "flat"),
+        ("Ceramic dinner plate", ListedSize(0.27, 0.27, 0.025), EDGE_ON, "round"),  # lying, seen from the side
+        ("Camera lens cap", Dimensions(0.011, 0.058, 0.058), CIRCLE, "round"),  # exact: the diameter runs away from us
+        ("Basketball ball", ListedSize(0.24, 0.24, 0.24), CIRCLE, "round"),
+        ("Round cake tin", ListedSize(0.25, 0.25, 0.12), CIRCLE, "round"),  # too deep for a disc
+        ("Camera lens cap", None, CIRCLE, "round"),  # no size: nothing says how thick it is
+    ],
+)
+def test_a_round_product_listed_as_a_disc_and_photographed_as_a_circle_is_built_face_on(
+    title: str, size: ListedSize | Dimensions | None, silhouette: SilhouetteFeatures, shape: str
+) -> None:
+    sized = {"dimensions": size} if isinstance(size, Dimensions) else {"listed_size": size}
+    decision = decide_shape(ProductInput(title=title, **sized), silhouette)  # type: ignore[arg-type]
+    assert decision.shape == shape
+    assert any(reason.startswith("a disc seen face on") for reason in decision.reasons) == (shape == "flat")
+
+
 @pytest.mark.parametrize(
     ("title", "shape"),
     [
@@ -87,6 +113,8 @@ def test_the_merchants_choice_wins_and_a_bad_one_is_refused() -> None:
         ("phone_case", "flat", {"front": 0.9, "side": 0.9, "top": 0.9}),
         ("tshirt", "garment", {"front": 0.9, "side": 0.8, "top": 0.75}),
         ("plush", "free-form", {"front": 0.9, "side": 0.85, "top": 0.9}),
+        ("lens_cap", "flat", {"front": 0.95, "side": 0.95, "top": 0.95}),  # was a ball: side and top 0.27
+        ("plate", "round", {"front": 0.95, "side": 0.95, "top": 0.95}),
     ],
 )
 def test_each_class_matches_its_known_product_from_three_sides(name: str, shape: str, floor: dict[str, float]) -> None:
