@@ -105,6 +105,11 @@ class SourceImage:
     name: str = "image"
 
 
+# Where a title's main phrase ends and what describes it begins: a product's name puts its noun
+# last ("Hat Box" is a box) and describes it after "with", "for", a dash or a bracket ("Pen with Cap").
+_QUALIFIER = re.compile(r"\s(?:with|without|for|incl\.?|including)\s|\s[-\u2013\u2014|/+]\s|[(,:;]")
+
+
 @dataclass(frozen=True)
 class ProductInput:
     """Everything a generator may use. The first image is the main (front) photo; a second one,
@@ -128,3 +133,9 @@ class ProductInput:
     categories: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     attributes: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def title_phrases(self) -> tuple[str, str]:
+        """The title's main phrase, whose last noun is the product, and what describes it; lower case."""
+        main, *rest = _QUALIFIER.split(self.title.lower(), maxsplit=1)
+        return main, " ".join(rest)

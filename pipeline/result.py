@@ -55,6 +55,8 @@ class GenerationResult:
     report: dict[str, object]
     # The GLB before compression (downloads, other formats); None when the served GLB is not compressed.
     uncompressed_glb: Path | None = None
+    # Where AR puts it (model-viewer's ar-placement): "wall" for a thin thing that hangs on one.
+    ar_placement: str = "floor"
 
     def local_paths(self) -> dict[str, str]:
         """Every output by name (formats, poster, preview, report), for status records without a store."""

@@ -336,6 +336,8 @@ class ProductJob:
                 alt=plain_text(product.name),
                 reasons=tuple(getattr(result.quality, "reasons", ()) or ()),
                 held_because=held_because or "",
+                # AR at the real size when it is known; a guessed size may be scaled by the shopper.
+                ar_scale="fixed" if result.dimensions_m else "auto", ar_placement=result.ar_placement,
             )
             written = self._write_back(clients, product, current, files, meta, held=held_because is not None)
         finally:
@@ -360,7 +362,8 @@ class ProductJob:
         try:
             files = copy_files(twin, fetcher, out_dir)
             meta = ModelMeta(generator=twin.generator, quality=twin.quality, dimensions_m=twin.dimensions_m,
-                             alt=plain_text(product.name), reasons=twin.reasons, held_because=twin.held_because)
+                             alt=plain_text(product.name), reasons=twin.reasons, held_because=twin.held_because,
+                             ar_scale=twin.ar_scale, ar_placement=twin.ar_placement)
             self.progress("uploading to the store", 0.88)
             held = twin.state == "review"
             written = self._write_back(clients, product, current, files, meta, held=held)

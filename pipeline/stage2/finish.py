@@ -18,6 +18,7 @@ from pipeline.config import PipelineConfig
 from pipeline.product import Dimensions, ProductInput
 from pipeline.result import QualityReport
 from pipeline.result import GenerationResult
+from pipeline.stage2.placement import ar_placement
 from pipeline.stage2.sizing import SizeMatch, match_size
 
 if TYPE_CHECKING:
@@ -103,6 +104,8 @@ def finish(
         mesh.vertex_normals = seamless_vertex_normals(mesh)  # type: ignore[method-assign]  # a property with a setter
     if scale_warning:
         warnings.append(scale_warning)
+    placement = ar_placement(product, (dimensions.width_m, dimensions.height_m, dimensions.depth_m),
+                             _shape_class(product, generated.metadata) if generated.generator == "local" else None)
     # The renders (one child, one GL context) and the compression (node) run beside the work
     # below, on the other core; a stage's time is what this process spent on it or waited for it.
     with _timed(timings, "poster"):
@@ -140,6 +143,7 @@ def finish(
             usdz=files.get("usdz"),
             poster=poster,
             real_size=real_size is not None,
+            placement=placement.placement,
             summary=_summary(generated, quality, dimensions, real_size is not None),
             model_viewer_js=config.model_viewer_js,
         )
@@ -160,6 +164,7 @@ def finish(
         "dimensions_m": dimensions.as_dict(),
         "dimensions_source": source,
         "size_match": size_match.as_dict() if size_match is not None else metadata.get("size_match"),
+        "ar_placement": placement.as_dict(),
         "files": {name: {"file": path.name, "bytes": path.stat().st_size} for name, path in files.items()},
         "glb_compression": compressed.as_dict() if compressed else {"method": "none"},
         "poster": poster.name if poster is not None else None,
@@ -183,6 +188,7 @@ def finish(
         timings_s={name: round(seconds, 4) for name, seconds in timings.items()},
         report=report,
         uncompressed_glb=compressed.uncompressed if compressed else None,
+        ar_placement=placement.placement,
     )
 
 

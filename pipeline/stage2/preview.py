@@ -39,6 +39,7 @@ def write_preview(
     usdz: Path | None,
     poster: Path | None,
     real_size: bool,
+    placement: str,
     summary: dict[str, str],
     model_viewer_js: Path | None = None,
 ) -> PreviewPage:
@@ -46,7 +47,8 @@ def write_preview(
 
     Served over HTTP the page loads model.glb (and offers AR: WebXR, Scene Viewer, Quick Look
     with the USDZ); opened as a file, where browsers refuse to fetch files, it uses a copy of
-    the GLB embedded in the page. `real_size` pins AR to the product's real size.
+    the GLB embedded in the page. `real_size` pins AR to the product's real size; `placement`
+    ("floor" or "wall") is where AR puts it.
     """
     warnings: list[str] = []
     script = find_model_viewer(model_viewer_js)
@@ -69,6 +71,7 @@ def write_preview(
         "ar": None,
         "ar-modes": "webxr scene-viewer quick-look",
         "ar-scale": "fixed" if real_size else "auto",
+        "ar-placement": placement,
     }
     if poster is not None:
         attributes["poster"] = poster.name

@@ -36,8 +36,6 @@ _WORDS: dict[ShapeClass, tuple[str, ...]] = {
 }
 # Where a word appears says how much it counts: the title most, the description least.
 _FIELD_WEIGHTS = {"title": 3.0, "categories": 2.0, "tags": 2.0, "attributes": 1.5, "description": 0.5}
-# Where a title's main phrase ends and what describes it begins.
-_QUALIFIER = re.compile(r"\s(?:with|without|for|incl\.?|including)\s|\s[-\u2013\u2014|/+]\s|[(,:;]")
 _FREE_FORM_PRIOR = 0.8  # the fallback wins when nothing speaks for another class
 # Round products people look into, and round products that are closed (or named with their lid).
 _OPEN_VESSELS = ("mug", "cup", "tumbler", "glass", "bowl", "vase", "planter", "pot", "beaker", "goblet", "pitcher",
@@ -153,7 +151,7 @@ def decide_shape(product: ProductInput, silhouette: SilhouetteFeatures | None = 
     scores: dict[ShapeClass, float] = {shape: 0.0 for shape in get_args(ShapeClass)}
     scores["free-form"] = _FREE_FORM_PRIOR
     reasons: dict[ShapeClass, list[str]] = {shape: [] for shape in scores}
-    head, describing = _title_words(product.title)
+    head, describing = _title_words(product)
     for shape, word in head:
         scores[shape] += _FIELD_WEIGHTS["title"]
         reasons[shape].append(f"the title says {word!r}")
@@ -230,7 +228,7 @@ def headwear_kind(product: ProductInput) -> HeadwearKind | None:
     The most specific name wins: "knit hat" is a crown alone, "trucker hat" a cap.
     """
     kinds = (("none", _CROWN_ONLY), ("visor", _VISOR), ("ring", _RING_BRIM), ("hat", _ANY_HAT))
-    main = _QUALIFIER.split(product.title.lower(), maxsplit=1)[0]
+    main = product.title_phrases[0]
     for texts in ([main], [*product.categories, product.category, *product.tags]):
         words = " ".join(re.findall(r"[a-z0-9-]+", " ".join(texts).lower()))
         named = _mentions(words)
@@ -265,7 +263,7 @@ def _named(texts: list[str]) -> list[tuple[ShapeClass, str]]:
     return list(first.items())
 
 
-def _title_words(title: str) -> tuple[list[tuple[ShapeClass, str]], list[tuple[ShapeClass, str]]]:
+def _title_words(product: ProductInput) -> tuple[list[tuple[ShapeClass, str]], list[tuple[ShapeClass, str]]]:
     """The class the title's main phrase ends on, and the other classes it names.
 
     A product's name puts its noun last and what describes it before ("Hat Box" is a box, "Cap
@@ -273,11 +271,11 @@ def _title_words(title: str) -> tuple[list[tuple[ShapeClass, str]], list[tuple[S
     bracket ("Pen with Cap" is no cap). The head counts as a title word, the others only as
     much as the description's.
     """
-    main, *rest = _QUALIFIER.split(title.lower(), maxsplit=1)
+    main, rest = product.title_phrases
     named = _mentions(main)
     head = named[-1:]
     first: dict[ShapeClass, str] = {}
-    for shape, name in [*named[:-1], *_mentions(" ".join(rest))]:
+    for shape, name in [*named[:-1], *_mentions(rest)]:
         if not head or shape != head[0][0]:
             first.setdefault(shape, name)
     return head, list(first.items())

@@ -179,3 +179,19 @@ def test_the_status_board_carries_the_new_models_score_and_why_it_is_low(
     [meta] = store.meta_rows(product_id, "_woo3d_model")
     held = meta["value"]["pending"]  # under the threshold: held for the merchant, not published
     assert held["state"] == "review" and held["quality"]["reasons"] == status.quality["reasons"]
+
+
+def test_the_meta_tells_the_storefront_where_ar_puts_the_model_and_whether_at_its_real_size(
+    store: FakeStore, context: JobContext
+) -> None:
+    """A print hangs on a wall at its listed size; a mug with no size stands on the floor, free to scale."""
+    from tests.pipeline.known_products import catalogue_photo
+
+    poster = store.add_product(name="Mountain art print", images=[store.add_image("print.png", catalogue_photo("poster"))],
+                               dimensions=("50", "0.4", "70"))["id"]
+    mug = mug_product(store, dimensions=("", "", ""))
+    for product_id in (poster, mug):
+        assert generate_product_model(product_id, None)["state"] == "done"
+    [poster_meta], [mug_meta] = (store.meta_rows(product_id, "_woo3d_model") for product_id in (poster, mug))
+    assert (poster_meta["value"]["ar_placement"], poster_meta["value"]["ar_scale"]) == ("wall", "fixed")
+    assert (mug_meta["value"]["ar_placement"], mug_meta["value"]["ar_scale"]) == ("floor", "auto")

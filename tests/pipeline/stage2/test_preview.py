@@ -28,6 +28,7 @@ def _write(outputs: Path, **overrides: object) -> str:
         "usdz": outputs / "model.usdz",
         "poster": outputs / "poster.png",
         "real_size": True,
+        "placement": "floor",
         "summary": {"Quality score": "99 / 100"},
     }
     arguments.update(overrides)
@@ -40,8 +41,12 @@ def test_page_has_model_viewer_with_ar_attributes(outputs: Path) -> None:
     tag = re.search(r"<model-viewer [^>]*>", html)
     assert tag is not None
     for attribute in ('ios-src="model.usdz"', 'poster="poster.png"', " ar ", 'ar-modes="webxr scene-viewer quick-look"',
-                      "camera-controls", 'ar-scale="fixed"'):
+                      "camera-controls", 'ar-scale="fixed"', 'ar-placement="floor"'):
         assert attribute in tag.group(0)
+
+
+def test_a_wall_piece_is_hung_on_a_wall_in_ar(outputs: Path) -> None:
+    assert 'ar-placement="wall"' in _write(outputs, placement="wall")
 
 
 def test_title_is_escaped(outputs: Path) -> None:
@@ -72,7 +77,7 @@ def test_unknown_size_lets_ar_scale_freely_and_no_usdz_means_no_ios_src(outputs:
 def test_without_model_viewer_installed_the_page_says_so(outputs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(preview, "find_model_viewer", lambda configured=None: None)
     page = write_preview(outputs, title="x", glb=outputs / "model.glb", usdz=None, poster=outputs / "poster.png",
-                         real_size=False, summary={})
+                         real_size=False, placement="floor", summary={})
     assert "unpkg.com/@google/model-viewer@" in page.path.read_text()
     assert "CDN" in page.warnings[0]
 

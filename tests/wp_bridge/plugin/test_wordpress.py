@@ -149,12 +149,13 @@ def test_list_statuses_keep_a_saved_model_when_the_backend_forgot_the_job(
 
 def test_product_page_renders_model_viewer_from_the_meta(wordpress: WordPressSite) -> None:
     product = wordpress.product_ids[MUG]
-    model = model_for(wordpress, product)
+    model = model_for(wordpress, product, ar_scale="fixed", ar_placement="wall")
     set_model(wordpress, product, model)
     page = requests.get(f"{wordpress.url}/?p={product}", timeout=30).text
     (tag,) = viewer_tags(page)
     attributes = dict(re.findall(r'([a-z-]+)="([^"]*)"', tag))
     assert attributes["src"] == model["glb"]
+    assert attributes["ar-scale"] == "fixed" and attributes["ar-placement"] == "wall"
     assert attributes["ios-src"] == model["usdz"]
     assert attributes["poster"] == model["poster"]
     assert attributes["alt"] == "3D model of Red Ceramic Mug"
@@ -170,7 +171,8 @@ def test_html_in_the_meta_is_escaped(wordpress: WordPressSite) -> None:
     product = wordpress.product_ids[VASE]
     set_model(wordpress, product, model_for(
         wordpress, product, alt=HOSTILE_ALT, poster='https://x.test/p.png" onload="alert(1)',
-        camera_orbit='0deg" onclick="alert(1)', ar_modes="quick-look <script>", shadow_intensity="9; x"))
+        camera_orbit='0deg" onclick="alert(1)', ar_modes="quick-look <script>", shadow_intensity="9; x",
+        ar_scale='fixed" onclick="x', ar_placement="ceiling"))
     page = requests.get(f"{wordpress.url}/?p={product}", timeout=30).text
     (tag,) = viewer_tags(page)
     assert "<script>alert" not in page and "onerror=alert" not in page
@@ -178,7 +180,7 @@ def test_html_in_the_meta_is_escaped(wordpress: WordPressSite) -> None:
     attributes = dict(re.findall(r'([a-z-]+)="([^"]*)"', tag))
     assert attributes["alt"] == "&quot;&gt;" and html.unescape(attributes["alt"]) == '">'  # tags stripped, rest escaped
     assert attributes["ar-modes"] == "quick-look"
-    assert "camera-orbit" not in attributes
+    assert "camera-orbit" not in attributes and "ar-scale" not in attributes and "ar-placement" not in attributes
     assert attributes["shadow-intensity"] == "1"
 
 

@@ -133,6 +133,8 @@ final class Woo3D_Frontend {
 			'poster'           => esc_url( $model['poster'] ),
 			'alt'              => esc_attr( $model['alt'] ),
 			'ar-modes'         => esc_attr( $model['ar_modes'] ),
+			'ar-scale'         => esc_attr( $model['ar_scale'] ),
+			'ar-placement'     => esc_attr( $model['ar_placement'] ),
 			'camera-orbit'     => esc_attr( $model['camera_orbit'] ),
 			'shadow-intensity' => esc_attr( $model['shadow_intensity'] ),
 			'touch-action'     => 'pan-y',

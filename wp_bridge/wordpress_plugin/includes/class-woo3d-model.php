@@ -14,13 +14,17 @@ final class Woo3D_Model {
 
 	const AR_MODES = array( 'webxr', 'scene-viewer', 'quick-look' );
 
+	const AR_SCALES = array( 'auto', 'fixed' );
+
+	const AR_PLACEMENTS = array( 'floor', 'wall' );
+
 	/**
 	 * The live model of a product, or null when it has none (or the meta has no usable GLB URL).
 	 * A model held for review (the meta's `pending` object) is never returned: the storefront,
 	 * the shortcode and the block show only what the merchant let through.
 	 *
 	 * @param int $product_id The product (post) id.
-	 * @return array{glb: string, usdz: string, poster: string, alt: string, ar_modes: string, camera_orbit: string, shadow_intensity: string}|null
+	 * @return array{glb: string, usdz: string, poster: string, alt: string, ar_modes: string, ar_scale: string, ar_placement: string, camera_orbit: string, shadow_intensity: string}|null
 	 */
 	public static function for_product( int $product_id ): ?array {
 		$meta = self::meta( $product_id );
@@ -42,6 +46,8 @@ final class Woo3D_Model {
 			'poster'           => self::url( $meta, 'poster' ),
 			'alt'              => $alt,
 			'ar_modes'         => self::ar_modes( isset( $meta['ar_modes'] ) ? $meta['ar_modes'] : null ),
+			'ar_scale'         => self::one_of( self::AR_SCALES, isset( $meta['ar_scale'] ) ? $meta['ar_scale'] : null ),
+			'ar_placement'     => self::one_of( self::AR_PLACEMENTS, isset( $meta['ar_placement'] ) ? $meta['ar_placement'] : null ),
 			'camera_orbit'     => self::camera_orbit( isset( $meta['camera_orbit'] ) ? $meta['camera_orbit'] : null ),
 			'shadow_intensity' => self::shadow_intensity( isset( $meta['shadow_intensity'] ) ? $meta['shadow_intensity'] : null ),
 		);
@@ -116,6 +122,16 @@ final class Woo3D_Model {
 		$asked = is_array( $value ) ? $value : preg_split( '/\s+/', is_string( $value ) ? $value : '' );
 		$modes = array_values( array_intersect( self::AR_MODES, array_map( 'strval', array_filter( $asked, 'is_scalar' ) ) ) );
 		return implode( ' ', $modes ? $modes : self::AR_MODES );
+	}
+
+	/**
+	 * The meta's value when it is one of `$allowed`, else '' (model-viewer's default then applies).
+	 *
+	 * @param string[] $allowed The values model-viewer knows.
+	 * @param mixed    $value   The meta value.
+	 */
+	private static function one_of( array $allowed, $value ): string {
+		return is_string( $value ) && in_array( $value, $allowed, true ) ? $value : '';
 	}
 
 	/**
