@@ -20,7 +20,8 @@ _WORDS: dict[ShapeClass, tuple[str, ...]] = {
     "round": ("mug", "cup", "tumbler", "bottle", "flask", "soda can", "jar", "vase", "candle", "lamp", "ball", "bowl",
               "glass", "pot", "planter", "teapot", "kettle", "pitcher", "jug", "tube", "cylinder", "globe", "ornament",
               "tin", "thermos", "beaker", "goblet", "urn", "cap", "hat", "snapback", "beanie", "fedora", "beret",
-              "bonnet", "toque", "trilby", "boater", "watch cap", "skull cap", "swim cap"),
+              "bonnet", "toque", "trilby", "boater", "watch cap", "skull cap", "swim cap", "basketball", "football",
+              "volleyball", "baseball", "softball", "handball", "netball", "sphere", "orb", "bauble"),
     "box": ("box", "book", "notebook", "journal", "speaker", "device", "console", "router", "crate", "cube", "cabinet",
             "drawer", "block", "brick", "carton", "case", "package", "radio", "hard drive", "power bank", "nightstand",
             "dresser", "ottoman", "safe", "toaster", "microwave"),
@@ -55,9 +56,9 @@ _CLOSING_CAPS = ("lens cap", "pen cap", "bottle cap", "valve cap", "toe cap", "k
                  "fuel cap", "gas cap", "filler cap", "radiator cap", "tank cap", "screw cap", "dust cap", "cap sleeve")
 # Two listed numbers this close are a diameter.
 _EQUAL_DIMENSIONS = 0.06
-# A round product listed as a disc (two equal numbers, the third at most this share of them) whose
-# photo is a circle (as wide as tall within the size match's tolerance) is seen along its axis: a lens
-# cap, a wall clock, a plate shot from above.
+# A round (or unnamed) product listed as a disc (two equal numbers, the third at most this share of
+# them) whose photo is a circle (as wide as tall within the size match's tolerance) is seen along its
+# axis: a lens cap, a wall clock, a plate shot from above.
 _DISC_MAX_THICKNESS = 0.3
 _CIRCLE_FILL = (0.72, 0.85)  # a circle fills π/4 (0.785) of its bounding box
 _CLOSED_ROUND = ("bottle", "flask", "soda can", "can", "jar", "lid", "candle", "lamp", "ball", "teapot", "kettle",
@@ -171,15 +172,16 @@ def decide_shape(product: ProductInput, silhouette: SilhouetteFeatures | None = 
     total = sum(max(0.0, value) for value in scores.values())
     confidence = scores[shape] / total if total else 0.0
     why = tuple(reasons[shape]) or ("nothing points to another class: the inflated fallback",)
-    face_on = _disc_seen_face_on(silhouette, product) if shape == "round" else None
+    unnamed = shape == "free-form" and scores["free-form"] == _FREE_FORM_PRIOR  # the fallback, no word for it
+    face_on = _disc_seen_face_on(silhouette, product) if shape == "round" or unnamed else None
     if face_on:
         return ShapeDecision("flat", confidence, (*why, face_on))
     return ShapeDecision(shape, confidence, why)
 
 
 def _disc_seen_face_on(silhouette: SilhouetteFeatures | None, product: ProductInput) -> str | None:
-    """Why a round product is a disc facing the camera, or None. Revolved about the photo's
-    vertical, its circle would become a ball; it is the slab of its outline, as thick as listed.
+    """Why a round (or unnamed) product is a disc facing the camera, or None. Revolved about the
+    photo's vertical, its circle would become a ball; it is the slab of its outline, as thick as listed.
 
     Exact dimensions must put the diameter across the front; the store's three numbers, in no
     known order, only need two equal ones.
@@ -195,12 +197,17 @@ def _disc_seen_face_on(silhouette: SilhouetteFeatures | None, product: ProductIn
         return None
     if (diameter - middle) / diameter >= _EQUAL_DIMENSIONS or thickness / diameter > _DISC_MAX_THICKNESS:
         return None
-    low, high = _CIRCLE_FILL
-    if abs(math.log(silhouette.aspect)) > math.log(MATCH_TOLERANCE) or not low <= silhouette.fill <= high:
+    if not _is_circle(silhouette):
         return None
     return (f"a disc seen face on: listed {diameter * 100:g} cm across and {thickness * 100:g} cm thick, and the photo "
             f"shows a circle ({silhouette.aspect:.2f} as wide as tall, {silhouette.fill:.0%} of its box): built as "
             "the slab of its outline")
+
+
+def _is_circle(silhouette: SilhouetteFeatures) -> bool:
+    low, high = _CIRCLE_FILL
+    return (silhouette.symmetry > 0.85 and abs(math.log(silhouette.aspect)) <= math.log(MATCH_TOLERANCE)
+            and low <= silhouette.fill <= high)
 
 
 def is_open_vessel(product: ProductInput) -> bool:
@@ -310,6 +317,12 @@ def _silhouette_votes(features: SilhouetteFeatures, scores: dict[ShapeClass, flo
         scores["garment"] += 0.8
         reasons["garment"].append(f"a symmetric silhouette with arms: it narrows suddenly below them "
                                   f"({features.sudden_narrowing:.0%} of its width) and fills {features.fill:.0%} of its box")
+    elif _is_circle(features):
+        # A ball and a disc seen face on (a wall clock, a mirror, a plate shot from above) look alike:
+        # only the words or the size can say which, and without them the depth is a guess.
+        reasons["free-form"].append(f"the silhouette is a circle ({features.aspect:.2f} as wide as tall, "
+                                    f"{features.fill:.0%} of its box): a ball or a disc seen face on, which the photo "
+                                    "cannot tell apart")
     elif features.symmetry > 0.85 and features.fill > 0.7:
         scores["round"] += 1.0
         reasons["round"].append(f"the silhouette is mirror-symmetric ({features.symmetry:.2f}) with curved sides")
