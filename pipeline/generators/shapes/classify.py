@@ -290,18 +290,20 @@ def _title_words(product: ProductInput) -> tuple[list[tuple[ShapeClass, str]], l
 
 def _mentions(text: str) -> list[tuple[ShapeClass, str]]:
     """The class words in `text` in reading order; a phrase hides the words inside it ("phone case"
-    names a slab, not the box "case" would)."""
+    names a slab, not the box "case" would), and a cap that closes a thing names no class: a lens
+    cap or a hub cap is a disc or a short cylinder, which its photo and size tell apart."""
     words = " ".join(re.findall(r"[a-z0-9-]+", text.lower()))
+    named: list[tuple[ShapeClass | None, tuple[str, ...]]] = [*_WORDS.items(), (None, _CLOSING_CAPS)]
     found = [
         (match.start(), match.end(), shape, name)
-        for shape, names in _WORDS.items()
+        for shape, names in named
         for name in names
         for match in re.finditer(rf"\b{re.escape(name)}(?:e?s)?\b", words)
     ]
     kept = [
         (start, shape, name) for start, end, shape, name in found
-        if not any(other_start <= start and end <= other_end and other_end - other_start > end - start
-                   for other_start, other_end, _, _ in found)
+        if shape is not None and not any(other_start <= start and end <= other_end and other_end - other_start > end - start
+                                         for other_start, other_end, _, _ in found)
     ]
     return [(shape, name) for _, shape, name in sorted(kept)]
 

@@ -64,14 +64,16 @@ EDGE_ON = SilhouetteFeatures(symmetry=0.99, fill=0.9, straight_edges=0.5, aspect
         ("Camera lens cap", ListedSize(0.058, 0.011, 0.058), CIRCLE, "flat"),  # the store's numbers, any order
         ("Camera lens cap", Dimensions(0.058, 0.058, 0.011), CIRCLE, "flat"),  # exact: the diameter across the front
         ("Ceramic dinner plate", ListedSize(0.27, 0.27, 0.025), EDGE_ON, "round"),  # lying, seen from the side
-        ("Camera lens cap", Dimensions(0.011, 0.058, 0.058), CIRCLE, "round"),  # exact: the diameter runs away from us
+        ("Camera lens cap", Dimensions(0.011, 0.058, 0.058), CIRCLE, "free-form"),  # exact: no diameter across the front
         ("Basketball ball", ListedSize(0.24, 0.24, 0.24), CIRCLE, "round"),
         ("Round cake tin", ListedSize(0.25, 0.25, 0.12), CIRCLE, "round"),  # too deep for a disc
-        ("Camera lens cap", None, CIRCLE, "round"),  # no size: nothing says how thick it is
+        ("Camera lens cap", None, CIRCLE, "free-form"),  # no size: nothing says how thick it is, nor a ball
         ("Wall clock", ListedSize(0.3, 0.3, 0.045), CIRCLE, "flat"),  # no class word: the size alone says disc
         ("Wall clock", None, CIRCLE, "free-form"),  # nothing says ball or disc: the depth is a guess, not a ball
         ("Basketball", None, CIRCLE, "round"),
         ("Round plush cushion", ListedSize(0.4, 0.4, 0.1), CIRCLE, "free-form"),  # named a plush: stays a pillow
+        ("Aluminium bottle cap", None, SilhouetteFeatures(symmetry=0.99, fill=0.9, straight_edges=0.3, aspect=1.6),
+         "round"),  # seen from the side: a short cylinder, revolved
     ],
 )
 def test_a_round_product_listed_as_a_disc_and_photographed_as_a_circle_is_built_face_on(
