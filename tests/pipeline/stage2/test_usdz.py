@@ -34,6 +34,16 @@ def test_stage_is_y_up_in_metres_with_a_default_prim(textured: tuple[trimesh.Tri
     assert stage.GetDefaultPrim().GetPath() == "/Root"
 
 
+def test_no_prim_is_anchored_so_quick_look_lets_the_shopper_choose_a_floor_or_a_wall(
+    textured: tuple[trimesh.Trimesh, Path]
+) -> None:
+    """An anchor's `vertical` alignment makes Quick Look turn the model 90°; without one a print
+    can go on a wall as modelled (its back at -Z) and a chair on the floor."""
+    stage = Usd.Stage.Open(str(textured[1]))
+    assert not [prim for prim in stage.Traverse() if any(name.startswith("preliminary:anchoring")
+                                                          for name in prim.GetPropertyNames())]
+
+
 def test_mesh_keeps_its_faces_and_uvs(textured: tuple[trimesh.Trimesh, Path]) -> None:
     mesh, path = textured
     stage = Usd.Stage.Open(str(path))  # the stage must outlive its prims
