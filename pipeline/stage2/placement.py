@@ -12,8 +12,9 @@ from pipeline.product import ProductInput
 # ("Mountain art print", "Round wall mirror", "Wall Art", "Posters").
 _WALL_NOUNS = ("poster", "print", "canvas", "painting", "artwork", "wall art", "wall decor", "tapestry", "plaque",
                "sign", "frame", "mirror", "clock", "map", "calendar", "pennant", "wall decal", "photograph")
-# Words before that noun that put it somewhere else ("Desk clock", "Floor mirror").
-_ELSEWHERE = ("desk", "table", "floor", "standing", "alarm", "pocket", "hand", "compact", "travel", "bed", "car")
+# The word just before that noun that puts it somewhere else ("Desk clock", "Floor mirror").
+_ELSEWHERE = ("desk", "table", "floor", "floor-standing", "standing", "alarm", "pocket", "hand", "compact", "travel",
+              "bed", "car")
 # Numbers and units a title may end on after its noun ("Canvas print 40 x 60 cm").
 _SIZE_TAIL = re.compile(r"(?:\s+(?:[\d.,]+(?:[x×][\d.,]+)*(?:cm|mm|in|m)?|[x×]|cm|mm|m|in|inch|inches|a\d))+$")
 # A wall piece is thin: at most this share of its front's longer side deep (a wall clock is about 15 %).
@@ -58,11 +59,12 @@ def ar_placement(product: ProductInput, size_m: tuple[float, float, float], buil
 
 
 def _wall_noun(text: str) -> tuple[str, str | None] | None:
-    """The wall noun `text` ends on (sizes after it ignored) and the word before it that puts it
-    somewhere else, if any; None when it ends on no wall noun."""
+    """The wall noun `text` ends on (sizes after it ignored) and the word just before it when that
+    puts it somewhere else; None when it ends on no wall noun."""
     words = _SIZE_TAIL.sub("", " ".join(re.findall(r"[a-z0-9×.,-]+", text)))
     for noun in sorted(_WALL_NOUNS, key=len, reverse=True):
         match = re.search(rf"\b{re.escape(noun)}(?:e?s)?$", words)
         if match is not None:
-            return noun, next((word for word in words[: match.start()].split() if word in _ELSEWHERE), None)
+            before = words[: match.start()].split()[-1:]
+            return noun, before[0] if before and before[0] in _ELSEWHERE else None
     return None
