@@ -55,7 +55,9 @@ class GenerationResult:
     report: dict[str, object]
     # The GLB before compression (downloads, other formats); None when the served GLB is not compressed.
     uncompressed_glb: Path | None = None
-    # Where AR puts it (model-viewer's ar-placement): "wall" for a thin thing that hangs on one.
+    # How AR shows it (model-viewer's ar-scale and ar-placement): "fixed" at its known real size, else
+    # "auto"; "wall" for a thin thing that hangs on one, else "floor".
+    ar_scale: str = "auto"
     ar_placement: str = "floor"
 
     def local_paths(self) -> dict[str, str]:

@@ -336,8 +336,7 @@ class ProductJob:
                 alt=plain_text(product.name),
                 reasons=tuple(getattr(result.quality, "reasons", ()) or ()),
                 held_because=held_because or "",
-                # AR at the real size when it is known; a guessed size may be scaled by the shopper.
-                ar_scale="fixed" if result.dimensions_m else "auto", ar_placement=result.ar_placement,
+                ar_scale=result.ar_scale, ar_placement=result.ar_placement,
             )
             written = self._write_back(clients, product, current, files, meta, held=held_because is not None)
         finally:

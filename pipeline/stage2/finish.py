@@ -106,6 +106,8 @@ def finish(
         warnings.append(scale_warning)
     placement = ar_placement(product, (dimensions.width_m, dimensions.height_m, dimensions.depth_m),
                              _shape_class(product, generated.metadata) if generated.generator == "local" else None)
+    # Life-size in AR when the real size is known; a guessed size the shopper may scale.
+    ar_scale = "fixed" if real_size is not None else "auto"
     # The renders (one child, one GL context) and the compression (node) run beside the work
     # below, on the other core; a stage's time is what this process spent on it or waited for it.
     with _timed(timings, "poster"):
@@ -142,7 +144,7 @@ def finish(
             glb=compressed.uncompressed if compressed else files["glb"],
             usdz=files.get("usdz"),
             poster=poster,
-            real_size=real_size is not None,
+            ar_scale=ar_scale,
             placement=placement.placement,
             summary=_summary(generated, quality, dimensions, real_size is not None),
             model_viewer_js=config.model_viewer_js,
@@ -188,6 +190,7 @@ def finish(
         timings_s={name: round(seconds, 4) for name, seconds in timings.items()},
         report=report,
         uncompressed_glb=compressed.uncompressed if compressed else None,
+        ar_scale=ar_scale,
         ar_placement=placement.placement,
     )
 

@@ -25,7 +25,8 @@ Placement = Literal["floor", "wall"]
 
 @dataclass(frozen=True)
 class ArPlacement:
-    """model-viewer's `ar-placement` and AR Quick Look's plane anchoring, with the reason in words."""
+    """model-viewer's `ar-placement` (WebXR and Scene Viewer; Quick Look lets the shopper choose), with the
+    reason in words."""
 
     placement: Placement
     reason: str
@@ -62,7 +63,7 @@ def _wall_noun(text: str) -> tuple[str, str | None] | None:
     """The wall noun `text` ends on (sizes after it ignored) and the word just before it when that
     puts it somewhere else; None when it ends on no wall noun."""
     words = _SIZE_TAIL.sub("", " ".join(re.findall(r"[a-z0-9×.,-]+", text)))
-    for noun in sorted(_WALL_NOUNS, key=len, reverse=True):
+    for noun in _WALL_NOUNS:
         match = re.search(rf"\b{re.escape(noun)}(?:e?s)?$", words)
         if match is not None:
             before = words[: match.start()].split()[-1:]

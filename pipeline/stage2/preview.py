@@ -38,7 +38,7 @@ def write_preview(
     glb: Path,
     usdz: Path | None,
     poster: Path | None,
-    real_size: bool,
+    ar_scale: str,
     placement: str,
     summary: dict[str, str],
     model_viewer_js: Path | None = None,
@@ -47,8 +47,8 @@ def write_preview(
 
     Served over HTTP the page loads model.glb (and offers AR: WebXR, Scene Viewer, Quick Look
     with the USDZ); opened as a file, where browsers refuse to fetch files, it uses a copy of
-    the GLB embedded in the page. `real_size` pins AR to the product's real size; `placement`
-    ("floor" or "wall") is where AR puts it.
+    the GLB embedded in the page. `ar_scale` ("fixed": life-size, or "auto") and `placement`
+    ("floor" or "wall") are model-viewer's `ar-scale` and `ar-placement`.
     """
     warnings: list[str] = []
     script = find_model_viewer(model_viewer_js)
@@ -70,7 +70,7 @@ def write_preview(
         "shadow-intensity": "1",
         "ar": None,
         "ar-modes": "webxr scene-viewer quick-look",
-        "ar-scale": "fixed" if real_size else "auto",
+        "ar-scale": ar_scale,
         "ar-placement": placement,
     }
     if poster is not None:

@@ -76,7 +76,7 @@ EDGE_ON = SilhouetteFeatures(symmetry=0.99, fill=0.9, straight_edges=0.5, aspect
          "round"),  # seen from the side: a short cylinder, revolved
     ],
 )
-def test_a_round_product_listed_as_a_disc_and_photographed_as_a_circle_is_built_face_on(
+def test_a_circle_is_a_disc_face_on_when_listed_as_one_and_a_ball_only_when_named_so(
     title: str, size: ListedSize | Dimensions | None, silhouette: SilhouetteFeatures, shape: str
 ) -> None:
     sized = {"dimensions": size} if isinstance(size, Dimensions) else {"listed_size": size}

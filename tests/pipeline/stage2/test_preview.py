@@ -27,7 +27,7 @@ def _write(outputs: Path, **overrides: object) -> str:
         "glb": outputs / "model.glb",
         "usdz": outputs / "model.usdz",
         "poster": outputs / "poster.png",
-        "real_size": True,
+        "ar_scale": "fixed",
         "placement": "floor",
         "summary": {"Quality score": "99 / 100"},
     }
@@ -70,14 +70,14 @@ def test_page_embeds_the_glb_for_file_urls(outputs: Path) -> None:
 
 
 def test_unknown_size_lets_ar_scale_freely_and_no_usdz_means_no_ios_src(outputs: Path) -> None:
-    html = _write(outputs, real_size=False, usdz=None)
+    html = _write(outputs, ar_scale="auto", usdz=None)
     assert 'ar-scale="auto"' in html and "ios-src" not in html
 
 
 def test_without_model_viewer_installed_the_page_says_so(outputs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(preview, "find_model_viewer", lambda configured=None: None)
     page = write_preview(outputs, title="x", glb=outputs / "model.glb", usdz=None, poster=outputs / "poster.png",
-                         real_size=False, placement="floor", summary={})
+                         ar_scale="auto", placement="floor", summary={})
     assert "unpkg.com/@google/model-viewer@" in page.path.read_text()
     assert "CDN" in page.warnings[0]
 
