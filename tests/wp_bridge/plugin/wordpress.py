@@ -171,6 +171,10 @@ class WordPressSite:
         (content / "plugins").mkdir(parents=True, exist_ok=True)
         with zipfile.ZipFile(self.plugin_zip) as archive:
             archive.extractall(content / "plugins")
+        self._write_config(socket_path)
+
+    def _write_config(self, socket_path: str, extra: str = "") -> None:
+        """The site's wp-config.php: its database, its own salts, and what a loopback test site needs."""
         salts = "\n".join(
             f"define( '{name}', '{secrets.token_hex(32)}' );"
             for name in ("AUTH_KEY", "SECURE_AUTH_KEY", "LOGGED_IN_KEY", "NONCE_KEY", "AUTH_SALT",
@@ -196,6 +200,7 @@ define( 'DISABLE_WP_CRON', true );
 define( 'AUTOMATIC_UPDATER_DISABLED', true );
 define( 'WP_HTTP_BLOCK_EXTERNAL', true );
 define( 'FS_METHOD', 'direct' );
+{extra}
 if ( ! defined( 'ABSPATH' ) ) {{
 	define( 'ABSPATH', __DIR__ . '/' );
 }}
@@ -209,14 +214,14 @@ require_once ABSPATH . 'wp-settings.php';
             raise RuntimeError(f"{name} failed: {done.stdout[-2000:]} {done.stderr[-2000:]}")
         return json.loads(done.stdout)
 
-    def _start_web_server(self) -> None:
+    def _start_web_server(self, workers: int = 4) -> None:
         with (self.root / "php-server.log").open("wb") as log:
             self._processes.append(subprocess.Popen(
                 ["php", "-d", "upload_max_filesize=64M", "-d", "post_max_size=64M", "-d", "memory_limit=512M",
                  "-S", f"127.0.0.1:{self.port}", "-t", str(self.docroot), str(self.docroot / "router.php")],
                 cwd=self.docroot, stdout=log, stderr=subprocess.STDOUT,
                 # Several workers: the backend calls WordPress while the browser is polling it.
-                env={**os.environ, "PHP_CLI_SERVER_WORKERS": "4"}, start_new_session=True,
+                env={**os.environ, "PHP_CLI_SERVER_WORKERS": str(workers)}, start_new_session=True,
             ))
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
