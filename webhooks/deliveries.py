@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from dataclasses import dataclass, fields, replace
@@ -83,7 +84,7 @@ class SnapshotChange:
     ttl_s: int
 
 
-# The whole write of a delivery in one atomic round trip: claim its WooCommerce delivery id, store the
+# The whole write of a delivery in one atomic round trip: claim it (its WooCommerce delivery id and body), store the
 # record (meta, exact body, and the outcome on its own so the claim check reads it cheaply), index
 # it, save or forget the product's snapshot and, for a delivery that queues a job, hand the job to
 # the outbox with its "queued" status (pipeline.jobs.outbox) — unless the delivery is a duplicate.
@@ -105,6 +106,8 @@ if seen ~= '' then
     record_id = retry_id
     local first_outcome = redis.call('HGET', prefix .. first, 'outcome')
     answered = first_outcome ~= false and first_outcome ~= 'received'
+  elseif redis.call('EXISTS', prefix .. record_id) == 1 then
+    record_id = retry_id  -- another delivery that WooCommerce gave the same id (same webhook, same second)
   end
   if not answered then  -- new, or its first try was never answered (e.g. 503): this record answers it
     redis.call('SET', seen, record_id, 'EX', retention_s)
@@ -170,11 +173,16 @@ class DeliveryStore:
         snapshot: SnapshotChange | None = None, handoff: Handoff | None = None, force: bool = False,
     ) -> Ingested:
         """Store a delivery in one atomic step, with retention kept, and with `handoff` pass its job to the
-        outbox. With `wc_delivery_id` it is also claimed: when that id was seen before, the delivery is
-        stored as `retry_id` (the first record stays); when that first one got an answer, `first` names
-        it, the record's outcome stays "received" (the caller records the answer) and the snapshot and
-        the job are left alone, unless `force`. Raises redis errors."""
-        seen = f"{self.prefix}:delivery-seen:{wc_delivery_id}" if wc_delivery_id else ""
+        outbox. With `wc_delivery_id` it is also claimed, with its topic and body: when that delivery was
+        seen before (a resend: same id, same body), it is stored as `retry_id` (the first record stays);
+        when that first one got an answer, `first` names it, the record's outcome stays "received" (the
+        caller records the answer) and the snapshot and the job are left alone, unless `force`.
+
+        WooCommerce names a delivery `wp_hash( webhook_id . strtotime('now') )`, so every delivery of a
+        webhook within one second shares an id (an import, a bulk edit): one with the same id and another
+        body is a delivery of its own, stored as `retry_id` when a record already has the id.
+        Raises redis errors."""
+        seen = f"{self.prefix}:delivery-seen:{wc_delivery_id}:{_claim_digest(delivery)}" if wc_delivery_id else ""
         unused = f"{self.prefix}:unused"  # a key the script never touches, for the parts this delivery lacks
         record_id, first = self._ingest(
             keys=[seen, self.index_key, snapshot.key if snapshot else unused,
@@ -219,6 +227,11 @@ class DeliveryStore:
 
 
 _FIELDS = ["meta", "body", "outcome"]
+
+
+def _claim_digest(delivery: Delivery) -> str:
+    """What tells a resend of a delivery from another delivery under the same WooCommerce id."""
+    return hashlib.sha256(f"{delivery.topic}\n".encode() + (delivery.body or b"")).hexdigest()[:32]
 
 
 def _from_record(record_id: str, meta: bytes | None, body: bytes | None, outcome: bytes | None) -> Delivery | None:

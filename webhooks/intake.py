@@ -32,7 +32,7 @@ log = structlog.get_logger(__name__)
 
 GENERATING_TOPICS = {"product.created", "product.updated", "product.restored"}
 DELETING_TOPICS = {"product.deleted"}
-_PING = re.compile(rb"^webhook_id=\d+$")
+_PING = re.compile(rb"^webhook_id=\d{1,19}$")  # an id, not a number too long to parse
 
 
 @dataclass(frozen=True)
@@ -134,7 +134,7 @@ class Intake:
         )
         stored = ingested.delivery
         if ingested.first is not None and not force:
-            return self._finish(stored, 200, "skipped", f"duplicate delivery {wc_delivery_id} (first seen as {ingested.first}); use --force to process it again")
+            return self._finish(stored, 200, "skipped", f"duplicate delivery {wc_delivery_id}: the same body was first seen as {ingested.first}; use --force to process it again")
         return self._answer(stored, decision.fingerprint)
 
     def _decide(self, topic: str | None, product: dict[str, Any], force: bool) -> Decision:

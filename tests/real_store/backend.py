@@ -15,6 +15,7 @@ import requests
 from redis import Redis
 from rq import Queue
 
+from pipeline.jobs.outbox import Order
 from pipeline.metrics import OUTBOX_KEY
 from tests.real_store.store import WooCommerceStore
 from tests.redis_server import free_port
@@ -107,6 +108,19 @@ class Woo3dBackend:
     def deliveries_since(self, count: int) -> list[dict[str, Any]]:
         """The deliveries stored after the first `count` (see `deliveries`)."""
         return self.deliveries()[count:]
+
+    def queued_job_ids(self) -> set[str]:
+        """The distinct jobs accepted and not run yet: in the outbox (no worker forwards it while the worker
+        is stopped) or in RQ."""
+        with Redis.from_url(self.redis_url) as connection:
+            waiting = {Order.from_json(raw).job_id for raw in connection.lrange(OUTBOX_KEY, 0, -1)}
+            return waiting | set(Queue("woo3d", connection=connection).job_ids)
+
+    def discard_queued_jobs(self) -> None:
+        """Drop the jobs not run yet (a test that only counted them leaves none for the next)."""
+        with Redis.from_url(self.redis_url) as connection:
+            connection.delete(OUTBOX_KEY)
+            Queue("woo3d", connection=connection).empty()
 
     def wait_until_idle(self, timeout_s: float = 600) -> None:
         """Until the outbox and the queue are empty and no job runs."""

@@ -33,13 +33,14 @@ def test_records_older_than_the_retention_leave_the_index_as_new_ones_arrive(red
     assert store.count() == 2 and store.get("old-0") is None
 
 
-def test_a_duplicate_delivery_leaves_the_products_snapshot_alone(client: FlaskClient, redis_conn: Redis) -> None:
+def test_a_resent_delivery_leaves_the_products_newer_snapshot_alone(client: FlaskClient, redis_conn: Redis) -> None:
     payload = recorded_payload("product_created__publish_with_media_ids")
     first = post_delivery(client, *signed_delivery(payload, delivery_id="c" * 32))
     changed = {**payload, "name": "Renamed after the first delivery"}
-    again = post_delivery(client, *signed_delivery(changed, delivery_id="c" * 32))
-    assert (first.status_code, again.get_json()["status"]) == (202, "skipped")
-    assert ProductSnapshots(redis_conn).load(payload["id"]) == json.loads(json.dumps(payload))
+    newer = post_delivery(client, *signed_delivery(changed, delivery_id="d" * 32))
+    resent = post_delivery(client, *signed_delivery(payload, delivery_id="c" * 32))
+    assert (first.status_code, newer.status_code, resent.get_json()["status"]) == (202, 202, "skipped")
+    assert ProductSnapshots(redis_conn).load(payload["id"]) == json.loads(json.dumps(changed))
 
 
 def test_a_deleted_product_loses_its_snapshot_with_the_delivery(client: FlaskClient, redis_conn: Redis) -> None:

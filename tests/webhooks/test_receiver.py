@@ -49,6 +49,28 @@ def test_the_same_delivery_twice_enqueues_once(client: FlaskClient, queue: Queue
     assert forwarded(queue).count == 1
 
 
+def test_deliveries_of_two_products_that_woocommerce_gave_one_id_both_get_a_job(client: FlaskClient, queue: Queue) -> None:
+    """WooCommerce names a delivery after its webhook and the second it left: an import shares ids."""
+    payload = recorded_payload("product_created__publish_with_image_src")
+    other = {**payload, "id": payload["id"] + 1, "name": "Another product"}
+    first = post_delivery(client, *signed_delivery(payload, delivery_id="c" * 32))
+    second = post_delivery(client, *signed_delivery(other, delivery_id="c" * 32))
+    assert first.status_code == second.status_code == 202
+    assert first.get_json()["delivery_id"] != second.get_json()["delivery_id"]
+    assert forwarded(queue).count == 2
+    resent = post_delivery(client, *signed_delivery(other, delivery_id="c" * 32))
+    assert resent.get_json()["status"] == "skipped"
+    assert f"first seen as {second.get_json()['delivery_id']}" in resent.get_json()["reason"]
+    assert forwarded(queue).count == 2
+
+
+def test_a_ping_with_an_endless_webhook_id_is_refused_like_any_unsigned_request(client: FlaskClient, queue: Queue) -> None:
+    response = client.post("/webhooks/woocommerce", data=b"webhook_id=" + b"9" * 5000,
+                           content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 401
+    assert forwarded(queue).count == 0
+
+
 def test_two_deliveries_of_the_same_product_state_share_one_job(client: FlaskClient, queue: Queue) -> None:
     payload = recorded_payload("product_created__publish_with_image_src")
     first = post_delivery(client, *signed_delivery(payload, delivery_id="a" * 32))

@@ -127,7 +127,8 @@ class WordPressSite:
              ) -> requests.Response:
         """A REST call authenticated with the admin's application password (or the given one)."""
         auth = (user, password if password is not None else self.app_password)
-        return requests.request(method, f"{self.url}/wp-json{path}", auth=auth, timeout=30, **kwargs)
+        kwargs.setdefault("timeout", 30)
+        return requests.request(method, f"{self.url}/wp-json{path}", auth=auth, **kwargs)
 
     def _start_mariadb(self) -> str:
         data = self.root / "mysql"
