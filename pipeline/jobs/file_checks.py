@@ -11,12 +11,12 @@ from collections.abc import Callable, Mapping
 
 from pipeline.errors import ImageError
 from pipeline.stage2.export import BASENAME, SUPPORTED_FORMATS
+from wp_bridge.writeback import VIEW_ROLES
 
 # The extra formats woo3d exports beside the GLB and USDZ (`ModelMeta.formats` is keyed by them).
 EXTRA_FORMATS = tuple(name for name in SUPPORTED_FORMATS if name not in ("glb", "usdz"))
-# Image roles → the stem of their file name (the extension is the one their bytes prove).
-IMAGE_ROLES: Mapping[str, str] = {"poster": "poster", "view_front": "view-front", "view_45": "view-45",
-                                  "view_side": "view-side"}
+# Image roles → the stem of their file name (`view-45`; the extension is the one their bytes prove).
+IMAGE_ROLES: Mapping[str, str] = {"poster": "poster", **{role: role.replace("_", "-") for role in VIEW_ROLES}}
 MODEL_ROLES = ("glb", "usdz", *EXTRA_FORMATS)
 ROLES = (*MODEL_ROLES, *IMAGE_ROLES)
 
@@ -87,7 +87,7 @@ def check_usdz(data: bytes) -> None:
         raise NotWhatItClaims("the USDZ is not a zip")
     try:
         entries = zipfile.ZipFile(io.BytesIO(data)).infolist()
-    except (zipfile.BadZipFile, ValueError) as error:
+    except (zipfile.BadZipFile, ValueError, NotImplementedError) as error:  # the last: "zip file version 24.2"
         raise NotWhatItClaims(f"the USDZ is not a readable zip ({error})") from error
     if not entries or entries[0].header_offset != 0 or not entries[0].filename.lower().endswith(_USD_LAYERS):
         raise NotWhatItClaims("the USDZ does not begin with a USD layer")
