@@ -62,6 +62,8 @@ MODEL_EXTENSIONS = {
     "fbx": "application/octet-stream",
 }
 IMAGE_EXTENSIONS = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp", "gif": "image/gif"}
+# Some of WordPress's own types: an administrator (unfiltered_html), as the fake's user is, may upload HTML too.
+OTHER_EXTENSIONS = {"txt": "text/plain", "csv": "text/csv", "htm": "text/html", "html": "text/html"}
 
 
 def oauth1_signature(method: str, base_url: str, params: Mapping[str, str], consumer_secret: str) -> str:
@@ -723,6 +725,11 @@ class FakeStore:
         )
         app.add_url_rule("/wp-json/wp/v2/users/me", view_func=self._me_view)
         app.add_url_rule("/wp-content/uploads/<path:path>", view_func=self._file_view)
+        # Any other address: WordPress answers `?attachment_id=N` on every path (attachment pages off,
+        # the default since 6.4) with a redirect to the attachment's file, whatever the path's extension.
+        everything = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
+        app.add_url_rule("/", view_func=self._other_view, defaults={"path": ""}, methods=everything)
+        app.add_url_rule("/<path:path>", view_func=self._other_view, methods=everything)
         return app
 
     def _take_fault(self, method: str, path: str) -> _Fault | None:
@@ -1029,7 +1036,7 @@ class FakeStore:
         if not data:
             raise _ApiError(400, "rest_upload_no_data", "No data supplied.")
         ext = _ext(filename)
-        allowed = dict(IMAGE_EXTENSIONS) | (MODEL_EXTENSIONS if self.allow_3d_uploads else {})
+        allowed = IMAGE_EXTENSIONS | OTHER_EXTENSIONS | (MODEL_EXTENSIONS if self.allow_3d_uploads else {})
         if ext not in allowed:
             raise _ApiError(500, "rest_upload_sideload_error", "Sorry, you are not allowed to upload this file type.")
         created = self._store_media(filename, data, allowed[ext], **request.args.to_dict())
@@ -1063,6 +1070,14 @@ class FakeStore:
 
     def _me_view(self) -> Response:
         return self._json({"id": 1, "name": self.username, "slug": self.username})
+
+    def _other_view(self, path: str) -> Response:
+        attachment_id = request.args.get("attachment_id", "")
+        with self._lock:
+            media = self._media.get(int(attachment_id)) if attachment_id.isdigit() else None
+        if request.method != "GET" or media is None:
+            return Response("Not Found", status=404, content_type="text/html")
+        return Response(status=301, headers={"Location": media["source_url"]})
 
     def _file_view(self, path: str) -> Response:
         with self._lock:

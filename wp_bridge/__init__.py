@@ -4,6 +4,7 @@ from wp_bridge.clients import StoreClients, StoreNotConfigured
 from wp_bridge.config import StoreConfig
 from wp_bridge.errors import (
     AuthenticationError,
+    FileTypeRefused,
     MediaTypeRejected,
     PermanentStoreError,
     ProductNotFound,
@@ -35,6 +36,7 @@ __all__ = [
     "Attachment",
     "AttachmentLedger",
     "AuthenticationError",
+    "FileTypeRefused",
     "LedgerEntry",
     "META_KEY",
     "MediaClient",

@@ -111,6 +111,10 @@ class AuthenticationError(PermanentStoreError):
     hint: str = WOOCOMMERCE_AUTH_HINT
 
 
+class FileTypeRefused(PermanentStoreError):
+    """woo3d itself refused to upload a file whose extension is not a model or image type (nothing was sent)."""
+
+
 class MediaTypeRejected(PermanentStoreError):
     """WordPress refused the file type (stock WordPress: 500 `rest_upload_sideload_error` for GLB/USDZ)."""
 

@@ -11,7 +11,13 @@ from typing import Any
 import requests
 from requests.auth import HTTPBasicAuth
 
-from wp_bridge.errors import WORDPRESS_AUTH_HINT, AuthenticationError, PermanentStoreError, ResourceNotFound
+from wp_bridge.errors import (
+    WORDPRESS_AUTH_HINT,
+    AuthenticationError,
+    FileTypeRefused,
+    PermanentStoreError,
+    ResourceNotFound,
+)
 from wp_bridge.retry import RetryPolicy, send
 
 CONTENT_TYPES: Mapping[str, str] = {
@@ -21,11 +27,15 @@ CONTENT_TYPES: Mapping[str, str] = {
     ".obj": "model/obj",
     ".stl": "model/stl",
     ".fbx": "application/octet-stream",
+    ".ply": "application/octet-stream",
     ".png": "image/png",
     ".jpg": "image/jpeg",
     ".jpeg": "image/jpeg",
     ".webp": "image/webp",
 }
+# Only what woo3d publishes (its model formats and images) is uploaded: the backend's WordPress user
+# may be an administrator, whose uploads WordPress would also take as .html, .svg or .txt.
+UPLOAD_EXTENSIONS = frozenset(CONTENT_TYPES)
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -98,10 +108,16 @@ class MediaClient:
     def upload(self, data: bytes, filename: str, *, content_type: str | None = None) -> Attachment:
         """Store raw bytes as a new attachment (WordPress renames a taken name: model-1.glb).
 
-        Not idempotent, so it is not resent after an ambiguous failure. Raises MediaTypeRejected
+        Not idempotent, so it is not resent after an ambiguous failure. Raises FileTypeRefused
+        before any request when the name's extension is not in UPLOAD_EXTENSIONS, MediaTypeRejected
         (stock WordPress and GLB/USDZ), AuthenticationError, or another StoreError.
         """
         safe_name = _UNSAFE_FILENAME.sub("-", PurePath(filename).name).strip("-.") or "file"
+        if PurePath(safe_name).suffix.lower() not in UPLOAD_EXTENSIONS:
+            raise FileTypeRefused(
+                f"woo3d uploads only 3D models and images ({', '.join(sorted(UPLOAD_EXTENSIONS))}), "
+                f"not {safe_name!r}", url=f"{self.url}/wp-json/wp/v2/media",
+            )
         headers = {
             "Content-Type": content_type or content_type_for(safe_name),
             "Content-Disposition": f'attachment; filename="{safe_name}"',

@@ -1,5 +1,5 @@
 """The RQ side: the product job, queueing, status board, snapshots, sweep, backfill, eligibility,
-fingerprints, variations, image download and ad-hoc requests.
+fingerprints, variations (and the checks of the files they copy), image download and ad-hoc requests.
 
 May import the vocabulary (pipeline.product, .result, .errors, .config, .metrics, .backends, .progress, .capped),
 pipeline.generate, pipeline.generators, pipeline.stage2, pipeline.photos and wp_bridge; nothing

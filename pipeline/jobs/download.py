@@ -54,8 +54,10 @@ class ImageFetcher:
     transport: httpx.BaseTransport | None = None
 
     def fetch(self, url: str) -> bytes:
-        """The image's bytes. Raises ImageNotAllowed, ImageError (too large, HTTP 4xx) or
-        RetryablePipelineError (timeouts, connection errors, HTTP 5xx)."""
+        """The image's bytes. Every redirect is checked against the allowed origins before it is
+        followed; the bytes may be of any type, so callers check them (open_image a photo,
+        file_checks a copied model's files). Raises ImageNotAllowed, ImageError (too large, HTTP
+        4xx) or RetryablePipelineError (timeouts, connection errors, HTTP 5xx)."""
         parts = urlsplit(url)
         if parts.scheme in ("", "file"):
             return self._read_local(unquote(parts.path))

@@ -301,7 +301,9 @@ class ProductJob:
             if twin is not None and clients is not None:
                 try:
                     return self._copy(clients, as_shown, twin, current)
-                except ImageError as error:  # e.g. media offloaded to a host woo3d may not fetch from
+                except ImageError as error:
+                    # Media offloaded to a host woo3d may not fetch from, or a file that is not what the
+                    # twin's meta says it is (NotWhatItClaims): this variation gets a model of its own.
                     log.warning("twin_model_not_copied", error=str(error))
             return self._generate(clients, as_shown, unit, current)
 

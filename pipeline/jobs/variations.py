@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urlsplit
-
 from pipeline.jobs.download import ImageFetcher
+from pipeline.jobs.file_checks import EXTRA_FORMATS, file_name
 from wp_bridge import META_KEY, ModelMeta, Product, WooCommerceClient
 from wp_bridge.writeback import VIEW_ROLES
 
@@ -56,17 +55,24 @@ def find_twin(client: WooCommerceClient, variation: Product, fingerprint: str) -
 
 
 def copy_files(twin: ModelMeta, fetcher: ImageFetcher, out_dir: Path) -> dict[str, Path]:
-    """Download a twin's published files (GLB, USDZ, poster, extra formats) into `out_dir`, by role,
-    for `write_back` to publish as this variation's own attachments (each product owns its files,
-    so replacing one variation's model never deletes another's). Raises ImageError, ImageNotAllowed
-    and RetryablePipelineError as the fetcher does."""
-    urls = {"glb": twin.glb, "usdz": twin.usdz, "poster": twin.poster, **twin.formats,
-            **{role: twin.views[angle] for role, angle in VIEW_ROLES.items() if angle in twin.views}}
+    """Download a twin's published files into `out_dir`, by role, for `write_back` to publish as
+    this variation's own attachments (each product owns its files, so replacing one variation's
+    model never deletes another's).
+
+    The twin's meta comes back from a store shop managers edit, so only woo3d's own roles are
+    copied (GLB, USDZ, poster, review views and the extra formats woo3d exports; any other key of
+    `formats` is ignored), each file is named by its role (`model.glb`, `poster.png`), never by a
+    URL or a key, and each must be what its role says before it is written. Raises
+    NotWhatItClaims (a file is not what its role says; the caller drops the folder), ImageError,
+    ImageNotAllowed and RetryablePipelineError as the fetcher does."""
+    urls = {"glb": twin.glb, "usdz": twin.usdz, "poster": twin.poster,
+            **{fmt: twin.formats.get(fmt) for fmt in EXTRA_FORMATS},
+            **{role: twin.views.get(angle) for role, angle in VIEW_ROLES.items()}}
     files: dict[str, Path] = {}
     for role, url in urls.items():
-        if not url:
-            continue
-        target = out_dir / f"{role}{Path(urlsplit(url).path).suffix.lower()}"
-        target.write_bytes(fetcher.fetch(url))
-        files[role] = target
+        if url:
+            data = fetcher.fetch(url)
+            target = out_dir / file_name(role, data)
+            target.write_bytes(data)
+            files[role] = target
     return files

@@ -15,8 +15,10 @@ _WALL_NOUNS = ("poster", "print", "canvas", "painting", "artwork", "wall art", "
 # The word just before that noun that puts it somewhere else ("Desk clock", "Floor mirror").
 _ELSEWHERE = ("desk", "table", "floor", "floor-standing", "standing", "alarm", "pocket", "hand", "compact", "travel",
               "bed", "car")
-# Numbers and units a title may end on after its noun ("Canvas print 40 x 60 cm").
-_SIZE_TAIL = re.compile(r"(?:\s+(?:[\d.,]+(?:[x×][\d.,]+)*(?:cm|mm|in|m)?|[x×]|cm|mm|m|in|inch|inches|a\d))+$")
+# One of the numbers and units a title may end on after its noun ("Canvas print 40 x 60 cm"),
+# matched a word at a time: one pattern over the whole tail backtracked quadratically on a long
+# title that ends on something else (20 KB of " 1.1" took seconds).
+_SIZE_WORD = re.compile(r"[\d.,]+(?:[x×][\d.,]+)*(?:cm|mm|in|m)?|[x×]|cm|mm|m|in|inch|inches|a\d")
 # A wall piece is thin: at most this share of its front's longer side deep (a wall clock is about 15 %).
 MAX_WALL_DEPTH = 0.2
 
@@ -62,10 +64,18 @@ def ar_placement(product: ProductInput, size_m: tuple[float, float, float], buil
 def _wall_noun(text: str) -> tuple[str, str | None] | None:
     """The wall noun `text` ends on (sizes after it ignored) and the word just before it when that
     puts it somewhere else; None when it ends on no wall noun."""
-    words = _SIZE_TAIL.sub("", " ".join(re.findall(r"[a-z0-9×.,-]+", text)))
+    words = " ".join(_without_size_tail(re.findall(r"[a-z0-9×.,-]+", text)))
     for noun in _WALL_NOUNS:
         match = re.search(rf"\b{re.escape(noun)}(?:e?s)?$", words)
         if match is not None:
             before = words[: match.start()].split()[-1:]
             return noun, before[0] if before and before[0] in _ELSEWHERE else None
     return None
+
+
+def _without_size_tail(words: list[str]) -> list[str]:
+    """`words` less the sizes they end on (the first word always stays), each word looked at once."""
+    end = len(words)
+    while end > 1 and _SIZE_WORD.fullmatch(words[end - 1]):
+        end -= 1
+    return words[:end]

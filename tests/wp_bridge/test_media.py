@@ -9,7 +9,14 @@ import responses
 from requests import PreparedRequest
 
 from tests.wp_bridge.recordings import STORE_URL, recorded_clients, replay
-from wp_bridge import AuthenticationError, MediaClient, MediaTypeRejected, RetryableStoreError, RetryPolicy
+from wp_bridge import (
+    AuthenticationError,
+    FileTypeRefused,
+    MediaClient,
+    MediaTypeRejected,
+    RetryableStoreError,
+    RetryPolicy,
+)
 from wp_bridge.errors import PLUGIN_HINT, WORDPRESS_AUTH_HINT
 
 
@@ -139,3 +146,17 @@ def test_unsafe_filenames_are_cleaned_before_upload(mock: responses.RequestsMock
     mock.add(responses.POST, f"{STORE_URL}/wp-json/wp/v2/media", status=201, json={"id": 5, "source_url": "u"})
     recorded_clients().media.upload(b"bytes", '../we"ird name.glb')
     assert mock.calls[0].request.headers["Content-Disposition"] == 'attachment; filename="we-ird-name.glb"'
+
+
+@pytest.mark.parametrize(
+    "filename", ["product-3d-1a2b.html", "notes.txt", "shell.php", "x.svg", "model.glb.html", "x.html?attachment_id=7",
+                 "no-extension", ".htaccess"],
+)
+def test_only_model_and_image_files_are_uploaded_and_others_are_refused_before_a_request(
+    mock: responses.RequestsMock, filename: str
+) -> None:
+    """Issue 25: the backend's WordPress user may be an administrator, whom WordPress lets upload HTML."""
+    with pytest.raises(FileTypeRefused, match="only 3D models and images") as caught:
+        recorded_clients().media.upload(b"<script>alert(1)</script>", filename)
+    assert not caught.value.retryable
+    assert len(mock.calls) == 0

@@ -207,6 +207,42 @@ def test_a_twin_whose_files_cannot_be_fetched_is_generated_instead(
     assert store.file_bytes(model_of(store, red_m)["glb"])
 
 
+def test_a_twin_meta_a_shop_manager_rewrote_plants_nothing_on_the_worker_nor_in_the_media_library(
+    store: FakeStore, clients: StoreClients, context: JobContext, tmp_path: Path
+) -> None:
+    """Issue 25's attack: the sibling's meta points at an uploaded text file through `x.html?attachment_id=N`
+    (WordPress redirects it to the file) and names formats by paths outside the job's folder. The
+    variation with that photo copies none of it: it generates its own model, writes nothing outside
+    its folder and uploads only a real GLB, USDZ and PNG."""
+    marker = b"<script>document.title='woo3d-issue-25'</script>"
+    parent, variations = cap(store, {"Red": photo(store, 1)}, sizes=("S", "M"))
+    red_s, red_m = variations["Red-S"], variations["Red-M"]
+    look = product_fingerprint(store.product(red_s))
+    planted = store.add_image("notes.txt", marker, mime_type="text/plain")
+    lure = f"{store.url}/x.html?attachment_id={planted['id']}"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    formats = {str(outside / "absolute"): lure, "../" * 40 + str(outside / "relative").lstrip("/"): lure, "obj": lure}
+    rewritten = {"schema": 1, "fingerprint": look, "glb": lure, "usdz": lure, "poster": lure, "formats": formats}
+    answer = merchant(store).put(f"products/{parent}/variations/{red_s}",
+                                 {"meta_data": [{"key": META_KEY, "value": rewritten}]})
+    assert answer.status_code == 200
+    store.clear_requests()
+
+    before = generations()
+    result = generate_product_model(red_m, look, parent_id=parent)
+    assert result["state"] == "done" and "copied" not in (result["reason"] or ""), result
+    assert generations() == before + 1
+    assert list(outside.iterdir()) == []
+    assert [p for p in tmp_path.rglob("*") if p.is_file() and marker in p.read_bytes()] == []
+    uploads = store.requests_matching("POST", "/wp-json/wp/v2/media")
+    sent = {r.headers["Content-Disposition"].rsplit(".", 1)[-1].strip('"'): r.body for r in uploads}
+    assert sorted(sent) == ["glb", "png", "usdz"] and len(uploads) == 3
+    assert sent["glb"][:4] == b"glTF" and sent["usdz"][:4] == b"PK\x03\x04" and sent["png"][:8] == b"\x89PNG\r\n\x1a\n"
+    assert {a["mime_type"] for a in store.attachments(post=red_m)} == {"model/gltf-binary", "model/vnd.usdz+zip",
+                                                                       "image/png"}
+
+
 def test_variation_names_read_as_the_shop_shows_them() -> None:
     cap_product = Product.from_api({"id": 1, "name": "Trucker Cap", "type": "variable"})
     from_variations_route = Product.from_api({"id": 2, "name": "Red", "type": "variation", "parent_id": 1})

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.product import ProductInput
 from pipeline.stage2.placement import ar_placement
@@ -54,3 +56,53 @@ def test_a_category_or_tag_can_say_it_hangs_on_a_wall() -> None:
     tagged = ProductInput(title="Blue hour", tags=("Wall Art",))
     assert ar_placement(tagged, POSTER, "flat").placement == "wall"
     assert ar_placement(ProductInput(title="Blue hour"), POSTER, "flat").placement == "floor"
+
+
+# Titles as shops write them: a word, a thing that hangs on a wall (or not), then its size in any spelling.
+LEADS = st.sampled_from(["mountain", "Sunset", "vintage", "BLUE", "framed", "abstract", "lisbon"])
+WALL_NOUNS = st.sampled_from(["poster", "posters", "print", "prints", "canvas", "canvases", "painting", "tapestry",
+                              "mirror", "clock", "map", "Wall Art"])
+SIZES = st.lists(st.one_of(
+    st.from_regex(r"[0-9]{1,4}([.,][0-9]{1,2})?([x×][0-9]{1,4}([.,][0-9])?)*(cm|mm|in|m)?", fullmatch=True),
+    st.sampled_from(["x", "×", "cm", "mm", "m", "in", "inch", "inches", "a3", "A4"]),
+), max_size=12)
+# Runs that cost the old size pattern seconds when repeated (none splits a title into phrases).
+ODD_RUNS = st.sampled_from([" 1.1", " 1x1", " 2×3mm", " x", " cm", "×", " a4", "..", "1", " inch", "z", " 0.", " -1"])
+
+
+@given(lead=LEADS, noun=WALL_NOUNS, sizes=SIZES)
+@settings(max_examples=200, deadline=None)
+def test_any_size_after_the_noun_is_ignored(lead: str, noun: str, sizes: list[str]) -> None:
+    placed = ar_placement(ProductInput(title=" ".join([lead, noun, *sizes])), POSTER, "flat")
+    assert placed.placement == "wall", placed.reason
+
+
+@given(elsewhere=st.sampled_from(["desk", "Floor", "travel", "pocket"]), noun=WALL_NOUNS, sizes=SIZES)
+@settings(max_examples=100, deadline=None)
+def test_the_word_before_the_noun_still_decides_whatever_size_follows(elsewhere: str, noun: str,
+                                                                      sizes: list[str]) -> None:
+    placed = ar_placement(ProductInput(title=" ".join([elsewhere, noun, *sizes])), POSTER, "flat")
+    assert placed.placement == "floor" and f"{elsewhere.lower()!r} puts it elsewhere" in placed.reason
+
+
+@pytest.mark.timeout(60)
+@given(run=ODD_RUNS, repeat=st.integers(2_000, 12_500), ending=st.one_of(
+    st.tuples(LEADS, WALL_NOUNS, SIZES).map(lambda parts: " ".join([parts[0], parts[1], *parts[2]])),
+    st.tuples(LEADS, st.sampled_from(["mug", "cap", "tote bag", "lamp"])).map(" ".join),
+))
+@settings(max_examples=60, deadline=None)
+def test_a_long_odd_title_is_placed_as_its_ending_says(run: str, repeat: int, ending: str) -> None:
+    """Issue 25 (finding 5): up to 50 KB of numbers and units before the title's real ending; the
+    size tail is stripped a word at a time, so the work grows with the title's length, not its square."""
+    long_title = run * repeat + " " + ending
+    assert ar_placement(ProductInput(title=long_title), POSTER, "flat") == ar_placement(
+        ProductInput(title=ending), POSTER, "flat")
+
+
+@pytest.mark.timeout(5)
+@pytest.mark.parametrize("title", [" 1.1" * 12_500 + " z", "a" + " 1x1" * 12_500 + "z", "1x" * 25_000 + "z",
+                                   "Poster" + " 40 x 60 cm" * 5_000])
+def test_a_50_kb_title_built_to_backtrack_is_placed_at_once(title: str) -> None:
+    """The old single pattern took 5 s on 20 KB of " 1.1" ending on a word, over 30 s on 50 KB."""
+    assert ar_placement(ProductInput(title=title), POSTER, "flat").placement == (
+        "wall" if title.startswith("Poster") else "floor")
