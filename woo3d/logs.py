@@ -3,9 +3,36 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
+import threading
+from typing import Any, TextIO
 
 import structlog
+
+# One lock for every line written, held across fork(): RQ forks its work horse from a worker whose
+# outbox forwarder thread logs too, and a child forked while that thread was writing would start with
+# the lock (and the stream's buffer) held for good: its first log line would hang the job forever.
+_WRITE_LOCK = threading.Lock()
+os.register_at_fork(before=_WRITE_LOCK.acquire, after_in_parent=_WRITE_LOCK.release,
+                    after_in_child=_WRITE_LOCK.release)
+
+
+class LineLogger:
+    """structlog's logger: each rendered event as one line on `stream`, under the fork-safe lock."""
+
+    def __init__(self, stream: TextIO):
+        self._stream = stream
+
+    def msg(self, message: str) -> None:
+        with _WRITE_LOCK:
+            print(message, file=self._stream, flush=True)
+
+    log = debug = info = warn = warning = error = err = critical = fatal = exception = failure = msg
+
+
+def _line_logger_factory(stream: TextIO) -> Any:
+    return lambda *args: LineLogger(stream)
 
 
 def configure_logging(log_format: str = "json", level: int = logging.INFO) -> None:
@@ -24,7 +51,7 @@ def configure_logging(log_format: str = "json", level: int = logging.INFO) -> No
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        logger_factory=_line_logger_factory(sys.stderr),
         # Not cached: module-level loggers then follow a later configure() (tests, CLI sub-commands).
         cache_logger_on_first_use=False,
     )
