@@ -325,6 +325,11 @@ class FakeStore:
         with self._lock:
             return [copy.deepcopy(row) for row in self._products[product_id]["meta"] if row["key"] == key]
 
+    def attach(self, attachment_id: int, post_id: int) -> None:
+        """Give a media item a parent post, as WordPress's "Attach" or an upload's `post` does."""
+        with self._lock:
+            self._media[attachment_id]["post"] = post_id
+
     def attachment(self, attachment_id: int) -> dict[str, Any] | None:
         with self._lock:
             item = self._media.get(attachment_id)

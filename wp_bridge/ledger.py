@@ -7,9 +7,6 @@ from dataclasses import asdict, dataclass, replace
 
 from redis import Redis
 
-DEFAULT_TTL_S = 30 * 24 * 3600
-
-
 @dataclass(frozen=True)
 class LedgerEntry:
     """One uploaded attachment: for which model (`fingerprint`), as which file (`role`: glb, usdz,
@@ -37,15 +34,15 @@ class AttachmentLedger:
 
     Uploads are not idempotent (WordPress renames `model.glb` to `model-1.glb`), so each upload
     is recorded right after it succeeds; a retried write-back finds it here instead of uploading
-    again, and anything that is not part of the product's current model is deleted later. One
-    Redis hash per product (field: attachment id); it expires `ttl_s` after the last change.
+    again, and anything that is not part of the product's current model is deleted later. It is the
+    only record of what woo3d may delete (the meta is the store's, and anyone can copy or edit it), so
+    it never expires: one Redis hash per product (field: attachment id), a few rows each.
     Writers of one product must be serialised (the job holds a per-product lock).
     """
 
-    def __init__(self, connection: Redis, *, prefix: str = "woo3d:attachments", ttl_s: int = DEFAULT_TTL_S) -> None:
+    def __init__(self, connection: Redis, *, prefix: str = "woo3d:attachments") -> None:
         self._redis = connection
         self._prefix = prefix
-        self._ttl_s = ttl_s
 
     def _key(self, product_id: int) -> str:
         return f"{self._prefix}:{int(product_id)}"
@@ -55,7 +52,7 @@ class AttachmentLedger:
         key = self._key(product_id)
         with self._redis.pipeline() as pipe:
             pipe.hset(key, str(entry.attachment_id), json.dumps(asdict(entry)))
-            pipe.expire(key, self._ttl_s)
+            pipe.persist(key)  # ledgers written when they still expired
             pipe.execute()
 
     def entries(self, product_id: int) -> list[LedgerEntry]:

@@ -27,9 +27,14 @@ class ModelMeta:
     its `reasons`, why it was held in `held_because`, and turntable `views` by angle). `declined`
     is the fingerprint of the last model the merchant discarded: automatic runs leave that product
     alone until its photos or text change.
+
+    `product_id` names the product the value was written for. A value copied onto another product
+    (an importer, a REST client copying meta) names the original's files: for the copy it is no model
+    (`belongs_to`), so the copy gets a model of its own and never deletes the original's files.
     """
 
     fingerprint: str = ""
+    product_id: int = 0  # the product (or variation) it was written for; 0 in values older than this field
     glb: str | None = None
     usdz: str | None = None
     poster: str | None = None
@@ -81,6 +86,13 @@ class ModelMeta:
                 known[f.name] = parsed
         return cls(**known)
 
+    @classmethod
+    def of_product(cls, value: object, product_id: int) -> ModelMeta | None:
+        """The stored value as `product_id`'s own model (`from_meta`), or None when it is none or was
+        written for another product."""
+        model = cls.from_meta(value)
+        return model if model is not None and model.belongs_to(product_id) else None
+
     def standing(self, fingerprint: str) -> Standing | None:
         """Which model of this value was made from `fingerprint`: the live one, the one held for
         review, or the one the merchant discarded; None when none was (a run would be new work)."""
@@ -91,6 +103,10 @@ class ModelMeta:
         if self.declined and self.declined == fingerprint:
             return "declined"
         return None
+
+    def belongs_to(self, product_id: int) -> bool:
+        """Whether this value was written for `product_id` (values older than the field are taken as theirs)."""
+        return self.product_id in (0, product_id)
 
     @property
     def attachment_id_set(self) -> frozenset[int]:
@@ -133,6 +149,8 @@ def _parse(name: str, raw: Any, default: Any) -> Any:
         return raw if isinstance(raw, str) and raw else None
     if isinstance(default, bool):
         return raw if isinstance(raw, bool) else None
+    if name == "product_id":
+        return raw if isinstance(raw, int) and not isinstance(raw, bool) and raw > 0 else None
     if isinstance(default, int):
         return raw if isinstance(raw, int) and not isinstance(raw, bool) else None
     if isinstance(default, float):

@@ -10,7 +10,7 @@ import structlog
 from wp_bridge.clients import StoreClients
 from wp_bridge.ledger import AttachmentLedger
 from wp_bridge.metadata import META_KEY, ModelMeta
-from wp_bridge.writeback import VIEW_ROLES, delete_superseded, record_replaced
+from wp_bridge.writeback import VIEW_ROLES, delete_superseded
 
 log = structlog.get_logger(__name__)
 
@@ -68,7 +68,7 @@ def discard(clients: StoreClients, ledger: AttachmentLedger, product_id: int, fi
 def _held(clients: StoreClients, product_id: int, fingerprint: str | None) -> tuple[ModelMeta, ModelMeta, int]:
     """The product's meta value, its held model, and its parent's id when it is a variation (else 0)."""
     product = clients.woocommerce.resolve(product_id)
-    value = ModelMeta.from_meta(product.meta.get(META_KEY))
+    value = ModelMeta.of_product(product.meta.get(META_KEY), product.id)
     held = value.pending if value is not None else None
     if value is None or held is None:
         raise NothingToReview(f"product {product_id} has no model waiting for review")
@@ -90,7 +90,6 @@ def _settle(
     value: ModelMeta,
 ) -> ReviewResult:
     keep = value.attachment_id_set
-    record_replaced(ledger, product_id, replaced, keep)
     clients.woocommerce.update_product_meta(product_id, {META_KEY: value.to_json()}, parent_id=parent_id)
     log.info(f"held_model_{action}", product_id=product_id, fingerprint=held.fingerprint)
     deleted, not_deleted = delete_superseded(clients, ledger, product_id, keep)

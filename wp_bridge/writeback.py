@@ -81,7 +81,7 @@ def write_back(
             raise ValueError(f"{role} file {path} does not exist")
     bound = log.bind(product_id=product_id, fingerprint=fingerprint)
     product = clients.woocommerce.get_product(product_id, parent_id=parent_id)
-    previous = ModelMeta.from_meta(product.meta.get(META_KEY))
+    previous = ModelMeta.of_product(product.meta.get(META_KEY), product_id)
     alt = meta.alt or product.name
 
     attachments: dict[str, LedgerEntry] = {}
@@ -125,30 +125,10 @@ def remove_model(clients: StoreClients, *, product_id: int, ledger: AttachmentLe
     attachment woo3d holds for it. Returns the deleted attachment ids. For a variation that now
     shows its product's model (it lost its own photo). Raises ProductNotFound or another StoreError."""
     product = clients.woocommerce.get_product(product_id, parent_id=parent_id)
-    previous = ModelMeta.from_meta(product.meta.get(META_KEY))
-    if previous is not None:
-        record_replaced(ledger, product_id, [previous, *([previous.pending] if previous.pending else [])], keep=set())
     if META_KEY in product.meta_ids:
         clients.woocommerce.delete_product_meta(product_id, META_KEY, product.meta_ids[META_KEY], parent_id=parent_id)
     deleted, _ = delete_superseded(clients, ledger, product_id, keep=set())
     return tuple(deleted)
-
-
-def record_replaced(
-    ledger: AttachmentLedger, product_id: int, models: list[ModelMeta], keep: frozenset[int] | set[int]
-) -> None:
-    """Put the attachments of `models` that are not in `keep` on the ledger as published, before the
-    PUT that replaces them, so that `delete_superseded` deletes them even when the ledger had
-    forgotten them (it expires) or a deletion fails after the PUT."""
-    on_record = {entry.attachment_id for entry in ledger.entries(product_id)}
-    for model in models:
-        for role, attachment_id in model.attachment_ids.items():
-            if attachment_id > 0 and attachment_id not in keep and attachment_id not in on_record:
-                ledger.record(
-                    product_id,
-                    LedgerEntry(attachment_id, role, model.fingerprint, sha256="", source_url="").as_published(),
-                )
-                on_record.add(attachment_id)
 
 
 def _publish(
@@ -167,14 +147,10 @@ def _publish(
 ) -> ModelMeta:
     """The one meta PUT that makes the uploaded files the product's model (or its held one); returns
     the model written."""
-    replaced = [previous] if previous is not None else []
-    if previous is not None and previous.pending is not None:
-        replaced.append(previous.pending)
-    record_replaced(ledger, product_id, replaced, keep)
-
     written = replace(
         meta,
         fingerprint=fingerprint,
+        product_id=product_id,
         glb=attachments["glb"].source_url,
         usdz=attachments["usdz"].source_url if "usdz" in attachments else None,
         poster=attachments["poster"].source_url if "poster" in attachments else None,
@@ -188,7 +164,7 @@ def _publish(
         pending=None,
         declined="",
     )
-    value = replace(previous or ModelMeta(alt=alt), pending=written, declined="") if held else written
+    value = replace(previous or ModelMeta(alt=alt), product_id=product_id, pending=written, declined="") if held else written
     clients.woocommerce.update_product_meta(product_id, {META_KEY: value.to_json()}, parent_id=parent_id)
     return written
 
@@ -214,8 +190,14 @@ def _discard_unpublished(clients: StoreClients, ledger: AttachmentLedger, produc
 def delete_superseded(
     clients: StoreClients, ledger: AttachmentLedger, product_id: int, keep: frozenset[int] | set[int]
 ) -> tuple[list[int], list[int]]:
-    """Delete every attachment on the product's ledger that is not in `keep`; returns (deleted,
-    not deleted). One that fails stays on the ledger, and the next write-back tries again."""
+    """Delete every attachment on the product's ledger that is not in `keep` and is still this
+    product's; returns (deleted, not deleted). One that fails stays on the ledger, and the next
+    write-back tries again.
+
+    Only the ledger says what woo3d uploaded for a product: a file the meta names but the ledger does
+    not (a value copied from another product, an id typed in by hand) is never deleted. An attachment
+    someone has since attached to another post is not this product's any more: it is left alone and
+    forgotten."""
     bound = log.bind(product_id=product_id)
     deleted: list[int] = []
     not_deleted: list[int] = []
@@ -223,7 +205,15 @@ def delete_superseded(
         if entry.attachment_id in keep:
             continue
         try:
+            attachment = clients.media.get(entry.attachment_id)
+            if attachment.post != product_id and (attachment.post is not None or entry.attached):
+                bound.warning("attachment_left_alone", attachment_id=entry.attachment_id, attached_to=attachment.post,
+                              reason="no longer attached to this product")
+                ledger.forget(product_id, [entry.attachment_id])
+                continue
             clients.media.delete(entry.attachment_id)
+        except ResourceNotFound:
+            pass  # deleted already (by a merchant, or an earlier try whose answer was lost)
         except StoreError as exc:
             bound.warning("superseded_attachment_not_deleted", attachment_id=entry.attachment_id, error=str(exc))
             not_deleted.append(entry.attachment_id)

@@ -103,7 +103,7 @@ def judge(product: Product, enabled_types: Iterable[str], parent: Product | None
         if parent_reason:
             return Verdict(product.id, "skip", reason=f"its product {parent.id} is {parent_reason}")
     current = fingerprint(LookFields.from_product(product))
-    stored = ModelMeta.from_meta(product.meta.get(META_KEY))
+    stored = ModelMeta.of_product(product.meta.get(META_KEY), product.id)
     if parent is not None and shares_parent_photos(product, parent):
         if stored is not None:  # its own photo is gone: the job takes its old model off
             return Verdict(product.id, "enqueue", current, "shows its parent's model now; its own old model goes")

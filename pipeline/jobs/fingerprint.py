@@ -133,10 +133,12 @@ def meta_value(product: Mapping[str, Any], key: str) -> Any:
 
 def covered_fingerprint(product: Mapping[str, Any], current: str) -> str | None:
     """Which model of the product's `_woo3d_model` was made from `current` (live, review: held
-    for the merchant, declined: discarded by the merchant), or None when generating is new work."""
+    for the merchant, declined: discarded by the merchant), or None when generating is new work
+    (also when the value was written for another product and copied here)."""
     from wp_bridge import ModelMeta
 
-    model = ModelMeta.from_meta(meta_value(product, MODEL_META_KEY))
+    product_id = product.get("id")
+    model = ModelMeta.of_product(meta_value(product, MODEL_META_KEY), product_id if isinstance(product_id, int) else 0)
     return model.standing(current) if model is not None else None
 
 

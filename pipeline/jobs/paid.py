@@ -45,4 +45,4 @@ def has_woo3d_model(connection: Redis, store: StoreConfig, product_id: int) -> b
     else:
         payload = ProductSnapshots(connection).load(product_id)
         meta = Product.from_api(payload).meta if payload is not None else {}
-    return ModelMeta.from_meta(meta.get(META_KEY)) is not None
+    return ModelMeta.of_product(meta.get(META_KEY), product_id) is not None

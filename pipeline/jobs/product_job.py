@@ -269,7 +269,7 @@ class ProductJob:
             product, unit = self._product_from_snapshot(), "cm"
             parent = self._parent_from_snapshot(product)
         current = fingerprint(LookFields.from_product(product))
-        existing = ModelMeta.from_meta(product.meta.get(META_KEY))
+        existing = ModelMeta.of_product(product.meta.get(META_KEY), product.id)
         # A job that stands down still shows the model the product has, so the status never reads "done, no model".
         published = _urls(existing)
         if expected and current != expected and not force:

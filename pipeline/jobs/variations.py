@@ -47,7 +47,7 @@ def find_twin(client: WooCommerceClient, variation: Product, fingerprint: str) -
     for sibling in client.iter_variations(variation.parent_id):
         if sibling.id == variation.id:
             continue
-        value = ModelMeta.from_meta(sibling.meta.get(META_KEY))
+        value = ModelMeta.of_product(sibling.meta.get(META_KEY), sibling.id)
         for meta in (value, value.pending if value is not None else None):
             if meta is not None and meta.fingerprint == fingerprint and meta.glb:
                 return meta

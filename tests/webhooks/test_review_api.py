@@ -18,7 +18,7 @@ from tests.fake_store import FakeStore
 from tests.recorded import recorded_payload, signed_delivery
 from tests.webhooks.conftest import admin_headers, forwarded, make_settings, post_delivery
 from webhooks import create_app
-from wp_bridge import ModelMeta
+from wp_bridge import AttachmentLedger, LedgerEntry, ModelMeta
 
 
 @pytest.fixture
@@ -38,6 +38,11 @@ def held_product(store: FakeStore, redis_conn: Redis) -> tuple[int, dict[str, An
     value = ModelMeta(fingerprint="sha256:live", glb=live_glb["source_url"], attachment_ids={"glb": live_glb["id"]},
                       pending=held)
     product_id = store.add_product(meta={"_woo3d_model": value.to_json()})["id"]
+    ledger = AttachmentLedger(redis_conn)
+    for role, fingerprint, media in (("glb", "sha256:live", live_glb), ("glb", "sha256:held", held_glb),
+                                     ("view_front", "sha256:held", view)):
+        store.attach(media["id"], product_id)
+        ledger.record(product_id, LedgerEntry(media["id"], role, fingerprint, "", media["source_url"]).as_published())
     record_held(redis_conn, product_id, held_summary(held))
     return product_id, {"live": live_glb, "held": held_glb, "view": view}
 

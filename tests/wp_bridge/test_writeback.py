@@ -191,17 +191,48 @@ def test_a_failed_deletion_is_reported_and_retried_by_the_next_write_back(
     assert len(store.attachments(post=product_id)) == 3
 
 
-def test_attachments_named_by_an_older_meta_value_are_deleted_too(
+def test_files_the_meta_names_but_the_ledger_never_recorded_are_left_alone(
     store: FakeStore, store_clients: StoreClients, ledger: AttachmentLedger, tmp_path: Path
 ) -> None:
-    """A model written before the ledger existed (or after it expired) is known only from its meta."""
-    glb = store.add_image("old.glb", b"old", mime_type="model/gltf-binary")
+    """Anyone who can edit a product's meta could name any media id there: only woo3d's own uploads go."""
+    photo = store.add_image("someone-elses.jpg", b"\xff\xd8photo")
     product = store.add_product(
-        name="Vase", meta={META_KEY: {"schema": 1, "fingerprint": "sha256:old", "attachment_ids": {"glb": glb["id"], "usdz": 0}}}
+        name="Vase", meta={META_KEY: {"schema": 1, "fingerprint": "sha256:old", "attachment_ids": {"glb": photo["id"]}}}
     )
     result = publish(store_clients, ledger, int(product["id"]), model_files(tmp_path))
-    assert result.deleted == (glb["id"],)
-    assert store.attachment(glb["id"]) is None
+    assert result.deleted == ()
+    assert store.attachment(photo["id"]) is not None
+
+
+def test_a_model_copied_from_another_product_gives_the_copy_its_own_files_and_leaves_the_originals(
+    store: FakeStore, store_clients: StoreClients, ledger: AttachmentLedger, product_id: int, tmp_path: Path
+) -> None:
+    original = publish(store_clients, ledger, product_id, model_files(tmp_path / "a"))
+    copied_value = store.meta_rows(product_id, META_KEY)[0]["value"]
+    copy = int(store.add_product(name="Red mug (copy)", meta={META_KEY: copied_value})["id"])
+
+    result = publish(store_clients, ledger, copy, model_files(tmp_path / "b", "v2"))
+
+    assert result.deleted == ()
+    assert all(store.attachment(i) is not None for i in original.meta.attachment_ids.values())
+    assert stored_meta(store, product_id) == original.meta
+    own = stored_meta(store, copy)
+    assert own.product_id == copy and not set(own.attachment_ids.values()) & set(original.meta.attachment_ids.values())
+
+
+def test_an_upload_someone_attached_to_another_post_is_not_deleted_with_the_old_model(
+    store: FakeStore, store_clients: StoreClients, ledger: AttachmentLedger, product_id: int, tmp_path: Path
+) -> None:
+    old = publish(store_clients, ledger, product_id, model_files(tmp_path / "a"))
+    elsewhere = int(store.add_product(name="Another product")["id"])
+    moved = old.meta.attachment_ids["poster"]
+    store_clients.media.update(moved, post=elsewhere)
+
+    new = publish(store_clients, ledger, product_id, model_files(tmp_path / "b", "v2"), fingerprint="sha256:bbbb2222")
+
+    assert moved not in new.deleted and store.attachment(moved) is not None
+    assert set(new.deleted) == set(old.meta.attachment_ids.values()) - {moved}
+    assert moved not in {e.attachment_id for e in ledger.entries(product_id)}
 
 
 def test_extra_formats_are_uploaded_and_listed_in_formats(

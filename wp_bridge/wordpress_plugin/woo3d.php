@@ -32,6 +32,7 @@ require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-frontend.php';
 require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-model-file.php';
 require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-uploads.php';
 require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-variations.php';
+require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-duplicates.php';
 
 Woo3D_Settings::register();
 Woo3D_Rest::register();
@@ -40,6 +41,7 @@ Woo3D_Review::register();
 Woo3D_Frontend::register();
 Woo3D_Uploads::register();
 Woo3D_Variations::register();
+Woo3D_Duplicates::register();
 
 register_activation_hook( __FILE__, array( 'Woo3D_Uploads', 'write_htaccess' ) );
 register_deactivation_hook( __FILE__, array( 'Woo3D_Uploads', 'remove_htaccess' ) );

@@ -87,7 +87,8 @@ final class Woo3D_Model {
 	}
 
 	/**
-	 * The `_woo3d_model` value as an array, or null.
+	 * The `_woo3d_model` value as an array, or null. A value written for another product (copied
+	 * here by an importer or a REST client) names that product's files: it is not this product's model.
 	 *
 	 * @param int $product_id The product (post) id.
 	 */
@@ -97,7 +98,12 @@ final class Woo3D_Model {
 		if ( is_string( $meta ) && '' !== $meta ) {
 			$meta = json_decode( $meta, true );
 		}
-		return is_array( $meta ) ? $meta : null;
+		if ( ! is_array( $meta ) ) {
+			return null;
+		}
+		// Values older than the field name no product.
+		$owner = isset( $meta['product_id'] ) && is_int( $meta['product_id'] ) ? $meta['product_id'] : 0;
+		return 0 === $owner || $owner === $product_id ? $meta : null;
 	}
 
 	/**
