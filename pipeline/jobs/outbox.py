@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass
 
 import structlog
@@ -32,8 +33,9 @@ LEASE_S = 30
 BATCH = 200  # entries per transaction
 POLL_S = 0.1  # how often the lease holder looks for new entries while the outbox is empty
 STANDBY_S = 2.0  # how often the other forwarders look whether the lease is free
-# How long a burst worker waits for the lease: a live holder forwards everything within POLL_S anyway.
-DRAIN_WAIT_S = 5.0
+# How long a burst worker waits for the lease while entries wait: a dead holder's lease ends within
+# LEASE_S, and a live holder forwards everything within POLL_S.
+DRAIN_PATIENCE_S = LEASE_S + 5.0
 _SETTLED_STATES = frozenset(state.value for state in SETTLED)
 
 
@@ -56,6 +58,14 @@ class Order:
     def from_json(cls, raw: bytes | str) -> Order:
         """Raises ValueError or TypeError for an entry that is not an order."""
         return cls(**json.loads(raw))
+
+
+@dataclass(frozen=True)
+class Drained:
+    """What `Forwarder.drain` did: entries forwarded, and entries still waiting when it stopped."""
+
+    forwarded: int
+    left: int
 
 
 @dataclass(frozen=True)
@@ -141,22 +151,37 @@ class Forwarder:
                 wanted.setdefault(order.job_id, order)
         return list(wanted.values())
 
-    def drain(self, wait_s: float = DRAIN_WAIT_S) -> int:
-        """Forward everything waiting now (what a burst worker does first); returns the entries taken.
-        Waits up to `wait_s` for the lease; 0 when another forwarder kept it (that one forwards them)."""
-        if not self.lease.acquire(blocking=True, blocking_timeout=wait_s):
-            return 0
+    def drain(self, patience_s: float | None = None) -> Drained:
+        """Forward everything waiting (what a burst worker does before it works the queue). A lease whose
+        holder died stays taken until its TTL ends (LEASE_S at most), so while entries wait this waits
+        for the lease, up to `patience_s`; a live holder forwards them meanwhile. Raises redis errors."""
+        deadline = time.monotonic() + (DRAIN_PATIENCE_S if patience_s is None else patience_s)
+        forwarded = 0
+        while True:
+            left = self.waiting()
+            remaining = deadline - time.monotonic()
+            if not left or remaining <= 0:
+                return Drained(forwarded, left)
+            if self.lease.acquire(blocking=True, blocking_timeout=min(remaining, 1.0)):
+                try:
+                    forwarded += self._forward_all()
+                finally:
+                    _release(self.lease)
+
+    def waiting(self) -> int:
+        """Entries in the outbox now."""
+        return int(self.connection.llen(OUTBOX_KEY))
+
+    def _forward_all(self) -> int:
+        """With the lease: forward batches until the outbox is empty (or keeps conflicting)."""
         total, conflicts = 0, 0
-        try:
-            while conflicts < 10:
-                taken = self.forward_once()
-                total += taken
-                if not taken:
-                    if not self.connection.llen(OUTBOX_KEY):
-                        break
-                    conflicts += 1
-        finally:
-            _release(self.lease)
+        while conflicts < 10:
+            taken = self.forward_once()
+            total += taken
+            if not taken:
+                if not self.connection.llen(OUTBOX_KEY):
+                    break
+                conflicts += 1
         return total
 
     def run(self, stop: threading.Event) -> None:

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from redis import Redis
 
+from pipeline.jobs.outbox import LEASE_KEY
+from pipeline.metrics import OUTBOX_KEY
 from tests.fake_store import FakeStore
 from tests.reliability.rig import (
     MUG, Receiver, assert_one_model, crash, fast_forward, long_running_worker, merchant_api, run_burst_worker,
@@ -55,3 +57,25 @@ def test_a_live_job_keeps_its_product_lock_past_the_lock_ttl_and_a_dead_one_lose
         assert live.owned()
     time.sleep(1.2)  # nothing renews it now, as after a crash
     assert redis_conn.get("woo3d:lock:product:1") is None
+
+
+def test_a_burst_worker_after_a_crash_waits_out_the_dead_forwarders_lease_and_makes_every_job(
+    store: FakeStore, receiver: Receiver, redis_conn: Redis, redis_url: str, tmp_path: Path
+) -> None:
+    """An operator drains with `woo3d worker --burst` after a worker died holding the outbox lease."""
+    env = worker_env(redis_url, store, tmp_path)
+    with long_running_worker(env) as worker:
+        wait_for(lambda: redis_conn.exists(LEASE_KEY), "the worker to take the outbox lease")
+        crash(worker)
+    photo = store.add_image("mug.jpg", MUG)
+    products = [merchant_api(store).post("products", {"name": f"Drained mug {n}", "status": "publish",
+                                                      "images": [{"id": photo["id"]}]}).json()["id"] for n in range(3)]
+    wait_for(lambda: redis_conn.llen(OUTBOX_KEY) == 3, "the three deliveries to wait in the outbox")
+    assert redis_conn.pttl(LEASE_KEY) > 5_000, "premise: the dead worker's lease still stands"
+
+    run_burst_worker(env, timeout_s=240)
+
+    assert redis_conn.llen(OUTBOX_KEY) == 0
+    for product_id in products:
+        assert status(redis_conn, product_id).state.value == "done"
+        assert_one_model(store, product_id)

@@ -5,10 +5,16 @@ from __future__ import annotations
 import os
 import sys
 
+from typing import TYPE_CHECKING
+
 import click
 
 from woo3d.cli.group import main
 from woo3d.cli.context import connect_redis, load_services, load_settings
+
+if TYPE_CHECKING:
+    from pipeline.jobs.outbox import Forwarder
+    from pipeline.jobs.warm import WarmWorker
 
 
 @main.command()
@@ -72,8 +78,7 @@ def worker(burst: bool, queues: tuple[str, ...], metrics_port: int | None) -> No
     # Work-horses fork from a worker that loaded the pipeline and keeps its render child and node running.
     worker = WarmWorker(names, connection=connection, pipeline=settings.pipeline)
     if burst:
-        forwarder.drain()
-        worker.work(burst=True, with_scheduler=True, logging_level="WARNING")
+        _work_what_waits(forwarder, worker)
         return
     thread, stop = start_forwarder(forwarder)
     try:
@@ -81,6 +86,21 @@ def worker(burst: bool, queues: tuple[str, ...], metrics_port: int | None) -> No
     finally:
         stop.set()
         thread.join(10)
+
+
+def _work_what_waits(forwarder: Forwarder, worker: WarmWorker) -> None:
+    """A burst: forward what the receiver accepted, work the queue empty, again while more was accepted
+    meanwhile; a ClickException naming what is left when the outbox cannot be forwarded."""
+    while True:
+        drained = forwarder.drain()
+        worker.work(burst=True, with_scheduler=True, logging_level="WARNING")
+        if drained.left:
+            raise click.ClickException(
+                f"{drained.left} accepted deliveries are still waiting in the outbox: another worker holds the "
+                "outbox lease and does not forward them (is it stuck?). Run `woo3d worker` (long-running), or "
+                "this command again once that worker is stopped.")
+        if not forwarder.waiting():
+            return
 
 
 @main.command()

@@ -12,7 +12,7 @@ from rq import Queue
 from rq.job import JobStatus as RQJobStatus
 from structlog.testing import capture_logs
 
-from pipeline.jobs.outbox import LEASE_KEY, Forwarder, start_forwarder
+from pipeline.jobs.outbox import LEASE_KEY, Drained, Forwarder, start_forwarder
 from pipeline.jobs.status import StatusBoard
 from pipeline.metrics import OUTBOX_KEY
 from tests.recorded import recorded_payload, signed_delivery
@@ -44,7 +44,7 @@ def test_an_accepted_delivery_says_queued_at_once_and_its_job_is_enqueued_by_the
     assert (status.state.value, status.job_id) == ("queued", answer["job_id"])
     assert queue.count == 0 and redis_conn.llen(OUTBOX_KEY) == 1
 
-    assert Forwarder(redis_conn, queue).drain() == 1
+    assert Forwarder(redis_conn, queue).drain().forwarded == 1
     assert queue.job_ids == [answer["job_id"]] and redis_conn.llen(OUTBOX_KEY) == 0
     assert queue.fetch_job(answer["job_id"]).args == (31, answer["fingerprint"])
 
@@ -63,8 +63,8 @@ def test_a_forwarder_dying_before_its_transaction_loses_nothing_and_the_rerun_en
     monkeypatch.undo()
     assert queue.count == 0 and redis_conn.llen(OUTBOX_KEY) == 3  # nothing enqueued, nothing taken
 
-    assert Forwarder(redis_conn, queue).drain() == 3
-    assert Forwarder(redis_conn, queue).drain() == 0  # a re-run finds nothing left to do
+    assert Forwarder(redis_conn, queue).drain().forwarded == 3
+    assert Forwarder(redis_conn, queue).drain().forwarded == 0  # a re-run finds nothing left to do
     assert sorted(queue.job_ids) == sorted(jobs)
 
 
@@ -74,9 +74,9 @@ def test_deliveries_of_one_product_state_make_one_job_and_a_live_job_is_not_enqu
     second = accept(client, 51, "c" * 32)  # a second save with nothing new, before any forwarding
     assert first["job_id"] == second["job_id"]
     forwarder = Forwarder(redis_conn, queue)
-    assert forwarder.drain() == 2
+    assert forwarder.drain().forwarded == 2
     accept(client, 51, "d" * 32)  # and once more while its job waits in the queue
-    assert forwarder.drain() == 1
+    assert forwarder.drain().forwarded == 1
     assert queue.job_ids == [first["job_id"]]
 
 
@@ -92,7 +92,7 @@ def test_a_settled_job_with_the_same_id_is_replaced_so_the_product_gets_a_new_tr
 
     accept(client, 61, "f" * 32)
     assert StatusBoard(redis_conn).for_product(61).state.value == "queued"  # the new try shows at once
-    assert forwarder.drain() == 1
+    assert forwarder.drain().forwarded == 1
     assert queue.job_ids == [job_id] and queue.fetch_job(job_id).get_status() == RQJobStatus.QUEUED
 
 
@@ -112,8 +112,16 @@ def test_only_the_lease_holder_forwards(client: FlaskClient, queue: Queue, redis
     assert holder.lease.acquire(blocking=False)
     with pytest.raises(LockNotOwnedError):
         other.forward_once()
-    assert other.drain(wait_s=0.2) == 0 and redis_conn.llen(OUTBOX_KEY) == 1
+    assert other.drain(patience_s=0.2) == Drained(0, 1) and redis_conn.llen(OUTBOX_KEY) == 1
     assert holder.forward_once() == 1 and queue.count == 1
+
+
+def test_a_drain_waits_out_the_lease_of_a_holder_that_died(client: FlaskClient, queue: Queue, redis_conn: Redis) -> None:
+    """A worker killed while it held the lease keeps it until its TTL ends: a burst worker waits, then forwards."""
+    accept(client, 82, "4" * 32)
+    redis_conn.set(LEASE_KEY, "token of a dead worker", px=6500)  # longer than the old 5 s wait
+    assert Forwarder(redis_conn, queue).drain() == Drained(1, 0)
+    assert queue.count == 1
 
 
 def test_the_forwarder_thread_enqueues_new_deliveries_and_hands_back_its_lease(
@@ -136,6 +144,6 @@ def test_an_unreadable_entry_is_logged_and_does_not_hold_up_the_others(
     redis_conn.rpush(OUTBOX_KEY, b"not an order")
     job_id = accept(client, 95, "5" * 32)["job_id"]
     with capture_logs() as logs:
-        assert Forwarder(redis_conn, queue).drain() == 2
+        assert Forwarder(redis_conn, queue).drain().forwarded == 2
     assert queue.job_ids == [job_id]
     assert [entry["event"] for entry in logs if entry["log_level"] == "error"] == ["outbox_entry_unreadable"]
