@@ -129,13 +129,33 @@ final class Woo3D_Rest {
 	}
 
 	/**
-	 * Whether the current user may edit this product or variation (edit_post maps to edit_product(s)).
+	 * Whether the current user may edit this product or variation (the route's permission callback).
 	 *
 	 * @param WP_REST_Request $request The request.
 	 */
 	public static function can_edit_product( WP_REST_Request $request ): bool {
-		$id = (int) $request['id'];
-		return in_array( get_post_type( $id ), array( 'product', Woo3D_Variations::POST_TYPE ), true ) && current_user_can( 'edit_post', $id );
+		return self::user_can_edit( (int) $request['id'] );
+	}
+
+	/**
+	 * Whether the current user may edit this product, or this variation and its product.
+	 *
+	 * WooCommerce maps no capabilities for `product_variation`: `edit_post` on a variation asks only
+	 * for the primitive `edit_product`, whoever owns it. So a variation also needs `edit_post` on its
+	 * product, where the owner counts (`edit_others_products`, `edit_private_products`…).
+	 *
+	 * @param int $id A product or variation id.
+	 */
+	public static function user_can_edit( int $id ): bool {
+		$type = get_post_type( $id );
+		if ( 'product' === $type ) {
+			return current_user_can( 'edit_post', $id );
+		}
+		if ( Woo3D_Variations::POST_TYPE !== $type ) {
+			return false;
+		}
+		$parent = (int) wp_get_post_parent_id( $id );
+		return 'product' === get_post_type( $parent ) && current_user_can( 'edit_post', $id ) && current_user_can( 'edit_post', $parent );
 	}
 
 	/**

@@ -88,6 +88,9 @@ final class Woo3D_Variations {
 	 * `woocommerce_available_variation`: adds `woo3d_model` to the data WooCommerce gives its variation
 	 * form, which passes it with `found_variation`.
 	 *
+	 * Only where the product page would show the product: WooCommerce answers its `get_variation`
+	 * AJAX for any product id, whatever its password or status, so the product's check is made here.
+	 *
 	 * @param array $data      The variation's data.
 	 * @param mixed $product   The variable product (WC_Product_Variable).
 	 * @param mixed $variation The variation (WC_Product_Variation).
@@ -98,8 +101,8 @@ final class Woo3D_Variations {
 		}
 		$variation_id = is_object( $variation ) && method_exists( $variation, 'get_id' ) ? (int) $variation->get_id() : ( isset( $data['variation_id'] ) ? absint( $data['variation_id'] ) : 0 );
 		$product_id   = is_object( $product ) && method_exists( $product, 'get_id' ) ? (int) $product->get_id() : (int) wp_get_post_parent_id( $variation_id );
-		if ( $variation_id > 0 && $product_id > 0 ) {
-			$data['woo3d_model'] = self::viewer_model( $variation_id, $product_id );
+		if ( $variation_id > 0 && $product_id > 0 && (int) wp_get_post_parent_id( $variation_id ) === $product_id ) {
+			$data['woo3d_model'] = Woo3D_Frontend::viewable( $product_id ) ? self::viewer_model( $variation_id, $product_id ) : null;
 		}
 		return $data;
 	}
@@ -134,7 +137,7 @@ final class Woo3D_Variations {
 	 * @param WP_Post $variation      The variation.
 	 */
 	public static function render_variation_panel( $loop, $variation_data, $variation ): void {
-		if ( ! $variation instanceof WP_Post || ! current_user_can( 'edit_post', $variation->ID ) ) {
+		if ( ! $variation instanceof WP_Post || ! Woo3D_Rest::user_can_edit( $variation->ID ) ) {
 			return;
 		}
 		$model  = Woo3D_Model::for_product( $variation->ID );
