@@ -87,12 +87,31 @@ final class Woo3D_Model {
 	}
 
 	/**
+	 * Whether a `_woo3d_model` value as the database holds it (serialized, JSON text) is a live model
+	 * with a GLB URL, as for_product() would find: for callers that read many products' values in one query.
+	 *
+	 * @param mixed $value The stored meta value.
+	 */
+	public static function is_live( $value ): bool {
+		$meta = self::parse( maybe_unserialize( $value ) );
+		return null !== $meta && ( ! isset( $meta['state'] ) || 'live' === $meta['state'] ) && '' !== self::url( $meta, 'glb' );
+	}
+
+	/**
 	 * The `_woo3d_model` value as an array, or null.
 	 *
 	 * @param int $product_id The product (post) id.
 	 */
 	private static function meta( int $product_id ): ?array {
-		$meta = get_post_meta( $product_id, WOO3D_META_KEY, true );
+		return self::parse( get_post_meta( $product_id, WOO3D_META_KEY, true ) );
+	}
+
+	/**
+	 * A meta value as an array, or null.
+	 *
+	 * @param mixed $meta The unserialized meta value.
+	 */
+	private static function parse( $meta ): ?array {
 		// WooCommerce's REST API stores a JSON object value as an array; other writers may store JSON text.
 		if ( is_string( $meta ) && '' !== $meta ) {
 			$meta = json_decode( $meta, true );

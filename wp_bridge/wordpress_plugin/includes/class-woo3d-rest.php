@@ -259,23 +259,32 @@ final class Woo3D_Rest {
 	/**
 	 * `GET statuses?ids[]=…`: one status per product, for the products list column.
 	 *
+	 * One batched backend call with a short timeout (Woo3D_Backend::LIST_TIMEOUT), whatever the number
+	 * of products: the list asks on every load, so a hung or slow backend costs seconds, not minutes.
+	 * When the backend fails, each product's status comes from its meta, with the backend's error.
+	 *
 	 * @param WP_REST_Request $request The request.
 	 * @return WP_REST_Response
 	 */
 	public static function statuses( WP_REST_Request $request ): WP_REST_Response {
-		$backend  = Woo3D_Backend::from_settings();
-		$statuses = array();
-		foreach ( array_unique( array_map( 'intval', (array) $request['ids'] ) ) as $id ) {
-			if ( 'product' !== get_post_type( $id ) || ! current_user_can( 'edit_post', $id ) ) {
-				continue;
+		$asked = array_unique( array_map( 'intval', (array) $request['ids'] ) );
+		_prime_post_caches( $asked, false, true );
+		$ids = array();
+		foreach ( $asked as $id ) {
+			if ( 'product' === get_post_type( $id ) && current_user_can( 'edit_post', $id ) ) {
+				$ids[] = $id;
 			}
-			$answer = $backend->product_status( $id );
-			if ( is_wp_error( $answer ) ) {
-				$status            = Woo3D_Status::from_meta( null !== Woo3D_Model::for_product( $id ) );
-				$status['message'] = $answer->get_error_message();
+		}
+		$answers  = $ids ? Woo3D_Backend::from_settings( Woo3D_Backend::LIST_TIMEOUT )->product_statuses( $ids ) : array();
+		$statuses = array();
+		foreach ( $ids as $id ) {
+			$has_model = null !== Woo3D_Model::for_product( $id );
+			if ( is_wp_error( $answers ) ) {
+				$status            = Woo3D_Status::from_meta( $has_model );
+				$status['message'] = $answers->get_error_message();
 			} else {
-				$status = Woo3D_Status::from_backend( $answer );
-				if ( 'none' === $status['state'] && null !== Woo3D_Model::for_product( $id ) ) {
+				$status = Woo3D_Status::from_backend( isset( $answers[ (string) $id ] ) ? $answers[ (string) $id ] : array() );
+				if ( 'none' === $status['state'] && $has_model ) {
 					// The backend forgets old jobs; the product still has its model.
 					$status = Woo3D_Status::from_meta( true );
 				}

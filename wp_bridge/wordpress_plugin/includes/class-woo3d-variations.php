@@ -112,21 +112,42 @@ final class Woo3D_Variations {
 	 * when only variations have a model, so the script can show one).
 	 */
 	public static function enqueue_storefront(): void {
-		if ( ! is_singular( 'product' ) ) {
-			return;
-		}
-		$product_id = (int) get_queried_object_id();
-		$variations = self::variation_ids( $product_id );
-		$any_model  = null !== Woo3D_Model::for_product( $product_id );
-		foreach ( $variations as $variation_id ) {
-			$any_model = $any_model || null !== Woo3D_Model::for_product( $variation_id );
-		}
-		if ( ! $variations || ! $any_model ) {
+		if ( ! is_singular( 'product' ) || ! self::any_variation_shows_a_model( (int) get_queried_object_id() ) ) {
 			return;
 		}
 		wp_enqueue_script( Woo3D_Frontend::SCRIPT );
 		wp_enqueue_style( 'woo3d-frontend' );
 		wp_enqueue_script( 'woo3d-variations', plugins_url( 'assets/js/variations.js', WOO3D_PLUGIN_FILE ), array( 'jquery' ), WOO3D_VERSION, true );
+	}
+
+	/**
+	 * Whether the product has a published variation that shows a model (its own or the product's).
+	 * Every anonymous view of a product page asks, so it is one query whatever the number of variations.
+	 *
+	 * @param int $product_id The product.
+	 */
+	private static function any_variation_shows_a_model( int $product_id ): bool {
+		global $wpdb;
+		if ( null !== Woo3D_Model::for_product( $product_id ) ) {
+			// Each variation shows at least the product's model: one variation is enough.
+			// phpcs:ignore WordPress.DB.DirectDatabaseQuery.DirectQuery, WordPress.DB.DirectDatabaseQuery.NoCaching -- one indexed query per page view.
+			return null !== $wpdb->get_var( $wpdb->prepare( "SELECT ID FROM {$wpdb->posts} WHERE post_parent = %d AND post_type = %s AND post_status IN ('publish', 'private') LIMIT 1", $product_id, self::POST_TYPE ) );
+		}
+		// phpcs:ignore WordPress.DB.DirectDatabaseQuery.DirectQuery, WordPress.DB.DirectDatabaseQuery.NoCaching -- one query instead of one per variation.
+		$values = $wpdb->get_col(
+			$wpdb->prepare(
+				"SELECT m.meta_value FROM {$wpdb->postmeta} m INNER JOIN {$wpdb->posts} p ON p.ID = m.post_id WHERE p.post_parent = %d AND p.post_type = %s AND p.post_status IN ('publish', 'private') AND m.meta_key = %s",
+				$product_id,
+				self::POST_TYPE,
+				WOO3D_META_KEY
+			)
+		);
+		foreach ( $values as $value ) {
+			if ( Woo3D_Model::is_live( $value ) ) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	/**
