@@ -1,13 +1,13 @@
 """A model held for review stays out of public reach in the released WordPress: no anonymous listing names
 its files (`/wp/v2/media`, `?attachment_id=` redirects) and their names cannot be worked out; approval
-makes them the product's ordinary media, listed like its live model."""
+makes them the product's ordinary media, named to visitors where its product page shows the product."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
@@ -71,12 +71,7 @@ def test_a_held_models_files_are_listed_nowhere_public_until_approved(
     held = _hold(clients, ledger, product, tmp_path)
     urls = [held.glb, held.poster, *held.views.values()]
 
-    assert _anonymous_media(real_store, product) == []
-    for attachment_id in held.attachment_ids.values():
-        item = requests.get(f"{real_store.url}/wp-json/wp/v2/media/{attachment_id}", timeout=30)
-        assert item.status_code in (401, 403, 404), item.text[:300]
-        page = requests.get(f"{real_store.url}/?attachment_id={attachment_id}", allow_redirects=False, timeout=30)
-        assert not any(str(u) in page.headers.get("Location", "") + page.text for u in urls), attachment_id
+    _assert_nowhere_public(real_store, product, held.attachment_ids.values(), urls)
     # The names carry 128 random bits, not only what the product's public photos and text give away.
     assert all(re.search(r"-[0-9a-f]{32}\.(glb|png)$", str(url)) for url in urls), urls
     # The merchant (who may edit the product) still finds them.
@@ -92,5 +87,21 @@ def test_a_held_models_files_are_listed_nowhere_public_until_approved(
         f"{json.dumps(sorted(live.attachment_ids.values()))} );"
     )
     assert statuses == ["inherit", "inherit"], "approved: ordinary attachments of the product"
-    if not password:
+    if password:
+        # As its product page: nothing of the model until the visitor has entered the password.
+        _assert_nowhere_public(real_store, product, live.attachment_ids.values(), [held.glb, held.poster])
+    else:
         assert sorted(_anonymous_media(real_store, product)) == sorted([str(held.glb), str(held.poster)])
+
+
+def _assert_nowhere_public(store: WooCommerceStore, product: int, attachment_ids: Iterable[int],
+                           urls: Iterable[str | None]) -> None:
+    """No anonymous listing, item or `?attachment_id=` redirect names these files."""
+    assert _anonymous_media(store, product) == []
+    everything = requests.get(f"{store.url}/wp-json/wp/v2/media", params={"per_page": 100}, timeout=30).text
+    assert not any(str(u) in everything for u in urls)
+    for attachment_id in attachment_ids:
+        item = requests.get(f"{store.url}/wp-json/wp/v2/media/{attachment_id}", timeout=30)
+        assert item.status_code in (401, 403, 404), item.text[:300]
+        page = requests.get(f"{store.url}/?attachment_id={attachment_id}", allow_redirects=False, timeout=30)
+        assert not any(str(u) in page.headers.get("Location", "") + page.text for u in urls), attachment_id

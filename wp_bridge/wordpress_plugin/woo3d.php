@@ -30,6 +30,7 @@ require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-admin.php';
 require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-review.php';
 require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-frontend.php';
 require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-model-file.php';
+require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-model-privacy.php';
 require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-uploads.php';
 require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-variations.php';
 
@@ -38,6 +39,7 @@ Woo3D_Rest::register();
 Woo3D_Admin::register();
 Woo3D_Review::register();
 Woo3D_Frontend::register();
+Woo3D_Model_Privacy::register();
 Woo3D_Uploads::register();
 Woo3D_Variations::register();
 

@@ -87,6 +87,26 @@ final class Woo3D_Model {
 	}
 
 	/**
+	 * The attachment ids of the product's live model (or, with `$held`, of the model held for review),
+	 * as the meta names them: positive integers only.
+	 *
+	 * @param int  $product_id The product or variation.
+	 * @param bool $held       The held model's instead of the live one's.
+	 * @return int[]
+	 */
+	public static function attachment_ids( int $product_id, bool $held = false ): array {
+		$meta = self::meta( $product_id );
+		if ( null !== $meta && $held ) {
+			$meta = isset( $meta['pending'] ) && is_array( $meta['pending'] ) ? $meta['pending'] : null;
+		}
+		if ( null === $meta || ! isset( $meta['attachment_ids'] ) || ! is_array( $meta['attachment_ids'] ) ) {
+			return array();
+		}
+		$ids = array_filter( $meta['attachment_ids'], 'is_int' );
+		return array_values( array_filter( $ids, static fn ( int $id ): bool => $id > 0 ) );
+	}
+
+	/**
 	 * Whether a `_woo3d_model` value as the database holds it (serialized, JSON text) is a live model
 	 * with a GLB URL, as for_product() would find: for callers that read many products' values in one query.
 	 *
