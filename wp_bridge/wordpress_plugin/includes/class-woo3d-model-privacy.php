@@ -55,6 +55,16 @@ final class Woo3D_Model_Privacy {
 		if ( ! is_array( $posts ) || ! $query instanceof WP_Query || ! $query->get( self::QUERY_FLAG ) ) {
 			return $posts;
 		}
+		// One query for the parents and one for their meta, not two per attachment.
+		$parents = array();
+		foreach ( $posts as $post ) {
+			if ( $post instanceof WP_Post && $post->post_parent > 0 ) {
+				$parents[ (int) $post->post_parent ] = (int) $post->post_parent;
+			}
+		}
+		if ( $parents ) {
+			_prime_post_caches( array_values( $parents ), false, true );
+		}
 		return array_values(
 			array_filter(
 				$posts,
