@@ -118,6 +118,17 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
+def _attachment_status(asked: Any) -> str:
+    """What WordPress makes of a media request's `status`: its REST schema takes the public post
+    statuses only ("inherit" is refused), and wp_insert_post keeps an attachment "private" or
+    stores "inherit"."""
+    if asked is None:
+        return "inherit"
+    if asked not in ("publish", "future", "draft", "pending", "private"):
+        raise _ApiError(400, "rest_invalid_param", "Invalid parameter(s): status")
+    return "private" if asked == "private" else "inherit"
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
 
@@ -507,7 +518,7 @@ class FakeStore:
             "date_gmt": m["date"],
             "guid": {"rendered": m["source_url"], "raw": m["source_url"]},
             "slug": m["slug"],
-            "status": "inherit",
+            "status": m.get("status", "inherit"),
             "type": "attachment",
             "title": {"raw": m["title"], "rendered": m["title"]},
             "author": 1,
@@ -562,6 +573,7 @@ class FakeStore:
                 "mime_type": mime_type,
                 "filesize": len(data),
                 "source_url": f"{self.url}/wp-content/uploads/{path}",
+                "status": _attachment_status(fields.get("status")),
             }
             return self._render_media(self._media[attachment_id])
 
@@ -1071,6 +1083,8 @@ class FakeStore:
                     media["alt_text"] = str(body["alt_text"])
                 if "post" in body:
                     media["post"] = int(body["post"]) or None
+                if "status" in body:
+                    media["status"] = _attachment_status(body["status"])
             return self._json(self._render_media(media))
 
     def _me_view(self) -> Response:

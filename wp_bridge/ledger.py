@@ -10,8 +10,8 @@ from redis import Redis
 @dataclass(frozen=True)
 class LedgerEntry:
     """One uploaded attachment: for which model (`fingerprint`), as which file (`role`: glb, usdz,
-    poster, …), with which content (`sha256`), whether it was attached to the product yet, and
-    whether a meta PUT has published it."""
+    poster, …), with which content (`sha256`), whether it was attached to the product yet, whether
+    a meta PUT has published it, and whether it is private (a held model's)."""
 
     attachment_id: int
     role: str
@@ -21,6 +21,7 @@ class LedgerEntry:
     mime_type: str = ""
     attached: bool = False
     published: bool = False
+    private: bool = False  # uploaded for a held model (wp_bridge.held_files)
 
     def as_attached(self) -> LedgerEntry:
         return replace(self, attached=True)

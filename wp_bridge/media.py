@@ -51,6 +51,7 @@ class Attachment:
     alt_text: str = ""
     post: int | None = None
     filesize: int | None = None
+    status: str = ""
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Attachment:
@@ -67,6 +68,7 @@ class Attachment:
             alt_text=str(data.get("alt_text") or ""),
             post=post if isinstance(post, int) and post > 0 else None,
             filesize=size if isinstance(size, int) else None,
+            status=str(data.get("status") or ""),
         )
 
 
@@ -105,8 +107,11 @@ class MediaClient:
     def __repr__(self) -> str:
         return f"MediaClient(url={self.url!r})"
 
-    def upload(self, data: bytes, filename: str, *, content_type: str | None = None) -> Attachment:
-        """Store raw bytes as a new attachment (WordPress renames a taken name: model-1.glb).
+    def upload(
+        self, data: bytes, filename: str, *, content_type: str | None = None, status: str | None = None
+    ) -> Attachment:
+        """Store raw bytes as a new attachment (WordPress renames a taken name: model-1.glb); with
+        `status="private"`, one that WordPress lists and shows only to users who may edit it.
 
         Not idempotent, so it is not resent after an ambiguous failure. Raises FileTypeRefused
         before any request when the name's extension is not in UPLOAD_EXTENSIONS, MediaTypeRejected
@@ -122,13 +127,19 @@ class MediaClient:
             "Content-Type": content_type or content_type_for(safe_name),
             "Content-Disposition": f'attachment; filename="{safe_name}"',
         }
-        return Attachment.from_api(self._json("POST", "media", data=data, headers=headers, idempotent=False))
+        params = {"status": status} if status else None
+        return Attachment.from_api(
+            self._json("POST", "media", data=data, headers=headers, params=params, idempotent=False)
+        )
 
     def update(
-        self, attachment_id: int, *, title: str | None = None, alt_text: str | None = None, post: int | None = None
+        self, attachment_id: int, *, title: str | None = None, alt_text: str | None = None, post: int | None = None,
+        status: str | None = None,
     ) -> Attachment:
-        """Set title, alt text and the parent post (attach to a product); idempotent."""
-        fields = {"title": title, "alt_text": alt_text, "post": post}
+        """Set title, alt text, the parent post (attach to a product) or the status; idempotent.
+        WordPress keeps an attachment "private" or "inherit" (it stores "publish" as "inherit", and
+        its REST schema refuses "inherit" itself)."""
+        fields = {"title": title, "alt_text": alt_text, "post": post, "status": status}
         body = {key: value for key, value in fields.items() if value is not None}
         return Attachment.from_api(self._json("POST", f"media/{int(attachment_id)}", json=body))
 

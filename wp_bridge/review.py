@@ -8,6 +8,7 @@ from typing import Literal
 import structlog
 
 from wp_bridge.clients import StoreClients
+from wp_bridge.held_files import release_held
 from wp_bridge.ledger import AttachmentLedger
 from wp_bridge.metadata import META_KEY, ModelMeta
 from wp_bridge.writeback import VIEW_ROLES, delete_superseded
@@ -38,8 +39,9 @@ def held_model(meta_value: object) -> ModelMeta | None:
 
 
 def approve(clients: StoreClients, ledger: AttachmentLedger, product_id: int, fingerprint: str | None = None) -> ReviewResult:
-    """Make the held model the product's live model in one meta PUT, then delete the replaced live
-    model's files and the review views (the storefront never needed them).
+    """Make the held model the product's live model in one meta PUT (its files, private while held,
+    made ordinary attachments first), then delete the replaced live model's files and the review
+    views (the storefront never needed them).
 
     With `fingerprint`, only that held model is approved (a page opened before a newer model was
     held cannot approve one the merchant has not seen). The caller holds the product's lock.
@@ -50,6 +52,8 @@ def approve(clients: StoreClients, ledger: AttachmentLedger, product_id: int, fi
         held, state="live", views={}, held_because="", pending=None, declined="",
         attachment_ids={role: i for role, i in held.attachment_ids.items() if role not in VIEW_ROLES},
     )
+    # Its files become the product's ordinary media before the PUT makes them its model.
+    release_held(clients.media, live)
     return _settle(clients, ledger, product_id, parent_id, "approved", held, [value, held], live)
 
 

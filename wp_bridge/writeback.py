@@ -13,6 +13,7 @@ import structlog
 
 from wp_bridge.clients import StoreClients
 from wp_bridge.errors import ResourceNotFound, StoreError
+from wp_bridge.held_files import release, upload_model_file
 from wp_bridge.ledger import AttachmentLedger, LedgerEntry
 from wp_bridge.metadata import META_KEY, ModelMeta
 from wp_bridge.woocommerce import Product
@@ -89,7 +90,7 @@ def write_back(
     reused: list[str] = []
     try:
         for role, path in files.items():
-            entry, was_uploaded = _ensure_attachment(clients, ledger, product, fingerprint, role, Path(path), alt)
+            entry, was_uploaded = _ensure_attachment(clients, ledger, product, fingerprint, role, Path(path), alt, held)
             attachments[role] = entry
             (uploaded if was_uploaded else reused).append(role)
         # A held model leaves the live one's files in place.
@@ -233,14 +234,16 @@ def _ensure_attachment(
     role: str,
     path: Path,
     alt: str,
+    held: bool = False,
 ) -> tuple[LedgerEntry, bool]:
-    """The attachment for this file, attached to the product: from the ledger, or uploaded now."""
+    """The attachment for this file, attached to the product: from the ledger, or uploaded now
+    (a held model's: private, see wp_bridge.held_files)."""
     data = path.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
     entry = ledger.find(product.id, fingerprint, role, digest)
     was_uploaded = entry is None
     if entry is None:
-        attachment = clients.media.upload(data, _filename(product, fingerprint, role, path))
+        attachment = upload_model_file(clients.media, data, _filename(product, fingerprint, role, path), held=held)
         entry = LedgerEntry(
             attachment_id=attachment.id,
             role=role,
@@ -248,7 +251,13 @@ def _ensure_attachment(
             sha256=digest,
             source_url=attachment.source_url,
             mime_type=attachment.mime_type,
+            private=held,
         )
+        ledger.record(product.id, entry)
+    elif entry.private and not held:
+        # The same bytes held for review earlier, now published straight away: as public as the page.
+        release(clients.media, entry.attachment_id)
+        entry = replace(entry, private=False)
         ledger.record(product.id, entry)
     if not entry.attached:
         label = _ROLE_LABELS.get(role, role.upper())
@@ -257,7 +266,7 @@ def _ensure_attachment(
         except ResourceNotFound:
             # Deleted behind our back since the upload was recorded: upload it again.
             ledger.forget(product.id, [entry.attachment_id])
-            return _ensure_attachment(clients, ledger, product, fingerprint, role, path, alt)
+            return _ensure_attachment(clients, ledger, product, fingerprint, role, path, alt, held)
         entry = entry.as_attached()
         ledger.record(product.id, entry)
     return entry, was_uploaded

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import Enum
@@ -87,6 +88,17 @@ class StatusBoard:
         job_id = self.connection.get(self.product_key(product_id))
         status = self.for_job(job_id.decode()) if job_id else None
         return status or JobStatus(product_id)
+
+    def for_products(self, product_ids: Sequence[int]) -> dict[int, JobStatus]:
+        """`for_product` of each product in two Redis round trips (the pointers, then their jobs)."""
+        ids = list(dict.fromkeys(product_ids))
+        if not ids:
+            return {}
+        job_ids = self.connection.mget([self.product_key(i) for i in ids])
+        known = [(pid, job_id.decode()) for pid, job_id in zip(ids, job_ids) if job_id]
+        records = self.connection.mget([self.job_key(job_id) for _, job_id in known]) if known else []
+        found = {pid: JobStatus.from_dict(json.loads(raw)) for (pid, _), raw in zip(known, records) if raw}
+        return {pid: found.get(pid) or JobStatus(pid) for pid in ids}
 
     def _write(self, status: JobStatus) -> JobStatus:
         stamped = _stamped(status)

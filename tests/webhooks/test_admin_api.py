@@ -69,3 +69,21 @@ def test_bad_trigger_bodies_are_400(client: FlaskClient) -> None:
 def test_status_of_a_product_never_generated_is_none(client: FlaskClient) -> None:
     assert client.get("/api/products/5/status", headers=admin_headers()).get_json()["state"] == "none"
     assert client.get("/api/jobs/gen-5-nothing", headers=admin_headers()).status_code == 404
+
+
+def test_statuses_answer_many_products_in_one_call(client: FlaskClient, queue: Queue) -> None:
+    client.post("/api/products/14/generate", headers=admin_headers())
+    answer = client.get("/api/products/statuses?ids=14,5,14", headers=admin_headers())
+    assert answer.status_code == 200
+    statuses = answer.get_json()["statuses"]
+    assert set(statuses) == {"14", "5"}
+    assert (statuses["14"]["state"], statuses["14"]["job_id"]) == ("queued", "gen-14-latest")
+    assert statuses["14"] == client.get("/api/products/14/status", headers=admin_headers()).get_json()
+    assert (statuses["5"]["state"], statuses["5"]["product_id"]) == ("none", 5)
+
+
+def test_statuses_refuse_bad_or_too_many_ids(client: FlaskClient) -> None:
+    for ids in ("", "1,x", "-1", "1;2", "٣", ",".join(str(n) for n in range(1, 102))):
+        response = client.get("/api/products/statuses", query_string={"ids": ids}, headers=admin_headers())
+        assert response.status_code == 400, ids
+    assert client.get("/api/products/statuses?ids=1").status_code == 401

@@ -329,3 +329,18 @@ def test_a_permanent_refusal_of_a_later_upload_deletes_the_earlier_ones(
         publish(store_clients, ledger, product_id, model_files(tmp_path))
     assert store.attachments(post=product_id) == [] and ledger.entries(product_id) == []
     assert store.meta_rows(product_id, META_KEY) == []
+
+
+def test_a_model_held_then_published_as_it_was_makes_its_reused_files_public(
+    store: FakeStore, store_clients: StoreClients, ledger: AttachmentLedger, product_id: int, tmp_path: Path
+) -> None:
+    """The same bytes held for review, then published without review (WOO3D_REVIEW changed): no private file stays live."""
+    files = model_files(tmp_path)
+    held = write_back(store_clients, product_id=product_id, fingerprint="sha256:aaaa1111", files=files,
+                      meta=ModelMeta(generator="local"), ledger=ledger, held=True)
+    assert all(store.attachment(i)["status"] == "private" for i in held.meta.attachment_ids.values())
+
+    live = publish(store_clients, ledger, product_id, files)
+
+    assert set(live.reused) == {"glb", "usdz", "poster"}
+    assert all(store.attachment(i)["status"] == "inherit" for i in live.meta.attachment_ids.values())

@@ -76,6 +76,19 @@ def generate_product(product_id: int) -> Any:
 def product_status(product_id: int) -> Any:
     return jsonify(services().board.for_product(product_id).as_dict())
 
+
+MAX_STATUS_IDS = 100
+
+
+@blueprint.get("/products/statuses")
+def product_statuses() -> Any:
+    """`?ids=1,2,3`: each product's status in one call (the plugin's products list asks for a page of them)."""
+    raw = [part.strip() for part in request.args.get("ids", "").split(",") if part.strip()]
+    if not raw or len(raw) > MAX_STATUS_IDS or not all(part.isascii() and part.isdigit() and len(part) <= 18 for part in raw):
+        abort(400, f"ids must be 1 to {MAX_STATUS_IDS} product ids, comma-separated")
+    statuses = services().board.for_products([int(part) for part in raw])
+    return jsonify(statuses={str(pid): status.as_dict() for pid, status in statuses.items()})
+
 @blueprint.get("/review")
 def list_held() -> Any:
     """Every product whose new model waits for the merchant's review."""

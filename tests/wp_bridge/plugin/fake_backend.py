@@ -1,7 +1,8 @@
 """A scripted stand-in for the woo3d backend's admin API, speaking its documented contract on loopback.
 
 It records every request (so tests see the Authorization header WordPress sent) and answers
-`GET /api/products/<id>/status` from a per-product script of states, one step per call. With a
+`GET /api/products/<id>/status` from a per-product script of states, one step per call (and
+`GET /api/products/statuses?ids=…`, a step of each product listed). With a
 paid generator (`charge`), a forced generate of a product that has a model is refused with the real
 backend's 409 `needs_confirmation` until the body says `confirm_paid`, and nothing is queued.
 """
@@ -18,6 +19,7 @@ from typing import Any
 
 TOKEN = "backend-admin-token"
 _PRODUCT_ROUTE = re.compile(r"^/api/products/(\d+)/(generate|status)$")
+_STATUSES_ROUTE = re.compile(r"^/api/products/statuses\?ids=(\d+(?:,\d+){0,99})$")
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,12 @@ class FakeBackend:
             return 200, {"status": "ok"}
         if authorization != f"Bearer {TOKEN}":
             return 401, {"error": "missing or wrong admin token (Authorization: Bearer …)"}
+        if path.startswith("/api/products/statuses"):
+            listed = _STATUSES_ROUTE.match(path)
+            if listed is None or method != "GET":
+                return 400, {"error": "ids must be 1 to 100 product ids, comma-separated"}
+            ids = list(dict.fromkeys(int(i) for i in listed.group(1).split(",")))
+            return 200, {"statuses": {str(i): self._status(i) for i in ids}}
         match = _PRODUCT_ROUTE.match(path)
         if match is None:
             return 404, {"error": "not found"}

@@ -5,12 +5,14 @@ from __future__ import annotations
 import html
 import json
 import re
+import socket
+import time
 from typing import Any
 
 import pytest
 import requests
 
-from tests.wp_bridge.plugin.conftest import MUG, TOTE, VASE, glb_bytes, set_model, upload, usdz_bytes
+from tests.wp_bridge.plugin.conftest import MUG, TOTE, VASE, configure_plugin, glb_bytes, set_model, upload, usdz_bytes
 from tests.wp_bridge.plugin.fake_backend import TOKEN, FakeBackend
 from tests.wp_bridge.plugin.wordpress import WordPressSite
 
@@ -144,7 +146,72 @@ def test_list_statuses_keep_a_saved_model_when_the_backend_forgot_the_job(
     assert body["statuses"][str(tote)]["message"] == "Running: meshing"
 
 
+def test_list_statuses_of_fifty_products_cost_one_short_call_when_the_backend_hangs(
+    wordpress: WordPressSite, backend: FakeBackend
+) -> None:
+    """The products list asks on every load: a backend that takes connections and never answers holds
+    the request for one short timeout (was: 10 s per product, 50 per page), and each product shows
+    what its meta says, with the reason."""
+    ids = [int(i) for i in wordpress.php(
+        "$ids = array(); for ( $n = 0; $n < 50; $n++ ) { $ids[] = wp_insert_post( array( 'post_type' => 'product',"
+        " 'post_status' => 'publish', 'post_title' => 'Listed ' . $n ) ); } return $ids;"
+    )]
+    set_model(wordpress, ids[0], model_for(wordpress, ids[0]))
+    with socket.create_server(("127.0.0.1", 0), backlog=128) as hung:
+        configure_plugin(wordpress, f"http://127.0.0.1:{hung.getsockname()[1]}", TOKEN)
+        started = time.monotonic()
+        answer = wordpress.rest("GET", "/woo3d/v1/statuses", params={"ids[]": ids}, timeout=60)
+        elapsed = time.monotonic() - started
+    assert answer.status_code == 200, answer.text[:500]
+    statuses = answer.json()["statuses"]
+    assert elapsed < 10, f"{elapsed:.1f} s"
+    assert set(statuses) == {str(i) for i in ids}
+    assert statuses[str(ids[0])]["state"] == "done" and statuses[str(ids[1])]["state"] == "none"
+    assert {s["message"] for s in statuses.values()} == {"Could not reach the woo3d backend."}
+
+
+def test_list_statuses_ask_the_backend_once_for_the_page(wordpress: WordPressSite, backend: FakeBackend) -> None:
+    mug, tote, vase = (wordpress.product_ids[k] for k in (MUG, TOTE, VASE))
+    backend.script(tote, {"state": "running", "stage": "meshing"})
+    body = wordpress.rest("GET", "/woo3d/v1/statuses", params={"ids[]": [mug, tote, vase]}).json()
+    assert body["statuses"][str(tote)]["message"] == "Running: meshing"
+    assert [r.path for r in backend.requests] == [f"/api/products/statuses?ids={mug},{tote},{vase}"]
+
+
 # storefront rendering
+
+
+def test_a_variable_product_page_reads_its_variations_models_in_one_query(wordpress: WordPressSite) -> None:
+    """Every anonymous view of a product page asks whether a variation has a model: one query, not one a variation."""
+    live = json.dumps(json.dumps(model_for(wordpress, 1)))
+    held = json.dumps(json.dumps({"pending": {**model_for(wordpress, 1), "state": "review"}}))
+    product = int(wordpress.php(f"""
+        $product = wp_insert_post( array( 'post_type' => 'product', 'post_status' => 'publish', 'post_title' => 'Sixty colours' ) );
+        for ( $n = 0; $n < 60; $n++ ) {{
+            $v = wp_insert_post( array( 'post_type' => 'product_variation', 'post_status' => 'publish', 'post_parent' => $product ) );
+            update_post_meta( $v, '_woo3d_model', json_decode( 59 === $n ? {live} : {held}, true ) );
+        }}
+        return $product;
+    """))
+
+    def page_view() -> dict[str, Any]:
+        return dict(wordpress.php(f"""
+            global $wp_query, $wp_the_query, $wpdb;
+            $wp_the_query = $wp_query = new WP_Query( array( 'p' => {product}, 'post_type' => 'product' ) );
+            $before = $wpdb->num_queries;
+            Woo3D_Variations::enqueue_storefront();
+            return array( 'queries' => $wpdb->num_queries - $before, 'enqueued' => wp_script_is( 'woo3d-variations' ) );
+        """))
+
+    assert page_view() == {"queries": 1, "enqueued": True}
+    wordpress.php(f"""
+        foreach ( get_posts( array( 'post_type' => 'product_variation', 'post_parent' => {product}, 'fields' => 'ids',
+            'numberposts' => 1, 'order' => 'DESC', 'orderby' => 'ID' ) ) as $v ) {{ delete_post_meta( $v, '_woo3d_model' ); }}
+        return true;
+    """)
+    assert page_view() == {"queries": 1, "enqueued": False}, "a held model is not shown: no script"
+    set_model(wordpress, product, model_for(wordpress, product))
+    assert page_view() == {"queries": 1, "enqueued": True}, "the product's model shows for every variation"
 
 
 def test_product_page_renders_model_viewer_from_the_meta(wordpress: WordPressSite) -> None:

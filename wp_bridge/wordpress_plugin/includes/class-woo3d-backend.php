@@ -50,11 +50,19 @@ final class Woo3D_Backend {
 	}
 
 	/**
-	 * The client for the saved settings.
+	 * Seconds the products list waits for its one batched status call: the list loads on every visit
+	 * of the products screen, so a hung backend must not hold a PHP worker for long.
 	 */
-	public static function from_settings(): self {
+	const LIST_TIMEOUT = 3.0;
+
+	/**
+	 * The client for the saved settings.
+	 *
+	 * @param float $timeout Seconds to wait for an answer.
+	 */
+	public static function from_settings( float $timeout = 10.0 ): self {
 		$settings = Woo3D_Settings::get();
-		return new self( $settings['backend_url'], $settings['admin_token'] );
+		return new self( $settings['backend_url'], $settings['admin_token'], $timeout );
 	}
 
 	/**
@@ -116,6 +124,23 @@ final class Woo3D_Backend {
 	 */
 	public function product_status( int $product_id ) {
 		return $this->request( 'GET', '/api/products/' . $product_id . '/status' );
+	}
+
+	/**
+	 * The latest job's status of each product, in one call (`GET /api/products/statuses?ids=…`).
+	 *
+	 * @param int[] $product_ids The products (at most 100).
+	 * @return array|WP_Error Product id (as a string) to its status; a product the backend left out is absent.
+	 */
+	public function product_statuses( array $product_ids ) {
+		$answer = $this->request( 'GET', '/api/products/statuses?ids=' . implode( ',', array_map( 'absint', $product_ids ) ) );
+		if ( is_wp_error( $answer ) ) {
+			return $answer;
+		}
+		if ( ! isset( $answer['statuses'] ) || ! is_array( $answer['statuses'] ) ) {
+			return new WP_Error( 'woo3d_bad_response', __( 'The woo3d backend did not answer with JSON: is the backend URL right?', 'woo3d' ), array( 'status' => 502 ) );
+		}
+		return array_filter( $answer['statuses'], 'is_array' );
 	}
 
 	/**

@@ -215,9 +215,11 @@ final class Woo3D_Frontend {
 	 * password form hides the product until then, so the model stays hidden too. Catalog
 	 * visibility ("hidden") does not matter: WooCommerce still shows such a product on its page.
 	 *
+	 * The variation form (Woo3D_Variations) asks the same of a variation's product.
+	 *
 	 * @param int $id The product id.
 	 */
-	private static function viewable( int $id ): bool {
+	public static function viewable( int $id ): bool {
 		if ( $id <= 0 || 'product' !== get_post_type( $id ) || post_password_required( $id ) ) {
 			return false;
 		}

@@ -87,13 +87,54 @@ final class Woo3D_Model {
 	}
 
 	/**
+	 * The attachment ids of the product's live model (or, with `$held`, of the model held for review),
+	 * as the meta names them: positive integers only.
+	 *
+	 * @param int  $product_id The product or variation.
+	 * @param bool $held       The held model's instead of the live one's.
+	 * @return int[]
+	 */
+	public static function attachment_ids( int $product_id, bool $held = false ): array {
+		$meta = self::meta( $product_id );
+		if ( null !== $meta && $held ) {
+			$meta = isset( $meta['pending'] ) && is_array( $meta['pending'] ) ? $meta['pending'] : null;
+		}
+		if ( null === $meta || ! isset( $meta['attachment_ids'] ) || ! is_array( $meta['attachment_ids'] ) ) {
+			return array();
+		}
+		$ids = array_filter( $meta['attachment_ids'], 'is_int' );
+		return array_values( array_filter( $ids, static fn ( int $id ): bool => $id > 0 ) );
+	}
+
+	/**
+	 * Whether a `_woo3d_model` value as the database holds it (serialized, JSON text) is a live model
+	 * with a GLB URL, as for_product() would find: for callers that read many products' values in one query.
+	 *
+	 * @param mixed $value      The stored meta value.
+	 * @param int   $product_id The product (post) it is stored on.
+	 */
+	public static function is_live( $value, int $product_id ): bool {
+		$meta = self::parse( maybe_unserialize( $value ), $product_id );
+		return null !== $meta && ( ! isset( $meta['state'] ) || 'live' === $meta['state'] ) && '' !== self::url( $meta, 'glb' );
+	}
+
+	/**
 	 * The `_woo3d_model` value as an array, or null. A value written for another product (copied
 	 * here by an importer or a REST client) names that product's files: it is not this product's model.
 	 *
 	 * @param int $product_id The product (post) id.
 	 */
 	private static function meta( int $product_id ): ?array {
-		$meta = get_post_meta( $product_id, WOO3D_META_KEY, true );
+		return self::parse( get_post_meta( $product_id, WOO3D_META_KEY, true ), $product_id );
+	}
+
+	/**
+	 * A meta value as an array, or null when it is none or was written for another product.
+	 *
+	 * @param mixed $meta       The unserialized meta value.
+	 * @param int   $product_id The product (post) it is stored on.
+	 */
+	private static function parse( $meta, int $product_id ): ?array {
 		// WooCommerce's REST API stores a JSON object value as an array; other writers may store JSON text.
 		if ( is_string( $meta ) && '' !== $meta ) {
 			$meta = json_decode( $meta, true );

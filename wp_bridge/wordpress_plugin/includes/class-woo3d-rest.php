@@ -129,13 +129,33 @@ final class Woo3D_Rest {
 	}
 
 	/**
-	 * Whether the current user may edit this product or variation (edit_post maps to edit_product(s)).
+	 * Whether the current user may edit this product or variation (the route's permission callback).
 	 *
 	 * @param WP_REST_Request $request The request.
 	 */
 	public static function can_edit_product( WP_REST_Request $request ): bool {
-		$id = (int) $request['id'];
-		return in_array( get_post_type( $id ), array( 'product', Woo3D_Variations::POST_TYPE ), true ) && current_user_can( 'edit_post', $id );
+		return self::user_can_edit( (int) $request['id'] );
+	}
+
+	/**
+	 * Whether the current user may edit this product, or this variation and its product.
+	 *
+	 * WooCommerce maps no capabilities for `product_variation`: `edit_post` on a variation asks only
+	 * for the primitive `edit_product`, whoever owns it. So a variation also needs `edit_post` on its
+	 * product, where the owner counts (`edit_others_products`, `edit_private_products`…).
+	 *
+	 * @param int $id A product or variation id.
+	 */
+	public static function user_can_edit( int $id ): bool {
+		$type = get_post_type( $id );
+		if ( 'product' === $type ) {
+			return current_user_can( 'edit_post', $id );
+		}
+		if ( Woo3D_Variations::POST_TYPE !== $type ) {
+			return false;
+		}
+		$parent = (int) wp_get_post_parent_id( $id );
+		return 'product' === get_post_type( $parent ) && current_user_can( 'edit_post', $id ) && current_user_can( 'edit_post', $parent );
 	}
 
 	/**
@@ -239,23 +259,32 @@ final class Woo3D_Rest {
 	/**
 	 * `GET statuses?ids[]=…`: one status per product, for the products list column.
 	 *
+	 * One batched backend call with a short timeout (Woo3D_Backend::LIST_TIMEOUT), whatever the number
+	 * of products: the list asks on every load, so a hung or slow backend costs seconds, not minutes.
+	 * When the backend fails, each product's status comes from its meta, with the backend's error.
+	 *
 	 * @param WP_REST_Request $request The request.
 	 * @return WP_REST_Response
 	 */
 	public static function statuses( WP_REST_Request $request ): WP_REST_Response {
-		$backend  = Woo3D_Backend::from_settings();
-		$statuses = array();
-		foreach ( array_unique( array_map( 'intval', (array) $request['ids'] ) ) as $id ) {
-			if ( 'product' !== get_post_type( $id ) || ! current_user_can( 'edit_post', $id ) ) {
-				continue;
+		$asked = array_unique( array_map( 'intval', (array) $request['ids'] ) );
+		_prime_post_caches( $asked, false, true );
+		$ids = array();
+		foreach ( $asked as $id ) {
+			if ( 'product' === get_post_type( $id ) && current_user_can( 'edit_post', $id ) ) {
+				$ids[] = $id;
 			}
-			$answer = $backend->product_status( $id );
-			if ( is_wp_error( $answer ) ) {
-				$status            = Woo3D_Status::from_meta( null !== Woo3D_Model::for_product( $id ) );
-				$status['message'] = $answer->get_error_message();
+		}
+		$answers  = $ids ? Woo3D_Backend::from_settings( Woo3D_Backend::LIST_TIMEOUT )->product_statuses( $ids ) : array();
+		$statuses = array();
+		foreach ( $ids as $id ) {
+			$has_model = null !== Woo3D_Model::for_product( $id );
+			if ( is_wp_error( $answers ) ) {
+				$status            = Woo3D_Status::from_meta( $has_model );
+				$status['message'] = $answers->get_error_message();
 			} else {
-				$status = Woo3D_Status::from_backend( $answer );
-				if ( 'none' === $status['state'] && null !== Woo3D_Model::for_product( $id ) ) {
+				$status = Woo3D_Status::from_backend( isset( $answers[ (string) $id ] ) ? $answers[ (string) $id ] : array() );
+				if ( 'none' === $status['state'] && $has_model ) {
 					// The backend forgets old jobs; the product still has its model.
 					$status = Woo3D_Status::from_meta( true );
 				}

@@ -88,6 +88,9 @@ final class Woo3D_Variations {
 	 * `woocommerce_available_variation`: adds `woo3d_model` to the data WooCommerce gives its variation
 	 * form, which passes it with `found_variation`.
 	 *
+	 * Only where the product page would show the product: WooCommerce answers its `get_variation`
+	 * AJAX for any product id, whatever its password or status, so the product's check is made here.
+	 *
 	 * @param array $data      The variation's data.
 	 * @param mixed $product   The variable product (WC_Product_Variable).
 	 * @param mixed $variation The variation (WC_Product_Variation).
@@ -98,8 +101,8 @@ final class Woo3D_Variations {
 		}
 		$variation_id = is_object( $variation ) && method_exists( $variation, 'get_id' ) ? (int) $variation->get_id() : ( isset( $data['variation_id'] ) ? absint( $data['variation_id'] ) : 0 );
 		$product_id   = is_object( $product ) && method_exists( $product, 'get_id' ) ? (int) $product->get_id() : (int) wp_get_post_parent_id( $variation_id );
-		if ( $variation_id > 0 && $product_id > 0 ) {
-			$data['woo3d_model'] = self::viewer_model( $variation_id, $product_id );
+		if ( $variation_id > 0 && $product_id > 0 && (int) wp_get_post_parent_id( $variation_id ) === $product_id ) {
+			$data['woo3d_model'] = Woo3D_Frontend::viewable( $product_id ) ? self::viewer_model( $variation_id, $product_id ) : null;
 		}
 		return $data;
 	}
@@ -109,21 +112,42 @@ final class Woo3D_Variations {
 	 * when only variations have a model, so the script can show one).
 	 */
 	public static function enqueue_storefront(): void {
-		if ( ! is_singular( 'product' ) ) {
-			return;
-		}
-		$product_id = (int) get_queried_object_id();
-		$variations = self::variation_ids( $product_id );
-		$any_model  = null !== Woo3D_Model::for_product( $product_id );
-		foreach ( $variations as $variation_id ) {
-			$any_model = $any_model || null !== Woo3D_Model::for_product( $variation_id );
-		}
-		if ( ! $variations || ! $any_model ) {
+		if ( ! is_singular( 'product' ) || ! self::any_variation_shows_a_model( (int) get_queried_object_id() ) ) {
 			return;
 		}
 		wp_enqueue_script( Woo3D_Frontend::SCRIPT );
 		wp_enqueue_style( 'woo3d-frontend' );
 		wp_enqueue_script( 'woo3d-variations', plugins_url( 'assets/js/variations.js', WOO3D_PLUGIN_FILE ), array( 'jquery' ), WOO3D_VERSION, true );
+	}
+
+	/**
+	 * Whether the product has a published variation that shows a model (its own or the product's).
+	 * Every anonymous view of a product page asks, so it is one query whatever the number of variations.
+	 *
+	 * @param int $product_id The product.
+	 */
+	private static function any_variation_shows_a_model( int $product_id ): bool {
+		global $wpdb;
+		if ( null !== Woo3D_Model::for_product( $product_id ) ) {
+			// Each variation shows at least the product's model: one variation is enough.
+			// phpcs:ignore WordPress.DB.DirectDatabaseQuery.DirectQuery, WordPress.DB.DirectDatabaseQuery.NoCaching -- one indexed query per page view.
+			return null !== $wpdb->get_var( $wpdb->prepare( "SELECT ID FROM {$wpdb->posts} WHERE post_parent = %d AND post_type = %s AND post_status IN ('publish', 'private') LIMIT 1", $product_id, self::POST_TYPE ) );
+		}
+		// phpcs:ignore WordPress.DB.DirectDatabaseQuery.DirectQuery, WordPress.DB.DirectDatabaseQuery.NoCaching -- one query instead of one per variation.
+		$rows = $wpdb->get_results(
+			$wpdb->prepare(
+				"SELECT m.post_id, m.meta_value FROM {$wpdb->postmeta} m INNER JOIN {$wpdb->posts} p ON p.ID = m.post_id WHERE p.post_parent = %d AND p.post_type = %s AND p.post_status IN ('publish', 'private') AND m.meta_key = %s",
+				$product_id,
+				self::POST_TYPE,
+				WOO3D_META_KEY
+			)
+		);
+		foreach ( $rows as $row ) {
+			if ( Woo3D_Model::is_live( $row->meta_value, (int) $row->post_id ) ) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	/**
@@ -134,7 +158,7 @@ final class Woo3D_Variations {
 	 * @param WP_Post $variation      The variation.
 	 */
 	public static function render_variation_panel( $loop, $variation_data, $variation ): void {
-		if ( ! $variation instanceof WP_Post || ! current_user_can( 'edit_post', $variation->ID ) ) {
+		if ( ! $variation instanceof WP_Post || ! Woo3D_Rest::user_can_edit( $variation->ID ) ) {
 			return;
 		}
 		$model  = Woo3D_Model::for_product( $variation->ID );
