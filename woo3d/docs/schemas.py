@@ -118,7 +118,7 @@ REPORT_PROPERTIES: dict[str, Any] = {
     "generator_details": _obj("what the generator says about its work: `segmentation` (the cut-out), `shape` "
                               "(class, confidence, reasons), `hybrid` (which candidate won and why), …"),
     "product": _obj("the product the model was made for", {
-        "id": _t("integer", "product id (0 for an ad-hoc request)"),
+        "id": _t(["integer", "null"], "product id; null for `woo3d generate` and ad-hoc requests"),
         "title": _t("string", "its title"),
         "images": _t("integer", "how many photos were used"),
         "shape": _t("string", "the merchant's shape choice (`auto` unless chosen)"),
