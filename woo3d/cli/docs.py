@@ -42,3 +42,16 @@ def check() -> None:
     if stale:
         raise click.ClickException("run `woo3d docs write` (or `python -m woo3d.docs`) and commit the result")
     click.echo("the generated files are current")
+
+
+@docs.command()
+@click.option("--no-tests", is_flag=True, help="Copy what test-artifacts/ holds now; run no browser test.")
+def screenshots(no_tests: bool) -> None:
+    """Refresh docs/images/: run the plugin's real-browser tests (and the real-store tests where
+    WOO3D_WP_STACK is set), copy their chosen screenshots, and draw the overview picture."""
+    from woo3d.docs.screenshots import copy_screenshots, overview, run_browser_tests
+
+    if not no_tests and run_browser_tests(ROOT) != 0:
+        click.echo("some browser tests failed: copying the screenshots they did take", err=True)
+    for path in [*copy_screenshots(ROOT), overview(ROOT)]:
+        click.echo(f"wrote {path}")
