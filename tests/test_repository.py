@@ -119,7 +119,7 @@ def cells(row: str) -> int:
 
 
 def markdown_files() -> list[Path]:
-    return [ROOT / "README.md", ROOT / "benchmarks" / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    return [ROOT / "README.md", ROOT / "benchmarks" / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 
 
 def loose_table_rows(text: str) -> list[str]:

