@@ -14,6 +14,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from woo3d.cli import main
 from woo3d.docs import GENERATED, write
 from woo3d.docs.openapi import docs_app, openapi_document
 from woo3d.docs.schemas import meta_schema, report_schema
@@ -27,7 +28,7 @@ RUN_SH_ONLY = {"WOO3D_REDIS_PORT": "docs/operators/install.md"}
 
 def test_generated_reference_pages_are_current(tmp_path: Path) -> None:
     """Regenerated into a fresh folder, every generated file equals the committed one: else run `woo3d docs write`."""
-    write(tmp_path)
+    write(tmp_path, main)
     stale = [str(path) for path in GENERATED
              if not (ROOT / path).is_file()
              or (ROOT / path).read_text(encoding="utf-8") != (tmp_path / path).read_text(encoding="utf-8")]

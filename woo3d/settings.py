@@ -278,20 +278,10 @@ class _Reader:
         return Path(self.string(name))
 
     def integer(self, name: str) -> int:
-        variable = VARIABLES[name]
-        default, minimum = variable.default, variable.minimum or 0
+        default = VARIABLES[name].default
         assert isinstance(default, int), name  # a wrong registry entry, not a user's error
-        raw = self.text(name)
-        if raw is None:
-            return default
-        try:
-            value = int(raw)
-        except ValueError:
-            self.problems.append(f"{name}={raw!r} is not an integer")
-            return default
-        if value < minimum:
-            self.problems.append(f"{name}={value} must be at least {minimum}")
-        return value
+        value = self.optional_integer(name)
+        return default if value is None else value
 
     def optional_integer(self, name: str) -> int | None:
         """An integer when the name is set, None when it is not (a default that depends on other settings)."""

@@ -25,7 +25,7 @@ def write() -> None:
     HTTP API (the Flask routes, as OpenAPI), the meta and report.json schemas."""
     from woo3d.docs import write as write_pages
 
-    changed = write_pages(ROOT)
+    changed = write_pages(ROOT, click.get_current_context().find_root().command)
     for path in changed:
         click.echo(f"wrote {path}")
     click.echo(f"{len(changed)} generated file(s) changed" if changed else "the generated files are current")
@@ -36,7 +36,7 @@ def check() -> None:
     """Exit 1 when a generated page differs from what the code makes now."""
     from woo3d.docs import check as check_pages
 
-    stale = check_pages(ROOT)
+    stale = check_pages(ROOT, click.get_current_context().find_root().command)
     for path in stale:
         click.echo(f"stale: {path}", err=True)
     if stale:

@@ -1,5 +1,7 @@
-"""`python -m woo3d.docs [write|check|screenshots]`: what `woo3d docs` runs."""
+"""`python -m woo3d.docs [write|check|screenshots]`: the same as `woo3d docs …`."""
 
-from woo3d.cli.docs import docs
+import sys
 
-docs(prog_name="python -m woo3d.docs")
+from woo3d.cli import main
+
+main(["docs", *sys.argv[1:]], prog_name="woo3d")

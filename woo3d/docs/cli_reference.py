@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import click
 
-from woo3d.cli import main
-
 WIDTH = 100  # a fixed width, so the page does not depend on the terminal it was made in
+
+
+def _context(command: click.Command, name: str, parent: click.Context | None) -> click.Context:
+    """The context `woo3d … --help` would make: the command's own context settings (`-h`), at a fixed width."""
+    settings = {**command.context_settings, "terminal_width": WIDTH, "max_content_width": WIDTH}
+    return click.Context(command, info_name=name, parent=parent, **settings)
 
 
 def _commands(command: click.Command, ctx: click.Context) -> list[tuple[click.Context, click.Command]]:
@@ -15,14 +19,14 @@ def _commands(command: click.Command, ctx: click.Context) -> list[tuple[click.Co
         for name in sorted(command.commands):
             sub = command.commands[name]
             if not sub.hidden:
-                found += _commands(sub, click.Context(sub, info_name=name, parent=ctx,
-                                                       terminal_width=WIDTH, max_content_width=WIDTH))
+                found += _commands(sub, _context(sub, name, ctx))
     return found
 
 
-def cli_page() -> str:
-    """Every command's `--help`, the group first, then its commands in alphabetical order."""
-    root = click.Context(main, info_name="woo3d", terminal_width=WIDTH, max_content_width=WIDTH)
+def cli_page(main: click.Command) -> str:
+    """Every command's `--help` under the `woo3d` group `main`: the group first, then its commands in
+    alphabetical order."""
+    root = _context(main, "woo3d", None)
     lines = [
         "# CLI reference",
         "",
