@@ -20,6 +20,7 @@ from pipeline.config import (
     GLBCompression,
     PipelineConfig,
     ReviewMode,
+    TripoModelVersion,
     tripo_problems,
 )
 from pipeline.config import HF3DModel, HuggingFace3DConfig, HuggingFace3DConfigError
@@ -62,6 +63,14 @@ _RECEIVER, _STORE, _PIPELINE, _REVIEW, _SERVICE, _WEB = (
     "Receiver and admin API", "Store", "Pipeline", "Review gate", "Service", "Web server")
 _TRIPO, _HF = "Tripo3D (stage 1)", "HuggingFace (stage 0)"
 _hf = HuggingFace3DConfig()
+
+
+def _faces(version: TripoModelVersion) -> str:
+    if version.min_faces > 1:
+        return f"{version.min_faces}–{version.max_faces:,} faces"
+    return f"up to {version.max_faces:,} faces"
+
+
 VARIABLES: dict[str, Variable] = {v.name: v for v in (
     # The receiver and the admin API.
     Variable("WC_WEBHOOK_SECRET", _RECEIVER, None,
@@ -173,13 +182,14 @@ VARIABLES: dict[str, Variable] = {v.name: v for v in (
              "refused at start-up"),
     Variable("TRIPO_MODEL_VERSION", _TRIPO, TRIPO_DEFAULT_MODEL_VERSION,
              "pinned model version, part of the cache key: "
-             + ", ".join(f"`{name}`" for name in TRIPO_MODEL_VERSIONS)
-             + "; any other is refused at start-up. The P series takes 48 faces and at most its maximum "
-             "(P1 20000, P2 50000): a larger `WOO3D_FACE_BUDGET` is capped for Tripo (Stage 2 still applies the "
-             "budget)"),
+             + ", ".join(f"`{v.name}` ({v.series} series, {_faces(v)})" for v in TRIPO_MODEL_VERSIONS.values())
+             + "; any other is refused at start-up. A larger `WOO3D_FACE_BUDGET` than the model takes is capped for "
+             "Tripo (Stage 2 still applies the budget)"),
     Variable("TRIPO_MAX_CONCURRENCY", _TRIPO, None,
              "queued-or-running Tripo tasks per account, across all workers; more than the model's default is "
-             "refused at start-up", shown="the model's: `10` (H series), `5` (P series)", minimum=1),
+             "refused at start-up",
+             shown="the model's: " + ", ".join(sorted({f"`{v.concurrency}` ({v.series} series)"
+                                                       for v in TRIPO_MODEL_VERSIONS.values()})), minimum=1),
     Variable("TRIPO_TASK_TIMEOUT_S", _TRIPO, int(PipelineConfig.tripo_task_timeout_s),
              "how long one run polls a task before a retryable timeout (the task id is kept)", minimum=30),
     Variable("TRIPO_WEBHOOK_SECRET", _TRIPO, None,
