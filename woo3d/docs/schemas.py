@@ -27,9 +27,9 @@ META_FIELDS: dict[str, str] = {
     "formats": "URLs of further formats, by extension",
     "attachment_ids": "media-library attachment ids by role (`glb`, `usdz`, `poster`, views): what a newer model "
                       "deletes; older values wrote 0 for none",
-    "generator": "which generator made the model (`local`, `tripo`, `huggingface`, `hybrid`, `copied`)",
+    "generator": "which generator made the model (`local`, `tripo`, …)",
     "quality": "the quality score and its terms, as in report.json's `quality`",
-    "dimensions_m": "the model's real size in metres (`width`, `height`, `depth`); absent when it was guessed",
+    "dimensions_m": "the model's real size in metres (`width`, `height`, `depth`); null when it was guessed",
     "generated_at": "when the model was made (ISO 8601, UTC)",
     "schema": "the version of this shape",
     "state": "`live` at the top level; `review` for the held model in `pending`",
@@ -114,7 +114,7 @@ _SIZE = {"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems
 REPORT_PROPERTIES: dict[str, Any] = {
     "schema": _t("integer", "the version of this shape (pipeline/stage2/finish.py REPORT_SCHEMA)"),
     "generated_at": _t("string", "when Stage 2 finished (ISO 8601, UTC)"),
-    "generator": _t("string", "the generator that made the mesh (`local`, `tripo`, `huggingface`, …)"),
+    "generator": _t("string", "the generator that made the mesh (`local`, `tripo`, …)"),
     "generator_details": _obj("what the generator says about its work: `segmentation` (the cut-out), `shape` "
                               "(class, confidence, reasons), `hybrid` (which candidate won and why), …"),
     "product": _obj("the product the model was made for", {
@@ -132,8 +132,11 @@ REPORT_PROPERTIES: dict[str, Any] = {
         "face_budget": _t("integer", "the budget"), "faces_before": _t("integer", "before"),
         "faces_after": _t("integer", "after")}),
     "texture": {"description": "the texture's original and final size and encoding; null without one",
-                "anyOf": [_obj("the texture", {"original_size": _SIZE, "size": _SIZE,
-                                               "encoding": _t("string", "jpeg or png")}), {"type": "null"}]},
+                "anyOf": [_obj("the texture", {
+                    "original_size": _SIZE | {"description": "width and height in pixels as the generator made it"},
+                    "size": _SIZE | {"description": "width and height in pixels after sizing to the face budget"},
+                    "encoding": _t("string", "the texture's image format in the uncompressed files")}),
+                    {"type": "null"}]},
     "dimensions_m": _obj("the model's size in metres", {"width": _t("number", "x"), "height": _t("number", "y"),
                                                          "depth": _t("number", "z")}),
     "dimensions_source": _t("string", "where the size came from", enum=["product", "store", "default"]),
@@ -181,6 +184,24 @@ def _kind(schema: dict[str, Any]) -> str:
     return " or ".join(kind) if isinstance(kind, list) else kind
 
 
+def _object_properties(schema: dict[str, Any]) -> dict[str, Any]:
+    """The named properties of an object schema, or of the object in an `anyOf` (a nullable object)."""
+    for option in [schema, *schema.get("anyOf", [])]:
+        if "properties" in option:
+            return dict(option["properties"])
+    return {}
+
+
+def _schema_row(name: str, prop: dict[str, Any]) -> str:
+    meaning = prop.get("description", "")
+    if "enum" in prop:
+        meaning += " (" + ", ".join(f"`{value}`" for value in prop["enum"]) + ")"
+    default = prop.get("default")
+    if default not in (None, ""):
+        meaning += f"; default `{str(default).lower() if isinstance(default, bool) else default}`"
+    return f"| `{name}` | {_kind(prop)} | {meaning.replace('|', chr(92) + '|')} |"
+
+
 def schema_page(title: str, intro: str, schema: dict[str, Any], file_name: str) -> str:
     """A reference page: the schema's top-level properties as a table, and a link to the schema file."""
     lines = [f"# {title}", "",
@@ -188,10 +209,7 @@ def schema_page(title: str, intro: str, schema: dict[str, Any], file_name: str) 
              intro, "", f"JSON Schema: [{file_name}](schemas/{file_name}).", "",
              "| field | type | meaning |", "| --- | --- | --- |"]
     for name, prop in schema["properties"].items():
-        meaning = prop.get("description", "")
-        if "enum" in prop:
-            meaning += " (" + ", ".join(f"`{value}`" for value in prop["enum"]) + ")"
-        if "default" in prop:
-            meaning += f"; default `{str(prop['default']).lower() if isinstance(prop['default'], bool) else prop['default']}`"
-        lines.append(f"| `{name}` | {_kind(prop)} | {meaning.replace('|', chr(92) + '|')} |")
+        lines.append(_schema_row(name, prop))
+        for sub, sub_prop in _object_properties(prop).items():
+            lines.append(_schema_row(f"{name}.{sub}", sub_prop))
     return "\n".join(lines) + "\n"
