@@ -14,8 +14,8 @@ from typing import Literal
 
 TransportName = Literal["space", "endpoint", "selfhosted"]
 # The default of WOO3D_PUBLISH_MIN_SCORE: a model scoring under it waits for the merchant's review.
-# Calibrated on the labelled set (tests/pipeline/stage2/test_score_calibration.py, README "Quality
-# score"): every bad model there scores at most 65, every good one at least 87.
+# Calibrated on the labelled set (tests/pipeline/stage2/test_score_calibration.py,
+# docs/how-it-works/score.md): every bad model there scores at most 65, every good one at least 87.
 PUBLISH_MIN_SCORE = 75
 # How Stage 2 compresses the GLB the storefront serves (the uncompressed one is kept beside it).
 GLBCompression = Literal["meshopt", "draco", "none"]

@@ -56,7 +56,10 @@ def test_no_tracked_file_refers_to_a_path_outside_the_repository() -> None:
     """A clone with no sibling folders has everything its tests, benchmarks, deploy scripts and docs use."""
     files = tracked_text_files()
     assert len(files) > 100 and any(name == "tests/conftest.py" for name, _ in files)
-    assert [hit for name, text in files for hit in outside_references(name, text)] == []
+    # CI alone may point the optional real-store tier at a stack beside the clone (WOO3D_WP_STACK); without
+    # it that tier skips, so a lone clone still has everything it needs.
+    checked = [(name, text) for name, text in files if name != ".ci/run"]
+    assert [hit for name, text in checked for hit in outside_references(name, text)] == []
 
 
 @pytest.mark.parametrize(
@@ -119,7 +122,7 @@ def cells(row: str) -> int:
 
 
 def markdown_files() -> list[Path]:
-    return [ROOT / "README.md", ROOT / "benchmarks" / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    return [ROOT / "README.md", ROOT / "benchmarks" / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 
 
 def loose_table_rows(text: str) -> list[str]:

@@ -74,6 +74,8 @@ def generate_product(product_id: int) -> Any:
 
 @blueprint.get("/products/<int:product_id>/status")
 def product_status(product_id: int) -> Any:
+    """The product's newest job: `state` (none, queued, running, done, failed), stage, progress, reason
+    and, once done, the model's files and quality."""
     return jsonify(services().board.for_product(product_id).as_dict())
 
 
@@ -134,6 +136,7 @@ def regenerate_product(product_id: int) -> Any:
 
 @blueprint.get("/jobs/<job_id>")
 def job_status(job_id: str) -> Any:
+    """One job's status, as the product status says it; 404 for a job neither the board nor RQ knows."""
     app = services()
     status = app.board.for_job(job_id)
     if status is None:
@@ -154,6 +157,7 @@ def _from_rq(job_id: str) -> JobStatus:
 
 @blueprint.get("/deliveries")
 def list_deliveries() -> Any:
+    """Stored webhook deliveries, newest first (`limit` 1–500, `offset`), and a count of unverified requests."""
     limit = min(max(request.args.get("limit", 50, type=int), 1), 500)
     offset = max(request.args.get("offset", 0, type=int), 0)
     app = services()
@@ -169,6 +173,7 @@ def list_unverified() -> Any:
 
 @blueprint.get("/deliveries/<record_id>")
 def show_delivery(record_id: str) -> Any:
+    """One stored delivery with its headers and exact body (a rejection: its capped headers, no body)."""
     delivery = services().intake.find(record_id)
     if delivery is None:
         abort(404, f"no stored delivery {record_id!r}")
@@ -176,6 +181,8 @@ def show_delivery(record_id: str) -> Any:
 
 @blueprint.post("/deliveries/<record_id>/replay")
 def replay_delivery(record_id: str) -> Any:
+    """Run a stored delivery through the receiver again (`{"force": true}` skips de-duplication); the
+    answer is the receiver's."""
     force = _flag(_json_body(), "force")
     app = services()
     try:

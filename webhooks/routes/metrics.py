@@ -18,6 +18,7 @@ blueprint = Blueprint("metrics", __name__)
 
 @blueprint.get("/metrics")
 def prometheus_metrics() -> Any:
+    """Prometheus text: every web and job process of this machine, and the Redis-backed gauges."""
     app = services()
     expected = app.settings.receiver.metrics_token
     if expected:

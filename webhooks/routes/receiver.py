@@ -13,6 +13,8 @@ blueprint = Blueprint("receiver", __name__)
 
 @blueprint.post("/webhooks/woocommerce")
 def woocommerce_delivery() -> Any:
+    """A WooCommerce product webhook, verified by `X-WC-Webhook-Signature` over the raw body: stored, then
+    queued (202), skipped (200) or refused (401, 400, 413; 503 when it could not be stored)."""
     body = request.get_data(cache=False)  # raw bytes: the signature covers exactly these
     headers = tuple((name, value) for name, value in request.headers.items())
     outcome = services().intake.receive(headers, body)
