@@ -19,6 +19,8 @@ import pytest
 import requests
 from playwright.sync_api import Dialog, Page, expect
 
+from redis import Redis
+
 from pipeline.stage2.mesh_io import load_mesh
 from pipeline.stage2.poster import render_poster, render_turntable
 from tests.redis_server import free_port
@@ -27,6 +29,7 @@ from tests.wp_bridge.plugin.conftest import (
 )
 from tests.wp_bridge.plugin.rendering import ARTIFACTS
 from tests.wp_bridge.plugin.wordpress import WordPressSite
+from wp_bridge import AttachmentLedger, LedgerEntry
 
 pytestmark = pytest.mark.slow
 
@@ -74,19 +77,29 @@ def png(image: Any) -> bytes:
     return buffer.getvalue()
 
 
-def media(site: WordPressSite, name: str, data: bytes, mime: str) -> dict[str, Any]:
+def media(site: WordPressSite, name: str, data: bytes, mime: str, product_id: int) -> dict[str, Any]:
+    """An upload attached to the product, as the backend's write-back leaves it."""
     made = upload(site, name, data, mime)
+    assert site.rest("POST", f"/wp/v2/media/{made['id']}", json={"post": product_id}).status_code == 200
     return {"id": made["id"], "url": made["source_url"]}
 
 
-def publish_live_and_hold(site: WordPressSite, product_id: int, *, live: bool = True) -> dict[str, Any]:
+def on_the_ledger(redis_url: str, product_id: int, fingerprint: str, files: dict[str, dict[str, Any]]) -> None:
+    """Record the uploads in the backend's attachment ledger, as the write-back does: only what the
+    ledger holds is ever deleted."""
+    ledger = AttachmentLedger(Redis.from_url(redis_url))
+    for role, file in files.items():
+        ledger.record(product_id, LedgerEntry(file["id"], role, fingerprint, "", file["url"]).as_published())
+
+
+def publish_live_and_hold(site: WordPressSite, product_id: int, redis_url: str, *, live: bool = True) -> dict[str, Any]:
     """What the backend leaves after holding a model: the live model (optional) and, under `pending`,
     the held one with real renders of its GLB (poster and the three turntable views)."""
     mesh = load_mesh(glb_bytes(), "glb")
     views = render_turntable(mesh, 256)
-    held_files = {"glb": media(site, "held.glb", glb_bytes(), "model/gltf-binary"),
-                  "poster": media(site, "held-poster.png", png(render_poster(mesh, 256)), "image/png"),
-                  **{f"view_{angle}": media(site, f"held-view-{angle}.png", png(image), "image/png")
+    held_files = {"glb": media(site, "held.glb", glb_bytes(), "model/gltf-binary", product_id),
+                  "poster": media(site, "held-poster.png", png(render_poster(mesh, 256)), "image/png", product_id),
+                  **{f"view_{angle}": media(site, f"held-view-{angle}.png", png(image), "image/png", product_id)
                      for angle, image in views.items()}}
     fingerprint = f"sha256:{product_id:064x}"
     held = {"fingerprint": fingerprint, "state": "review", "glb": held_files["glb"]["url"],
@@ -96,13 +109,15 @@ def publish_live_and_hold(site: WordPressSite, product_id: int, *, live: bool = 
             "reasons": ["the model is in 5 pieces: 38% of it floats apart from the largest",
                         "the side view is 8× thinner than the photo suggests"],
             "held_because": "its quality score 41 is below 70 (WOO3D_PUBLISH_MIN_SCORE)"}
-    live_files = {"glb": media(site, "live.glb", glb_bytes(), "model/gltf-binary"),
-                  "poster": media(site, "live-poster.png", png(render_poster(mesh, 128)), "image/png")} if live else {}
+    live_files = {"glb": media(site, "live.glb", glb_bytes(), "model/gltf-binary", product_id),
+                  "poster": media(site, "live-poster.png", png(render_poster(mesh, 128)), "image/png", product_id)} if live else {}
     value = {"fingerprint": "sha256:" + "1" * 64 if live else "", "state": "live",
              "glb": live_files["glb"]["url"] if live else None,
              "poster": live_files["poster"]["url"] if live else None, "schema": 1, "pending": held,
              "attachment_ids": {role: f["id"] for role, f in live_files.items()}}
     set_model(site, product_id, value)
+    on_the_ledger(redis_url, product_id, fingerprint, held_files)
+    on_the_ledger(redis_url, product_id, value["fingerprint"], live_files)
     return {"value": value, "held": held, "held_files": held_files, "live_files": live_files}
 
 
@@ -136,10 +151,10 @@ def shape_of(site: WordPressSite, product_id: int) -> str:
 
 
 def test_the_meta_box_shows_the_held_model_and_approve_publishes_it(
-    admin_page: Page, visitor_page: Page, wordpress: WordPressSite, review_backend: str
+    admin_page: Page, visitor_page: Page, wordpress: WordPressSite, review_backend: str, redis_url: str
 ) -> None:
     product = wordpress.product_ids[MUG]
-    seeded = publish_live_and_hold(wordpress, product)
+    seeded = publish_live_and_hold(wordpress, product, redis_url)
     held = seeded["held"]
 
     # The storefront shows the live model only: none of the held model's files reach the page.
@@ -183,10 +198,10 @@ def test_the_meta_box_shows_the_held_model_and_approve_publishes_it(
 
 
 def test_discard_deletes_the_held_files_and_regenerate_asks_before_a_paid_call(
-    admin_page: Page, visitor_page: Page, wordpress: WordPressSite, review_backend: str
+    admin_page: Page, visitor_page: Page, wordpress: WordPressSite, review_backend: str, redis_url: str
 ) -> None:
     product = wordpress.product_ids[VASE]
-    seeded = publish_live_and_hold(wordpress, product, live=False)
+    seeded = publish_live_and_hold(wordpress, product, redis_url, live=False)
     wordpress.php(f"delete_post_meta( {product}, '_woo3d_shape' ); return true;")
     visitor_page.goto(f"/?p={product}")
     expect(visitor_page.locator(".woo3d-model")).to_have_count(0)  # held only: no model on the page
@@ -233,10 +248,10 @@ def test_discard_deletes_the_held_files_and_regenerate_asks_before_a_paid_call(
 
 def test_the_products_list_filters_held_models_and_approves_them_in_bulk(
     admin_page: Page, wordpress: WordPressSite, review_backend: str, uploaded_model: dict[str, str]
-) -> None:
+, redis_url: str) -> None:
     mug, tote, vase = (wordpress.product_ids[i] for i in (MUG, TOTE, VASE))
     set_model(wordpress, mug, {**uploaded_model, "schema": 1})
-    held = {product: publish_live_and_hold(wordpress, product)["held"] for product in (tote, vase)}
+    held = {product: publish_live_and_hold(wordpress, product, redis_url)["held"] for product in (tote, vase)}
 
     admin_page.goto("/wp-admin/edit.php?post_type=product")
     view = admin_page.locator(".subsubsub .woo3d_review a")
