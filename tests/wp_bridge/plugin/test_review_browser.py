@@ -247,8 +247,9 @@ def test_discard_deletes_the_held_files_and_regenerate_asks_before_a_paid_call(
 
 
 def test_the_products_list_filters_held_models_and_approves_them_in_bulk(
-    admin_page: Page, wordpress: WordPressSite, review_backend: str, uploaded_model: dict[str, str]
-, redis_url: str) -> None:
+    admin_page: Page, wordpress: WordPressSite, review_backend: str, uploaded_model: dict[str, str],
+    redis_url: str,
+) -> None:
     mug, tote, vase = (wordpress.product_ids[i] for i in (MUG, TOTE, VASE))
     set_model(wordpress, mug, {**uploaded_model, "schema": 1})
     held = {product: publish_live_and_hold(wordpress, product, redis_url)["held"] for product in (tote, vase)}
