@@ -31,6 +31,7 @@ from pipeline.generators.shapes.inflated import MIN_RESOLUTION, inflate_within, 
 from pipeline.generators.shapes.revolved import MIN_BODY_SHARE, Body, find_body, revolve, view_of
 from pipeline.generators.shapes.stacked import find_stack, revolve_stack
 from pipeline.photos.images import MAX_PIXELS, decode_image, fit_within
+from pipeline.photos.plain_back import plain_back
 from pipeline.photos.segmentation import ProductMask, product_mask
 from pipeline.stage2.sizing import MAX_CAMERA_ELEVATION_DEG, SizeMatch, match_size
 
@@ -97,7 +98,8 @@ class LocalGenerator:
     its thickest). The store's length/width/height are matched to the photo (`match_size`), so
     the depth is known and the photo is never squashed. Every class takes its texture by
     projecting the photo onto it from the camera's side; the back shows the second photo when
-    there is one (mirrored and fitted to the front's silhouette), else the front seen from behind.
+    there is one (mirrored and fitted to the front's silhouette), else the front's material and
+    colours without its print (`plain_back`): most printed products are printed on the front only.
     """
 
     name = "local"
@@ -130,6 +132,8 @@ class LocalGenerator:
                 "the product has no image: the local generator needs a product photo "
                 "(text-only products need a hosted generator)"
             )
+        from PIL import ImageOps
+
         progress("segmenting", 0.05)
         main = product.images[0]
         front = _photographed_side(decode_image(main.data, main.name, max_pixels=self.max_pixels), main.name)
@@ -140,7 +144,7 @@ class LocalGenerator:
             try:
                 back = _photographed_side(decode_image(second.data, second.name, max_pixels=self.max_pixels), second.name)
             except ImageError as exc:
-                warnings.append(f"back photo ignored, the front is mirrored instead: {exc}")
+                warnings.append(f"back photo ignored, the back is the front's material without its print: {exc}")
         x0, y0, x1, y1 = _crop_box(front.mask.mask)
         mask = front.mask.mask[y0:y1, x0:x1]
         decision = decide_shape(product, silhouette_features(mask))
@@ -165,6 +169,11 @@ class LocalGenerator:
             surface = self._build(decision, mask, body, hat, plan, centre_row, open_top)
         if plan.match is not None and plan.match.warning:
             warnings.append(plan.match.warning)
+        plain = None
+        if back is None:
+            # No photo of the back: the front's material without its print, not the front mirrored.
+            plain = plain_back(front.texture, front.mask.mask[y0:y1, x0:x1])
+            back = _Side(ImageOps.mirror(plain.texture), front.mask)
         mesh = _textured(surface, front, back)
         progress("building", 1.0)
         return GeneratedMesh(
@@ -174,7 +183,7 @@ class LocalGenerator:
             warnings=tuple(warnings),
             metadata={
                 "segmentation": front.mask.method,
-                "back": "second photo" if back else "mirrored front",
+                "back": "second photo" if plain is None else plain.describe(),
                 "faces": len(mesh.faces),
                 "shape": decision.as_dict(),
                 **({"vessel": "open" if open_top else "closed"} if body is not None else {}),

@@ -61,6 +61,19 @@ def mug_on_white() -> Photo:
 
 
 @functools.cache
+def plain_mug_on_white() -> Photo:
+    """The red mug without its printed motif: nothing on it is print."""
+    image = Image.new("RGB", (SIZE, SIZE), (250, 250, 250))
+    draw = ImageDraw.Draw(image)
+    truth = Image.new("L", (SIZE, SIZE), 0)
+    for target, fill in ((draw, (200, 20, 30)), (ImageDraw.Draw(truth), 255)):
+        target.ellipse((60, 130, 190, 270), fill=fill)
+        target.ellipse((95, 165, 160, 235), fill=(250, 250, 250) if fill != 255 else 0)
+        target.rounded_rectangle((150, 90, 330, 330), radius=18, fill=fill)
+    return Photo(_encode(image, "PNG"), np.asarray(truth) > 127, "plain-mug.png")
+
+
+@functools.cache
 def tshirt_transparent() -> Photo:
     """A blue t-shirt shape on a transparent background (RGBA PNG, garbage colour under alpha 0)."""
     image = Image.new("RGBA", (SIZE, SIZE), (0, 255, 0, 0))

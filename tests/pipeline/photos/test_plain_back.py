@@ -1,0 +1,50 @@
+"""pipeline.photos.plain_back: the back one photo implies keeps the material, drops the front's print."""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from pipeline.photos.plain_back import plain_back
+
+WHITE, BLUE, BLACK = (235, 235, 232), (30, 60, 170), (20, 20, 20)
+
+
+def _bottle() -> tuple[Image.Image, np.ndarray]:
+    """A white bottle with a blue cap (the cap is part of the outline) and black text on its label."""
+    image = Image.new("RGB", (200, 400), (250, 250, 250))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((40, 100, 160, 390), fill=WHITE)
+    draw.rectangle((75, 20, 125, 100), fill=BLUE)
+    for row in range(200, 300, 25):  # lines of "text"
+        draw.rectangle((60, row, 140, row + 10), fill=BLACK)
+    mask = Image.new("L", image.size, 0)
+    ImageDraw.Draw(mask).rectangle((40, 100, 160, 390), fill=255)
+    ImageDraw.Draw(mask).rectangle((75, 20, 125, 100), fill=255)
+    return image, np.asarray(mask) > 0
+
+
+def test_the_print_inside_the_outline_is_filled_with_the_material() -> None:
+    image, mask = _bottle()
+    back = np.asarray(plain_back(image, mask).texture).astype(int)
+    label = back[200:300, 60:140]
+    assert np.abs(label - WHITE).max(axis=-1).mean() < 12
+
+
+def test_what_reaches_the_outline_is_kept() -> None:
+    """The blue cap goes on round the bottle: its back is blue too."""
+    image, mask = _bottle()
+    result = plain_back(image, mask)
+    cap = np.asarray(result.texture).astype(int)[30:90, 85:115]
+    assert np.abs(cap - BLUE).max(axis=-1).mean() < 12
+    assert 0.05 < result.print_share < 0.3
+
+
+def test_a_plain_product_is_left_as_it_is() -> None:
+    image = Image.new("RGB", (120, 120), (250, 250, 250))
+    ImageDraw.Draw(image).ellipse((10, 10, 110, 110), fill=(200, 30, 40))
+    mask = np.zeros((120, 120), dtype=bool)
+    mask[20:100, 20:100] = True
+    result = plain_back(image, mask)
+    assert result.print_share == 0.0
+    assert np.array_equal(np.asarray(result.texture), np.asarray(image))
