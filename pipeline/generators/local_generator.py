@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from pipeline.backends import GeneratedMesh, Progress, no_progress
-from pipeline.errors import ImageError, NeedsImageError
+from pipeline.errors import NeedsImageError
 from pipeline.generators.shapes import (
     ShapeDecision,
     Surface,
@@ -33,6 +33,7 @@ from pipeline.generators.shapes.stacked import find_stack, revolve_stack
 from pipeline.photos.images import MAX_PIXELS, decode_image, fit_within
 from pipeline.photos.plain_back import plain_back
 from pipeline.photos.segmentation import ProductMask, product_mask
+from pipeline.photos.views import read_gallery
 from pipeline.stage2.sizing import MAX_CAMERA_ELEVATION_DEG, SizeMatch, match_size
 
 if TYPE_CHECKING:
@@ -136,15 +137,18 @@ class LocalGenerator:
 
         progress("segmenting", 0.05)
         main = product.images[0]
-        front = _photographed_side(decode_image(main.data, main.name, max_pixels=self.max_pixels), main.name)
+        main_image = decode_image(main.data, main.name, max_pixels=self.max_pixels)
+        front = _photographed_side(main_image, main.name)
         warnings = list(front.mask.warnings)
+        # Every gallery image's view is decided; only a real back photo textures the back.
+        gallery = read_gallery(product.images, max_pixels=self.max_pixels, main=main_image)
         back: _Side | None = None
-        if len(product.images) > 1:
-            second = product.images[1]
-            try:
-                back = _photographed_side(decode_image(second.data, second.name, max_pixels=self.max_pixels), second.name)
-            except ImageError as exc:
-                warnings.append(f"back photo ignored, the back is the front's material without its print: {exc}")
+        back_index = gallery.used("back")
+        if back_index is not None:
+            second = product.images[back_index]
+            back = _photographed_side(decode_image(second.data, second.name, max_pixels=self.max_pixels), second.name)
+        warnings.extend(f"gallery image {d.index} ({d.name}) unreadable, not used: {d.reasons[0]}"
+                        for d in gallery.decisions if d.view == "unreadable")
         x0, y0, x1, y1 = _crop_box(front.mask.mask)
         mask = front.mask.mask[y0:y1, x0:x1]
         decision = decide_shape(product, silhouette_features(mask))
@@ -183,7 +187,8 @@ class LocalGenerator:
             warnings=tuple(warnings),
             metadata={
                 "segmentation": front.mask.method,
-                "back": "second photo" if plain is None else plain.describe(),
+                "back": f"the back photo (image {back_index})" if plain is None else plain.describe(),
+                "gallery": gallery.as_list(),
                 "faces": len(mesh.faces),
                 "shape": decision.as_dict(),
                 **({"vessel": "open" if open_top else "closed"} if body is not None else {}),

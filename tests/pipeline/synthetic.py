@@ -47,6 +47,31 @@ def hoodie_on_white() -> Photo:
 
 
 @functools.cache
+def hoodie_back_on_white() -> Photo:
+    """The same hoodie from behind: its outline (symmetric, so mirrored alike), no logo, no pocket."""
+    image = Image.new("RGB", (SIZE, SIZE), (255, 255, 255))
+    _hoodie_shape(ImageDraw.Draw(image), (38, 40, 44))
+    ImageDraw.Draw(image).line((200, 120, 200, 340), fill=(30, 31, 34), width=3)  # a back seam
+    truth = Image.new("L", (SIZE, SIZE), 0)
+    _hoodie_shape(ImageDraw.Draw(truth), 255)
+    return Photo(_encode(image, "JPEG", quality=92), np.asarray(truth) > 127, "hoodie-2.jpg")
+
+
+@functools.cache
+def hoodie_worn_close_up() -> Photo:
+    """A close-up of someone wearing the hoodie: chin and neck above the chest and its logo, cut by the frame."""
+    image = Image.new("RGB", (SIZE, SIZE), (255, 255, 255))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((120, -160, 280, 60), fill=(224, 172, 140))  # a chin
+    draw.rectangle((165, 40, 235, 120), fill=(214, 162, 130))  # the neck
+    draw.rectangle((0, 110, SIZE, SIZE), fill=(38, 40, 44))  # the chest, running off three sides
+    draw.ellipse((230, 200, 330, 300), fill=(250, 250, 250))  # the logo, close
+    truth = Image.new("L", (SIZE, SIZE), 0)
+    ImageDraw.Draw(truth).rectangle((0, 110, SIZE, SIZE), fill=255)
+    return Photo(_encode(image, "JPEG", quality=92), np.asarray(truth) > 127, "hoodie-3.jpg")
+
+
+@functools.cache
 def mug_on_white() -> Photo:
     """A red mug with a handle whose hole shows the white background, as PNG."""
     image = Image.new("RGB", (SIZE, SIZE), (250, 250, 250))

@@ -76,10 +76,11 @@ def test_known_dimensions_set_the_depth_ratio() -> None:
     assert depth / max(width, height) > 0.45
 
 
-def test_second_photo_textures_the_back_from_an_atlas() -> None:
-    generated = LocalGenerator(resolution=96).generate(_product(synthetic.hoodie_on_white(), synthetic.mug_on_white()))
+def test_a_back_photo_textures_the_back_from_an_atlas() -> None:
+    generated = LocalGenerator(resolution=96).generate(
+        _product(synthetic.hoodie_on_white(), synthetic.hoodie_back_on_white()))
     mesh = generated.mesh
-    assert generated.metadata["back"] == "second photo"
+    assert generated.metadata["back"] == "the back photo (image 1)"
     centres_z = mesh.vertices[mesh.faces].mean(axis=1)[:, 2]
     face_u = mesh.visual.uv[mesh.faces][:, :, 0]
     assert (face_u[centres_z > 0] <= 0.5 + 1e-9).all()
@@ -92,6 +93,18 @@ def test_unusable_second_photo_falls_back_to_the_plain_back() -> None:
     generated = LocalGenerator(resolution=64).generate(product)
     assert str(generated.metadata["back"]).startswith("the front's material and colours")
     assert "back.jpg: not an image" in generated.warnings[0]
+
+
+@pytest.mark.parametrize("second", [synthetic.hoodie_worn_close_up, synthetic.mug_on_white])
+def test_a_second_image_that_is_no_back_is_not_pasted_on_the_back(second) -> None:  # type: ignore[no-untyped-def]
+    """A close-up of someone wearing the hoodie, or another product, never becomes its back: from
+    behind the hoodie is plain dark cloth (no skin, no logo, no red), and report.json says why."""
+    generated = LocalGenerator(resolution=96).generate(_product(synthetic.hoodie_on_white(), second()))
+    back = render_view(generated.mesh, "back", longest_side=256)
+    assert _white_logo_pixels(back) < 10
+    assert np.median(back.rgb[back.mask], axis=0).max() < 80
+    decision = generated.metadata["gallery"][1]  # type: ignore[index]
+    assert decision["used_for"] is None and decision["view"] != "back" and decision["reasons"]
 
 
 def _white_logo_pixels(view: object) -> int:
