@@ -2,8 +2,8 @@
 
 Every term is 0..1 and compares the final model with something independent of the generator:
 two cut-outs of the photo made here (the learned one and the classical one), three renders of
-the final mesh (front, side, top), the stretch applied to fit the store's dimensions, and the
-shape class. README "Quality score" documents the terms, the formula and the calibration.
+the final mesh (front, side, top), the front's proportions against the photo's, the stretch
+applied to fit the store's dimensions, and the shape class. README "Quality score" documents the terms, the formula and the calibration.
 
     score = round(100 × (½ × the weakest term + ½ × the weighted mean of all terms))
 
@@ -32,12 +32,14 @@ __all__ = [
     "ModelFacts",
     "ModelViews",
     "PhotoCutouts",
+    "aspect",
     "detail",
     "extra_holes_and_slivers",
     "frame_contact",
     "judge",
     "largest_part_share",
     "outline_term",
+    "proportions_term",
     "score",
     "shape_plausibility",
     "silhouette_parts",
@@ -53,6 +55,7 @@ WEIGHTS: dict[str, float] = {
     "connectedness": 2.0,
     "solidity": 1.0,
     "stretch": 2.0,
+    "proportions": 2.0,
     "shape": 1.0,
     "texture": 1.0,
     "detail": 1.0,
@@ -67,6 +70,7 @@ FINE: dict[str, float] = {
     "connectedness": 0.9,
     "solidity": 0.8,
     "stretch": 0.8,
+    "proportions": 0.8,
     "shape": 0.6,
     "texture": 0.5,
     "detail": 0.7,
@@ -81,6 +85,10 @@ _OUTLINE_IOU = (0.5, 0.9)
 _FRAME_CONTACT = (0.02, 0.15)
 # Proportions changed by up to this factor are within what a photo's perspective explains.
 _STRETCH_TOLERATED = 1.15
+# The front's height/width against the photo's cut-out's: within the first factor a photo's
+# perspective explains it (a catalogue shot from above adds a top to the outline); from the
+# second the model is squashed or stretched.
+_PROPORTIONS = (1.12, 1.4)
 # A silhouette part smaller than this share of the whole is a speck, not a piece.
 _PIECE_SHARE = 0.002
 # A sliver is what an opening with a disc of this share of the longer side removes.
@@ -216,6 +224,14 @@ def judge(
                 f"thin slivers ({_percent(slivers)} of its outline)" if slivers >= 0.02 else ""]
         reasons.append("the model has " + " and ".join(w for w in what if w) + " that the photo does not show")
 
+    if reference is not None and reference.any() and views.front.any():
+        ratio = aspect(views.front) / aspect(reference)
+        terms["proportions"] = proportions_term(ratio)
+        measured["proportions"] = round(ratio, 4)
+        if terms["proportions"] < FINE["proportions"]:
+            reasons.append(f"its front is {ratio:.2f}× as tall for its width as the product in the photo: the model "
+                           f"is {'squashed' if ratio < 1 else 'stretched'}")
+
     terms["stretch"] = min(1.0, _STRETCH_TOLERATED / max(facts.stretch, 1e-9))
     if terms["stretch"] < FINE["stretch"]:
         reasons.append(f"the model was stretched {facts.stretch:.1f}× to match the given dimensions: "
@@ -263,6 +279,19 @@ def score(terms: dict[str, float]) -> int:
     mean = sum(WEIGHTS[name] * value for name, value in terms.items()) / sum(WEIGHTS[name] for name in terms)
     gating = [value for name, value in terms.items() if name not in _CONFIDENCE_TERMS] or [mean]
     return round(100 * (0.5 * min(gating) + 0.5 * mean))
+
+
+def aspect(mask: np.ndarray) -> float:
+    """A silhouette's height over its width (its bounding box's)."""
+    ys, xs = np.nonzero(mask)
+    return float((np.ptp(ys) + 1) / (np.ptp(xs) + 1)) if len(xs) else 1.0
+
+
+def proportions_term(ratio: float) -> float:
+    """The model's front height/width over the photo's as a term: 1 within what perspective
+    explains (_PROPORTIONS[0] either way), 0 from _PROPORTIONS[1], linear in the logarithm between."""
+    low, high = (math.log(f) for f in _PROPORTIONS)
+    return float(np.clip(1.0 - (abs(math.log(max(ratio, 1e-9))) - low) / (high - low), 0.0, 1.0))
 
 
 def outline_term(iou: float) -> float:

@@ -97,3 +97,22 @@ def test_a_generator_cut_out_that_took_in_more_than_the_product_is_named() -> No
     judged = judge(_views(product), photo, ModelFacts(faces=5000, size_m=(0.2, 0.2, 0.05)), everything)
     assert judged.terms["cutout"] == 0.0
     assert any("cut the product out of the photo differently" in reason for reason in judged.reasons)
+
+
+def test_a_front_squashed_against_the_photos_proportions_is_held_with_the_reason() -> None:
+    """A squat model of a tall product (no size to blame) scores under the threshold; the same
+    proportions score in full, and a little perspective is forgiven."""
+    from pipeline.config import PUBLISH_MIN_SCORE
+    from pipeline.stage2.evidence import proportions_term
+
+    photo_mask = np.zeros((200, 200), dtype=bool)
+    photo_mask[20:180, 50:150] = True  # 1.6 as tall as wide
+    squat = np.zeros((200, 200), dtype=bool)
+    squat[60:166, 50:150] = True  # 1.06: 0.66 of the photo's proportions
+    photo = PhotoCutouts(np.full((200, 200, 3), 255, dtype=np.uint8), photo_mask, photo_mask)
+    facts = ModelFacts(faces=5000, size_m=(0.2, 0.2, 0.2))
+    squashed = judge(_views(squat), photo, facts)
+    assert squashed.terms["proportions"] == 0.0 and squashed.score < PUBLISH_MIN_SCORE
+    assert any("0.66× as tall for its width" in reason and "squashed" in reason for reason in squashed.reasons)
+    assert judge(_views(photo_mask), photo, facts).terms["proportions"] == 1.0
+    assert proportions_term(0.94) == 1.0 and proportions_term(1 / 0.94) == 1.0 and 0 < proportions_term(1.25) < 1

@@ -28,6 +28,7 @@ _SAYS = {
     "texture coverage": "filler",
     "wrong object": "another object",
     "empty mesh": "only 12 faces",
+    "proportions": "squashed",
 }
 
 
