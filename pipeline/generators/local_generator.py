@@ -16,6 +16,7 @@ from pipeline.generators.shapes import (
     headwear_kind,
     is_open_vessel,
     silhouette_features,
+    slab_thickness,
 )
 from pipeline.generators.shapes.camera import Camera, seen_iou
 from pipeline.generators.shapes.cuboid import cuboid
@@ -153,7 +154,7 @@ class LocalGenerator:
         mask = front.mask.mask[y0:y1, x0:x1]
         decision = decide_shape(product, silhouette_features(mask))
         progress(f"building a {decision.shape} shape", 0.35)
-        decision, hat = _headwear(product, decision, mask)
+        decision, hat, knit = _headwear(product, decision, mask)
         body = find_body(mask) if decision.shape == "round" and hat is None else None
         if body is not None and not decision.forced and body.share_of(mask) < MIN_BODY_SHARE:
             decision = decision.fall_back(f"but no upright body of revolution explains the silhouette "
@@ -193,7 +194,7 @@ class LocalGenerator:
                 "shape": decision.as_dict(),
                 **({"vessel": "open" if open_top else "closed"} if body is not None else {}),
                 **({"stack": stacked.report} if stacked is not None else {}),
-                **({"headwear": hat.brim} if hat is not None else {}),
+                **({"headwear": hat.brim} if hat is not None else {"headwear": "none"} if knit else {}),
                 **({"size_match": plan.match.as_dict()} if plan.match else {}),
             },
             real_size=plan.match.dimensions if plan.match else None,
@@ -205,6 +206,9 @@ class LocalGenerator:
         ys, xs = np.nonzero(mask)
         width, height = float(xs.max() + 1 - xs.min()), float(ys.max() + 1 - ys.min())
         ratio = _DEPTH_RATIOS.get(decision.shape, self.depth_ratio)
+        slab = slab_thickness(product) if decision.shape in ("box", "flat") else None
+        if slab is not None:  # a notebook, a tablet, a laptop: a slab, not a brick half as deep as it is tall
+            ratio = slab[0]
         own_depth = body.diameter if body is not None else ratio * max(width, height)
         if hat is not None:
             own_depth = headwear_depth(hat.silhouette, hat.brim)
@@ -276,24 +280,29 @@ class LocalGenerator:
 
 
 def _headwear(product: ProductInput, decision: ShapeDecision,
-              mask: np.ndarray) -> tuple[ShapeDecision, _Hat | None]:
+              mask: np.ndarray) -> tuple[ShapeDecision, _Hat | None, bool]:
     """A round product the words call a cap or a hat, read as a crown and a brim; one whose
     crown is no dome falls back to the inflated shape (unless the merchant chose round: then it
-    is revolved as any round product)."""
+    is revolved as any round product). A knit hat or a beanie (no brim; a cuff is part of its
+    crown) is one body of revolution, its camera read from the photo as any round product's: the
+    third value says so."""
     kind = headwear_kind(product) if decision.shape == "round" else None
     if kind is None:
-        return decision, None
-    silhouette = read_headwear(mask)
+        return decision, None, False
+    silhouette = read_headwear(mask, cuffed=kind in ("none", "hat"))
     if silhouette.dome:
         brim = brim_for(kind, silhouette)
-        built = {"visor": "a visor forward from its base", "ring": "a brim all round its base",
-                 "none": "no brim"}[brim]
+        if brim == "none":
+            return ShapeDecision("round", decision.confidence, (
+                *decision.reasons, f"headwear: {silhouette.why}: a knit hat or beanie, its crown"
+                f"{' and cuff' if silhouette.cuff else ''} revolved as one body, no brim"), decision.forced), None, True
+        built = {"visor": "a visor forward from its base", "ring": "a brim all round its base"}[brim]
         return ShapeDecision("round", decision.confidence, (
             *decision.reasons, f"headwear: {silhouette.why}: its crown revolved, {built}"), decision.forced), \
-            _Hat(silhouette, brim)
+            _Hat(silhouette, brim), False
     if decision.forced:
-        return decision, None
-    return decision.fall_back(f"but the silhouette is no hat's crown ({silhouette.why})"), None
+        return decision, None, False
+    return decision.fall_back(f"but the silhouette is no hat's crown ({silhouette.why})"), None, False
 
 
 def _textured(surface: Surface, front: _Side, back: _Side | None) -> trimesh.Trimesh:
