@@ -294,10 +294,11 @@ def _unlit_from(mesh: Any, turn: np.ndarray, bounds: tuple[Any, Any], scale: flo
     return render_view(turned, "front", bounds=(corners.min(axis=0), corners.max(axis=0)), pixels_per_unit=scale)
 
 
-def back_agreement(model: Any, truth: Any, pixels: int = 256) -> float:
-    """The back's colours against the truth's, seen from behind (orthographic, unlit, no refit): the share
-    of the pixels both cover whose colours are alike (CIE76 ΔE < 22 after a slight blur): a mirrored
-    print, a close-up or skin on the back lower it."""
+def back_agreement(model: Any, truth: Any, pixels: int = 256) -> tuple[float, float]:
+    """The back against the truth's, seen from behind (orthographic, unlit, no refit): the share of
+    the pixels both cover whose colours are alike (CIE76 ΔE < 22 after a slight blur), and the same
+    share over the print alone (the pixels where either back is not its own main colour; 1.0 when
+    neither shows any): a mirrored print, a close-up or skin pasted on the back lower both."""
     from scipy import ndimage
     from skimage.color import rgb2lab
 
@@ -307,9 +308,14 @@ def back_agreement(model: Any, truth: Any, pixels: int = 256) -> float:
     a, b = (_unlit_from(mesh, _TO_BACK, (lower, upper), scale) for mesh in (model, truth))
     both = ndimage.binary_erosion(a.mask & b.mask, iterations=2)
     if not both.any():
-        return 0.0
+        return 0.0, 0.0
     lab_a, lab_b = (ndimage.gaussian_filter(rgb2lab(view.rgb), (1.5, 1.5, 0)) for view in (a, b))
-    return float((np.linalg.norm(lab_a - lab_b, axis=-1)[both] < 22.0).mean())
+    alike = np.linalg.norm(lab_a - lab_b, axis=-1) < 22.0
+    printed = np.zeros_like(both)
+    for lab in (lab_a, lab_b):
+        printed |= np.linalg.norm(lab - np.median(lab[both], axis=0), axis=-1) > 25.0
+    printed &= both
+    return float(alike[both].mean()), float(alike[printed].mean()) if printed.sum() > 20 else 1.0
 
 
 def turned_round(product: Any, second: str) -> dict[str, Any]:
@@ -321,8 +327,9 @@ def turned_round(product: Any, second: str) -> dict[str, Any]:
     truth_w, truth_h = product.truth.extents[:2]
     model_w, model_h = mesh.extents[:2]
     gallery = generated.metadata.get("gallery")
+    back, back_print = back_agreement(mesh, textured(product))
     return {"shape": generated.metadata["shape"]["shape"], "front": round(views["front"], 4),
-            "side": round(views["side"], 4), "back": round(back_agreement(mesh, textured(product)), 4),
+            "side": round(views["side"], 4), "back": round(back, 4), "back_print": round(back_print, 4),
             "top": round(views["top"], 4), "proportions": round((model_h / model_w) / (truth_h / truth_w), 3),
             "size_m": [round(float(v), 3) for v in mesh.extents], "back_from": str(generated.metadata.get("back")),
             "second_view": gallery[1]["view"] if isinstance(gallery, list) and len(gallery) > 1 else None}
@@ -330,22 +337,25 @@ def turned_round(product: Any, second: str) -> dict[str, Any]:
 
 def class_table(rows: list[dict[str, Any]]) -> str:
     """Per true class: the median of each view's agreement (and the lowest back)."""
-    lines = ["| class | cases | front | side | back (lowest) | top |", "| --- | --- | --- | --- | --- | --- |"]
+    lines = ["| class | cases | front | side | back colours (lowest) | back print (lowest) | top |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
     for shape in sorted({r["true_class"] for r in rows}):
         mine = [r["turned"] for r in rows if r["true_class"] == shape]
-        med = {v: statistics.median(m[v] for m in mine) for v in ("front", "side", "back", "top")}
+        med = {v: statistics.median(m[v] for m in mine) for v in ("front", "side", "back", "back_print", "top")}
         lines.append(f"| {shape} | {len(mine)} | {med['front']:.3f} | {med['side']:.3f} | {med['back']:.3f} "
-                     f"({min(m['back'] for m in mine):.3f}) | {med['top']:.3f} |")
+                     f"({min(m['back'] for m in mine):.3f}) | {med['back_print']:.3f} "
+                     f"({min(m['back_print'] for m in mine):.3f}) | {med['top']:.3f} |")
     return "\n".join(lines)
 
 
 def case_table(rows: list[dict[str, Any]]) -> str:
-    lines = ["| case | true class | decided | front | side | back | top | front h/w vs truth | size (m) | back from |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    lines = ["| case | true class | decided | front | side | back colours | back print | top | front h/w vs truth | "
+             "size (m) | back from |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in rows:
         t = r["turned"]
         lines.append(f"| {r['case']} | {r['true_class']} | {t['shape']} | {t['front']:.3f} | {t['side']:.3f} | "
-                     f"{t['back']:.3f} | {t['top']:.3f} | {t['proportions']:.2f} | "
+                     f"{t['back']:.3f} | {t['back_print']:.3f} | {t['top']:.3f} | {t['proportions']:.2f} | "
                      f"{' × '.join(f'{v:.2f}' for v in t['size_m'])} | {t['back_from']} |")
     return "\n".join(lines)
 

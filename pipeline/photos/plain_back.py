@@ -4,8 +4,8 @@ Most printed products are printed on the front only, so a model made from one ph
 plain back, not the front mirrored ("SOLIDUS" read as "SUDILOS"). What reaches the outline goes
 on round it (the body's colour, a two-tone bottle's cap, a band printed all round, a strap);
 what stays inside the outline is the front's own (a logo, a label, text) and is taken away:
-the product's pixels whose colour is none of the outline's main colours, in parts that stay
-clear of the outline, are filled with the material around them (its shading included), so the
+the product's pixels whose colour is not the body's (the outline's main colour), in parts that
+stay clear of the outline, are filled with the material around them (its shading included), so the
 back meets the front at the seams in the same colours. A print-free product (a plain mug, a
 ball) keeps its whole front, so its back looks like it.
 """
@@ -71,7 +71,7 @@ def plain_back(texture: Image.Image, mask: np.ndarray) -> PlainBack:
     known = inside & ~printed
     sigma = 0.04 * max(size)
     weight = ndimage.gaussian_filter(known.astype(np.float32), sigma)
-    spread = np.stack([ndimage.gaussian_filter(small[..., c] * known, sigma) for c in range(3)], -1)
+    spread = np.stack([ndimage.gaussian_filter(small[..., c].astype(np.float32) * known, sigma) for c in range(3)], -1)
     _, (iy, ix) = ndimage.distance_transform_edt(~known, return_indices=True)
     nearest = small[iy, ix].astype(np.float32)
     fill = np.where(weight[..., None] > 1e-3, spread / np.maximum(weight, 1e-6)[..., None], nearest)
@@ -85,8 +85,23 @@ def plain_back(texture: Image.Image, mask: np.ndarray) -> PlainBack:
     return PlainBack(Image.fromarray(np.clip(out, 0, 255).astype(np.uint8)), share)
 
 
+def _clear_of_outline(kind: np.ndarray, inside: np.ndarray, rim: np.ndarray, ring_width: float,
+                      side: int) -> np.ndarray:
+    """The parts of `kind` that do not run along the outline (text near a hem stays clear of it;
+    a cap, a strap or a band printed all round runs along it)."""
+    from scipy import ndimage
+
+    parts, count = ndimage.label(ndimage.binary_closing(kind, iterations=1) & inside, structure=np.ones((3, 3)))
+    if count == 0:
+        return np.zeros(inside.shape, dtype=bool)
+    along = np.bincount(parts[rim].ravel(), minlength=count + 1) / ring_width
+    clear = along < _REACHES_OUTLINE * side  # a letter, a speck of a highlight: filled alike
+    clear[0] = False
+    return clear[parts]
+
+
 def _print_mask(rgb: np.ndarray, inside: np.ndarray) -> np.ndarray:
-    """The product's pixels that are print: not the outline's colours, in parts clear of the outline."""
+    """The product's pixels that are print: not the body's colour, in parts clear of the outline."""
     from scipy import ndimage
     from scipy.cluster.vq import kmeans2
     from skimage.color import rgb2lab
@@ -112,19 +127,16 @@ def _print_mask(rgb: np.ndarray, inside: np.ndarray) -> np.ndarray:
             warnings.filterwarnings("ignore", "One of the clusters is empty", RuntimeWarning)
             centres, groups = kmeans2(samples, _BAND_GROUPS, minit="++", seed=rng)
     shares = np.bincount(groups, minlength=len(centres)) / len(groups)
-    material_colours = centres[shares >= _MATERIAL_SHARE]
-    distance = np.linalg.norm(lab[..., None, :] - material_colours[None, None], axis=-1).min(axis=-1)
-    other = inside & (distance >= _MATERIAL_DE)
-    parts, count = ndimage.label(ndimage.binary_closing(other, iterations=1) & inside, structure=np.ones((3, 3)))
-    if count == 0:
-        return np.zeros(inside.shape, dtype=bool)
-    sizes = np.bincount(parts.ravel(), minlength=count + 1)
-    # Text printed near the hem stays clear of the outline; a cap or a band printed all round runs along it.
+    nearest = np.linalg.norm(lab[..., None, :] - centres[None, None], axis=-1)
+    material = nearest[..., shares >= _MATERIAL_SHARE].min(axis=-1) < _MATERIAL_DE
+    body = nearest[..., int(np.argmax(shares))] < _MATERIAL_DE
     ring_width = max(2.0, _BAND[0] * side)
-    along = np.bincount(parts[inside & (depth <= ring_width)].ravel(), minlength=count + 1) / ring_width
-    reaching = along >= _REACHES_OUTLINE * side
-    is_print = ~reaching  # a letter, a speck of a highlight: filled alike, as the material shows round it
-    is_print[0] = False
-    printed = is_print[parts]
+    rim = inside & (depth <= ring_width)
+    # None of the outline's colours (a white logo on red), or one of its other colours (a dark oval
+    # as dark as the seams, stripes): print where it stays clear of the outline, each kind on its own
+    # so a print never joins the outline through the body's shading.
+    printed = np.zeros(inside.shape, dtype=bool)
+    for kind in (inside & ~material, inside & material & ~body):
+        printed |= _clear_of_outline(kind, inside, rim, ring_width, side)
     # The print's anti-aliased edge is neither colour: take a pixel round it too.
     return ndimage.binary_dilation(printed, iterations=2) & inside

@@ -224,7 +224,7 @@ def printed_products() -> tuple[KnownProduct, ...]:
         _standing("tote_printed", "garment", "Canvas tote bag", (_box(0.38, 0.40, 0.02),), (210, 50, 45),
                   prints=("SOLIDUS", "")),
         _standing("polo_pair", "garment", "Polo shirt", _tshirt(), (40, 80, 160), prints=("POLO", "TEAM 10")),
-        _standing("mug_printed", "round", "Printed mug", _mug(), (240, 240, 236), prints=("CAFE", "")),
+        _standing("mug_printed", "round", "Printed mug", _mug(), (120, 185, 215), prints=("CAFE", "")),
     )
 
 

@@ -48,3 +48,30 @@ def test_a_plain_product_is_left_as_it_is() -> None:
     result = plain_back(image, mask)
     assert result.print_share == 0.0
     assert np.array_equal(np.asarray(result.texture), np.asarray(image))
+
+
+def test_a_colour_of_the_outline_is_print_where_it_stays_clear_of_it() -> None:
+    """Dark stripes run down from the collar (kept); a dark oval of the same colour sits on the chest (print)."""
+    image = Image.new("RGB", (300, 300), (250, 250, 250))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((30, 30, 270, 290), fill=BLUE)
+    dark = (10, 25, 90)
+    for x in range(40, 270, 30):
+        draw.rectangle((x, 30, x + 12, 120), fill=dark)
+    draw.ellipse((120, 170, 180, 230), fill=dark)
+    mask = np.zeros((300, 300), dtype=bool)
+    mask[30:291, 30:271] = True
+    back = np.asarray(plain_back(image, mask).texture).astype(int)
+    assert np.abs(back[190:210, 140:160] - BLUE).max(axis=-1).mean() < 12
+    assert np.abs(back[40:110, 42:50] - dark).max(axis=-1).mean() < 12
+
+
+def test_a_large_logo_is_filled_with_the_colour_around_it() -> None:
+    image = Image.new("RGB", (400, 400), (250, 250, 250))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((20, 20, 380, 380), fill=(210, 50, 45))
+    draw.ellipse((80, 80, 320, 320), fill=(250, 250, 250))
+    mask = np.zeros((400, 400), dtype=bool)
+    mask[20:381, 20:381] = True
+    back = np.asarray(plain_back(image, mask).texture).astype(int)
+    assert np.abs(back[150:250, 150:250] - (210, 50, 45)).max(axis=-1).max() < 12
