@@ -132,11 +132,13 @@ def _print_mask(rgb: np.ndarray, inside: np.ndarray) -> np.ndarray:
     body = nearest[..., int(np.argmax(shares))] < _MATERIAL_DE
     ring_width = max(2.0, _BAND[0] * side)
     rim = inside & (depth <= ring_width)
-    # None of the outline's colours (a white logo on red), or one of its other colours (a dark oval
-    # as dark as the seams, stripes): print where it stays clear of the outline, each kind on its own
-    # so a print never joins the outline through the body's shading.
+    # None of the outline's colours (a white logo on red), one of its other colours (a dark oval as
+    # dark as the seams, stripes) or the body's own colour in an island of print (a logo's red
+    # centre, a dark oval inside a pale printed band, as dark as the body's shaded sides): print
+    # where it stays clear of the outline, each kind on its own so a print never joins the
+    # outline through the body's shading.
     printed = np.zeros(inside.shape, dtype=bool)
-    for kind in (inside & ~material, inside & material & ~body):
+    for kind in (inside & ~material, inside & material & ~body, inside & body):
         printed |= _clear_of_outline(kind, inside, rim, ring_width, side)
     # The print's anti-aliased edge is neither colour: take a pixel round it too.
     return ndimage.binary_dilation(printed, iterations=2) & inside

@@ -75,3 +75,19 @@ def test_a_large_logo_is_filled_with_the_colour_around_it() -> None:
     mask[20:381, 20:381] = True
     back = np.asarray(plain_back(image, mask).texture).astype(int)
     assert np.abs(back[150:250, 150:250] - (210, 50, 45)).max(axis=-1).max() < 12
+
+
+def test_the_body_colour_inside_a_print_is_print_too() -> None:
+    """A logo's red centre inside its white ring is the print's, not the bag's: the back shows no ring's ghost."""
+    image = Image.new("RGB", (400, 400), (250, 250, 250))
+    draw = ImageDraw.Draw(image)
+    red = (210, 50, 45)
+    draw.rectangle((20, 20, 380, 380), fill=red)
+    draw.ellipse((100, 100, 300, 300), fill=(250, 250, 250))
+    draw.rectangle((170, 170, 230, 230), fill=red)
+    mask = np.zeros((400, 400), dtype=bool)
+    mask[20:381, 20:381] = True
+    result = plain_back(image, mask)
+    back = np.asarray(result.texture).astype(int)
+    assert np.abs(back[110:290, 110:290] - red).max(axis=-1).max() < 12
+    assert result.print_share > 0.3
