@@ -90,4 +90,4 @@ def test_the_body_colour_inside_a_print_is_print_too() -> None:
     result = plain_back(image, mask)
     back = np.asarray(result.texture).astype(int)
     assert np.abs(back[110:290, 110:290] - red).max(axis=-1).max() < 12
-    assert result.print_share > 0.3
+    assert result.print_share > 0.235  # the ring and its centre (0.24 of the bag); the ring alone is 0.21
