@@ -1,8 +1,8 @@
 """The honest quality score: a finished model judged on evidence its generator did not make.
 
 Every term is 0..1 and compares the final model with something independent of the generator:
-two cut-outs of the photo made here (the learned one and the classical one), three renders of
-the final mesh (front, side, top), the front's proportions against the photo's, the stretch
+two cut-outs of the photo made here (the learned one and the classical one), four renders of
+the final mesh (front, side, top, back), the front's proportions against the photo's, the stretch
 applied to fit the store's dimensions, and the shape class. README "Quality score" documents the terms, the formula and the calibration.
 
     score = round(100 × (½ × the weakest term + ½ × the weighted mean of all terms))
@@ -33,6 +33,7 @@ __all__ = [
     "ModelViews",
     "PhotoCutouts",
     "aspect",
+    "back_term",
     "detail",
     "extra_holes_and_slivers",
     "frame_contact",
@@ -60,6 +61,7 @@ WEIGHTS: dict[str, float] = {
     "texture": 1.0,
     "detail": 1.0,
     "photo_match": 2.0,
+    "back": 1.0,
 }
 # Below these a term gives a reason; they are the levels every good model of the labelled set clears.
 FINE: dict[str, float] = {
@@ -75,6 +77,7 @@ FINE: dict[str, float] = {
     "texture": 0.5,
     "detail": 0.7,
     "photo_match": 0.6,
+    "back": 0.6,
 }
 # Terms that only say how sure the evidence is: in the mean, never taken as the weakest.
 _CONFIDENCE_TERMS = frozenset({"cutout_agreement"})
@@ -103,6 +106,12 @@ _FLAT_DEPTH = 0.2
 _GARMENT_DEPTH = 0.5
 # A cap's or a hat's depth, at least, as a share of its width.
 _HEADWEAR_DEPTH = 0.8
+# The back against the product: its colours' histogram intersection with the photo's product
+# counts for nothing at the first, in full from the second (a plain back or a back photo of the
+# same product share most colours; a close-up of someone wearing it does not), and skin on the
+# back beyond the front's lowers it from the first share of the back to nothing at the second.
+_BACK_COLOURS = (0.15, 0.4)
+_BACK_SKIN = (0.02, 0.1)
 # A model the local generator built as the inflated fallback: one photo shows its front, nothing
 # its sides or depth. Enough to publish, never a full score (about 85 when all else is fine).
 _GUESSED_SIDES = 0.7
@@ -128,12 +137,15 @@ class PhotoCutouts:
 
 @dataclass(frozen=True)
 class ModelViews:
-    """Orthographic renders of the final model: the front's colours and mask, the side's and top's masks."""
+    """Orthographic renders of the final model: the front's colours and mask, the side's and top's
+    masks, and the back's colours and mask (None where not rendered)."""
 
     front_rgb: np.ndarray
     front: np.ndarray
     side: np.ndarray
     top: np.ndarray
+    back_rgb: np.ndarray | None = None
+    back: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -256,6 +268,16 @@ def judge(
             reasons.append(f"only {_percent(terms['texture'])} of its front carries the photo's colours; "
                            "the rest is filler")
 
+    if views.back is not None and views.back_rgb is not None and views.back.any() and photo is not None \
+            and reference is not None:
+        terms["back"], colours, skin_excess = back_term(views, photo.rgb, reference)
+        measured["back_colours"], measured["back_skin"] = round(colours, 4), round(skin_excess, 4)
+        if terms["back"] < FINE["back"]:
+            what = (f"skin covers {_percent(skin_excess)} more of it than of the front" if skin_excess > _BACK_SKIN[0]
+                    else f"its colours are only {_percent(colours)} like the product's in the photo")
+            reasons.append(f"its back does not look like the product: {what} (a close-up, a person or "
+                           "another product may be on it)")
+
     terms["detail"] = detail(facts.faces)
     if terms["detail"] < FINE["detail"]:
         reasons.append(f"the model has only {facts.faces} faces: too little geometry to be the product")
@@ -279,6 +301,22 @@ def score(terms: dict[str, float]) -> int:
     mean = sum(WEIGHTS[name] * value for name, value in terms.items()) / sum(WEIGHTS[name] for name in terms)
     gating = [value for name, value in terms.items() if name not in _CONFIDENCE_TERMS] or [mean]
     return round(100 * (0.5 * min(gating) + 0.5 * mean))
+
+
+def back_term(views: ModelViews, photo_rgb: np.ndarray, photo_mask: np.ndarray) -> tuple[float, float, float]:
+    """The back as a term (see _BACK_COLOURS and _BACK_SKIN), its colours' likeness to the photo's
+    product and the share of it that is skin beyond the front's."""
+    from pipeline.photos.people import skin
+
+    assert views.back is not None and views.back_rgb is not None
+    colours = colour_similarity(photo_rgb, photo_mask, views.back_rgb, views.back)
+    front_skin = float(skin(views.front_rgb)[views.front].mean()) if views.front.any() else 0.0
+    excess = max(0.0, float(skin(views.back_rgb)[views.back].mean()) - front_skin)
+    low, high = _BACK_COLOURS
+    by_colour = float(np.clip((colours - low) / (high - low), 0.0, 1.0))
+    low, high = _BACK_SKIN
+    by_skin = float(np.clip(1.0 - (excess - low) / (high - low), 0.0, 1.0))
+    return min(by_colour, by_skin), colours, excess
 
 
 def aspect(mask: np.ndarray) -> float:

@@ -116,3 +116,21 @@ def test_a_front_squashed_against_the_photos_proportions_is_held_with_the_reason
     assert any("0.66× as tall for its width" in reason and "squashed" in reason for reason in squashed.reasons)
     assert judge(_views(photo_mask), photo, facts).terms["proportions"] == 1.0
     assert proportions_term(0.94) == 1.0 and proportions_term(1 / 0.94) == 1.0 and 0 < proportions_term(1.25) < 1
+
+
+def test_a_back_showing_skin_or_other_colours_is_held_with_the_reason() -> None:
+    """A hoodie's back carrying a close-up of someone's chin and neck; the same back plain scores in full."""
+    from pipeline.config import PUBLISH_MIN_SCORE
+
+    mask = _disc()
+    dark = np.zeros((*mask.shape, 3), dtype=np.uint8)
+    dark[mask] = (40, 40, 44)
+    photo = PhotoCutouts(dark.copy(), mask, mask)
+    facts = ModelFacts(faces=5000, size_m=(0.2, 0.2, 0.2))
+    plain = ModelViews(dark, mask, mask, mask, back_rgb=dark.copy(), back=mask)
+    assert judge(plain, photo, facts).terms["back"] == 1.0
+    worn = dark.copy()
+    worn[:60][mask[:60]] = (224, 172, 140)  # skin over the back's upper half
+    judged = judge(replace(plain, back_rgb=worn), photo, facts)
+    assert judged.terms["back"] == 0.0 and judged.score < PUBLISH_MIN_SCORE
+    assert any("its back does not look like the product: skin" in reason for reason in judged.reasons)

@@ -29,6 +29,7 @@ _SAYS = {
     "wrong object": "another object",
     "empty mesh": "only 12 faces",
     "proportions": "squashed",
+    "back": "its back does not look like the product",
 }
 
 
