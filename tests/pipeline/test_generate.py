@@ -55,7 +55,7 @@ def test_front_and_back_photos_with_dimensions(tmp_path: Path) -> None:
     product = _product((PHOTOS / "solidus_tshirt.jpg").read_bytes(), (PHOTOS / "solidus_tshirt_back.jpg").read_bytes(),
                        dimensions=Dimensions.parse("50x70x4cm"))
     result = generate_assets(product, tmp_path, CONFIG)
-    assert result.report["generator_details"]["back"] == "second photo"
+    assert result.report["generator_details"]["back"] == "the back photo (image 1)"
     assert result.dimensions_m is not None and result.dimensions_m.height_m == pytest.approx(0.7)
     assert validate_usdz(result.files["usdz"]) == []
 
