@@ -240,20 +240,12 @@ def second_image(product: Any, kind: str) -> Any:
     front = Image.open(_io.BytesIO(catalogue_photo(product.name))).convert("RGB")
     size = front.width
     if kind == "side":
-        from pipeline.stage2.poster import render_poster
-
-        turned = textured(product)
-        turned.apply_transform(_TO_RIGHT)
-        render = render_poster(turned, size=size)
-        image = Image.new("RGB", (size, size), (243, 242, 239))
-        image.paste(render, (0, 0), render)
-    else:
-        close = front.crop((size // 4, size // 4, 3 * size // 4, 3 * size // 4)).resize((size, size))
-        if kind == "worn":
-            draw = ImageDraw.Draw(close)
-            draw.ellipse((size * 0.3, -size * 0.45, size * 0.7, size * 0.08), fill=(224, 172, 140))
-            draw.rectangle((size * 0.42, 0, size * 0.58, size * 0.2), fill=(214, 162, 130))
-        image = close
+        return SourceImage(catalogue_photo(product.name, from_side=True), f"{product.name}-2.png")
+    image = front.crop((size // 4, size // 4, 3 * size // 4, 3 * size // 4)).resize((size, size))
+    if kind == "worn":
+        draw = ImageDraw.Draw(image)
+        draw.ellipse((size * 0.3, -size * 0.45, size * 0.7, size * 0.08), fill=(224, 172, 140))
+        draw.rectangle((size * 0.42, 0, size * 0.58, size * 0.2), fill=(214, 162, 130))
     buffer = _io.BytesIO()
     image.save(buffer, format="PNG")
     return SourceImage(buffer.getvalue(), f"{product.name}-2.png")

@@ -143,11 +143,6 @@ class LocalGenerator:
         warnings = list(front.mask.warnings)
         # Every gallery image's view is decided; only a real back photo textures the back.
         gallery = read_gallery(product.images, max_pixels=self.max_pixels, main=main_image)
-        back: _Side | None = None
-        back_index = gallery.used("back")
-        if back_index is not None:
-            second = product.images[back_index]
-            back = _photographed_side(decode_image(second.data, second.name, max_pixels=self.max_pixels), second.name)
         warnings.extend(f"gallery image {d.index} ({d.name}) unreadable, not used: {d.reasons[0]}"
                         for d in gallery.decisions if d.view == "unreadable")
         x0, y0, x1, y1 = _crop_box(front.mask.mask)
@@ -160,7 +155,18 @@ class LocalGenerator:
             decision = decision.fall_back(f"but no upright body of revolution explains the silhouette "
                                           f"({body.share_of(mask):.0%} of it)")
             body = None
-        plan = self._plan(product, decision, mask, body, hat)
+        side_depth = None
+        side_index = gallery.first_side()
+        if side_index is not None and body is None and hat is None and decision.shape != "round":
+            # A side photo shows how deep a box, a slab, a garment or a pillow is.
+            side = product.images[side_index]
+            side_mask = _photographed_side(decode_image(side.data, side.name, max_pixels=self.max_pixels),
+                                           side.name).mask.mask
+            sy, sx = np.nonzero(side_mask)
+            side_depth = (np.ptp(sx) + 1) / (np.ptp(sy) + 1)
+            gallery = gallery.using(side_index, "depth", f"its width over its height ({side_depth:.2f}) is the "
+                                                         f"{decision.shape} product's depth over its height")
+        plan = self._plan(product, decision, mask, body, hat, side_depth)
         # The photo's centre, where its camera looked, in the crop's rows.
         centre_row = front.mask.mask.shape[0] / 2 - y0
         open_top = body is not None and is_open_vessel(product)
@@ -174,6 +180,17 @@ class LocalGenerator:
             surface = self._build(decision, mask, body, hat, plan, centre_row, open_top)
         if plan.match is not None and plan.match.warning:
             warnings.append(plan.match.warning)
+        back: _Side | None = None
+        back_index = gallery.used("back")
+        if back_index is not None and decision.shape in ("round", "box") \
+                and not gallery.decisions[back_index].named:
+            # A round body's or a box's side has the outline of its back: only its name tells them apart.
+            gallery = gallery.using(back_index, None, f"but a {decision.shape} product's side shows the same outline "
+                                                      "as its back, and nothing names it the back: not used")
+            back_index = None
+        if back_index is not None:
+            second = product.images[back_index]
+            back = _photographed_side(decode_image(second.data, second.name, max_pixels=self.max_pixels), second.name)
         plain = None
         if back is None:
             # No photo of the back: the front's material without its print, not the front mirrored.
@@ -201,14 +218,17 @@ class LocalGenerator:
         )
 
     def _plan(self, product: ProductInput, decision: ShapeDecision, mask: np.ndarray, body: Body | None,
-              hat: _Hat | None) -> _Plan:
-        """The depth to build (mask pixels) and the camera elevation, from the size when known."""
+              hat: _Hat | None, side_depth: float | None = None) -> _Plan:
+        """The depth to build (mask pixels) and the camera elevation, from the size when known;
+        `side_depth`: depth over height as a side photo shows it (the size's numbers still win)."""
         ys, xs = np.nonzero(mask)
         width, height = float(xs.max() + 1 - xs.min()), float(ys.max() + 1 - ys.min())
         ratio = _DEPTH_RATIOS.get(decision.shape, self.depth_ratio)
         slab = slab_thickness(product) if decision.shape in ("box", "flat") else None
         if slab is not None:  # a notebook, a tablet, a laptop: a slab, not a brick half as deep as it is tall
             ratio = slab[0]
+        if side_depth is not None:
+            ratio = side_depth * height / max(width, height)
         own_depth = body.diameter if body is not None else ratio * max(width, height)
         if hat is not None:
             own_depth = headwear_depth(hat.silhouette, hat.brim)

@@ -8,14 +8,14 @@ texture (the same print again is the front, not the back), whether a person, ski
 background is in it, whether the product runs off its frame (a close-up); its file name and alt
 text ("back", "side", "reverse", "detail") and its place in the gallery count too. An image is
 used for a view only when the measures agree with it; when in doubt it is used for nothing, and
-each decision says why.
+each decision says why. A generator marks what it used a side view for (`Gallery.using`).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -80,10 +80,11 @@ class ViewDecision:
     used_for: str | None
     reasons: tuple[str, ...]
     measured: tuple[tuple[str, float], ...] = ()
+    named: bool = False  # its file name or alt text says the view it was taken for
 
     def as_dict(self) -> dict[str, object]:
         return {"index": self.index, "name": self.name, "view": self.view, "used_for": self.used_for,
-                "reasons": list(self.reasons), "measured": dict(self.measured)}
+                "reasons": list(self.reasons), "measured": dict(self.measured), "named": self.named}
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,15 @@ class Gallery:
     def used(self, view: ViewKind) -> int | None:
         """The index of the image used for `view` (the first one taken for it), or None."""
         return next((d.index for d in self.decisions if d.view == view and d.used_for), None)
+
+    def first_side(self) -> int | None:
+        """The index of the first image taken for a side view (left, right or either), or None."""
+        return next((d.index for d in self.decisions if d.view in ("left", "right", "side")), None)
+
+    def using(self, index: int, used_for: str | None, reason: str) -> Gallery:
+        """The gallery with image `index` used for `used_for` (None: for nothing), and why."""
+        return Gallery(tuple(replace(d, used_for=used_for, reasons=(*d.reasons, reason)) if d.index == index else d
+                             for d in self.decisions))
 
     def as_list(self) -> list[dict[str, object]]:
         return [d.as_dict() for d in self.decisions]
@@ -151,7 +161,7 @@ def _decide(index: int, image: SourceImage, front: _Seen, seen: _Seen) -> ViewDe
                 ("skin", round(seen.skin, 4)))
 
     def decided(view: ViewKind, used: str | None, *why: str) -> ViewDecision:
-        return ViewDecision(index, image.name, view, used, tuple(w for w in why if w), measured)
+        return ViewDecision(index, image.name, view, used, tuple(w for w in why if w), measured, view in words)
 
     if "lifestyle" in words or seen.person or seen.skin > front.skin + _SKIN_SHARE or seen.busy:
         why = ("a person or a hand is in it" if seen.person or seen.skin > front.skin + _SKIN_SHARE
@@ -177,11 +187,10 @@ def _decide(index: int, image: SourceImage, front: _Seen, seen: _Seen) -> ViewDe
     for view in ("left", "right", "side", "top"):
         if view in words:
             if view == "top" or aspect >= _SIDE_NARROWER or abs(np.log(aspect)) <= np.log(_SAME_ASPECT):
-                return decided(view, None, f"named a {view} view{said}; reported, not built from")  # type: ignore[arg-type]
+                return decided(view, None, f"named a {view} view{said}")  # type: ignore[arg-type]
             return decided("other", None, f"named a {view} view{said}, but its outline says otherwise; not used")
     if aspect >= _SIDE_NARROWER:
-        return decided("side", None, f"a side view: {aspect:.2f}× as tall for its width as the front; reported, "
-                                     "not built from")
+        return decided("side", None, f"a side view: {aspect:.2f}× as tall for its width as the front")
     if "front" in words or print_again >= _SAME_PRINT:
         return decided("front", None, "the front again" + (said if "front" in words else
                                                            f" (its print {print_again:.2f} like the main photo's)")

@@ -48,11 +48,14 @@ class KnownProduct:
         width, height, depth = self.truth.extents
         return ListedSize(float(width), float(depth) if self.depth_listed else None, float(height))
 
-    def product_input(self, *, back_photo: bool = False, **fields: object) -> ProductInput:
-        """The product as a store lists it; `back_photo`: with its back photographed as the second image."""
+    def product_input(self, *, back_photo: bool = False, side_photo: bool = False, **fields: object) -> ProductInput:
+        """The product as a store lists it; `back_photo`, `side_photo`: with its back or its side
+        photographed as the next image."""
         images = [SourceImage(catalogue_photo(self.name), f"{self.name}.png")]
         if back_photo:
             images.append(SourceImage(catalogue_photo(self.name, behind=True), f"{self.name}-2.png"))
+        if side_photo:
+            images.append(SourceImage(catalogue_photo(self.name, from_side=True), f"{self.name}-3.png"))
         return ProductInput(title=self.title, images=tuple(images), listed_size=self.listed, **fields)  # type: ignore[arg-type]
 
 
@@ -361,13 +364,14 @@ def _with_hand(photo: Image.Image) -> Image.Image:
 
 
 @functools.cache
-def catalogue_photo(name: str, size: int = 768, behind: bool = False) -> bytes:
+def catalogue_photo(name: str, size: int = 768, behind: bool = False, from_side: bool = False) -> bytes:
     """The product as a catalogue shows it: perspective from slightly above, lit, on a plain
-    light background with a soft shadow under it; PNG bytes. `behind`: photographed from behind."""
+    light background with a soft shadow under it; PNG bytes. `behind`: photographed from behind;
+    `from_side`: from its right."""
     product = by_name(name)
     mesh = textured_truth(product)
-    if behind:
-        mesh.apply_transform(trimesh.transformations.rotation_matrix(np.pi, [0, 1, 0]))
+    if behind or from_side:
+        mesh.apply_transform(trimesh.transformations.rotation_matrix(np.pi if behind else -np.pi / 2, [0, 1, 0]))
     render = render_poster(mesh, size=size)
     if product.held:
         render = _with_hand(render)
