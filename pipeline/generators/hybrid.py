@@ -82,7 +82,13 @@ class TripoBackend:
             if len(product.images) > 1 else None
         slots = [product.images[0].data] if product.images else []
         if gallery is not None:
-            chosen = [gallery.used(view) for view in ("left", "back", "right")]
+            # A side view goes to its slot only when its name says which side it shows.
+            chosen = [gallery.used("back") if view == "back" else
+                      next((d.index for d in gallery.decisions if d.view == view), None)
+                      for view in ("left", "back", "right")]
+            for view, index in zip(("left", "right"), (chosen[0], chosen[2])):
+                if index is not None:
+                    gallery = gallery.using(index, f"tripo {view} view", f"sent as Tripo's {view} view")
             slots += [None if index is None else product.images[index].data for index in chosen]
         images = [image for image in slots if image is not None]
         settings = {**self.client.settings.options.as_dict(), "api": self.client.adapter.version}

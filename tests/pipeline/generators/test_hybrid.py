@@ -215,3 +215,18 @@ def test_tripo_gets_the_back_slot_only_for_a_real_back_photo(tmp_path: Path, sec
     else:
         assert [list(view) for view in multiview[0].json()["inputs"]] == views
     assert made.metadata["gallery"][1]["used_for"] == ("back" if views else None)  # type: ignore[index]
+
+
+def test_tripo_gets_a_side_view_named_for_its_side(tmp_path: Path) -> None:
+    """A speaker's side photo whose alt text says "left side" fills Tripo's left slot, and the report says so."""
+    from tests.pipeline.known_products import catalogue_photo
+
+    images = (SourceImage(catalogue_photo("speaker"), "speaker.png"),
+              SourceImage(catalogue_photo("speaker", from_side=True), "speaker-left.png", alt="Speaker, left side"))
+    with FakeTripo() as fake:
+        backend = tripo_backend(config_for(tmp_path, fake))
+        made = backend.generate(ProductInput(title="Bluetooth speaker", images=images))
+        backend.close()
+    [multiview] = fake.requests("POST", r"/v3/generation/multiview-to-model")
+    assert [list(view) for view in multiview.json()["inputs"]] == [["front"], ["left"]]
+    assert made.metadata["gallery"][1]["used_for"] == "tripo left view"  # type: ignore[index]
