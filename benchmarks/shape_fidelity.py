@@ -49,7 +49,7 @@ PHOTOS = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "photos
 # The fixture photos with the title a store would give them (and the back photo of the pair).
 REAL = {"solidus_tshirt.png": "T-shirt", "solidus_tote.png": "Tote bag", "solidus_hoodie_black_1.png": "Black hoodie",
         "solidus_cap_black_1.png": "Baseball cap", "solidus_mug_set.png": "Mug set", "solidus_bottles_1.png": "Bottles",
-        "ruby_mug.jpg": "Ruby mug", "solidus_tshirt.jpg": "T-shirt (front and back)"}
+        "ruby_mug.jpg": "Ruby mug", "solidus_tshirt.jpg": "T-shirt (front and back)", "knit_hat_flat.png": "Hat"}
 
 
 def real_photo(file: str, title: str, forced: str) -> dict[str, Any]:
@@ -71,7 +71,11 @@ def real_photo(file: str, title: str, forced: str) -> dict[str, Any]:
     if shape == "round" and "headwear" not in generated.metadata:
         # A stack's bodies were seen through their camera by the generator itself.
         through = stack["through_camera_iou"] if isinstance(stack, dict) else seen_through_camera(generated.source_mask)
-    return {"shape": shape, "front": round(iou, 4), "through_camera": through}
+    ys, xs = np.nonzero(generated.source_mask)
+    front_mask = render_front_view(generated.mesh).mask
+    fy, fx = np.nonzero(front_mask)
+    proportions = ((np.ptp(fy) + 1) / (np.ptp(fx) + 1)) / ((np.ptp(ys) + 1) / (np.ptp(xs) + 1))
+    return {"shape": shape, "front": round(iou, 4), "through_camera": through, "proportions": round(float(proportions), 3)}
 
 
 def seen_through_camera(photo_mask: Any) -> float:
@@ -133,6 +137,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default="", help="comma-separated product names (default: all)")
+    parser.add_argument("--photos", action="store_true", help="only the fixture photos' table")
     parser.add_argument("--turned", action="store_true",
                         help="only turn every case round: front, side, back and top against the truth")
     parser.add_argument("--sheets", type=Path, default=None, help="with --turned: write a contact sheet per class here")
@@ -144,6 +149,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         args.out.write_text(json.dumps(result, indent=2) + "\n")
         return result
     wanted = {n for n in args.only.split(",") if n}
+    if args.photos:
+        photos = [{"photo": file, "title": title, "shaped": real_photo(file, title, "auto"),
+                   "pillow": real_photo(file, title, "free-form")} for file, title in REAL.items()]
+        print(photo_table(photos))
+        return {"real_photos": photos}
     rows = []
     for product in known_products():
         if wanted and product.name not in wanted:
@@ -175,10 +185,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
 
 def photo_table(photos: list[dict[str, Any]]) -> str:
-    lines = ["| fixture photo | title | decided | front IoU | pillow front IoU | round: through its camera |",
-             "| --- | --- | --- | --- | --- | --- |"]
+    lines = ["| fixture photo | title | decided | front IoU | front h/w vs the photo's | pillow front IoU | "
+             "round: through its camera |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
     lines += [f"| {p['photo']} | {p['title']} | {p['shaped']['shape']} | {p['shaped']['front']:.3f} | "
-              f"{p['pillow']['front']:.3f} | "
+              f"{p['shaped']['proportions']:.2f} | {p['pillow']['front']:.3f} | "
               f"{'' if p['shaped']['through_camera'] is None else format(p['shaped']['through_camera'], '.3f')} |"
               for p in photos]
     return "\n".join(lines)
