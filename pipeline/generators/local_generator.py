@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
     from pipeline.config import PipelineConfig
 
-    from pipeline.product import ProductInput
+    from pipeline.product import ProductInput, SourceImage
 
 # Segmentation runs on a copy of this size; the texture keeps the photo's own resolution.
 _MASK_SIDE_PX = 512
@@ -159,10 +159,7 @@ class LocalGenerator:
         side_index = gallery.first_side()
         if side_index is not None and body is None and hat is None and decision.shape != "round":
             # A side photo shows how deep a box, a slab, a garment or a pillow is.
-            side = product.images[side_index]
-            side_mask = _photographed_side(decode_image(side.data, side.name, max_pixels=self.max_pixels),
-                                           side.name).mask.mask
-            sy, sx = np.nonzero(side_mask)
+            sy, sx = np.nonzero(self._photographed(product.images[side_index]).mask.mask)
             side_depth = (np.ptp(sx) + 1) / (np.ptp(sy) + 1)
             gallery = gallery.using(side_index, "depth", f"its width over its height ({side_depth:.2f}) is the "
                                                          f"{decision.shape} product's depth over its height")
@@ -189,8 +186,7 @@ class LocalGenerator:
                                                       "as its back, and nothing names it the back: not used")
             back_index = None
         if back_index is not None:
-            second = product.images[back_index]
-            back = _photographed_side(decode_image(second.data, second.name, max_pixels=self.max_pixels), second.name)
+            back = self._photographed(product.images[back_index])
         plain = None
         if back is None:
             # No photo of the back: the front's material without its print, not the front mirrored.
@@ -216,6 +212,10 @@ class LocalGenerator:
             },
             real_size=plan.match.dimensions if plan.match else None,
         )
+
+    def _photographed(self, image: SourceImage) -> _Side:
+        """A gallery image decoded within the pixel limit, cut out and cropped (ImageError if unreadable)."""
+        return _photographed_side(decode_image(image.data, image.name, max_pixels=self.max_pixels), image.name)
 
     def _plan(self, product: ProductInput, decision: ShapeDecision, mask: np.ndarray, body: Body | None,
               hat: _Hat | None, side_depth: float | None = None) -> _Plan:

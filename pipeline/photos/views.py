@@ -136,8 +136,10 @@ def read_gallery(images: Sequence[SourceImage], *, max_pixels: int | None = None
     if not images:
         return Gallery(())
     first = images[0]
-    front = _seen(main if main is not None else decode_image(first.data, first.name, max_pixels=limit), first.name)
     decisions = [ViewDecision(0, first.name, "front", "front", ("the main photo",))]
+    if len(images) == 1:
+        return Gallery(tuple(decisions))
+    front = _seen(main if main is not None else decode_image(first.data, first.name, max_pixels=limit), first.name)
     for index, image in enumerate(images[1:MAX_GALLERY_IMAGES], start=1):
         try:
             seen = _seen(decode_image(image.data, image.name, max_pixels=limit), image.name)
