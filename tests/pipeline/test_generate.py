@@ -74,6 +74,18 @@ def test_an_opaque_photo_is_cut_out_by_the_network_once(tmp_path: Path, network_
     assert "cutout_agreement" in result.quality.terms and "cutout" in result.quality.terms
 
 
+def test_a_whole_gallery_is_cut_out_by_the_network_once_an_image(tmp_path: Path, network_runs: list[int]) -> None:
+    """Eight images: each is read for its view once, the back photo is not cut out again to be
+    used, and the main photo's answer is still kept for the score."""
+    from pipeline.photos.views import MAX_GALLERY_IMAGES
+
+    front, back = (PHOTOS / "solidus_tshirt.jpg").read_bytes(), (PHOTOS / "solidus_tshirt_back.jpg").read_bytes()
+    others = [synthetic.noise(seed=seed) for seed in range(MAX_GALLERY_IMAGES - 2)]
+    result = generate_assets(_product(front, back, *others), tmp_path, CONFIG, formats=("glb",))
+    assert result.report["generator_details"]["back"] == "the back photo (image 1)"
+    assert len(network_runs) == MAX_GALLERY_IMAGES
+
+
 def test_timings_cover_generation_and_stage2(tmp_path: Path) -> None:
     result = generate_assets(_product(synthetic.mug_on_white().data), tmp_path, CONFIG, formats=("glb",))
     assert result.timings_s["generate"] > 0
