@@ -78,7 +78,7 @@ class TripoBackend:
         hints = optimization_hints(product, optimized_prompt=prompt)
         # Tripo's multiview slots are front, left, back, right: each filled only by an image whose
         # view the gallery reading decided (a close-up or a worn shot is never sent as the back).
-        gallery = read_gallery(product.images, max_pixels=self.config.max_image_pixels) \
+        gallery = read_gallery(product.images, max_pixels=self.config.max_image_pixels, title=product.title) \
             if len(product.images) > 1 else None
         slots = [product.images[0].data] if product.images else []
         if gallery is not None:

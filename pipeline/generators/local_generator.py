@@ -142,7 +142,7 @@ class LocalGenerator:
         front = _photographed_side(main_image, main.name)
         warnings = list(front.mask.warnings)
         # Every gallery image's view is decided; only a real back photo textures the back.
-        gallery = read_gallery(product.images, max_pixels=self.max_pixels, main=main_image)
+        gallery = read_gallery(product.images, max_pixels=self.max_pixels, main=main_image, title=product.title)
         warnings.extend(f"gallery image {d.index} ({d.name}) unreadable, not used: {d.reasons[0]}"
                         for d in gallery.decisions if d.view == "unreadable")
         x0, y0, x1, y1 = _crop_box(front.mask.mask)

@@ -124,8 +124,10 @@ class _Seen:
 
 
 def read_gallery(images: Sequence[SourceImage], *, max_pixels: int | None = None,
-                 main: Image.Image | None = None) -> Gallery:
-    """Decide every image's view (up to MAX_GALLERY_IMAGES). `main`: the main photo already decoded.
+                 main: Image.Image | None = None, title: str = "") -> Gallery:
+    """Decide every image's view (up to MAX_GALLERY_IMAGES). `main`: the main photo already decoded;
+    `title`: the product's, whose words say nothing of a view (a store's alt text is often the
+    title: a "Tank top" photo is no view from above).
 
     Raises ImageError only for an unreadable main photo; another unreadable image is reported
     and used for nothing.
@@ -146,12 +148,12 @@ def read_gallery(images: Sequence[SourceImage], *, max_pixels: int | None = None
         except ImageError as exc:
             decisions.append(ViewDecision(index, image.name, "unreadable", None, (str(exc),)))
             continue
-        decisions.append(_decide(index, image, front, seen))
+        decisions.append(_decide(index, image, front, seen, _tokens(title)))
     return Gallery(tuple(decisions))
 
 
-def _decide(index: int, image: SourceImage, front: _Seen, seen: _Seen) -> ViewDecision:
-    words = _named(f"{image.name} {image.alt}")
+def _decide(index: int, image: SourceImage, front: _Seen, seen: _Seen, title: set[str]) -> ViewDecision:
+    words = _named(_tokens(f"{image.name} {image.alt}") - title)
     said = f" ({', '.join(sorted(words))} in its name or alt text)" if words else ""
     aspect = _aspect(seen.mask) / _aspect(front.mask)
     same, mirrored = _outline_iou(front.mask, seen.mask)
@@ -203,8 +205,11 @@ def _decide(index: int, image: SourceImage, front: _Seen, seen: _Seen) -> ViewDe
     return decided("other", None, f"no view its measures agree on ({outline}): in doubt, not used")
 
 
-def _named(text: str) -> set[ViewKind]:
-    tokens = set(re.split(r"[^a-z]+", text.lower().replace("close-up", "closeup").replace("close up", "closeup")))
+def _tokens(text: str) -> set[str]:
+    return set(re.split(r"[^a-z]+", text.lower().replace("close-up", "closeup").replace("close up", "closeup")))
+
+
+def _named(tokens: set[str]) -> set[ViewKind]:
     return {view for view, words in _WORDS.items() if tokens & set(words)}
 
 

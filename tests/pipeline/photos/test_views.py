@@ -90,3 +90,10 @@ def test_an_unreadable_image_is_reported_and_not_used() -> None:
 def test_the_gallery_is_read_up_to_its_limit() -> None:
     images = [_image("solidus_tshirt.jpg")] + [_image("ruby_mug.jpg", f"m{i}.jpg") for i in range(MAX_GALLERY_IMAGES + 2)]
     assert len(read_gallery(images).decisions) == MAX_GALLERY_IMAGES
+
+
+def test_the_titles_words_in_an_alt_text_name_no_view() -> None:
+    """A store's alt text is often the title: "Tank top" says nothing of a view from above, so its back photo is still its back."""
+    gallery = read_gallery([_image("solidus_tshirt.jpg", alt="Tank top"),
+                            _image("solidus_tshirt_back.jpg", "image-2.jpg", alt="Tank top")], title="Tank top")
+    assert gallery.used("back") == 1
