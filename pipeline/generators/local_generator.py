@@ -87,6 +87,7 @@ class _Stacked:
     decision: ShapeDecision
     plan: _Plan
     report: dict[str, object]
+    elevation_deg: float  # the camera the built surface was read through
 
 
 class LocalGenerator:
@@ -171,10 +172,11 @@ class LocalGenerator:
         stacked = self._stacked(product, decision, mask, plan, centre, open_top) if body is not None else None
         if stacked is not None:
             surface, decision, plan = stacked.surface, stacked.decision, stacked.plan
+            elevation = stacked.elevation_deg
             if decision.shape != "round":
                 body, open_top = None, False
         else:
-            surface = self._build(decision, mask, body, hat, plan, centre_row, open_top)
+            surface, elevation = self._build(decision, mask, body, hat, plan, centre_row, open_top)
         if plan.match is not None and plan.match.warning:
             warnings.append(plan.match.warning)
         back: _Side | None = None
@@ -209,6 +211,9 @@ class LocalGenerator:
                 **({"stack": stacked.report} if stacked is not None else {}),
                 **({"headwear": hat.brim} if hat is not None else {"headwear": "none"} if knit else {}),
                 **({"size_match": plan.match.as_dict()} if plan.match else {}),
+                # How far above the product the photo was taken, as the model was read: its front seen
+                # from there is what the photo's outline shows (Stage 2's proportions term).
+                "camera_elevation_deg": round(float(elevation), 2),
             },
             real_size=plan.match.dimensions if plan.match else None,
         )
@@ -268,7 +273,7 @@ class LocalGenerator:
         seen = seen_iou(surface, camera, centre[1], mask)
         free_form = replace(decision, shape="free-form")  # only its class matters to _plan and _build
         fallback_plan = self._plan(product, free_form, mask, None, None)
-        fallback = self._build(free_form, mask, None, None, fallback_plan, centre[0], False)
+        fallback, _ = self._build(free_form, mask, None, None, fallback_plan, centre[0], False)
         fallback_front = seen_iou(fallback, Camera.orthographic(0.0, 0.0), 0.0, mask)
         leans = ", ".join(f"the {place} {body.describe()}" for place, body in zip(("upper", "lower"), stack))
         found = f"a stack of {len(stack)} round bodies ({leans})"
@@ -278,25 +283,27 @@ class LocalGenerator:
         if seen < fallback_front and not decision.forced:
             fallen = decision.fall_back(f"{found}, but {covered}, below the inflated fallback's front "
                                         f"({fallback_front:.3f})")
-            return _Stacked(fallback, fallen, fallback_plan, {**report, "built": "free-form"})
+            return _Stacked(fallback, fallen, fallback_plan, {**report, "built": "free-form"}, 0.0)
         reasons = (*decision.reasons, f"{found}, each revolved about its own axis: {covered} (the inflated "
                    f"fallback's front: {fallback_front:.3f})")
         return _Stacked(surface, ShapeDecision(decision.shape, decision.confidence, reasons, decision.forced), plan,
-                        {**report, "built": "stack"})
+                        {**report, "built": "stack"}, camera.elevation_deg)
 
     def _build(self, decision: ShapeDecision, mask: np.ndarray, body: Body | None, hat: _Hat | None, plan: _Plan,
-               centre_row: float, open_top: bool) -> Surface:
+               centre_row: float, open_top: bool) -> tuple[Surface, float]:
+        """The surface, and the camera elevation it was read through (0 for a shape grown from the outline)."""
         if hat is not None:
             camera = Camera.orthographic(plan.elevation_deg, centre_row)
-            return headwear(mask, hat.silhouette, hat.brim, camera, max_faces=self.max_faces)
+            return headwear(mask, hat.silhouette, hat.brim, camera, max_faces=self.max_faces), plan.elevation_deg
         if body is not None:
             camera, start, stop = view_of(mask, body, centre_row, plan.elevation_deg)
-            return revolve(mask, body, camera, start, stop, max_faces=self.max_faces, open_top=open_top)
+            return revolve(mask, body, camera, start, stop, max_faces=self.max_faces,
+                           open_top=open_top), camera.elevation_deg
         if decision.shape == "box":
-            return cuboid(mask, plan.depth_px, plan.elevation_deg)
+            return cuboid(mask, plan.depth_px, plan.elevation_deg), plan.elevation_deg
         profile = {"flat": "slab", "garment": "shell"}.get(decision.shape, "pillow")
         resolution = resolution_for(mask, self.max_faces, self.resolution)
-        return inflate_within(mask, resolution, self.max_faces, plan.depth_px / 2, profile)  # type: ignore[arg-type]
+        return inflate_within(mask, resolution, self.max_faces, plan.depth_px / 2, profile), 0.0  # type: ignore[arg-type]
 
 
 def _headwear(product: ProductInput, decision: ShapeDecision,

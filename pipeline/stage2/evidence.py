@@ -41,6 +41,7 @@ __all__ = [
     "largest_part_share",
     "outline_term",
     "proportions_term",
+    "seen_proportions",
     "score",
     "shape_plausibility",
     "silhouette_parts",
@@ -154,7 +155,10 @@ class ModelFacts:
 
     `size_m`: final width, height, depth; `stretch`: the factor by which fitting the dimensions
     changed the visible proportions (1.0: not at all); `shape`: the shape class asked for or
-    decided (None: unknown or free-form); `remote`: made by a hosted generator (Tripo, Shap-E).
+    decided (None: unknown or free-form); `remote`: made by a hosted generator (Tripo, Shap-E);
+    `elevation_deg`: how far above the product the photo was taken, as the generator read it (a
+    shot from above shows the top too), None when it does not say (a hosted model: then any
+    elevation up to sizing.MAX_CAMERA_ELEVATION_DEG is granted).
     """
 
     faces: int
@@ -163,6 +167,7 @@ class ModelFacts:
     shape: str | None = None
     remote: bool = False
     pieces: int = 1
+    elevation_deg: float | None = 0.0
 
 
 @dataclass(frozen=True)
@@ -237,7 +242,7 @@ def judge(
         reasons.append("the model has " + " and ".join(w for w in what if w) + " that the photo does not show")
 
     if reference is not None and reference.any() and views.front.any():
-        ratio = aspect(views.front) / aspect(reference)
+        ratio = seen_proportions(aspect(views.front), facts, aspect(reference))
         terms["proportions"] = proportions_term(ratio)
         measured["proportions"] = round(ratio, 4)
         if terms["proportions"] < FINE["proportions"]:
@@ -323,6 +328,20 @@ def aspect(mask: np.ndarray) -> float:
     """A silhouette's height over its width (its bounding box's)."""
     ys, xs = np.nonzero(mask)
     return float((np.ptp(ys) + 1) / (np.ptp(xs) + 1)) if len(xs) else 1.0
+
+
+def seen_proportions(front_aspect: float, facts: ModelFacts, photo_aspect: float) -> float:
+    """The model's height/width as the photo's camera saw it, over the photo's: its front's height
+    foreshortened by cos e and its depth's top showing by sin e (exact for a box or a cylinder)."""
+    from pipeline.stage2.sizing import MAX_CAMERA_ELEVATION_DEG
+
+    width, _, depth = facts.size_m
+    top = depth / max(width, 1e-12)
+    elevations = [facts.elevation_deg] if facts.elevation_deg is not None else \
+        list(np.linspace(0.0, MAX_CAMERA_ELEVATION_DEG, 31))
+    ratios = [(front_aspect * math.cos(math.radians(e)) + top * math.sin(math.radians(e))) / photo_aspect
+              for e in elevations]
+    return min(ratios, key=lambda ratio: abs(math.log(max(ratio, 1e-9))))
 
 
 def proportions_term(ratio: float) -> float:

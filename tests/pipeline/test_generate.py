@@ -207,3 +207,15 @@ def test_the_preview_page_says_which_shape_was_built_and_why(tmp_path: Path) -> 
     result = generate_assets(by_name("shoebox").product_input(), tmp_path, CONFIG)
     page = result.preview.read_text()
     assert "<dt>Shape</dt><dd>box (the title says &#x27;box&#x27;" in page
+
+
+@pytest.mark.parametrize("name", ["plate", "shoebox", "cap"])
+def test_a_product_photographed_from_above_is_not_taken_for_squashed(name: str, tmp_path: Path) -> None:
+    """A catalogue shot from 15° above shows a plate's, a box's, a visor's top: the model's front,
+    seen from the camera the generator read, has the photo's proportions (a plate's front head on
+    is 0.26 of them)."""
+    from tests.pipeline.known_products import by_name
+
+    result = generate_assets(by_name(name).product_input(), tmp_path, CONFIG, formats=("glb",))
+    assert result.quality.terms["proportions"] == 1.0
+    assert result.report["generator_details"]["camera_elevation_deg"] > 5

@@ -134,3 +134,16 @@ def test_a_back_showing_skin_or_other_colours_is_held_with_the_reason() -> None:
     judged = judge(replace(plain, back_rgb=worn), photo, facts)
     assert judged.terms["back"] == 0.0 and judged.score < PUBLISH_MIN_SCORE
     assert any("its back does not look like the product: skin" in reason for reason in judged.reasons)
+
+
+def test_proportions_are_seen_from_where_the_photo_was_taken() -> None:
+    """A plate 27 cm across and 2.5 cm thick, photographed from 15° above, shows its top: its photo is
+    0.35 as tall as wide while its front is 0.09. Read from that elevation (the generator's camera, or
+    any up to 30° for a hosted model) it is not squashed; read head on it would be."""
+    from pipeline.stage2.evidence import proportions_term, seen_proportions
+
+    plate = ModelFacts(faces=5000, size_m=(0.27, 0.025, 0.27), elevation_deg=15.0)
+    front_aspect, photo_aspect = 0.025 / 0.27, 0.35
+    assert proportions_term(seen_proportions(front_aspect, plate, photo_aspect)) == 1.0
+    assert proportions_term(seen_proportions(front_aspect, replace(plate, elevation_deg=None), photo_aspect)) == 1.0
+    assert proportions_term(seen_proportions(front_aspect, replace(plate, elevation_deg=0.0), photo_aspect)) == 0.0
