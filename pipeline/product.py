@@ -99,10 +99,12 @@ def _positive(raw: str) -> float | None:
 
 @dataclass(frozen=True)
 class SourceImage:
-    """One product photo as downloaded bytes (validation happens in the pipeline)."""
+    """One product photo as downloaded bytes (validation happens in the pipeline), with its file
+    name and the store's alt text, which may say which view it shows ("back", "side")."""
 
     data: bytes
     name: str = "image"
+    alt: str = ""
 
 
 # Where a title's main phrase ends and what describes it begins: a product's name puts its noun
@@ -112,8 +114,8 @@ _QUALIFIER = re.compile(r"\s(?:with|without|for|incl\.?|including)\s|\s[-\u2013\
 
 @dataclass(frozen=True)
 class ProductInput:
-    """Everything a generator may use. The first image is the main (front) photo; a second one,
-    when present, is taken as the back.
+    """Everything a generator may use. The first image is the main (front) photo; the others are
+    the gallery, each used for the view it shows only (`pipeline.photos.views.read_gallery`).
 
     `dimensions` is an exact size the caller vouches for (`woo3d generate --dimensions`), used
     axis by axis; `listed_size` is the store's length/width/height, matched to the photo first.

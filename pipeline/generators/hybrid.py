@@ -14,6 +14,7 @@ from pipeline.generators.cache import ContentCache, content_key
 from pipeline.config import PipelineConfig
 from pipeline.errors import PermanentPipelineError, PipelineError
 from pipeline.metrics import CACHE_HITS
+from pipeline.photos.views import read_gallery
 from pipeline.product import ProductInput
 from pipeline.progress import within
 
@@ -75,7 +76,21 @@ class TripoBackend:
         from pipeline.generators.tripo import load_model
 
         hints = optimization_hints(product, optimized_prompt=prompt)
-        images = [image.data for image in product.images[:2]]
+        # Tripo's multiview slots are front, left, back, right: each filled only by an image whose
+        # view the gallery reading decided (a close-up or a worn shot is never sent as the back).
+        gallery = read_gallery(product.images, max_pixels=self.config.max_image_pixels, title=product.title) \
+            if len(product.images) > 1 else None
+        slots = [product.images[0].data] if product.images else []
+        if gallery is not None:
+            # A side view goes to its slot only when its name says which side it shows.
+            chosen = [gallery.used("back") if view == "back" else
+                      next((d.index for d in gallery.decisions if d.view == view), None)
+                      for view in ("left", "back", "right")]
+            for view, index in zip(("left", "right"), (chosen[0], chosen[2])):
+                if index is not None:
+                    gallery = gallery.using(index, f"tripo {view} view", f"sent as Tripo's {view} view")
+            slots += [None if index is None else product.images[index].data for index in chosen]
+        images = [image for image in slots if image is not None]
         settings = {**self.client.settings.options.as_dict(), "api": self.client.adapter.version}
         key = content_key(backend="tripo", images=images, text="" if images else hints.suggested_prompt,
                           settings=settings)
@@ -86,8 +101,8 @@ class TripoBackend:
             return GeneratedMesh(load_model(cached.data), "tripo", metadata={"tripo": {**cached.metadata, "cached": True}})
 
         def call() -> object:
-            if len(images) >= 2:  # front and back: Tripo's multiview slots are front, left, back, right
-                return self.client.multiview_to_model([images[0], None, images[1]], key=key)
+            if len(images) >= 2:
+                return self.client.multiview_to_model(slots, key=key)
             if images:
                 return self.client.image_to_model(images[0], key=key)
             return self.client.text_to_model(hints.suggested_prompt, key=key, negative_prompt=hints.negative_prompt)
@@ -97,7 +112,8 @@ class TripoBackend:
                 "model_version": self.client.settings.model_version, "cached": False}
         self.cache.put(key, model.data, "glb", meta)  # type: ignore[attr-defined]
         progress("tripo", 1.0)
-        return GeneratedMesh(model.mesh, "tripo", metadata={"tripo": meta})  # type: ignore[attr-defined]
+        views = {"gallery": gallery.as_list()} if gallery is not None else {}
+        return GeneratedMesh(model.mesh, "tripo", metadata={"tripo": meta, **views})  # type: ignore[attr-defined]
 
 
 class HuggingFaceBackend:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from pipeline.backends import GeneratedMesh, Progress, no_progress
-from pipeline.errors import ImageError, NeedsImageError
+from pipeline.errors import NeedsImageError
 from pipeline.generators.shapes import (
     ShapeDecision,
     Surface,
@@ -16,6 +16,7 @@ from pipeline.generators.shapes import (
     headwear_kind,
     is_open_vessel,
     silhouette_features,
+    slab_thickness,
 )
 from pipeline.generators.shapes.camera import Camera, seen_iou
 from pipeline.generators.shapes.cuboid import cuboid
@@ -31,7 +32,9 @@ from pipeline.generators.shapes.inflated import MIN_RESOLUTION, inflate_within, 
 from pipeline.generators.shapes.revolved import MIN_BODY_SHARE, Body, find_body, revolve, view_of
 from pipeline.generators.shapes.stacked import find_stack, revolve_stack
 from pipeline.photos.images import MAX_PIXELS, decode_image, fit_within
+from pipeline.photos.plain_back import plain_back
 from pipeline.photos.segmentation import ProductMask, product_mask
+from pipeline.photos.views import read_gallery
 from pipeline.stage2.sizing import MAX_CAMERA_ELEVATION_DEG, SizeMatch, match_size
 
 if TYPE_CHECKING:
@@ -40,7 +43,7 @@ if TYPE_CHECKING:
 
     from pipeline.config import PipelineConfig
 
-    from pipeline.product import ProductInput
+    from pipeline.product import ProductInput, SourceImage
 
 # Segmentation runs on a copy of this size; the texture keeps the photo's own resolution.
 _MASK_SIDE_PX = 512
@@ -84,6 +87,7 @@ class _Stacked:
     decision: ShapeDecision
     plan: _Plan
     report: dict[str, object]
+    elevation_deg: float  # the camera the built surface was read through
 
 
 class LocalGenerator:
@@ -97,7 +101,8 @@ class LocalGenerator:
     its thickest). The store's length/width/height are matched to the photo (`match_size`), so
     the depth is known and the photo is never squashed. Every class takes its texture by
     projecting the photo onto it from the camera's side; the back shows the second photo when
-    there is one (mirrored and fitted to the front's silhouette), else the front seen from behind.
+    there is one (mirrored and fitted to the front's silhouette), else the front's material and
+    colours without its print (`plain_back`): most printed products are printed on the front only.
     """
 
     name = "local"
@@ -130,28 +135,36 @@ class LocalGenerator:
                 "the product has no image: the local generator needs a product photo "
                 "(text-only products need a hosted generator)"
             )
+        from PIL import ImageOps
+
         progress("segmenting", 0.05)
         main = product.images[0]
-        front = _photographed_side(decode_image(main.data, main.name, max_pixels=self.max_pixels), main.name)
+        main_image = decode_image(main.data, main.name, max_pixels=self.max_pixels)
+        front = _photographed_side(main_image, main.name)
         warnings = list(front.mask.warnings)
-        back: _Side | None = None
-        if len(product.images) > 1:
-            second = product.images[1]
-            try:
-                back = _photographed_side(decode_image(second.data, second.name, max_pixels=self.max_pixels), second.name)
-            except ImageError as exc:
-                warnings.append(f"back photo ignored, the front is mirrored instead: {exc}")
+        # Every gallery image's view is decided; only a real back photo textures the back.
+        gallery = read_gallery(product.images, max_pixels=self.max_pixels, main=main_image, title=product.title)
+        warnings.extend(f"gallery image {d.index} ({d.name}) unreadable, not used: {d.reasons[0]}"
+                        for d in gallery.decisions if d.view == "unreadable")
         x0, y0, x1, y1 = _crop_box(front.mask.mask)
         mask = front.mask.mask[y0:y1, x0:x1]
         decision = decide_shape(product, silhouette_features(mask))
         progress(f"building a {decision.shape} shape", 0.35)
-        decision, hat = _headwear(product, decision, mask)
+        decision, hat, knit = _headwear(product, decision, mask)
         body = find_body(mask) if decision.shape == "round" and hat is None else None
         if body is not None and not decision.forced and body.share_of(mask) < MIN_BODY_SHARE:
             decision = decision.fall_back(f"but no upright body of revolution explains the silhouette "
                                           f"({body.share_of(mask):.0%} of it)")
             body = None
-        plan = self._plan(product, decision, mask, body, hat)
+        side_depth = None
+        side_index = gallery.first_side()
+        if side_index is not None and body is None and hat is None and decision.shape != "round":
+            # A side photo shows how deep a box, a slab, a garment or a pillow is.
+            sy, sx = np.nonzero(self._photographed(product.images[side_index]).mask.mask)
+            side_depth = (np.ptp(sx) + 1) / (np.ptp(sy) + 1)
+            gallery = gallery.using(side_index, "depth", f"its width over its height ({side_depth:.2f}) is the "
+                                                         f"{decision.shape} product's depth over its height")
+        plan = self._plan(product, decision, mask, body, hat, side_depth)
         # The photo's centre, where its camera looked, in the crop's rows.
         centre_row = front.mask.mask.shape[0] / 2 - y0
         open_top = body is not None and is_open_vessel(product)
@@ -159,12 +172,28 @@ class LocalGenerator:
         stacked = self._stacked(product, decision, mask, plan, centre, open_top) if body is not None else None
         if stacked is not None:
             surface, decision, plan = stacked.surface, stacked.decision, stacked.plan
+            elevation = stacked.elevation_deg
             if decision.shape != "round":
                 body, open_top = None, False
         else:
-            surface = self._build(decision, mask, body, hat, plan, centre_row, open_top)
+            surface, elevation = self._build(decision, mask, body, hat, plan, centre_row, open_top)
         if plan.match is not None and plan.match.warning:
             warnings.append(plan.match.warning)
+        back: _Side | None = None
+        back_index = gallery.used("back")
+        if back_index is not None and decision.shape in ("round", "box") \
+                and not gallery.decisions[back_index].named:
+            # A round body's or a box's side has the outline of its back: only its name tells them apart.
+            gallery = gallery.using(back_index, None, f"but a {decision.shape} product's side shows the same outline "
+                                                      "as its back, and nothing names it the back: not used")
+            back_index = None
+        if back_index is not None:
+            back = self._photographed(product.images[back_index])
+        plain = None
+        if back is None:
+            # No photo of the back: the front's material without its print, not the front mirrored.
+            plain = plain_back(front.texture, front.mask.mask[y0:y1, x0:x1])
+            back = _Side(ImageOps.mirror(plain.texture), front.mask)
         mesh = _textured(surface, front, back)
         progress("building", 1.0)
         return GeneratedMesh(
@@ -174,23 +203,37 @@ class LocalGenerator:
             warnings=tuple(warnings),
             metadata={
                 "segmentation": front.mask.method,
-                "back": "second photo" if back else "mirrored front",
+                "back": f"the back photo (image {back_index})" if plain is None else plain.describe(),
+                "gallery": gallery.as_list(),
                 "faces": len(mesh.faces),
                 "shape": decision.as_dict(),
                 **({"vessel": "open" if open_top else "closed"} if body is not None else {}),
                 **({"stack": stacked.report} if stacked is not None else {}),
-                **({"headwear": hat.brim} if hat is not None else {}),
+                **({"headwear": hat.brim} if hat is not None else {"headwear": "none"} if knit else {}),
                 **({"size_match": plan.match.as_dict()} if plan.match else {}),
+                # How far above the product the photo was taken, as the model was read: its front seen
+                # from there is what the photo's outline shows (Stage 2's proportions term).
+                "camera_elevation_deg": round(float(elevation), 2),
             },
             real_size=plan.match.dimensions if plan.match else None,
         )
 
+    def _photographed(self, image: SourceImage) -> _Side:
+        """A gallery image decoded within the pixel limit, cut out and cropped (ImageError if unreadable)."""
+        return _photographed_side(decode_image(image.data, image.name, max_pixels=self.max_pixels), image.name)
+
     def _plan(self, product: ProductInput, decision: ShapeDecision, mask: np.ndarray, body: Body | None,
-              hat: _Hat | None) -> _Plan:
-        """The depth to build (mask pixels) and the camera elevation, from the size when known."""
+              hat: _Hat | None, side_depth: float | None = None) -> _Plan:
+        """The depth to build (mask pixels) and the camera elevation, from the size when known;
+        `side_depth`: depth over height as a side photo shows it (the size's numbers still win)."""
         ys, xs = np.nonzero(mask)
         width, height = float(xs.max() + 1 - xs.min()), float(ys.max() + 1 - ys.min())
         ratio = _DEPTH_RATIOS.get(decision.shape, self.depth_ratio)
+        slab = slab_thickness(product) if decision.shape in ("box", "flat") else None
+        if slab is not None:  # a notebook, a tablet, a laptop: a slab, not a brick half as deep as it is tall
+            ratio = slab[0]
+        if side_depth is not None:
+            ratio = side_depth * height / max(width, height)
         own_depth = body.diameter if body is not None else ratio * max(width, height)
         if hat is not None:
             own_depth = headwear_depth(hat.silhouette, hat.brim)
@@ -230,7 +273,7 @@ class LocalGenerator:
         seen = seen_iou(surface, camera, centre[1], mask)
         free_form = replace(decision, shape="free-form")  # only its class matters to _plan and _build
         fallback_plan = self._plan(product, free_form, mask, None, None)
-        fallback = self._build(free_form, mask, None, None, fallback_plan, centre[0], False)
+        fallback, _ = self._build(free_form, mask, None, None, fallback_plan, centre[0], False)
         fallback_front = seen_iou(fallback, Camera.orthographic(0.0, 0.0), 0.0, mask)
         leans = ", ".join(f"the {place} {body.describe()}" for place, body in zip(("upper", "lower"), stack))
         found = f"a stack of {len(stack)} round bodies ({leans})"
@@ -240,46 +283,53 @@ class LocalGenerator:
         if seen < fallback_front and not decision.forced:
             fallen = decision.fall_back(f"{found}, but {covered}, below the inflated fallback's front "
                                         f"({fallback_front:.3f})")
-            return _Stacked(fallback, fallen, fallback_plan, {**report, "built": "free-form"})
+            return _Stacked(fallback, fallen, fallback_plan, {**report, "built": "free-form"}, 0.0)
         reasons = (*decision.reasons, f"{found}, each revolved about its own axis: {covered} (the inflated "
                    f"fallback's front: {fallback_front:.3f})")
         return _Stacked(surface, ShapeDecision(decision.shape, decision.confidence, reasons, decision.forced), plan,
-                        {**report, "built": "stack"})
+                        {**report, "built": "stack"}, camera.elevation_deg)
 
     def _build(self, decision: ShapeDecision, mask: np.ndarray, body: Body | None, hat: _Hat | None, plan: _Plan,
-               centre_row: float, open_top: bool) -> Surface:
+               centre_row: float, open_top: bool) -> tuple[Surface, float]:
+        """The surface, and the camera elevation it was read through (0 for a shape grown from the outline)."""
         if hat is not None:
             camera = Camera.orthographic(plan.elevation_deg, centre_row)
-            return headwear(mask, hat.silhouette, hat.brim, camera, max_faces=self.max_faces)
+            return headwear(mask, hat.silhouette, hat.brim, camera, max_faces=self.max_faces), plan.elevation_deg
         if body is not None:
             camera, start, stop = view_of(mask, body, centre_row, plan.elevation_deg)
-            return revolve(mask, body, camera, start, stop, max_faces=self.max_faces, open_top=open_top)
+            return revolve(mask, body, camera, start, stop, max_faces=self.max_faces,
+                           open_top=open_top), camera.elevation_deg
         if decision.shape == "box":
-            return cuboid(mask, plan.depth_px, plan.elevation_deg)
+            return cuboid(mask, plan.depth_px, plan.elevation_deg), plan.elevation_deg
         profile = {"flat": "slab", "garment": "shell"}.get(decision.shape, "pillow")
         resolution = resolution_for(mask, self.max_faces, self.resolution)
-        return inflate_within(mask, resolution, self.max_faces, plan.depth_px / 2, profile)  # type: ignore[arg-type]
+        return inflate_within(mask, resolution, self.max_faces, plan.depth_px / 2, profile), 0.0  # type: ignore[arg-type]
 
 
 def _headwear(product: ProductInput, decision: ShapeDecision,
-              mask: np.ndarray) -> tuple[ShapeDecision, _Hat | None]:
+              mask: np.ndarray) -> tuple[ShapeDecision, _Hat | None, bool]:
     """A round product the words call a cap or a hat, read as a crown and a brim; one whose
     crown is no dome falls back to the inflated shape (unless the merchant chose round: then it
-    is revolved as any round product)."""
+    is revolved as any round product). A knit hat or a beanie (no brim; a cuff is part of its
+    crown) is one body of revolution, its camera read from the photo as any round product's: the
+    third value says so."""
     kind = headwear_kind(product) if decision.shape == "round" else None
     if kind is None:
-        return decision, None
-    silhouette = read_headwear(mask)
+        return decision, None, False
+    silhouette = read_headwear(mask, cuffed=kind in ("none", "hat"))
     if silhouette.dome:
         brim = brim_for(kind, silhouette)
-        built = {"visor": "a visor forward from its base", "ring": "a brim all round its base",
-                 "none": "no brim"}[brim]
+        if brim == "none":
+            return ShapeDecision("round", decision.confidence, (
+                *decision.reasons, f"headwear: {silhouette.why}: a knit hat or beanie, its crown"
+                f"{' and cuff' if silhouette.cuff else ''} revolved as one body, no brim"), decision.forced), None, True
+        built = {"visor": "a visor forward from its base", "ring": "a brim all round its base"}[brim]
         return ShapeDecision("round", decision.confidence, (
             *decision.reasons, f"headwear: {silhouette.why}: its crown revolved, {built}"), decision.forced), \
-            _Hat(silhouette, brim)
+            _Hat(silhouette, brim), False
     if decision.forced:
-        return decision, None
-    return decision.fall_back(f"but the silhouette is no hat's crown ({silhouette.why})"), None
+        return decision, None, False
+    return decision.fall_back(f"but the silhouette is no hat's crown ({silhouette.why})"), None, False
 
 
 def _textured(surface: Surface, front: _Side, back: _Side | None) -> trimesh.Trimesh:

@@ -29,6 +29,7 @@ from pipeline.jobs.review import STANDING_REASONS, held_summary, render_review_v
 from pipeline.jobs.shape_choice import merchant_shape
 from pipeline.metrics import GENERATION_SECONDS, GENERATIONS, record_held
 from pipeline.backends import Progress
+from pipeline.photos.views import MAX_GALLERY_IMAGES
 from pipeline.product import ListedSize, ProductInput, SourceImage
 from pipeline.progress import MonotonicProgress, within
 from pipeline.result import GenerationResult
@@ -50,7 +51,7 @@ from wp_bridge import (
 
 log = structlog.get_logger(__name__)
 
-MAX_IMAGES = 2  # front and back: what the generators use
+MAX_IMAGES = MAX_GALLERY_IMAGES  # the main photo and the gallery whose views the generators read
 
 
 @dataclass(frozen=True)
@@ -412,7 +413,7 @@ class ProductJob:
             local_dir=None if self.context.store.configured else self.context.local_image_dir,
         )
         images = tuple(
-            SourceImage(fetcher.fetch(image.src), name=image.name or f"image-{image.id}")
+            SourceImage(fetcher.fetch(image.src), name=image.name or f"image-{image.id}", alt=plain_text(image.alt))
             for image in product.images[:MAX_IMAGES]
         )
         return product_input(product, unit, images)

@@ -27,7 +27,7 @@ _INPUT_SIDE = 320
 _MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
 _STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
 # Network answers kept (each 320 × 320 float32, 400 KB, keyed by its 300 KB input).
-_RECENT_ANSWERS = 4
+_RECENT_ANSWERS = 9  # a whole gallery (views.MAX_GALLERY_IMAGES) and one more: the main photo stays kept for the score
 
 
 class CutoutUnavailable(RuntimeError):

@@ -1,9 +1,9 @@
 """The honest quality score: a finished model judged on evidence its generator did not make.
 
 Every term is 0..1 and compares the final model with something independent of the generator:
-two cut-outs of the photo made here (the learned one and the classical one), three renders of
-the final mesh (front, side, top), the stretch applied to fit the store's dimensions, and the
-shape class. README "Quality score" documents the terms, the formula and the calibration.
+two cut-outs of the photo made here (the learned one and the classical one), four renders of
+the final mesh (front, side, top, back), the front's proportions against the photo's, the stretch
+applied to fit the store's dimensions, and the shape class. README "Quality score" documents the terms, the formula and the calibration.
 
     score = round(100 × (½ × the weakest term + ½ × the weighted mean of all terms))
 
@@ -32,12 +32,16 @@ __all__ = [
     "ModelFacts",
     "ModelViews",
     "PhotoCutouts",
+    "aspect",
+    "back_term",
     "detail",
     "extra_holes_and_slivers",
     "frame_contact",
     "judge",
     "largest_part_share",
     "outline_term",
+    "proportions_term",
+    "seen_proportions",
     "score",
     "shape_plausibility",
     "silhouette_parts",
@@ -53,10 +57,12 @@ WEIGHTS: dict[str, float] = {
     "connectedness": 2.0,
     "solidity": 1.0,
     "stretch": 2.0,
+    "proportions": 2.0,
     "shape": 1.0,
     "texture": 1.0,
     "detail": 1.0,
     "photo_match": 2.0,
+    "back": 1.0,
 }
 # Below these a term gives a reason; they are the levels every good model of the labelled set clears.
 FINE: dict[str, float] = {
@@ -67,10 +73,12 @@ FINE: dict[str, float] = {
     "connectedness": 0.9,
     "solidity": 0.8,
     "stretch": 0.8,
+    "proportions": 0.8,
     "shape": 0.6,
     "texture": 0.5,
     "detail": 0.7,
     "photo_match": 0.6,
+    "back": 0.6,
 }
 # Terms that only say how sure the evidence is: in the mean, never taken as the weakest.
 _CONFIDENCE_TERMS = frozenset({"cutout_agreement"})
@@ -81,6 +89,10 @@ _OUTLINE_IOU = (0.5, 0.9)
 _FRAME_CONTACT = (0.02, 0.15)
 # Proportions changed by up to this factor are within what a photo's perspective explains.
 _STRETCH_TOLERATED = 1.15
+# The front's height/width against the photo's cut-out's: within the first factor a photo's
+# perspective explains it (a catalogue shot from above adds a top to the outline); from the
+# second the model is squashed or stretched.
+_PROPORTIONS = (1.12, 1.4)
 # A silhouette part smaller than this share of the whole is a speck, not a piece.
 _PIECE_SHARE = 0.002
 # A sliver is what an opening with a disc of this share of the longer side removes.
@@ -95,6 +107,12 @@ _FLAT_DEPTH = 0.2
 _GARMENT_DEPTH = 0.5
 # A cap's or a hat's depth, at least, as a share of its width.
 _HEADWEAR_DEPTH = 0.8
+# The back against the product: its colours' histogram intersection with the photo's product
+# counts for nothing at the first, in full from the second (a plain back or a back photo of the
+# same product share most colours; a close-up of someone wearing it does not), and skin on the
+# back beyond the front's lowers it from the first share of the back to nothing at the second.
+_BACK_COLOURS = (0.15, 0.4)
+_BACK_SKIN = (0.02, 0.1)
 # A model the local generator built as the inflated fallback: one photo shows its front, nothing
 # its sides or depth. Enough to publish, never a full score (about 85 when all else is fine).
 _GUESSED_SIDES = 0.7
@@ -120,12 +138,15 @@ class PhotoCutouts:
 
 @dataclass(frozen=True)
 class ModelViews:
-    """Orthographic renders of the final model: the front's colours and mask, the side's and top's masks."""
+    """Orthographic renders of the final model: the front's colours and mask, the side's and top's
+    masks, and the back's colours and mask (None where not rendered)."""
 
     front_rgb: np.ndarray
     front: np.ndarray
     side: np.ndarray
     top: np.ndarray
+    back_rgb: np.ndarray | None = None
+    back: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -134,7 +155,10 @@ class ModelFacts:
 
     `size_m`: final width, height, depth; `stretch`: the factor by which fitting the dimensions
     changed the visible proportions (1.0: not at all); `shape`: the shape class asked for or
-    decided (None: unknown or free-form); `remote`: made by a hosted generator (Tripo, Shap-E).
+    decided (None: unknown or free-form); `remote`: made by a hosted generator (Tripo, Shap-E);
+    `elevation_deg`: how far above the product the photo was taken, as the generator read it (a
+    shot from above shows the top too), None when it does not say (a hosted model: then any
+    elevation up to sizing.MAX_CAMERA_ELEVATION_DEG is granted).
     """
 
     faces: int
@@ -143,6 +167,7 @@ class ModelFacts:
     shape: str | None = None
     remote: bool = False
     pieces: int = 1
+    elevation_deg: float | None = 0.0
 
 
 @dataclass(frozen=True)
@@ -216,6 +241,14 @@ def judge(
                 f"thin slivers ({_percent(slivers)} of its outline)" if slivers >= 0.02 else ""]
         reasons.append("the model has " + " and ".join(w for w in what if w) + " that the photo does not show")
 
+    if reference is not None and reference.any() and views.front.any():
+        ratio = seen_proportions(aspect(views.front), facts, aspect(reference))
+        terms["proportions"] = proportions_term(ratio)
+        measured["proportions"] = round(ratio, 4)
+        if terms["proportions"] < FINE["proportions"]:
+            reasons.append(f"its front is {ratio:.2f}× as tall for its width as the product in the photo: the model "
+                           f"is {'squashed' if ratio < 1 else 'stretched'}")
+
     terms["stretch"] = min(1.0, _STRETCH_TOLERATED / max(facts.stretch, 1e-9))
     if terms["stretch"] < FINE["stretch"]:
         reasons.append(f"the model was stretched {facts.stretch:.1f}× to match the given dimensions: "
@@ -240,6 +273,16 @@ def judge(
             reasons.append(f"only {_percent(terms['texture'])} of its front carries the photo's colours; "
                            "the rest is filler")
 
+    if views.back is not None and views.back_rgb is not None and views.back.any() and photo is not None \
+            and reference is not None:
+        terms["back"], colours, skin_excess = back_term(views, photo.rgb, reference)
+        measured["back_colours"], measured["back_skin"] = round(colours, 4), round(skin_excess, 4)
+        if terms["back"] < FINE["back"]:
+            what = (f"skin covers {_percent(skin_excess)} more of it than of the front" if skin_excess > _BACK_SKIN[0]
+                    else f"its colours are only {_percent(colours)} like the product's in the photo")
+            reasons.append(f"its back does not look like the product: {what} (a close-up, a person or "
+                           "another product may be on it)")
+
     terms["detail"] = detail(facts.faces)
     if terms["detail"] < FINE["detail"]:
         reasons.append(f"the model has only {facts.faces} faces: too little geometry to be the product")
@@ -263,6 +306,49 @@ def score(terms: dict[str, float]) -> int:
     mean = sum(WEIGHTS[name] * value for name, value in terms.items()) / sum(WEIGHTS[name] for name in terms)
     gating = [value for name, value in terms.items() if name not in _CONFIDENCE_TERMS] or [mean]
     return round(100 * (0.5 * min(gating) + 0.5 * mean))
+
+
+def back_term(views: ModelViews, photo_rgb: np.ndarray, photo_mask: np.ndarray) -> tuple[float, float, float]:
+    """The back as a term (see _BACK_COLOURS and _BACK_SKIN), its colours' likeness to the photo's
+    product and the share of it that is skin beyond the front's."""
+    from pipeline.photos.people import skin
+
+    assert views.back is not None and views.back_rgb is not None
+    colours = colour_similarity(photo_rgb, photo_mask, views.back_rgb, views.back)
+    front_skin = float(skin(views.front_rgb)[views.front].mean()) if views.front.any() else 0.0
+    excess = max(0.0, float(skin(views.back_rgb)[views.back].mean()) - front_skin)
+    low, high = _BACK_COLOURS
+    by_colour = float(np.clip((colours - low) / (high - low), 0.0, 1.0))
+    low, high = _BACK_SKIN
+    by_skin = float(np.clip(1.0 - (excess - low) / (high - low), 0.0, 1.0))
+    return min(by_colour, by_skin), colours, excess
+
+
+def aspect(mask: np.ndarray) -> float:
+    """A silhouette's height over its width (its bounding box's)."""
+    ys, xs = np.nonzero(mask)
+    return float((np.ptp(ys) + 1) / (np.ptp(xs) + 1)) if len(xs) else 1.0
+
+
+def seen_proportions(front_aspect: float, facts: ModelFacts, photo_aspect: float) -> float:
+    """The model's height/width as the photo's camera saw it, over the photo's: its front's height
+    foreshortened by cos e and its depth's top showing by sin e (exact for a box or a cylinder)."""
+    from pipeline.stage2.sizing import MAX_CAMERA_ELEVATION_DEG
+
+    width, _, depth = facts.size_m
+    top = depth / max(width, 1e-12)
+    elevations = [facts.elevation_deg] if facts.elevation_deg is not None else \
+        list(np.linspace(0.0, MAX_CAMERA_ELEVATION_DEG, 31))
+    ratios = [(front_aspect * math.cos(math.radians(e)) + top * math.sin(math.radians(e))) / photo_aspect
+              for e in elevations]
+    return min(ratios, key=lambda ratio: abs(math.log(max(ratio, 1e-9))))
+
+
+def proportions_term(ratio: float) -> float:
+    """The model's front height/width over the photo's as a term: 1 within what perspective
+    explains (_PROPORTIONS[0] either way), 0 from _PROPORTIONS[1], linear in the logarithm between."""
+    low, high = (math.log(f) for f in _PROPORTIONS)
+    return float(np.clip(1.0 - (abs(math.log(max(ratio, 1e-9))) - low) / (high - low), 0.0, 1.0))
 
 
 def outline_term(iou: float) -> float:

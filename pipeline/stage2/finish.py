@@ -305,6 +305,7 @@ def _quality(
         shape=_shape_class(product, generated.metadata),
         remote=generated.generator != "local",
         pieces=mesh_pieces(mesh),
+        elevation_deg=_camera_elevation(generated),
     )
     try:
         views = views_from(renders, _VIEWS)
@@ -352,6 +353,15 @@ def _photo_cutouts(product: ProductInput, max_pixels: int) -> tuple[PhotoCutouts
         return photo_cutouts(decode_image(main.data, main.name, max_pixels=max_pixels), main.name), ()
     except ImageError as exc:
         return None, (f"the model was not compared with the photo: {exc}",)
+
+
+def _camera_elevation(generated: GeneratedMesh) -> float | None:
+    """How far above the product the local generator read the photo as taken (0 when it does not
+    say); None for a hosted model, whose camera nobody read."""
+    if generated.generator != "local":
+        return None
+    value = generated.metadata.get("camera_elevation_deg", 0.0)
+    return float(value) if isinstance(value, (int, float)) else 0.0
 
 
 def _reported_stretch(metadata: dict[str, object]) -> float:

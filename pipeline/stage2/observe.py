@@ -23,6 +23,7 @@ _PIECE_FACE_SHARE = 0.005
 # Rotations that bring the side (+X) and the top (+Y) to face the front camera (+Z).
 _TO_SIDE = np.array([[0.0, 0.0, -1.0], [0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
 _TO_TOP = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
+_TO_BACK = np.array([[-1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, -1.0]])
 
 
 def photo_cutouts(image: Image.Image, name: str = "image") -> PhotoCutouts:
@@ -69,7 +70,7 @@ def photo_cutouts(image: Image.Image, name: str = "image") -> PhotoCutouts:
 
 
 def render_views(mesh: trimesh.Trimesh, *, time_limit_s: float) -> ModelViews:
-    """Unlit orthographic renders of the model from the front, the side (+X) and above (+Y).
+    """Unlit orthographic renders of the model from the front, the side (+X), above (+Y) and behind.
 
     Raises ExportError when no headless EGL context can be made, StageTimeoutError when a render
     does not finish within `time_limit_s`.
@@ -81,7 +82,7 @@ def render_views(mesh: trimesh.Trimesh, *, time_limit_s: float) -> ModelViews:
 
 
 def view_calls(mesh: trimesh.Trimesh) -> list[BoundedCall]:
-    """The three renders `render_views` makes, as calls for a render child shared with others
+    """The four renders `render_views` makes, as calls for a render child shared with others
     (bounded.BoundedCalls); `views_from` reads their results. Raises ExportError for a mesh
     with non-finite coordinates."""
     from pipeline.stage2.poster import front_view_call
@@ -90,6 +91,7 @@ def view_calls(mesh: trimesh.Trimesh) -> list[BoundedCall]:
         front_view_call(mesh),
         front_view_call(mesh, turned=_TO_SIDE, what="the side view render"),
         front_view_call(mesh, turned=_TO_TOP, what="the top view render"),
+        front_view_call(mesh, turned=_TO_BACK, what="the back view render"),
     ]
 
 
@@ -98,8 +100,9 @@ def views_from(renders: BoundedCalls, first: int = 0) -> ModelViews:
 
     Raises what a render raised (ExportError, StageTimeoutError).
     """
-    front, side, top = (renders.result(first + index) for index in range(3))
-    return ModelViews(front_rgb=front.rgb, front=front.mask, side=side.mask, top=top.mask)
+    front, side, top, back = (renders.result(first + index) for index in range(4))
+    return ModelViews(front_rgb=front.rgb, front=front.mask, side=side.mask, top=top.mask, back_rgb=back.rgb,
+                      back=back.mask)
 
 
 def mesh_pieces(mesh: trimesh.Trimesh) -> int:

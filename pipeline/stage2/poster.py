@@ -204,11 +204,12 @@ def _render_turned_front_view(mesh: trimesh.Trimesh, rotation: np.ndarray, longe
 
 
 # World → view rotations for orthographic views: the camera looks along the view's -Z.
-View = Literal["front", "side", "top"]
+View = Literal["front", "side", "top", "back"]
 _VIEWS: dict[str, np.ndarray] = {
     "front": np.identity(3),  # from +Z: X right, Y up
     "side": np.array([[0.0, 0.0, -1.0], [0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]),  # from +X (the model's left): -Z right
     "top": np.array([[1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]]),  # from above: X right, the back up
+    "back": np.array([[-1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, -1.0]]),  # from -Z: -X right, Y up
 }
 
 
@@ -222,7 +223,7 @@ def render_view(
     lit: bool = False,
     time_limit_s: float = RENDER_TIME_LIMIT_S,
 ) -> FrontView:
-    """An orthographic view from the front, the side (+X) or above, framing `bounds` (default:
+    """An orthographic view from the front, the side (+X), above or behind, framing `bounds` (default:
     the mesh's) at `pixels_per_unit` (default: `longest_side` pixels on the frame's longer side).
 
     Two meshes rendered with the same bounds and scale give pixel-aligned silhouettes, in the

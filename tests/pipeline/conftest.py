@@ -24,5 +24,6 @@ def network_runs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
             return session.run(*args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(cutout, "_session", Counting)
-    monkeypatch.setattr(cutout, "_network_answer", functools.lru_cache(maxsize=4)(cutout._network_answer.__wrapped__))
+    monkeypatch.setattr(cutout, "_network_answer",
+                        functools.lru_cache(maxsize=cutout._RECENT_ANSWERS)(cutout._network_answer.__wrapped__))
     return runs

@@ -33,6 +33,11 @@ class KnownProduct:
     title: str
     parts: tuple[trimesh.Trimesh, ...]  # closed parts whose union is the product, in metres
     colour: tuple[int, int, int]
+    # Held-out and printed products: the store lists no depth (WooCommerce's width left blank),
+    # a hand holds it in the photo, a print on its front (and another on its back, photographed).
+    depth_listed: bool = True
+    held: bool = False
+    prints: tuple[str, str] | None = None  # (front text, back text; "" for a plain back)
 
     @property
     def truth(self) -> trimesh.Trimesh:
@@ -41,11 +46,17 @@ class KnownProduct:
     @property
     def listed(self) -> ListedSize:
         width, height, depth = self.truth.extents
-        return ListedSize(float(width), float(depth), float(height))
+        return ListedSize(float(width), float(depth) if self.depth_listed else None, float(height))
 
-    def product_input(self, **fields: object) -> ProductInput:
-        return ProductInput(title=self.title, images=(SourceImage(catalogue_photo(self.name), f"{self.name}.png"),),
-                            listed_size=self.listed, **fields)  # type: ignore[arg-type]
+    def product_input(self, *, back_photo: bool = False, side_photo: bool = False, **fields: object) -> ProductInput:
+        """The product as a store lists it; `back_photo`, `side_photo`: with its back or its side
+        photographed as the next image."""
+        images = [SourceImage(catalogue_photo(self.name), f"{self.name}.png")]
+        if back_photo:
+            images.append(SourceImage(catalogue_photo(self.name, behind=True), f"{self.name}-2.png"))
+        if side_photo:
+            images.append(SourceImage(catalogue_photo(self.name, from_side=True), f"{self.name}-3.png"))
+        return ProductInput(title=self.title, images=tuple(images), listed_size=self.listed, **fields)  # type: ignore[arg-type]
 
 
 def _placed(mesh: trimesh.Trimesh) -> trimesh.Trimesh:
@@ -181,6 +192,45 @@ def known_products() -> tuple[KnownProduct, ...]:
     return tuple(_standing(*made_one) for made_one in made)  # type: ignore[arg-type]
 
 
+def _beanie() -> tuple[trimesh.Trimesh, ...]:
+    """A cuffed knit beanie: a folded cuff 21 cm across and 7 cm tall, a domed crown 19 cm across rising 13 cm above it."""
+    quarter = np.linspace(0, np.pi / 2, 24)[1:]
+    dome = [(0.095 * np.cos(t), 0.07 + 0.13 * np.sin(t)) for t in quarter]
+    return (_revolved([(0, 0), (0.105, 0), (0.105, 0.07), (0.095, 0.07), *dome[:-1], (0, 0.20)]),)
+
+
+def _loop_bottle() -> tuple[trimesh.Trimesh, ...]:
+    """A sports bottle with a carry loop standing up from its cap (a ring 5 cm across, 7 mm thick)."""
+    body = _revolved([(0, 0), (0.037, 0), (0.037, 0.19), (0.025, 0.215), (0.025, 0.24), (0, 0.24)])
+    loop = trimesh.creation.torus(0.022, 0.0035, major_sections=48)  # its ring in the XY plane: seen from the front
+    loop.apply_translation([0, 0.24 + 0.022 - 0.003, 0])
+    return body, loop
+
+
+@functools.cache
+def held_out_products() -> tuple[KnownProduct, ...]:
+    """The shapes held-out photos got wrong: a cuffed knit hat, a notebook in a hand, a bottle with a carry loop."""
+    return (
+        _standing("beanie", "round", "Cuffed knit hat", _beanie(), (150, 40, 50), depth_listed=False),
+        _standing("notebook_held", "box", "Spiral notebook", (_box(0.148, 0.21, 0.015),), (30, 60, 120),
+                  depth_listed=False, held=True),
+        _standing("loop_bottle", "round", "Sports water bottle", _loop_bottle(), (40, 130, 170)),
+    )
+
+
+@functools.cache
+def printed_products() -> tuple[KnownProduct, ...]:
+    """Products printed on the front (and, photographed from behind, on the back): the print must
+    not reach a back no photo shows, and a back photo's print must."""
+    return (
+        _standing("tshirt_printed", "garment", "Cotton t-shirt", _tshirt(), (235, 235, 230), prints=("SOLIDUS", "")),
+        _standing("tote_printed", "garment", "Canvas tote bag", (_box(0.38, 0.40, 0.02),), (210, 50, 45),
+                  prints=("SOLIDUS", "")),
+        _standing("polo_pair", "garment", "Polo shirt", _tshirt(), (40, 80, 160), prints=("POLO", "TEAM 10")),
+        _standing("mug_printed", "round", "Printed mug", _mug(), (120, 185, 215), prints=("CAFE", "")),
+    )
+
+
 def stacked_mugs() -> KnownProduct:
     """Not in the benchmark's eighteen: a mug set photographed stacked, the lower mug's handle on
     the right, the upper mug's on the left, the upper one set 1 cm to the left and tipped 5° (its
@@ -197,7 +247,7 @@ def stacked_mugs() -> KnownProduct:
 
 
 def _standing(name: str, shape: ShapeClass, title: str, parts: tuple[trimesh.Trimesh, ...],
-              colour: tuple[int, int, int]) -> KnownProduct:
+              colour: tuple[int, int, int], **extra: object) -> KnownProduct:
     """The product standing on the floor, centred on X and Z."""
     whole = trimesh.util.concatenate(list(parts))
     lower, upper = whole.bounds
@@ -207,11 +257,12 @@ def _standing(name: str, shape: ShapeClass, title: str, parts: tuple[trimesh.Tri
         part = part.copy()
         part.apply_translation(shift)
         placed.append(part)
-    return KnownProduct(name, shape, title, tuple(placed), colour)
+    return KnownProduct(name, shape, title, tuple(placed), colour, **extra)  # type: ignore[arg-type]
 
 
 def by_name(name: str) -> KnownProduct:
-    return next(p for p in (*known_products(), stacked_mugs()) if p.name == name)
+    return next(p for p in (*known_products(), *held_out_products(), *printed_products(), stacked_mugs())
+                if p.name == name)
 
 
 @dataclass(frozen=True)
@@ -255,11 +306,75 @@ def _textured(product: KnownProduct) -> trimesh.Trimesh:
     return mesh
 
 
+def textured_truth(product: KnownProduct) -> trimesh.Trimesh:
+    """The truth as its photos show it: its prints, or its catalogue texture."""
+    return _printed(product) if product.prints is not None else _textured(product)
+
+
+def _printed(product: KnownProduct) -> trimesh.Trimesh:
+    """The truth in its colour with its prints: the front's text on what faces the camera, the
+    back's on what faces away (projected straight through, each read the right way round)."""
+    assert product.prints is not None
+    mesh = product.truth.copy()
+    mesh.unmerge_vertices()
+    lower, upper = mesh.bounds
+    side = 512
+    atlas = Image.new("RGB", (2 * side, side), product.colour)
+    ink = (20, 20, 24) if sum(product.colour) > 450 else (245, 245, 240)
+    for half, text in enumerate(product.prints):
+        if text:
+            _draw_text(ImageDraw.Draw(atlas), text, half * side, side, ink)
+    normals = mesh.face_normals
+    facing_back = np.repeat(normals[:, 2] < 0, 3)
+    x = (mesh.vertices[:, 0] - lower[0]) / max(upper[0] - lower[0], 1e-9)
+    v = (mesh.vertices[:, 1] - lower[1]) / max(upper[1] - lower[1], 1e-9)
+    # Seen from behind, the back's left is the front's right.
+    u = np.where(facing_back, 0.5 + (1 - x) / 2, x / 2)
+    material = trimesh.visual.material.PBRMaterial(baseColorTexture=atlas, metallicFactor=0.0, roughnessFactor=0.6)
+    mesh.visual = trimesh.visual.TextureVisuals(uv=np.column_stack([u, v]), material=material)
+    return mesh
+
+
+def _draw_text(draw: ImageDraw.ImageDraw, text: str, left: int, side: int, ink: tuple[int, int, int]) -> None:
+    """Block capitals across the middle of one half of the atlas, in strokes (no font file needed)."""
+    from PIL import ImageFont
+
+    font = ImageFont.load_default(size=side // 11)
+    box = draw.textbbox((0, 0), text, font=font, stroke_width=2)
+    width, height = box[2] - box[0], box[3] - box[1]
+    draw.text((left + (side - width) / 2, side * 0.42 - height / 2), text, fill=ink, font=font, stroke_width=2,
+              stroke_fill=ink)
+
+
+def _with_hand(photo: Image.Image) -> Image.Image:
+    """A skin-coloured hand holding the product from the frame's right edge: fingers over its lower right."""
+    alpha = np.asarray(photo)[..., 3] if photo.mode == "RGBA" else None
+    size = photo.size[0]
+    ys, xs = np.nonzero(alpha > 0) if alpha is not None else (np.array([size // 2]), np.array([size // 2]))
+    right, bottom = int(xs.max()), int(ys.max())
+    top = int(ys.min())
+    draw = ImageDraw.Draw(photo)
+    skin = (224, 172, 140, 255)
+    palm_top = bottom - (bottom - top) // 3
+    draw.rounded_rectangle((right - size // 40, palm_top, size + 20, bottom + size // 30), radius=size // 25, fill=skin)
+    for finger in range(4):
+        row = palm_top + finger * (bottom - palm_top) // 4 + 6
+        draw.rounded_rectangle((right - size // 9, row, right + 10, row + size // 45), radius=size // 90, fill=skin)
+    return photo
+
+
 @functools.cache
-def catalogue_photo(name: str, size: int = 768) -> bytes:
+def catalogue_photo(name: str, size: int = 768, behind: bool = False, from_side: bool = False) -> bytes:
     """The product as a catalogue shows it: perspective from slightly above, lit, on a plain
-    light background with a soft shadow under it; PNG bytes."""
-    render = render_poster(_textured(by_name(name)), size=size)
+    light background with a soft shadow under it; PNG bytes. `behind`: photographed from behind;
+    `from_side`: from its right."""
+    product = by_name(name)
+    mesh = textured_truth(product)
+    if behind or from_side:
+        mesh.apply_transform(trimesh.transformations.rotation_matrix(np.pi if behind else -np.pi / 2, [0, 1, 0]))
+    render = render_poster(mesh, size=size)
+    if product.held:
+        render = _with_hand(render)
     alpha = np.asarray(render)[..., 3]
     ys, xs = np.nonzero(alpha > 0)
     shadow = Image.new("L", (size, size), 0)

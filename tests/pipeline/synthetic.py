@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,22 +34,49 @@ def _hoodie_shape(draw: ImageDraw.ImageDraw, fill: object) -> None:
     draw.ellipse((150, 45, 250, 150), fill=fill)
 
 
-@functools.cache
-def hoodie_on_white() -> Photo:
-    """A dark hoodie-like shape with a white chest logo and soft shading, on white, as JPEG."""
+def _hoodie(name: str, decorate: Callable[[ImageDraw.ImageDraw], None]) -> Photo:
+    """The dark hoodie on white, as JPEG, with what `decorate` draws on it."""
     image = Image.new("RGB", (SIZE, SIZE), (255, 255, 255))
     draw = ImageDraw.Draw(image)
     _hoodie_shape(draw, (38, 40, 44))
-    draw.rectangle((150, 240, 250, 300), fill=(55, 58, 62))  # a pocket
-    draw.ellipse((215, 150, 245, 180), fill=(250, 250, 250))  # a logo as white as the background
+    decorate(draw)
     truth = Image.new("L", (SIZE, SIZE), 0)
     _hoodie_shape(ImageDraw.Draw(truth), 255)
-    return Photo(_encode(image, "JPEG", quality=92), np.asarray(truth) > 127, "hoodie.jpg")
+    return Photo(_encode(image, "JPEG", quality=92), np.asarray(truth) > 127, name)
 
 
 @functools.cache
-def mug_on_white() -> Photo:
-    """A red mug with a handle whose hole shows the white background, as PNG."""
+def hoodie_on_white() -> Photo:
+    """A dark hoodie-like shape with a white chest logo and soft shading, on white, as JPEG."""
+    def front(draw: ImageDraw.ImageDraw) -> None:
+        draw.rectangle((150, 240, 250, 300), fill=(55, 58, 62))  # a pocket
+        draw.ellipse((215, 150, 245, 180), fill=(250, 250, 250))  # a logo as white as the background
+
+    return _hoodie("hoodie.jpg", front)
+
+
+@functools.cache
+def hoodie_back_on_white() -> Photo:
+    """The same hoodie from behind: its outline (symmetric, so mirrored alike), no logo, no pocket."""
+    return _hoodie("hoodie-2.jpg", lambda draw: draw.line((200, 120, 200, 340), fill=(30, 31, 34), width=3))
+
+
+@functools.cache
+def hoodie_worn_close_up() -> Photo:
+    """A close-up of someone wearing the hoodie: chin and neck above the chest and its logo, cut by the frame."""
+    image = Image.new("RGB", (SIZE, SIZE), (255, 255, 255))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((120, -160, 280, 60), fill=(224, 172, 140))  # a chin
+    draw.rectangle((165, 40, 235, 120), fill=(214, 162, 130))  # the neck
+    draw.rectangle((0, 110, SIZE, SIZE), fill=(38, 40, 44))  # the chest, running off three sides
+    draw.ellipse((230, 200, 330, 300), fill=(250, 250, 250))  # the logo, close
+    truth = Image.new("L", (SIZE, SIZE), 0)
+    ImageDraw.Draw(truth).rectangle((0, 110, SIZE, SIZE), fill=255)
+    return Photo(_encode(image, "JPEG", quality=92), np.asarray(truth) > 127, "hoodie-3.jpg")
+
+
+def _mug(name: str, *, printed: bool) -> Photo:
+    """A red mug with a handle whose hole shows the white background, as PNG; `printed`: with a white motif."""
     image = Image.new("RGB", (SIZE, SIZE), (250, 250, 250))
     draw = ImageDraw.Draw(image)
     truth = Image.new("L", (SIZE, SIZE), 0)
@@ -56,8 +84,21 @@ def mug_on_white() -> Photo:
         target.ellipse((60, 130, 190, 270), fill=fill)  # the handle's ring
         target.ellipse((95, 165, 160, 235), fill=(250, 250, 250) if fill != 255 else 0)  # its hole
         target.rounded_rectangle((150, 90, 330, 330), radius=18, fill=fill)  # the body
-    draw.ellipse((200, 160, 280, 240), outline=(255, 255, 255), width=4)  # a printed motif
-    return Photo(_encode(image, "PNG"), np.asarray(truth) > 127, "mug.png")
+    if printed:
+        draw.ellipse((200, 160, 280, 240), outline=(255, 255, 255), width=4)  # a printed motif
+    return Photo(_encode(image, "PNG"), np.asarray(truth) > 127, name)
+
+
+@functools.cache
+def mug_on_white() -> Photo:
+    """A red mug with a handle whose hole shows the white background and a printed motif, as PNG."""
+    return _mug("mug.png", printed=True)
+
+
+@functools.cache
+def plain_mug_on_white() -> Photo:
+    """The red mug without its printed motif: nothing on it is print."""
+    return _mug("plain-mug.png", printed=False)
 
 
 @functools.cache

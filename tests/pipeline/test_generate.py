@@ -55,7 +55,7 @@ def test_front_and_back_photos_with_dimensions(tmp_path: Path) -> None:
     product = _product((PHOTOS / "solidus_tshirt.jpg").read_bytes(), (PHOTOS / "solidus_tshirt_back.jpg").read_bytes(),
                        dimensions=Dimensions.parse("50x70x4cm"))
     result = generate_assets(product, tmp_path, CONFIG)
-    assert result.report["generator_details"]["back"] == "second photo"
+    assert result.report["generator_details"]["back"] == "the back photo (image 1)"
     assert result.dimensions_m is not None and result.dimensions_m.height_m == pytest.approx(0.7)
     assert validate_usdz(result.files["usdz"]) == []
 
@@ -72,6 +72,18 @@ def test_an_opaque_photo_is_cut_out_by_the_network_once(tmp_path: Path, network_
     assert len(network_runs) == 1
     assert result.report["generator_details"]["segmentation"] == "learned"
     assert "cutout_agreement" in result.quality.terms and "cutout" in result.quality.terms
+
+
+def test_a_whole_gallery_is_cut_out_by_the_network_once_an_image(tmp_path: Path, network_runs: list[int]) -> None:
+    """Eight images: each is read for its view once, the back photo is not cut out again to be
+    used, and the main photo's answer is still kept for the score."""
+    from pipeline.photos.views import MAX_GALLERY_IMAGES
+
+    front, back = (PHOTOS / "solidus_tshirt.jpg").read_bytes(), (PHOTOS / "solidus_tshirt_back.jpg").read_bytes()
+    others = [synthetic.noise(seed=seed) for seed in range(MAX_GALLERY_IMAGES - 2)]
+    result = generate_assets(_product(front, back, *others), tmp_path, CONFIG, formats=("glb",))
+    assert result.report["generator_details"]["back"] == "the back photo (image 1)"
+    assert len(network_runs) == MAX_GALLERY_IMAGES
 
 
 def test_timings_cover_generation_and_stage2(tmp_path: Path) -> None:
@@ -195,3 +207,15 @@ def test_the_preview_page_says_which_shape_was_built_and_why(tmp_path: Path) -> 
     result = generate_assets(by_name("shoebox").product_input(), tmp_path, CONFIG)
     page = result.preview.read_text()
     assert "<dt>Shape</dt><dd>box (the title says &#x27;box&#x27;" in page
+
+
+@pytest.mark.parametrize("name", ["plate", "shoebox", "cap"])
+def test_a_product_photographed_from_above_is_not_taken_for_squashed(name: str, tmp_path: Path) -> None:
+    """A catalogue shot from 15° above shows a plate's, a box's, a visor's top: the model's front,
+    seen from the camera the generator read, has the photo's proportions (a plate's front head on
+    is 0.26 of them)."""
+    from tests.pipeline.known_products import by_name
+
+    result = generate_assets(by_name(name).product_input(), tmp_path, CONFIG, formats=("glb",))
+    assert result.quality.terms["proportions"] == 1.0
+    assert result.report["generator_details"]["camera_elevation_deg"] > 5

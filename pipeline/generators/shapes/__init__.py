@@ -10,8 +10,9 @@ from pipeline.generators.shapes.classify import (
     headwear_kind,
     is_open_vessel,
     silhouette_features,
+    slab_thickness,
 )
 from pipeline.generators.shapes.surface import Surface
 
 __all__ = ["ShapeDecision", "SilhouetteFeatures", "Surface", "decide_shape", "headwear_kind", "is_open_vessel",
-           "silhouette_features"]
+           "silhouette_features", "slab_thickness"]

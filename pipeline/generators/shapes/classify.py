@@ -22,7 +22,8 @@ _WORDS: dict[ShapeClass, tuple[str, ...]] = {
               "tin", "thermos", "beaker", "goblet", "urn", "cap", "hat", "snapback", "beanie", "fedora", "beret",
               "bonnet", "toque", "trilby", "boater", "watch cap", "skull cap", "swim cap", "basketball", "football",
               "volleyball", "baseball", "softball", "handball", "netball", "sphere", "orb", "bauble"),
-    "box": ("box", "book", "notebook", "journal", "speaker", "device", "console", "router", "crate", "cube", "cabinet",
+    "box": ("box", "book", "notebook", "journal", "diary", "planner", "sketchbook", "tablet", "ipad", "e-reader",
+            "ereader", "kindle", "laptop", "macbook", "chromebook", "speaker", "device", "console", "router", "crate", "cube", "cabinet",
             "drawer", "block", "brick", "carton", "case", "package", "radio", "hard drive", "power bank", "nightstand",
             "dresser", "ottoman", "safe", "toaster", "microwave"),
     "flat": ("print", "poster", "card", "sticker", "rug", "mat", "phone case", "art print", "canvas print", "postcard",
@@ -41,13 +42,19 @@ _FREE_FORM_PRIOR = 0.8  # the fallback wins when nothing speaks for another clas
 # Round products people look into, and round products that are closed (or named with their lid).
 _OPEN_VESSELS = ("mug", "cup", "tumbler", "glass", "bowl", "vase", "planter", "pot", "beaker", "goblet", "pitcher",
                  "jug", "urn", "bucket", "basin")
+# Thin products: their thickness as a share of the front's longer side, when no depth is listed.
+_SLABS = {"notebook": 0.07, "journal": 0.07, "diary": 0.07, "planner": 0.07, "sketchbook": 0.07, "book": 0.1,
+          "tablet": 0.03, "ipad": 0.03, "e-reader": 0.04, "ereader": 0.04, "kindle": 0.04, "laptop": 0.06,
+          "macbook": 0.06, "chromebook": 0.06, "phone case": 0.07, "card": 0.01, "postcard": 0.01}
 # What a cap's or a hat's name says it wears at its crown's base ("hat": the photo says).
 HeadwearKind = Literal["visor", "ring", "none", "hat"]
 # Headwear is round too: a crown with a visor (caps), with a brim all round (hats), or alone.
 _VISOR = ("cap", "snapback", "trucker hat", "dad hat", "baseball hat")
 _RING_BRIM = ("sun hat", "fedora", "bucket hat", "panama", "cowboy hat", "boater", "trilby", "bowler", "straw hat",
               "wide brim", "brimmed hat")
-_CROWN_ONLY = ("beanie", "beret", "bonnet", "toque", "knit hat", "watch cap", "skull cap", "swim cap")
+_CROWN_ONLY = ("beanie", "beret", "bonnet", "toque", "knit hat", "watch cap", "skull cap", "swim cap", "knitted hat",
+               "ski hat", "bobble hat", "pom pom hat", "pompom hat", "winter hat", "wool hat", "woolly hat",
+               "cuffed hat", "slouchy hat", "knit cap", "knitted cap", "ski cap", "wool cap")
 # A plain "hat" has a brim when the photo shows one.
 _ANY_HAT = ("hat",)
 _HEADWEAR_WORDS = frozenset(name for name in _WORDS["round"] if name in (*_VISOR, *_RING_BRIM, *_CROWN_ONLY, *_ANY_HAT))
@@ -223,6 +230,19 @@ def is_open_vessel(product: ProductInput) -> bool:
         if named:
             return not named & set(_CLOSED_ROUND)
     return False
+
+
+def slab_thickness(product: ProductInput) -> tuple[float, str] | None:
+    """How thick a thin product the title names is, as a share of its front's longer side, when
+    the store lists no depth (a notebook 1.5 cm on 21 cm, a tablet 7 mm on 25 cm, a card 1 %),
+    and the word; None unless the title's main phrase (else, with no class word in the title, the
+    categories and tags) ends on one: "Book box" is a box."""
+    for texts in ([product.title_phrases[0]], [*product.categories, product.category, *product.tags]):
+        named = _mentions(" ".join(texts))
+        if named:
+            word = named[-1][1]
+            return (_SLABS[word], word) if word in _SLABS else None
+    return None
 
 
 def headwear_kind(product: ProductInput) -> HeadwearKind | None:

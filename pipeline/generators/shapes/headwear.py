@@ -19,6 +19,10 @@ _BRIM_STEP = 1.03
 _BRIM_STEP_SHARE = 0.04
 # The brim is only believed when it reaches this far past the crown's widest row.
 _MIN_BRIM_WIDTH = 1.05
+# A knit hat's cuff is no brim: a band under the crown at least this share of the height, at most
+# this much wider than the crown (a folded rib a few millimetres thick; a brim reaches out).
+_CUFF_MIN_HEIGHT = 0.12
+_CUFF_MAX_WIDEN = 1.2
 # A dome: its top rows are much narrower than its base, its height a believable share of its width.
 _DOME_TOP_SHARE = 0.15
 _MAX_DOME_TOP_WIDTH = 0.75
@@ -53,14 +57,17 @@ class HeadwearSilhouette:
     crown_width: float
     dome: bool
     why: str
+    cuff: bool = False
 
 
-def read_headwear(mask: np.ndarray) -> HeadwearSilhouette:
+def read_headwear(mask: np.ndarray, *, cuffed: bool = False) -> HeadwearSilhouette:
     """Split the silhouette into a crown and the brim band under it, and say whether the crown is
     a dome (narrow at the top, widest near its base, about as tall as it is wide or less).
 
     The brim begins where the rows widen suddenly below the crown, in the lower 60 % of the height;
-    a silhouette that never does is all crown. Raises ValueError for an empty mask.
+    a silhouette that never does is all crown. `cuffed` (a hat or a beanie, not a cap): a band at
+    least _CUFF_MIN_HEIGHT of the height and at most _CUFF_MAX_WIDEN the crown's width is a knit
+    hat's cuff, part of the crown, not a brim. Raises ValueError for an empty mask.
     """
     rows = np.nonzero(mask.any(axis=1))[0]
     if not len(rows):
@@ -79,7 +86,12 @@ def read_headwear(mask: np.ndarray) -> HeadwearSilhouette:
             break
     crown_width = float(widths[top:base].max(initial=0.0))
     brim_width = float(widths[base:bottom].max(initial=0.0))
-    if base == bottom or brim_width < _MIN_BRIM_WIDTH * crown_width:
+    cuff = ""
+    if cuffed and base < bottom and brim_width and (bottom - base) >= _CUFF_MIN_HEIGHT * height \
+            and brim_width <= _CUFF_MAX_WIDEN * crown_width:
+        cuff = (f"a cuff {(bottom - base) / height:.0%} of its height, {brim_width / crown_width:.2f}× the crown's "
+                "width, under it (no brim); ")
+    if base == bottom or brim_width < _MIN_BRIM_WIDTH * crown_width or cuff:
         base, crown_width, brim_width = bottom, float(widths.max()), 0.0
     band_columns = np.nonzero(mask[base:bottom].any(axis=0))[0] if brim_width else np.array([0, -1])
     brim_span = (float(band_columns.min()), float(band_columns.max() + 1))
@@ -98,7 +110,7 @@ def read_headwear(mask: np.ndarray) -> HeadwearSilhouette:
     else:
         dome, why = True, (f"a dome {crown_height / crown_width:.2f} as tall as wide, its top "
                            f"{top_rows.mean() / crown_width:.0%} as wide as its base")
-    return HeadwearSilhouette(crown, base, brim_width, brim_span, crown_width, dome, why)
+    return HeadwearSilhouette(crown, base, brim_width, brim_span, crown_width, dome, cuff + why, bool(cuff))
 
 
 def headwear(mask: np.ndarray, silhouette: HeadwearSilhouette, brim: Brim, camera: Camera, *,

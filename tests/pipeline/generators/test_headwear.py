@@ -18,6 +18,9 @@ from pipeline.stage2.quality import silhouette_iou
 from tests.pipeline.known_products import by_name, generate_and_score
 
 CAP_PHOTO = Path(__file__).resolve().parents[2] / "fixtures" / "photos" / "solidus_cap_black_1.png"
+# A cuffed knit hat laid flat, photographed straight on: a domed crown over a ribbed cuff a little
+# wider than it (a third of the hat's height), no brim; 240 px tall, 220 px wide.
+KNIT_HAT_PHOTO = CAP_PHOTO.with_name("knit_hat_flat.png")
 
 
 @pytest.mark.parametrize(
@@ -31,6 +34,8 @@ CAP_PHOTO = Path(__file__).resolve().parents[2] / "fixtures" / "photos" / "solid
         ("Cotton bucket hat", "ring"),
         ("Chunky knit beanie", "none"),
         ("Wool watch cap", "none"),
+        ("Ribbed knit cap", "none"),
+        ("Pom pom hat", "none"),
         ("Felt hat", "hat"),
         ("Snapback - Black", "visor"),
         ("Glass bottle with cap", None),
@@ -148,3 +153,18 @@ def test_stage2_checks_a_cap_as_headwear_and_passes_it_with_valid_files(tmp_path
     empty = np.zeros((4, 4), dtype=bool)
     views = ModelViews(np.zeros((4, 4, 3), dtype=np.uint8), empty, empty, empty)
     assert shape_plausibility("headwear", views, (0.30, 0.15, 0.07)) < 0.3
+
+
+@pytest.mark.parametrize("title", ["Hat", "Cuffed knit beanie"])
+def test_a_knit_hats_cuff_is_no_brim_and_keeps_the_hats_proportions(title: str) -> None:
+    """Its cuff was read as a flared brim (a plain "hat") or dropped (a beanie): a squat helmet
+    about half as tall for its width as the photo. It is one body now, crown and cuff, as tall as photographed."""
+    generated = LocalGenerator(max_faces=50_000).generate(
+        ProductInput(title=title, images=(SourceImage(KNIT_HAT_PHOTO.read_bytes(), "hat.png"),)))
+    front = render_front_view(generated.mesh).mask
+    ys, xs = np.nonzero(front)
+    assert (np.ptp(ys) + 1) / (np.ptp(xs) + 1) == pytest.approx(240 / 220, rel=0.05)
+    assert generated.metadata["headwear"] == "none"
+    assert any("cuff" in reason for reason in generated.metadata["shape"]["reasons"])  # type: ignore[index]
+    width, _, depth = generated.mesh.extents
+    assert depth == pytest.approx(width, rel=0.1)  # a head fits in it

@@ -196,3 +196,37 @@ def test_the_free_local_generator_leaves_the_content_cache_alone(tmp_path: Path)
     config = config_for(tmp_path)
     reports_of_a_generate(config, HybridBackend(config), tmp_path)
     assert not config.cache_dir.exists() or list(config.cache_dir.rglob("model.*")) == []
+
+
+@pytest.mark.parametrize(("second", "views"), [("solidus_tshirt_back.jpg", [["front"], ["back"]]), ("solidus_tote.png", None)])
+def test_tripo_gets_the_back_slot_only_for_a_real_back_photo(tmp_path: Path, second: str,
+                                                              views: list[list[str]] | None) -> None:
+    """The T-shirt's back photo fills Tripo's back slot; a tote photo as the second image is sent nowhere."""
+    from tests.conftest import PHOTOS
+
+    images = tuple(SourceImage((PHOTOS / name).read_bytes(), name) for name in ("solidus_tshirt.jpg", second))
+    with FakeTripo() as fake:
+        backend = tripo_backend(config_for(tmp_path, fake))
+        made = backend.generate(ProductInput(title="T-shirt", images=images))
+        backend.close()
+    multiview = fake.requests("POST", r"/v3/generation/multiview-to-model")
+    if views is None:
+        assert multiview == [] and [r.path for r in fake.creates] == ["/v3/generation/image-to-model"]
+    else:
+        assert [list(view) for view in multiview[0].json()["inputs"]] == views
+    assert made.metadata["gallery"][1]["used_for"] == ("back" if views else None)  # type: ignore[index]
+
+
+def test_tripo_gets_a_side_view_named_for_its_side(tmp_path: Path) -> None:
+    """A speaker's side photo whose alt text says "left side" fills Tripo's left slot, and the report says so."""
+    from tests.pipeline.known_products import catalogue_photo
+
+    images = (SourceImage(catalogue_photo("speaker"), "speaker.png"),
+              SourceImage(catalogue_photo("speaker", from_side=True), "speaker-left.png", alt="Speaker, left side"))
+    with FakeTripo() as fake:
+        backend = tripo_backend(config_for(tmp_path, fake))
+        made = backend.generate(ProductInput(title="Bluetooth speaker", images=images))
+        backend.close()
+    [multiview] = fake.requests("POST", r"/v3/generation/multiview-to-model")
+    assert [list(view) for view in multiview.json()["inputs"]] == [["front"], ["left"]]
+    assert made.metadata["gallery"][1]["used_for"] == "tripo left view"  # type: ignore[index]

@@ -9,7 +9,7 @@ from pipeline.backends import GeneratorBackend
 from pipeline.errors import ImageError, NeedsImageError
 from pipeline.generators.local_generator import LocalGenerator
 from pipeline.stage2.mesh_repair import geometry_only
-from pipeline.stage2.poster import render_front_view
+from pipeline.stage2.poster import render_front_view, render_view
 from pipeline.product import Dimensions, ProductInput, SourceImage
 from pipeline.stage2.quality import silhouette_iou
 from tests.pipeline import synthetic
@@ -76,10 +76,11 @@ def test_known_dimensions_set_the_depth_ratio() -> None:
     assert depth / max(width, height) > 0.45
 
 
-def test_second_photo_textures_the_back_from_an_atlas() -> None:
-    generated = LocalGenerator(resolution=96).generate(_product(synthetic.hoodie_on_white(), synthetic.mug_on_white()))
+def test_a_back_photo_textures_the_back_from_an_atlas() -> None:
+    generated = LocalGenerator(resolution=96).generate(
+        _product(synthetic.hoodie_on_white(), synthetic.hoodie_back_on_white()))
     mesh = generated.mesh
-    assert generated.metadata["back"] == "second photo"
+    assert generated.metadata["back"] == "the back photo (image 1)"
     centres_z = mesh.vertices[mesh.faces].mean(axis=1)[:, 2]
     face_u = mesh.visual.uv[mesh.faces][:, :, 0]
     assert (face_u[centres_z > 0] <= 0.5 + 1e-9).all()
@@ -87,11 +88,49 @@ def test_second_photo_textures_the_back_from_an_atlas() -> None:
     assert geometry_only(mesh).is_watertight
 
 
-def test_unusable_second_photo_falls_back_to_the_mirrored_front() -> None:
+def test_unusable_second_photo_falls_back_to_the_plain_back() -> None:
     product = ProductInput(images=(SourceImage(synthetic.mug_on_white().data), SourceImage(b"junk", "back.jpg")))
     generated = LocalGenerator(resolution=64).generate(product)
-    assert generated.metadata["back"] == "mirrored front"
+    assert str(generated.metadata["back"]).startswith("the front's material and colours")
     assert "back.jpg: not an image" in generated.warnings[0]
+
+
+@pytest.mark.parametrize("second", [synthetic.hoodie_worn_close_up, synthetic.mug_on_white])
+def test_a_second_image_that_is_no_back_is_not_pasted_on_the_back(second) -> None:  # type: ignore[no-untyped-def]
+    """A close-up of someone wearing the hoodie, or another product, never becomes its back: from
+    behind the hoodie is plain dark cloth (no skin, no logo, no red), and report.json says why."""
+    generated = LocalGenerator(resolution=96).generate(_product(synthetic.hoodie_on_white(), second()))
+    back = render_view(generated.mesh, "back", longest_side=256)
+    assert _white_logo_pixels(back) < 10
+    assert np.median(back.rgb[back.mask], axis=0).max() < 80
+    decision = generated.metadata["gallery"][1]  # type: ignore[index]
+    assert decision["used_for"] is None and decision["view"] != "back" and decision["reasons"]
+
+
+def _white_logo_pixels(view: object) -> int:
+    rgb, mask = view.rgb, view.mask  # type: ignore[attr-defined]
+    return int(((rgb.min(axis=-1) > 200) & mask).sum())
+
+
+def test_one_photo_puts_no_mirrored_print_on_the_back() -> None:
+    """The hoodie's white chest logo is on its front; from behind a shopper sees plain dark cloth."""
+    mesh = LocalGenerator(resolution=96).generate(_product(synthetic.hoodie_on_white())).mesh
+    front = render_view(mesh, "front", longest_side=256)
+    back = render_view(mesh, "back", longest_side=256)
+    assert _white_logo_pixels(front) > 150
+    assert _white_logo_pixels(back) < 10
+    # The back is the hoodie's own dark colour, as at the front's seams.
+    assert np.median(back.rgb[back.mask], axis=0).max() < 80
+
+
+def test_a_print_free_product_looks_whole_from_behind() -> None:
+    """A plain mug's back shows the same red as its front (nothing was taken away)."""
+    drawn = synthetic.plain_mug_on_white()
+    generated = LocalGenerator(resolution=96).generate(_product(drawn))
+    front = render_view(generated.mesh, "front", longest_side=256)
+    back = render_view(generated.mesh, "back", longest_side=256)
+    assert np.abs(np.median(front.rgb[front.mask], axis=0) - np.median(back.rgb[back.mask], axis=0)).max() < 8
+    assert "shows no print" in str(generated.metadata["back"])
 
 
 def test_face_target_lowers_the_grid() -> None:

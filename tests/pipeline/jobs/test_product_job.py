@@ -195,3 +195,26 @@ def test_the_meta_tells_the_storefront_where_ar_puts_the_model_and_whether_at_it
     [poster_meta], [mug_meta] = (store.meta_rows(product_id, "_woo3d_model") for product_id in (poster, mug))
     assert (poster_meta["value"]["ar_placement"], poster_meta["value"]["ar_scale"]) == ("wall", "fixed")
     assert (mug_meta["value"]["ar_placement"], mug_meta["value"]["ar_scale"]) == ("floor", "auto")
+
+
+def test_the_job_reads_the_whole_gallery_and_uses_only_its_back_photo(redis_conn: Redis, tmp_path: Path) -> None:
+    """A hoodie whose second image is a close-up of someone wearing it and whose third is its back:
+    the back is textured from the third, the close-up is used for nothing, report.json says why."""
+    from tests.pipeline import synthetic
+
+    samples = tmp_path / "samples"
+    samples.mkdir()
+    photos = (synthetic.hoodie_on_white(), synthetic.hoodie_worn_close_up(), synthetic.hoodie_back_on_white())
+    for index, photo in enumerate(photos, start=1):
+        (samples / f"hoodie-{index}.jpg").write_bytes(photo.data)
+    configure(JobContext(redis_conn, small_pipeline(tmp_path), StoreConfig(), local_image_dir=samples))
+    payload = {"id": 14, "name": "Black hoodie", "status": "publish",
+               "images": [{"id": index, "src": f"hoodie-{index}.jpg", "alt": alt}
+                          for index, alt in ((1, "Black hoodie"), (2, "Black hoodie"), (3, "Black hoodie, back"))]}
+    ProductSnapshots(redis_conn).save(14, json.dumps(payload).encode())
+    generate_product_model(14, product_fingerprint(payload))
+    report = json.loads((tmp_path / "out" / "product-14" / "report.json").read_text())
+    gallery = report["generator_details"]["gallery"]
+    assert [d["view"] for d in gallery][0::2] == ["front", "back"] and gallery[1]["used_for"] is None
+    assert gallery[1]["view"] in ("lifestyle", "detail") and gallery[1]["reasons"]
+    assert report["generator_details"]["back"] == "the back photo (image 2)"

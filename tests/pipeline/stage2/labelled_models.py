@@ -198,6 +198,30 @@ def cap_without_texture() -> tuple[GeneratedMesh, ProductInput]:
     return replace(generated, mesh=bare), product
 
 
+def cap_squashed_without_dimensions() -> tuple[GeneratedMesh, ProductInput]:
+    """A cap built 0.66 as tall for its width as its photo, with no size given (as a cuffed beanie
+    was built as a squat helmet): only the proportions show it."""
+    generated, product = good_cap()
+    squat = generated.mesh.copy()
+    squat.apply_scale([1.0, 0.66, 1.0])
+    return replace(generated, mesh=squat), product
+
+
+def hoodie_with_a_close_up_on_its_back() -> tuple[GeneratedMesh, ProductInput]:
+    """The hoodie with its gallery's second image, a close-up of someone wearing it (chin, neck,
+    chest, logo), pasted on its back, as the second image used to be (the field's "99")."""
+    from tests.pipeline.synthetic import hoodie_worn_close_up
+
+    generated, product = good_hoodie()
+    pasted = generated.mesh.copy()
+    atlas = pasted.visual.material.baseColorTexture.convert("RGB")  # [front | back]
+    half = (atlas.width // 2, atlas.height)
+    close_up = decode_image(hoodie_worn_close_up().data, "close-up.jpg").convert("RGB").resize(half)
+    atlas.paste(close_up, (atlas.width - half[0], 0))
+    pasted.visual.material.baseColorTexture = atlas
+    return replace(generated, mesh=pasted), product
+
+
 def hosted_wrong_object() -> tuple[GeneratedMesh, ProductInput]:
     """Tripo returns a cap for a mug's photo."""
     cap, _ = good_cap()
@@ -240,6 +264,9 @@ LABELLED: tuple[Example, ...] = (
     Example("hoodie with holes and spikes", False, hoodie_with_holes_and_slivers, "holes and slivers"),
     Example("mug called round, built as a pillow", False, round_mug_not_round, "shape class"),
     Example("cap with its texture lost", False, cap_without_texture, "texture coverage"),
+    Example("cap squashed to 0.66 of its height, no size given", False, cap_squashed_without_dimensions, "proportions"),
+    Example("hoodie with a close-up of someone wearing it on its back", False, hoodie_with_a_close_up_on_its_back,
+            "back"),
     Example("Tripo: a cap for a mug's photo", False, hosted_wrong_object, "wrong object"),
     Example("Shap-E: grey stand-in blob", False, hosted_stand_in_blob, "wrong object"),
     Example("Tripo: 12-face box with a texture", False, hosted_tiny_textured_box, "empty mesh"),

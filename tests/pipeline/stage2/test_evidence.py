@@ -97,3 +97,53 @@ def test_a_generator_cut_out_that_took_in_more_than_the_product_is_named() -> No
     judged = judge(_views(product), photo, ModelFacts(faces=5000, size_m=(0.2, 0.2, 0.05)), everything)
     assert judged.terms["cutout"] == 0.0
     assert any("cut the product out of the photo differently" in reason for reason in judged.reasons)
+
+
+def test_a_front_squashed_against_the_photos_proportions_is_held_with_the_reason() -> None:
+    """A squat model of a tall product (no size to blame) scores under the threshold; the same
+    proportions score in full, and a little perspective is forgiven."""
+    from pipeline.config import PUBLISH_MIN_SCORE
+    from pipeline.stage2.evidence import proportions_term
+
+    photo_mask = np.zeros((200, 200), dtype=bool)
+    photo_mask[20:180, 50:150] = True  # 1.6 as tall as wide
+    squat = np.zeros((200, 200), dtype=bool)
+    squat[60:166, 50:150] = True  # 1.06: 0.66 of the photo's proportions
+    photo = PhotoCutouts(np.full((200, 200, 3), 255, dtype=np.uint8), photo_mask, photo_mask)
+    facts = ModelFacts(faces=5000, size_m=(0.2, 0.2, 0.2))
+    squashed = judge(_views(squat), photo, facts)
+    assert squashed.terms["proportions"] == 0.0 and squashed.score < PUBLISH_MIN_SCORE
+    assert any("0.66× as tall for its width" in reason and "squashed" in reason for reason in squashed.reasons)
+    assert judge(_views(photo_mask), photo, facts).terms["proportions"] == 1.0
+    assert proportions_term(0.94) == 1.0 and proportions_term(1 / 0.94) == 1.0 and 0 < proportions_term(1.25) < 1
+
+
+def test_a_back_showing_skin_or_other_colours_is_held_with_the_reason() -> None:
+    """A hoodie's back carrying a close-up of someone's chin and neck; the same back plain scores in full."""
+    from pipeline.config import PUBLISH_MIN_SCORE
+
+    mask = _disc()
+    dark = np.zeros((*mask.shape, 3), dtype=np.uint8)
+    dark[mask] = (40, 40, 44)
+    photo = PhotoCutouts(dark.copy(), mask, mask)
+    facts = ModelFacts(faces=5000, size_m=(0.2, 0.2, 0.2))
+    plain = ModelViews(dark, mask, mask, mask, back_rgb=dark.copy(), back=mask)
+    assert judge(plain, photo, facts).terms["back"] == 1.0
+    worn = dark.copy()
+    worn[:60][mask[:60]] = (224, 172, 140)  # skin over the back's upper half
+    judged = judge(replace(plain, back_rgb=worn), photo, facts)
+    assert judged.terms["back"] == 0.0 and judged.score < PUBLISH_MIN_SCORE
+    assert any("its back does not look like the product: skin" in reason for reason in judged.reasons)
+
+
+def test_proportions_are_seen_from_where_the_photo_was_taken() -> None:
+    """A plate 27 cm across and 2.5 cm thick, photographed from 15° above, shows its top: its photo is
+    0.35 as tall as wide while its front is 0.09. Read from that elevation (the generator's camera, or
+    any up to 30° for a hosted model) it is not squashed; read head on it would be."""
+    from pipeline.stage2.evidence import proportions_term, seen_proportions
+
+    plate = ModelFacts(faces=5000, size_m=(0.27, 0.025, 0.27), elevation_deg=15.0)
+    front_aspect, photo_aspect = 0.025 / 0.27, 0.35
+    assert proportions_term(seen_proportions(front_aspect, plate, photo_aspect)) == 1.0
+    assert proportions_term(seen_proportions(front_aspect, replace(plate, elevation_deg=None), photo_aspect)) == 1.0
+    assert proportions_term(seen_proportions(front_aspect, replace(plate, elevation_deg=0.0), photo_aspect)) == 0.0

@@ -28,6 +28,8 @@ _SAYS = {
     "texture coverage": "filler",
     "wrong object": "another object",
     "empty mesh": "only 12 faces",
+    "proportions": "squashed",
+    "back": "its back does not look like the product",
 }
 
 
