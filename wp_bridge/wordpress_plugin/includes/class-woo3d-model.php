@@ -23,8 +23,11 @@ final class Woo3D_Model {
 	 * A model held for review (the meta's `pending` object) is never returned: the storefront,
 	 * the shortcode and the block show only what the merchant let through.
 	 *
+	 * `codec` is the decoder the GLB needs ("meshopt", "draco", "none"), "" when woo3d cannot tell
+	 * (a GLB outside the media library): see Woo3D_Glb.
+	 *
 	 * @param int $product_id The product (post) id.
-	 * @return array{glb: string, usdz: string, poster: string, alt: string, ar_modes: string, ar_scale: string, ar_placement: string, camera_orbit: string, shadow_intensity: string}|null
+	 * @return array{glb: string, usdz: string, poster: string, alt: string, ar_modes: string, ar_scale: string, ar_placement: string, camera_orbit: string, shadow_intensity: string, codec: string}|null
 	 */
 	public static function for_product( int $product_id ): ?array {
 		$meta = self::meta( $product_id );
@@ -50,6 +53,7 @@ final class Woo3D_Model {
 			'ar_placement'     => self::one_of( self::AR_PLACEMENTS, isset( $meta['ar_placement'] ) ? $meta['ar_placement'] : null ),
 			'camera_orbit'     => self::camera_orbit( isset( $meta['camera_orbit'] ) ? $meta['camera_orbit'] : null ),
 			'shadow_intensity' => self::shadow_intensity( isset( $meta['shadow_intensity'] ) ? $meta['shadow_intensity'] : null ),
+			'codec'            => Woo3D_Glb::codec( isset( $meta['attachment_ids']['glb'] ) ? $meta['attachment_ids']['glb'] : 0, $glb ),
 		);
 	}
 
