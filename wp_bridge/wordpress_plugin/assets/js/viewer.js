@@ -53,9 +53,24 @@
 		viewer.hidden = false;
 		need( box.getAttribute( 'data-woo3d-codec' ) || '' ).then( function () {
 			if ( focus ) {
-				viewer.focus();
+				focusWhenShown( viewer, Date.now() + 30000 );
 			}
 		} );
+	}
+
+	/**
+	 * Moves the keyboard into the viewer: model-viewer takes it (arrows turn the model) in its shadow
+	 * root's input area, which it shows once the model is drawn.
+	 */
+	function focusWhenShown( viewer, until ) {
+		const input = viewer.shadowRoot && viewer.shadowRoot.querySelector( '.userInput' );
+		if ( input && 'none' !== getComputedStyle( input ).display ) {
+			input.focus( { preventScroll: true } );
+		} else if ( Date.now() < until ) {
+			setTimeout( function () {
+				focusWhenShown( viewer, until );
+			}, 100 );
+		}
 	}
 
 	/** A drag on the model turns it: it must not also move the gallery's slider. */
