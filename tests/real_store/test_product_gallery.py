@@ -31,6 +31,8 @@ PHONE = {
 # What the page may load of woo3d before the shopper touches anything (its scripts, decoders, models).
 BEFORE_TOUCH_AIM = 60_000
 PLUGIN = "/wp-content/plugins/woo3d/"
+# The poster's thumbnail, the one image of the model a shopper who never opens it downloads.
+POSTER_THUMBNAIL_AIM = 40_000
 # The summary's boxes per theme: title, price and Add to cart.
 SUMMARY = {
     "storefront": ("h1.product_title", "div.summary p.price", "button.single_add_to_cart_button"),
@@ -41,8 +43,10 @@ SUMMARY = {
 
 @dataclass
 class Traffic:
-    """Every response the page received: URL and body bytes."""
+    """Every response the page received: URL and body bytes. `stem`: the model's files' common name
+    (the GLB's, which its poster and the poster's sizes begin with)."""
 
+    stem: str
     responses: list[tuple[str, int]] = field(default_factory=list)
 
     def record(self, request: Request) -> None:
@@ -50,15 +54,17 @@ class Traffic:
         if response is not None:
             self.responses.append((request.url, int(request.sizes()["responseBodySize"])))
 
+    def woo3d(self, start: int = 0) -> list[tuple[str, int]]:
+        """woo3d's files from the `start`th response on: the plugin's, the model's and its poster's."""
+        return [(urlsplit(url).path.rsplit("/", 1)[-1], size) for url, size in self.responses[start:]
+                if urlsplit(url).scheme in ("http", "https") and (PLUGIN in url or self.stem in url)]
+
     def woo3d_bytes(self) -> int:
         """woo3d's scripts, decoders and models: the plugin's files and the GLB."""
         return sum(size for url, size in self.responses if PLUGIN in url or url.split("?")[0].endswith(".glb"))
 
     def names(self) -> list[str]:
         return [urlsplit(url).path.rsplit("/", 1)[-1] for url, _ in self.responses]
-
-    def bytes_of(self, suffix: str) -> int:
-        return sum(size for url, size in self.responses if url.split("?")[0].endswith(suffix))
 
 
 @pytest.fixture(scope="module")
@@ -118,10 +124,11 @@ def _page_width(page: Page) -> tuple[int, int]:
     return page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
 
 
-def _visit(browser: Browser, store: WooCommerceStore, product_id: int, device: dict[str, Any]) -> tuple[Page, Traffic]:
+def _visit(browser: Browser, store: WooCommerceStore, product_id: int, device: dict[str, Any],
+           stem: str) -> tuple[Page, Traffic]:
     context = browser.new_context(base_url=store.url, **device)
     page = context.new_page()
-    traffic = Traffic()
+    traffic = Traffic(stem)
     page.on("requestfinished", traffic.record)
     page.goto(f"/?p={product_id}", wait_until="load")
     page.wait_for_load_state("networkidle")
@@ -136,11 +143,12 @@ def test_the_3d_item_opens_in_the_gallerys_box_and_loads_only_when_chosen(
     profile = PHONE if device == "phone" else DESKTOP
     store_host = urlsplit(real_store.url).netloc
     # The same page without a model: where the theme puts the summary.
-    plain, _ = _visit(browser, real_store, products["without"], profile)
+    stem = Path(urlsplit(products["model"].glb).path).stem
+    plain, _ = _visit(browser, real_store, products["without"], profile, stem)
     summary_without = _boxes(plain, SUMMARY[theme])
     plain.context.close()
 
-    page, traffic = _visit(browser, real_store, products["with"], profile)
+    page, traffic = _visit(browser, real_store, products["with"], profile, stem)
     suffix = "-phone" if device == "phone" else ""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     try:
@@ -176,10 +184,13 @@ def test_the_3d_item_opens_in_the_gallerys_box_and_loads_only_when_chosen(
         assert not {"meshopt_decoder.js", "draco_wasm_wrapper.js", "draco_decoder.wasm"} & set(names), names
         before = traffic.woo3d_bytes()
         assert before <= BEFORE_TOUCH_AIM, f"{before} bytes of woo3d before the first touch"
+        posters = [(name, size) for name, size in traffic.woo3d() if name.startswith(stem)]
+        assert len(posters) == 1 and posters[0][1] <= POSTER_THUMBNAIL_AIM, f"only the poster's thumbnail: {posters}"
         page.screenshot(path=str(ARTIFACTS / f"product-page-{theme}{suffix}-before.png"))
 
         # The shopper chooses the 3D item (a tap on a phone, the keyboard on a desktop).
         seen = len(traffic.responses)
+        seen_woo3d = len(traffic.woo3d())
         if device == "phone":
             thumb_image.tap()
         else:
@@ -229,6 +240,15 @@ def test_the_3d_item_opens_in_the_gallerys_box_and_loads_only_when_chosen(
         if device == "phone":
             assert ar.inner_text() == "View in your space"
 
+        record = {
+            "theme": theme, "device": device, "codec": codec,
+            "before_touch_woo3d_bytes": before,
+            "before_touch": dict(traffic.woo3d(0)[:seen_woo3d]),
+            "after_open_bytes": sum(size for _, size in traffic.woo3d(seen)),
+            "after_open": dict(traffic.woo3d(seen)),
+        }
+        (ARTIFACTS / f"page-weight-{theme}{suffix}.json").write_text(json.dumps(record, indent=2) + "\n")
+
         # The photos keep their slider, zoom and lightbox.
         thumbs.nth(0).locator("img").click()
         page.wait_for_timeout(1000)
@@ -242,13 +262,5 @@ def test_the_3d_item_opens_in_the_gallerys_box_and_loads_only_when_chosen(
             assert any("ruby_mug" in src for src in shown_photo), shown_photo
             page.keyboard.press("Escape")
 
-        record = {
-            "theme": theme, "device": device, "codec": codec,
-            "before_touch_woo3d_bytes": before,
-            "poster_bytes": traffic.bytes_of(Path(urlsplit(products["model"].poster).path).name),
-            "after_open_bytes": sum(size for _, size in after),
-            "after_open": {name: size for name, (_, size) in zip(names, after, strict=True)},
-        }
-        (ARTIFACTS / f"page-weight-{theme}{suffix}.json").write_text(json.dumps(record, indent=2) + "\n")
     finally:
         page.context.close()

@@ -126,11 +126,12 @@ final class Woo3D_Frontend {
 		}
 		wp_enqueue_script( self::SCRIPT );
 		wp_enqueue_style( 'woo3d-frontend' );
+		$poster = self::poster( $model, self::image_size( 'woocommerce_single', 'large' ) );
 
 		$attributes = array(
 			'src'              => esc_url( $model['glb'] ),
 			'ios-src'          => esc_url( $model['usdz'] ),
-			'poster'           => esc_url( $model['poster'] ),
+			'poster'           => esc_url( $poster['src'] ),
 			'alt'              => esc_attr( $model['alt'] ),
 			'ar-modes'         => esc_attr( $model['ar_modes'] ),
 			'ar-scale'         => esc_attr( $model['ar_scale'] ),
@@ -145,9 +146,20 @@ final class Woo3D_Frontend {
 				$html .= sprintf( ' %s="%s"', $name, $value );
 			}
 		}
-		$poster = '';
-		if ( '' !== $model['poster'] ) {
-			$poster = sprintf( '<img class="woo3d-model__poster" src="%s" alt="" decoding="async"%s />', esc_url( $model['poster'] ), self::large_image( $model, $aspect ) );
+		$image = '';
+		if ( '' !== $poster['src'] ) {
+			$full = self::poster( $model, 'full' );
+			// In the gallery the image starts as the thumbnail FlexSlider already shows (no extra bytes);
+			// the loader swaps in the larger one when the item is shown (assets/js/viewer.js).
+			$first = 'gallery' === $context ? self::poster( $model, self::image_size( 'woocommerce_gallery_thumbnail', 'thumbnail' ) ) : $poster;
+			$image = sprintf(
+				'<img class="woo3d-model__poster" src="%1$s"%2$s alt="" decoding="async" data-large_image="%3$s" data-large_image_width="%4$d" data-large_image_height="%5$d" />',
+				esc_url( $first['src'] ),
+				$first['src'] !== $poster['src'] ? sprintf( ' data-woo3d-src="%s"', esc_url( $poster['src'] ) ) : '',
+				esc_url( $full['src'] ),
+				$full['width'] ? $full['width'] : 1024,
+				$full['height'] ? $full['height'] : 1024
+			);
 		}
 		return sprintf(
 			'<div class="woo3d-model woo3d-model--%1$s" data-woo3d-codec="%2$s" data-woo3d-label="%3$s"%4$s>'
@@ -159,7 +171,7 @@ final class Woo3D_Frontend {
 			esc_attr( $model['codec'] ),
 			esc_attr( self::label( $product_id ) ),
 			'' !== $aspect ? ' style="aspect-ratio: ' . esc_attr( $aspect ) . '"' : '',
-			$poster,
+			$image,
 			$html,
 			esc_html__( 'View in your space', 'woo3d' )
 		);
@@ -176,18 +188,46 @@ final class Woo3D_Frontend {
 	}
 
 	/**
-	 * The poster's `data-large_image*` attributes, which WooCommerce's lightbox reads from each gallery
-	 * item's image (it lists every item, so this one shows the poster): 1024 px wide at the box's aspect.
+	 * The poster at an image size: a smaller copy WordPress made when the poster is in the media
+	 * library (a generated poster is a large PNG; the gallery needs a thumbnail and the column's
+	 * width), else the file itself. `width` and `height` are 0 when unknown.
 	 *
-	 * @param array  $model  The model (Woo3D_Model::for_product).
-	 * @param string $aspect The box's aspect ratio ("800 / 600") or ''.
+	 * @param array        $model The model (Woo3D_Model::for_product).
+	 * @param string|int[] $size  An image size name or [width, height].
+	 * @return array{src: string, width: int, height: int}
 	 */
-	private static function large_image( array $model, string $aspect ): string {
-		$height = 1024;
-		if ( preg_match( '#^(\d+) / (\d+)$#', $aspect, $ratio ) && (int) $ratio[1] > 0 ) {
-			$height = (int) round( 1024 * (int) $ratio[2] / (int) $ratio[1] );
+	private static function poster( array $model, $size ): array {
+		$found = $model['poster_id'] ? wp_get_attachment_image_src( $model['poster_id'], $size ) : false;
+		if ( ! is_array( $found ) || '' === (string) $found[0] ) {
+			return array(
+				'src'    => $model['poster'],
+				'width'  => 0,
+				'height' => 0,
+			);
 		}
-		return sprintf( ' data-large_image="%s" data-large_image_width="1024" data-large_image_height="%d"', esc_url( $model['poster'] ), $height );
+		return array(
+			'src'    => (string) $found[0],
+			'width'  => (int) $found[1],
+			'height' => (int) $found[2],
+		);
+	}
+
+	/**
+	 * An image size WooCommerce defines, or WordPress's `$fallback` without WooCommerce.
+	 *
+	 * @param string $name     WooCommerce's size name.
+	 * @param string $fallback WordPress's.
+	 */
+	private static function image_size( string $name, string $fallback ) {
+		if ( ! function_exists( 'wc_get_image_size' ) ) {
+			return $fallback;
+		}
+		if ( 'woocommerce_gallery_thumbnail' === $name ) {
+			$size = wc_get_image_size( 'gallery_thumbnail' );
+			// The size WooCommerce's own gallery thumbnails use.
+			return apply_filters( 'woocommerce_gallery_thumbnail_size', array( $size['width'], $size['height'] ) );
+		}
+		return $name;
 	}
 
 	/**
@@ -265,9 +305,10 @@ final class Woo3D_Frontend {
 			return '';
 		}
 		self::$shown[ $id ] = true;
+		$thumb              = self::poster( $model, self::image_size( 'woocommerce_gallery_thumbnail', 'thumbnail' ) );
 		return sprintf(
 			'<div class="woocommerce-product-gallery__image woo3d-gallery-item" data-thumb="%1$s" data-thumb-alt="%2$s" data-thumb-srcset="" data-thumb-sizes="">%3$s</div>',
-			esc_url( $model['poster'] ),
+			esc_url( $thumb['src'] ),
 			esc_attr( self::label( $id ) ),
 			$box
 		);

@@ -32,21 +32,18 @@ final class Woo3D_Glb {
 	private static $known = array();
 
 	/**
-	 * "meshopt", "draco", "none", or "" when unknown (not a local attachment of that URL, unreadable).
+	 * "meshopt", "draco", "none", or "" when unknown (no local file, unreadable).
 	 *
-	 * @param mixed  $attachment_id The meta's `attachment_ids.glb`.
-	 * @param string $glb_url       The meta's GLB URL.
+	 * @param int $attachment_id The GLB's attachment, checked by the caller (Woo3D_Model::attachment).
 	 */
-	public static function codec( $attachment_id, string $glb_url ): string {
-		$id = is_int( $attachment_id ) || ( is_string( $attachment_id ) && ctype_digit( $attachment_id ) ) ? (int) $attachment_id : 0;
-		if ( $id <= 0 || '' === $glb_url || 'attachment' !== get_post_type( $id ) ) {
+	public static function codec( int $attachment_id ): string {
+		if ( $attachment_id <= 0 ) {
 			return '';
 		}
-		if ( ! isset( self::$known[ $id ] ) ) {
-			$url                = (string) wp_get_attachment_url( $id );
-			self::$known[ $id ] = set_url_scheme( $url, 'http' ) === set_url_scheme( $glb_url, 'http' ) ? self::read( (string) get_attached_file( $id ) ) : '';
+		if ( ! isset( self::$known[ $attachment_id ] ) ) {
+			self::$known[ $attachment_id ] = self::read( (string) get_attached_file( $attachment_id ) );
 		}
-		return self::$known[ $id ];
+		return self::$known[ $attachment_id ];
 	}
 
 	/**

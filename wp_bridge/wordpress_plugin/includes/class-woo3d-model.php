@@ -24,10 +24,11 @@ final class Woo3D_Model {
 	 * the shortcode and the block show only what the merchant let through.
 	 *
 	 * `codec` is the decoder the GLB needs ("meshopt", "draco", "none"), "" when woo3d cannot tell
-	 * (a GLB outside the media library): see Woo3D_Glb.
+	 * (a GLB outside the media library): see Woo3D_Glb. `poster_id` is the poster's attachment (for
+	 * its smaller sizes), 0 when the poster is not in the media library.
 	 *
 	 * @param int $product_id The product (post) id.
-	 * @return array{glb: string, usdz: string, poster: string, alt: string, ar_modes: string, ar_scale: string, ar_placement: string, camera_orbit: string, shadow_intensity: string, codec: string}|null
+	 * @return array{glb: string, usdz: string, poster: string, alt: string, ar_modes: string, ar_scale: string, ar_placement: string, camera_orbit: string, shadow_intensity: string, codec: string, poster_id: int}|null
 	 */
 	public static function for_product( int $product_id ): ?array {
 		$meta = self::meta( $product_id );
@@ -53,8 +54,27 @@ final class Woo3D_Model {
 			'ar_placement'     => self::one_of( self::AR_PLACEMENTS, isset( $meta['ar_placement'] ) ? $meta['ar_placement'] : null ),
 			'camera_orbit'     => self::camera_orbit( isset( $meta['camera_orbit'] ) ? $meta['camera_orbit'] : null ),
 			'shadow_intensity' => self::shadow_intensity( isset( $meta['shadow_intensity'] ) ? $meta['shadow_intensity'] : null ),
-			'codec'            => Woo3D_Glb::codec( isset( $meta['attachment_ids']['glb'] ) ? $meta['attachment_ids']['glb'] : 0, $glb ),
+			'codec'            => Woo3D_Glb::codec( self::attachment( $meta, 'glb', $glb ) ),
+			'poster_id'        => self::attachment( $meta, 'poster', self::url( $meta, 'poster' ) ),
 		);
+	}
+
+	/**
+	 * The meta's attachment for a file role when it really is that file: an attachment whose URL is
+	 * the meta's URL for the role (the meta is input: an id alone could name any file). Else 0.
+	 *
+	 * @param array  $meta The meta object.
+	 * @param string $role "glb", "poster"...
+	 * @param string $url  The meta's URL for the role.
+	 */
+	private static function attachment( array $meta, string $role, string $url ): int {
+		$value = isset( $meta['attachment_ids'][ $role ] ) ? $meta['attachment_ids'][ $role ] : 0;
+		$id    = is_int( $value ) || ( is_string( $value ) && ctype_digit( $value ) ) ? (int) $value : 0;
+		if ( $id <= 0 || '' === $url || 'attachment' !== get_post_type( $id ) ) {
+			return 0;
+		}
+		$own = (string) wp_get_attachment_url( $id );
+		return '' !== $own && set_url_scheme( $own, 'https' ) === set_url_scheme( $url, 'https' ) ? $id : 0;
 	}
 
 	/**

@@ -73,6 +73,15 @@
 		}
 	}
 
+	/** The poster at the gallery's size in place of the thumbnail it starts as. */
+	function sharpen( box ) {
+		const poster = box.querySelector( '.woo3d-model__poster[data-woo3d-src]' );
+		if ( poster ) {
+			poster.setAttribute( 'src', poster.getAttribute( 'data-woo3d-src' ) );
+			poster.removeAttribute( 'data-woo3d-src' );
+		}
+	}
+
 	/** A drag on the model turns it: it must not also move the gallery's slider. */
 	function keepDragsInside( viewer ) {
 		[ 'touchstart', 'touchmove', 'pointerdown', 'mousedown' ].forEach( function ( type ) {
@@ -95,11 +104,15 @@
 		const index = slides.indexOf( item );
 		const label = box.getAttribute( 'data-woo3d-label' ) || '';
 
-		function chosen() {
+		/** Showing the item (a thumbnail, a swipe) opens it; `atStart`: the page opened on it ("first"). */
+		function chosen( atStart ) {
 			const active = item.classList.contains( 'flex-active-slide' );
 			gallery.classList.toggle( 'woo3d-gallery--3d', active );
 			if ( active ) {
-				open( box, false );
+				sharpen( box );
+				if ( true !== atStart ) {
+					open( box, false );
+				}
 			}
 		}
 
@@ -144,9 +157,11 @@
 				window.jQuery( item ).trigger( 'zoom.destroy' );
 			}
 			if ( window.MutationObserver ) {
-				new MutationObserver( chosen ).observe( item, { attributes: true, attributeFilter: [ 'class' ] } );
+				new MutationObserver( function () {
+					chosen( false );
+				} ).observe( item, { attributes: true, attributeFilter: [ 'class' ] } );
 			}
-			chosen();
+			chosen( true );
 		}
 
 		box.querySelector( '.woo3d-model__open' ).addEventListener( 'click', function ( event ) {
