@@ -43,7 +43,8 @@ from pipeline.config import PipelineConfig
 ROOT = Path(__file__).resolve().parent.parent
 OUT = Path(__file__).resolve().parent / "out"
 PHOTOS = ROOT / "tests" / "fixtures" / "photos"
-VENDOR = ROOT / "wp_bridge" / "wordpress_plugin" / "assets" / "vendor"
+PLUGIN_ASSETS = ROOT / "wp_bridge" / "wordpress_plugin" / "assets"
+VENDOR = PLUGIN_ASSETS / "vendor"
 CHROMIUM = Path("/usr/bin/chromium")
 VARIANTS = ("none", "meshopt", "draco")
 # What a first visit fetches besides the GLB: model-viewer loads the meshopt decoder on every page that
@@ -65,8 +66,9 @@ _PAGE = """<!doctype html>
 """
 
 
-def build_models(work: Path) -> list[dict[str, Any]]:
-    """Generate every fixture photo's model and compress its uncompressed GLB both ways; files and sizes."""
+def build_models(work: Path, only: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """Generate every fixture photo's model (or those named in `only`) and compress its uncompressed GLB
+    both ways; files and sizes."""
     from pipeline.config import PipelineConfig
     from pipeline.generate import generate_assets
     from pipeline.product import ProductInput, SourceImage
@@ -74,7 +76,7 @@ def build_models(work: Path) -> list[dict[str, Any]]:
 
     config = PipelineConfig(output_dir=work, cache_dir=work / "cache")
     models = []
-    for photo in sorted(p for p in PHOTOS.iterdir() if p.suffix.lower() in {".jpg", ".png"}):
+    for photo in sorted(p for p in PHOTOS.iterdir() if p.suffix.lower() in {".jpg", ".png"} and (not only or p.name in only)):
         folder = work / photo.name.replace(".", "-")
         product = ProductInput(title=photo.stem, images=(SourceImage(photo.read_bytes(), photo.name),))
         result = generate_assets(product, folder, config, formats=("glb", "usdz"))
@@ -105,8 +107,11 @@ def build_models(work: Path) -> list[dict[str, Any]]:
 
 
 def serve(work: Path) -> tuple[ThreadingHTTPServer, str]:
-    """A static server on 127.0.0.1 for `work` (models and pages) with the plugin's vendor folder at /vendor."""
+    """A static server on 127.0.0.1 for `work` (models and pages) with the plugin's vendor folder at /vendor
+    and its storefront script and CSS under /plugin/js and /plugin/css."""
     shutil.copytree(VENDOR, work / "vendor", dirs_exist_ok=True)
+    for folder in ("js", "css"):
+        shutil.copytree(PLUGIN_ASSETS / folder, work / "plugin" / folder, dirs_exist_ok=True)
 
     class Quiet(SimpleHTTPRequestHandler):
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002  # the base class's name

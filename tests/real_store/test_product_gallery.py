@@ -186,7 +186,7 @@ def test_the_3d_item_opens_in_the_gallerys_box_and_loads_only_when_chosen(
         assert before <= BEFORE_TOUCH_AIM, f"{before} bytes of woo3d before the first touch"
         posters = [(name, size) for name, size in traffic.woo3d() if name.startswith(stem)]
         assert len(posters) == 1 and posters[0][1] <= POSTER_THUMBNAIL_AIM, f"only the poster's thumbnail: {posters}"
-        page.screenshot(path=str(ARTIFACTS / f"product-page-{theme}{suffix}-before.png"))
+        page.screenshot(path=str(ARTIFACTS / f"before-touch-{theme}{suffix}.png"))
 
         # The shopper chooses the 3D item (a tap on a phone, the keyboard on a desktop).
         seen = len(traffic.responses)

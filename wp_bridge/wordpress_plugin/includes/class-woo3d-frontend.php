@@ -126,7 +126,8 @@ final class Woo3D_Frontend {
 		}
 		wp_enqueue_script( self::SCRIPT );
 		wp_enqueue_style( 'woo3d-frontend' );
-		$poster = self::poster( $model, self::image_size( 'woocommerce_single', 'large' ) );
+		$model['poster_id'] = Woo3D_Model::attachment_of( $model['poster_id'], $model['poster'] );
+		$poster             = self::poster( $model, self::image_size( 'woocommerce_single', 'large' ) );
 
 		$attributes = array(
 			'src'              => esc_url( $model['glb'] ),
@@ -168,7 +169,7 @@ final class Woo3D_Frontend {
 			. '<button type="button" slot="ar-button" class="woo3d-model__ar">%7$s</button>'
 			. '</model-viewer></div>',
 			esc_attr( sanitize_html_class( $context ) ),
-			esc_attr( $model['codec'] ),
+			esc_attr( Woo3D_Glb::codec( Woo3D_Model::attachment_of( $model['glb_id'], $model['glb'] ) ) ),
 			esc_attr( self::label( $product_id ) ),
 			'' !== $aspect ? ' style="aspect-ratio: ' . esc_attr( $aspect ) . '"' : '',
 			$image,
@@ -304,7 +305,8 @@ final class Woo3D_Frontend {
 		if ( '' === $box ) {
 			return '';
 		}
-		self::$shown[ $id ] = true;
+		self::$shown[ $id ]  = true;
+		$model['poster_id'] = Woo3D_Model::attachment_of( $model['poster_id'], $model['poster'] );
 		$thumb              = self::poster( $model, self::image_size( 'woocommerce_gallery_thumbnail', 'thumbnail' ) );
 		return sprintf(
 			'<div class="woocommerce-product-gallery__image woo3d-gallery-item" data-thumb="%1$s" data-thumb-alt="%2$s" data-thumb-srcset="" data-thumb-sizes="">%3$s</div>',

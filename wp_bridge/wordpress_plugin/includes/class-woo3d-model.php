@@ -23,12 +23,12 @@ final class Woo3D_Model {
 	 * A model held for review (the meta's `pending` object) is never returned: the storefront,
 	 * the shortcode and the block show only what the merchant let through.
 	 *
-	 * `codec` is the decoder the GLB needs ("meshopt", "draco", "none"), "" when woo3d cannot tell
-	 * (a GLB outside the media library): see Woo3D_Glb. `poster_id` is the poster's attachment (for
-	 * its smaller sizes), 0 when the poster is not in the media library.
+	 * `glb_id` and `poster_id` are the attachments the meta names for its files, unchecked (0 when
+	 * none): check them with `attachment_of()` before reading them (reading costs queries, which a
+	 * caller that only asks whether there is a model does not pay).
 	 *
 	 * @param int $product_id The product (post) id.
-	 * @return array{glb: string, usdz: string, poster: string, alt: string, ar_modes: string, ar_scale: string, ar_placement: string, camera_orbit: string, shadow_intensity: string, codec: string, poster_id: int}|null
+	 * @return array{glb: string, usdz: string, poster: string, alt: string, ar_modes: string, ar_scale: string, ar_placement: string, camera_orbit: string, shadow_intensity: string, glb_id: int, poster_id: int}|null
 	 */
 	public static function for_product( int $product_id ): ?array {
 		$meta = self::meta( $product_id );
@@ -54,22 +54,30 @@ final class Woo3D_Model {
 			'ar_placement'     => self::one_of( self::AR_PLACEMENTS, isset( $meta['ar_placement'] ) ? $meta['ar_placement'] : null ),
 			'camera_orbit'     => self::camera_orbit( isset( $meta['camera_orbit'] ) ? $meta['camera_orbit'] : null ),
 			'shadow_intensity' => self::shadow_intensity( isset( $meta['shadow_intensity'] ) ? $meta['shadow_intensity'] : null ),
-			'codec'            => Woo3D_Glb::codec( self::attachment( $meta, 'glb', $glb ) ),
-			'poster_id'        => self::attachment( $meta, 'poster', self::url( $meta, 'poster' ) ),
+			'glb_id'           => self::claimed_attachment( $meta, 'glb' ),
+			'poster_id'        => self::claimed_attachment( $meta, 'poster' ),
 		);
 	}
 
 	/**
-	 * The meta's attachment for a file role when it really is that file: an attachment whose URL is
-	 * the meta's URL for the role (the meta is input: an id alone could name any file). Else 0.
+	 * The attachment id the meta names for a file role, unchecked; 0 when none.
 	 *
 	 * @param array  $meta The meta object.
 	 * @param string $role "glb", "poster"...
-	 * @param string $url  The meta's URL for the role.
 	 */
-	private static function attachment( array $meta, string $role, string $url ): int {
+	private static function claimed_attachment( array $meta, string $role ): int {
 		$value = isset( $meta['attachment_ids'][ $role ] ) ? $meta['attachment_ids'][ $role ] : 0;
-		$id    = is_int( $value ) || ( is_string( $value ) && ctype_digit( $value ) ) ? (int) $value : 0;
+		return is_int( $value ) || ( is_string( $value ) && ctype_digit( $value ) ) ? max( 0, (int) $value ) : 0;
+	}
+
+	/**
+	 * `$id` when it is an attachment whose URL is `$url`, else 0: the meta is input, and an id alone
+	 * could name any file of the media library.
+	 *
+	 * @param int    $id  An attachment id the meta names (`glb_id`, `poster_id`).
+	 * @param string $url The meta's URL for that file.
+	 */
+	public static function attachment_of( int $id, string $url ): int {
 		if ( $id <= 0 || '' === $url || 'attachment' !== get_post_type( $id ) ) {
 			return 0;
 		}

@@ -80,7 +80,7 @@ final class Woo3D_Variations {
 			'ios_src' => esc_url_raw( $model['usdz'] ),
 			'poster'  => esc_url_raw( $model['poster'] ),
 			'alt'     => $model['alt'],
-			'codec'   => $model['codec'],
+			'codec'   => Woo3D_Glb::codec( Woo3D_Model::attachment_of( $model['glb_id'], $model['glb'] ) ),
 			'own'     => $own,
 		);
 	}
