@@ -33,15 +33,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks.page_weight import CHROMIUM, NETWORKS, build_models, serve
+from benchmarks.page_weight import NETWORKS, build_models, launch, serve, throttle
 from benchmarks.run_all import machine
 
 OUT = Path(__file__).resolve().parent / "out"
 CODECS = ("meshopt", "draco")
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 BEGIN, END = "<!-- gallery-weight:begin -->", "<!-- gallery-weight:end -->"
+# A format template, as the pages it ends: braces doubled.
 _LOADED = """<script>
-  document.querySelector("model-viewer").addEventListener("load", () => { window.loadedAt = performance.now(); });
+  document.querySelector("model-viewer").addEventListener("load", () => {{ window.loadedAt = performance.now(); }});
 </script>"""
 # What the plugin printed before the gallery item: the viewer with the page.
 _BEFORE = """<!doctype html>
@@ -69,7 +70,7 @@ _AFTER = """<!doctype html>
 
 def _is_woo3d(url: str) -> bool:
     path = url.split("?")[0]
-    return "/vendor/" in path or "/plugin/js/" in path or path.endswith(".glb")
+    return "/vendor/" in path or "/plugin/" in path or path.endswith(".glb")
 
 
 def _one(browser: Any, url: str, network: str | None, click: bool) -> dict[str, float]:
@@ -79,15 +80,7 @@ def _one(browser: Any, url: str, network: str | None, click: bool) -> dict[str, 
         page = context.new_page()
         received: list[tuple[str, int]] = []
         page.on("requestfinished", lambda request: received.append((request.url, int(request.sizes()["responseBodySize"]))))
-        if network is not None:
-            profile = NETWORKS[network]
-            session = context.new_cdp_session(page)
-            session.send("Network.enable")
-            session.send("Network.emulateNetworkConditions", {
-                "offline": False, "latency": profile["latency_ms"],
-                "downloadThroughput": profile["download_kbit"] * 1024 / 8,
-                "uploadThroughput": profile["upload_kbit"] * 1024 / 8,
-            })
+        throttle(context, page, network)
         page.goto(url, wait_until="load")
         started = 0.0
         if click:
@@ -115,10 +108,7 @@ def measure(network: str, repeats: int, photo: str) -> dict[str, Any]:
         rows: dict[str, Any] = {}
         try:
             with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(
-                    executable_path=str(CHROMIUM),
-                    args=["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"],
-                )
+                browser = launch(playwright)
                 try:
                     for codec in CODECS:
                         src = html.escape("/" + model["files"][codec])

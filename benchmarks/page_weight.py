@@ -128,10 +128,7 @@ def time_to_load(models: list[dict[str, Any]], work: Path, base: str, network: s
 
     label = network or "loopback"
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"],
-        )
+        browser = launch(playwright)
         try:
             for model in models:
                 times = model.setdefault("load_ms", {}).setdefault(label, {})
@@ -145,19 +142,33 @@ def time_to_load(models: list[dict[str, Any]], work: Path, base: str, network: s
             browser.close()
 
 
+def launch(playwright: Any) -> Any:
+    """Debian's Chromium, headless, with WebGL from SwiftShader (as the plugin tests run it)."""
+    return playwright.chromium.launch(
+        executable_path=str(CHROMIUM),
+        args=["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"],
+    )
+
+
+def throttle(context: Any, page: Any, network: str | None) -> None:
+    """Emulate `network` (a NETWORKS profile) for the page; nothing for None (loopback)."""
+    if network is None:
+        return
+    profile = NETWORKS[network]
+    session = context.new_cdp_session(page)
+    session.send("Network.enable")
+    session.send("Network.emulateNetworkConditions", {
+        "offline": False, "latency": profile["latency_ms"],
+        "downloadThroughput": profile["download_kbit"] * 1024 / 8,
+        "uploadThroughput": profile["upload_kbit"] * 1024 / 8,
+    })
+
+
 def _one_load(browser: Any, url: str, network: str | None) -> float:
     context = browser.new_context(viewport={"width": 900, "height": 700})
     try:
         page = context.new_page()
-        if network is not None:
-            profile = NETWORKS[network]
-            session = context.new_cdp_session(page)
-            session.send("Network.enable")
-            session.send("Network.emulateNetworkConditions", {
-                "offline": False, "latency": profile["latency_ms"],
-                "downloadThroughput": profile["download_kbit"] * 1024 / 8,
-                "uploadThroughput": profile["upload_kbit"] * 1024 / 8,
-            })
+        throttle(context, page, network)
         page.goto(url)
         page.wait_for_function("() => window.loadedAt !== undefined", timeout=120_000)
         return float(page.evaluate("() => window.loadedAt"))

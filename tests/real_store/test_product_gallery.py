@@ -12,11 +12,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, Request, sync_playwright
+from playwright.sync_api import Browser, Page, Request
 
 from tests.real_store.backend import Woo3dBackend
 from tests.real_store.store import WooCommerceStore
-from tests.wp_bridge.plugin.wordpress import CHROMIUM
+from tests.wp_bridge.plugin.wordpress import chromium
 from wp_bridge import ModelMeta
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "real-store"
@@ -98,13 +98,8 @@ def products(real_store: WooCommerceStore, woo3d: Woo3dBackend) -> dict[str, Any
 
 @pytest.fixture(scope="module")
 def browser(real_store: WooCommerceStore) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"],
-        )
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module", params=THEMES)
