@@ -5,6 +5,7 @@ the page downloads before and after the shopper opens the 3D item, and what AR i
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+import requests
 from playwright.sync_api import Browser, Page, Request
 
 from tests.real_store.backend import Woo3dBackend
@@ -259,3 +261,24 @@ def test_the_3d_item_opens_in_the_gallerys_box_and_loads_only_when_chosen(
 
     finally:
         page.context.close()
+
+
+@pytest.mark.parametrize("position", ["first", "last", "after"])
+def test_the_merchant_chooses_where_the_model_goes(
+    real_store: WooCommerceStore, products: dict[str, Any], theme: str, position: str
+) -> None:
+    """First or last in the gallery, or the viewer under it as before the gallery item (the shortcode and
+    block stay for anywhere else); the default, second, is the browser test's."""
+    real_store.php(f"$s = get_option( 'woo3d_settings', array() ); $s['gallery_position'] = '{position}';"
+                   " update_option( 'woo3d_settings', $s ); return true;")
+    try:
+        page = requests.get(f"{real_store.url}/?p={products['with']}", timeout=30).text
+    finally:
+        real_store.php("$s = get_option( 'woo3d_settings', array() ); unset( $s['gallery_position'] );"
+                       " update_option( 'woo3d_settings', $s ); return true;")
+    slides = re.findall(r'<div[^>]*class="woocommerce-product-gallery__image( woo3d-gallery-item)?"', page)
+    assert len(re.findall(r"<model-viewer\b", page)) == 1
+    if position == "after":
+        assert slides == ["", ""] and "woo3d-model--product" in page
+    else:
+        assert slides == ([" woo3d-gallery-item", "", ""] if position == "first" else ["", "", " woo3d-gallery-item"])
