@@ -291,35 +291,12 @@ def test_the_merchant_chooses_where_the_model_goes(
 def variable_jug(real_store: WooCommerceStore, products: dict[str, Any]) -> dict[str, Any]:
     """A variable product (Colour: Red, Blue) showing the gallery jug's model, Red with a model of its own
     (the plain jug's files, written for Red as the backend writes a variation's model)."""
-    ids = real_store.php(f"""
-        $p = new WC_Product_Variable();
-        $p->set_name( 'Variable jug' );
-        $p->set_image_id( {products['images'][0]['id']} );
-        $p->set_gallery_image_ids( array( {products['images'][1]['id']} ) );
-        $colour = new WC_Product_Attribute();
-        $colour->set_name( 'Colour' );
-        $colour->set_options( array( 'Red', 'Blue' ) );
-        $colour->set_visible( true );
-        $colour->set_variation( true );
-        $p->set_attributes( array( $colour ) );
-        $p->save();
-        $ids = array( 'product' => $p->get_id() );
-        foreach ( array( 'Red', 'Blue' ) as $option ) {{
-            $v = new WC_Product_Variation();
-            $v->set_parent_id( $p->get_id() );
-            $v->set_attributes( array( 'colour' => $option ) );
-            $v->set_regular_price( '30' );
-            $v->set_status( 'publish' );
-            $v->save();
-            $ids[ strtolower( $option ) ] = $v->get_id();
-        }}
-        return $ids;
-    """)
+    ids = real_store.variable_product("Variable jug", image_ids=tuple(image["id"] for image in products["images"]))
     for key, model in (("product", products["model"]), ("red", products["other"])):
-        value = {**model.to_json(), "product_id": int(ids[key])}
-        real_store.php(f"update_post_meta( {int(ids[key])}, '_woo3d_model', json_decode( {json.dumps(json.dumps(value))}, true ) );"
-                       f" wc_delete_product_transients( {int(ids['product'])} ); return true;")
-    return {key: int(value) for key, value in ids.items()}
+        value = {**model.to_json(), "product_id": ids[key]}
+        real_store.php(f"update_post_meta( {ids[key]}, '_woo3d_model', json_decode( {json.dumps(json.dumps(value))}, true ) );"
+                       f" wc_delete_product_transients( {ids['product']} ); return true;")
+    return ids
 
 
 def test_a_variation_swaps_the_gallery_items_model_before_and_after_it_is_opened(
