@@ -116,8 +116,16 @@ def theme(request: pytest.FixtureRequest, real_store: WooCommerceStore) -> Itera
     real_store.php("switch_theme( 'storefront' ); return true;")
 
 
+def _box(page: Page, selector: str) -> dict[str, float]:
+    """The first match's box in page coordinates (the viewport's plus the scroll: clicks may scroll)."""
+    box = page.locator(selector).first.bounding_box()
+    assert box is not None, f"{selector} is not shown"
+    scroll = page.evaluate("() => [window.scrollX, window.scrollY]")
+    return {**box, "x": box["x"] + scroll[0], "y": box["y"] + scroll[1]}
+
+
 def _boxes(page: Page, selectors: tuple[str, ...]) -> list[dict[str, float]]:
-    return [page.locator(selector).first.bounding_box() or {} for selector in selectors]
+    return [_box(page, selector) for selector in selectors]
 
 
 def _page_width(page: Page) -> tuple[int, int]:
@@ -168,8 +176,7 @@ def test_the_3d_item_opens_in_the_gallerys_box_and_loads_only_when_chosen(
 
         # Before the first touch: the photo is the main image, the summary where the theme puts it,
         # and of woo3d only the loader, its CSS and the poster.
-        main = page.locator(".flex-viewport").bounding_box()
-        assert main is not None
+        main = _box(page, ".flex-viewport")
         summary = _boxes(page, SUMMARY[theme])
         for box, control in zip(summary, summary_without, strict=True):
             assert abs(box["x"] - control["x"]) <= 1 and abs(box["y"] - control["y"]) <= 2, (summary, summary_without)
@@ -209,9 +216,8 @@ def test_the_3d_item_opens_in_the_gallerys_box_and_loads_only_when_chosen(
             focused = page.evaluate("() => document.activeElement.outerHTML.slice(0, 120)")
             assert viewer.evaluate("v => document.activeElement === v"), f"the keyboard lands on the viewer, not {focused}"
         # The viewer takes exactly the gallery's box: the main image's place, nothing wider, nothing moved.
-        shown = viewer.bounding_box()
-        opened = page.locator(".flex-viewport").bounding_box()
-        assert shown is not None and opened is not None
+        shown = _box(page, ".woo3d-gallery-item model-viewer")
+        opened = _box(page, ".flex-viewport")
         assert abs(shown["x"] - main["x"]) <= 1 and abs(shown["width"] - main["width"]) <= 1, (shown, main)
         assert abs(shown["y"] - main["y"]) <= 1 and abs(shown["height"] - main["height"]) <= 2, (shown, main)
         assert abs(opened["height"] - main["height"]) <= 2
@@ -321,5 +327,42 @@ def test_a_variation_swaps_the_gallery_items_model_before_and_after_it_is_opened
         choose.select_option("Blue")  # shows the product's model, in place
         page.wait_for_function(shown, arg=products["model"].glb, timeout=90_000)
         assert page.locator("model-viewer").count() == 1
+    finally:
+        page.context.close()
+
+
+@pytest.fixture
+def no_slider(real_store: WooCommerceStore) -> Iterator[None]:
+    """WooCommerce's gallery without FlexSlider, as on themes that do not declare `wc-product-gallery-slider`."""
+    real_store.php("file_put_contents( WPMU_PLUGIN_DIR . '/woo3d-test-no-slider.php', '<?php "
+                   "add_filter( \"woocommerce_single_product_flexslider_enabled\", \"__return_false\" );' );"
+                   " return true;")
+    yield
+    real_store.php("unlink( WPMU_PLUGIN_DIR . '/woo3d-test-no-slider.php' ); return true;")
+
+
+def test_without_the_slider_the_3d_thumbnail_opens_the_viewer_over_the_main_image(
+    browser: Browser, real_store: WooCommerceStore, products: dict[str, Any], theme: str, no_slider: None
+) -> None:
+    stem = Path(urlsplit(products["model"].glb).path).stem
+    page, traffic = _visit(browser, real_store, products["with"], DESKTOP, stem)
+    try:
+        assert page.locator(".flex-viewport").count() == 0
+        main = _box(page, ".woocommerce-product-gallery__image")
+        summary = _boxes(page, SUMMARY[theme])
+        item = page.locator(".woo3d-gallery-item .woo3d-model__open")
+        assert item.get_attribute("aria-label") == "View Gallery jug in 3D" and item.is_visible()
+        assert "model-viewer.min.js" not in traffic.names()
+
+        item.click()
+        page.wait_for_function("() => { const v = document.querySelector('model-viewer');"
+                               " return !!(customElements.get('model-viewer') && v.loaded); }", timeout=90_000)
+        shown = _box(page, ".woo3d-model--over model-viewer")
+        for key in ("x", "y", "width", "height"):
+            assert abs(shown[key] - main[key]) <= 1, (shown, main)
+        for box, before in zip(_boxes(page, SUMMARY[theme]), summary, strict=True):
+            assert abs(box["x"] - before["x"]) <= 1 and abs(box["y"] - before["y"]) <= 2, (box, before)
+        page.get_by_role("button", name="Back to the photo").click()
+        assert not page.locator(".woo3d-model--over").is_visible()
     finally:
         page.context.close()

@@ -74,6 +74,7 @@ final class Woo3D_Frontend {
 			'draco'   => plugins_url( 'assets/vendor/draco/', WOO3D_PLUGIN_FILE ),
 			'ktx2'    => 'data:,',
 			'lottie'  => 'data:text/javascript,',
+			'back'    => __( 'Back to the photo', 'woo3d' ),
 		);
 		wp_add_inline_script( self::SCRIPT, 'var woo3dViewer = ' . wp_json_encode( $config, JSON_UNESCAPED_SLASHES ) . ';', 'before' );
 		wp_register_style( 'woo3d-frontend', plugins_url( 'assets/css/frontend.css', WOO3D_PLUGIN_FILE ), array(), WOO3D_VERSION );

@@ -73,6 +73,33 @@
 		}
 	}
 
+	/**
+	 * Shows the item's viewer over the gallery's main image, in its box, with a button back to the photo;
+	 * the item stays where it is as the thumbnail that brings the viewer back.
+	 */
+	function cover( box, main, focus ) {
+		let over = main.querySelector( '.woo3d-model--over' );
+		if ( ! over ) {
+			over = document.createElement( 'div' );
+			over.className = 'woo3d-model woo3d-model--over';
+			over.setAttribute( 'data-woo3d-codec', box.getAttribute( 'data-woo3d-codec' ) || '' );
+			const back = document.createElement( 'button' );
+			back.type = 'button';
+			back.className = 'woo3d-model__close';
+			back.setAttribute( 'aria-label', config.back || 'Back to the photo' );
+			back.textContent = '×';
+			back.addEventListener( 'click', function () {
+				over.hidden = true;
+			} );
+			over.appendChild( box.querySelector( 'model-viewer' ) );
+			over.appendChild( back );
+			main.classList.add( 'woo3d-covered' );
+			main.appendChild( over );
+		}
+		over.hidden = false;
+		open( over, focus );
+	}
+
 	/** The poster at the gallery's size in place of the thumbnail it starts as. */
 	function sharpen( box ) {
 		const poster = box.querySelector( '.woo3d-model__poster[data-woo3d-src]' );
@@ -168,6 +195,10 @@
 			event.preventDefault();
 			if ( window.jQuery && gallery.querySelector( '.flex-viewport' ) ) {
 				window.jQuery( gallery ).flexslider( index );
+			} else if ( index > 0 ) {
+				// No slider (a theme without it): the item is a thumbnail; the viewer covers the main image.
+				cover( box, slides[ 0 ], 0 === event.detail );
+				return;
 			}
 			open( box, 0 === event.detail );
 		} );
