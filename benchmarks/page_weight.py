@@ -43,7 +43,8 @@ from pipeline.config import PipelineConfig
 ROOT = Path(__file__).resolve().parent.parent
 OUT = Path(__file__).resolve().parent / "out"
 PHOTOS = ROOT / "tests" / "fixtures" / "photos"
-VENDOR = ROOT / "wp_bridge" / "wordpress_plugin" / "assets" / "vendor"
+PLUGIN_ASSETS = ROOT / "wp_bridge" / "wordpress_plugin" / "assets"
+VENDOR = PLUGIN_ASSETS / "vendor"
 CHROMIUM = Path("/usr/bin/chromium")
 VARIANTS = ("none", "meshopt", "draco")
 # What a first visit fetches besides the GLB: model-viewer loads the meshopt decoder on every page that
@@ -65,8 +66,9 @@ _PAGE = """<!doctype html>
 """
 
 
-def build_models(work: Path) -> list[dict[str, Any]]:
-    """Generate every fixture photo's model and compress its uncompressed GLB both ways; files and sizes."""
+def build_models(work: Path, only: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """Generate every fixture photo's model (or those named in `only`) and compress its uncompressed GLB
+    both ways; files and sizes."""
     from pipeline.config import PipelineConfig
     from pipeline.generate import generate_assets
     from pipeline.product import ProductInput, SourceImage
@@ -74,7 +76,7 @@ def build_models(work: Path) -> list[dict[str, Any]]:
 
     config = PipelineConfig(output_dir=work, cache_dir=work / "cache")
     models = []
-    for photo in sorted(p for p in PHOTOS.iterdir() if p.suffix.lower() in {".jpg", ".png"}):
+    for photo in sorted(p for p in PHOTOS.iterdir() if p.suffix.lower() in {".jpg", ".png"} and (not only or p.name in only)):
         folder = work / photo.name.replace(".", "-")
         product = ProductInput(title=photo.stem, images=(SourceImage(photo.read_bytes(), photo.name),))
         result = generate_assets(product, folder, config, formats=("glb", "usdz"))
@@ -105,8 +107,11 @@ def build_models(work: Path) -> list[dict[str, Any]]:
 
 
 def serve(work: Path) -> tuple[ThreadingHTTPServer, str]:
-    """A static server on 127.0.0.1 for `work` (models and pages) with the plugin's vendor folder at /vendor."""
+    """A static server on 127.0.0.1 for `work` (models and pages) with the plugin's vendor folder at /vendor
+    and its storefront script and CSS under /plugin/js and /plugin/css."""
     shutil.copytree(VENDOR, work / "vendor", dirs_exist_ok=True)
+    for folder in ("js", "css"):
+        shutil.copytree(PLUGIN_ASSETS / folder, work / "plugin" / folder, dirs_exist_ok=True)
 
     class Quiet(SimpleHTTPRequestHandler):
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002  # the base class's name
@@ -123,10 +128,7 @@ def time_to_load(models: list[dict[str, Any]], work: Path, base: str, network: s
 
     label = network or "loopback"
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"],
-        )
+        browser = launch(playwright)
         try:
             for model in models:
                 times = model.setdefault("load_ms", {}).setdefault(label, {})
@@ -140,19 +142,33 @@ def time_to_load(models: list[dict[str, Any]], work: Path, base: str, network: s
             browser.close()
 
 
+def launch(playwright: Any) -> Any:
+    """Debian's Chromium, headless, with WebGL from SwiftShader (as the plugin tests run it)."""
+    return playwright.chromium.launch(
+        executable_path=str(CHROMIUM),
+        args=["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"],
+    )
+
+
+def throttle(context: Any, page: Any, network: str | None) -> None:
+    """Emulate `network` (a NETWORKS profile) for the page; nothing for None (loopback)."""
+    if network is None:
+        return
+    profile = NETWORKS[network]
+    session = context.new_cdp_session(page)
+    session.send("Network.enable")
+    session.send("Network.emulateNetworkConditions", {
+        "offline": False, "latency": profile["latency_ms"],
+        "downloadThroughput": profile["download_kbit"] * 1024 / 8,
+        "uploadThroughput": profile["upload_kbit"] * 1024 / 8,
+    })
+
+
 def _one_load(browser: Any, url: str, network: str | None) -> float:
     context = browser.new_context(viewport={"width": 900, "height": 700})
     try:
         page = context.new_page()
-        if network is not None:
-            profile = NETWORKS[network]
-            session = context.new_cdp_session(page)
-            session.send("Network.enable")
-            session.send("Network.emulateNetworkConditions", {
-                "offline": False, "latency": profile["latency_ms"],
-                "downloadThroughput": profile["download_kbit"] * 1024 / 8,
-                "uploadThroughput": profile["upload_kbit"] * 1024 / 8,
-            })
+        throttle(context, page, network)
         page.goto(url)
         page.wait_for_function("() => window.loadedAt !== undefined", timeout=120_000)
         return float(page.evaluate("() => window.loadedAt"))

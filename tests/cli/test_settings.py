@@ -30,8 +30,10 @@ def test_names_from_the_design_are_read() -> None:
     assert settings.pipeline.enable_huggingface_3d and settings.pipeline.cache_ttl_s == 60
 
 
-def test_glb_compression_defaults_to_draco_and_is_checked() -> None:
-    assert Settings.from_env({}).pipeline.glb_compression == "draco"
+def test_glb_compression_defaults_to_meshopt_and_is_checked() -> None:
+    """meshopt: the smaller first view (GLB + decoder) for a shopper who opens the 3D item."""
+    assert Settings.from_env({}).pipeline.glb_compression == "meshopt"
+    assert Settings.from_env({"WOO3D_GLB_COMPRESSION": "draco"}).pipeline.glb_compression == "draco"
     assert Settings.from_env({"WOO3D_GLB_COMPRESSION": "MeshOpt"}).pipeline.glb_compression == "meshopt"
     assert Settings.from_env({"WOO3D_GLB_COMPRESSION": "none"}).pipeline.glb_compression == "none"
     with pytest.raises(SettingsError, match="WOO3D_GLB_COMPRESSION='zip' must be one of meshopt, draco, none"):

@@ -84,6 +84,41 @@ class WooCommerceStore(WordPressSite):
             " 'status' => ActionScheduler_Store::STATUS_PENDING, 'per_page' => -1 ), 'ids' );"
         ))
 
+    def variable_product(self, name: str, options: tuple[str, ...] = ("Red", "Blue"), *, status: str = "publish",
+                         password: str = "", image_ids: tuple[int, ...] = ()) -> dict[str, int]:
+        """A variable product made with WooCommerce's classes (attribute Colour, one published variation per
+        option): its id under "product" and each variation's under its option in lower case. `image_ids`:
+        the main photo, then the gallery's."""
+        return {k: int(v) for k, v in self.php(f"""
+            $p = new WC_Product_Variable();
+            $p->set_name( {json.dumps(name)} );
+            $p->set_status( {json.dumps(status)} );
+            $p->set_post_password( {json.dumps(password)} );
+            $images = {json.dumps(list(image_ids))};
+            if ( $images ) {{
+                $p->set_image_id( array_shift( $images ) );
+                $p->set_gallery_image_ids( $images );
+            }}
+            $colour = new WC_Product_Attribute();
+            $colour->set_name( 'Colour' );
+            $colour->set_options( {json.dumps(list(options))} );
+            $colour->set_visible( true );
+            $colour->set_variation( true );
+            $p->set_attributes( array( $colour ) );
+            $p->save();
+            $ids = array( 'product' => $p->get_id() );
+            foreach ( {json.dumps(list(options))} as $option ) {{
+                $v = new WC_Product_Variation();
+                $v->set_parent_id( $p->get_id() );
+                $v->set_attributes( array( 'colour' => $option ) );
+                $v->set_regular_price( '20' );
+                $v->set_status( 'publish' );
+                $v->save();
+                $ids[ strtolower( $option ) ] = $v->get_id();
+            }}
+            return $ids;
+        """).items()}
+
     def meta(self, post_id: int, key: str) -> Any:
         """A post's meta value as WordPress stores it (unserialized), or None."""
         value = self.php(f"$v = get_post_meta( {int(post_id)}, {json.dumps(key)}, true ); return '' === $v ? null : $v;")

@@ -22,36 +22,18 @@ def _model(name: str) -> dict[str, str]:
 def _variable_product(store: WooCommerceStore, name: str, *, status: str = "publish", password: str = "",
                       author: int = 1) -> dict[str, int]:
     """A variable product (Colour: Red with a model of its own, Blue showing the product's) by `author`."""
-    return {k: int(v) for k, v in store.php(f"""
-        $p = new WC_Product_Variable();
-        $p->set_name( {json.dumps(name)} );
-        $p->set_status( {json.dumps(status)} );
-        $p->set_post_password( {json.dumps(password)} );
-        $colour = new WC_Product_Attribute();
-        $colour->set_name( 'Colour' );
-        $colour->set_options( array( 'Red', 'Blue' ) );
-        $colour->set_visible( true );
-        $colour->set_variation( true );
-        $p->set_attributes( array( $colour ) );
-        $p->save();
-        $ids = array( 'product' => $p->get_id() );
-        foreach ( array( 'Red', 'Blue' ) as $option ) {{
-            $v = new WC_Product_Variation();
-            $v->set_parent_id( $p->get_id() );
-            $v->set_attributes( array( 'colour' => $option ) );
-            $v->set_regular_price( '20' );
-            $v->set_status( 'publish' );
-            $v->save();
-            $ids[ strtolower( $option ) ] = $v->get_id();
-        }}
+    ids = store.variable_product(name, status=status, password=password)
+    store.php(f"""
+        $ids = {_php_array({k: str(v) for k, v in ids.items()})};
         foreach ( $ids as $id ) {{
             wp_update_post( array( 'ID' => $id, 'post_author' => {int(author)} ) );
         }}
         update_post_meta( $ids['product'], '_woo3d_model', {_php_array(_model(name + '-product'))} );
         update_post_meta( $ids['red'], '_woo3d_model', {_php_array(_model(name + '-red'))} );
         wc_delete_product_transients( $ids['product'] );
-        return $ids;
-    """).items()}
+        return true;
+    """)
+    return ids
 
 
 def _php_array(value: dict[str, str]) -> str:

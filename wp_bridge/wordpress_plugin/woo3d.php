@@ -23,6 +23,7 @@ define( 'WOO3D_META_KEY', '_woo3d_model' );
 require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-settings.php';
 require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-backend.php';
 require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-status.php';
+require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-glb.php';
 require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-model.php';
 require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-rest.php';
 require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-bulk-result.php';

@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 import trimesh
 from PIL import Image
-from playwright.sync_api import Browser, BrowserContext, Dialog, Locator, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Dialog, Locator, Page
 
 from tests.conftest import PHOTOS
 from tests.wp_bridge.plugin.fake_backend import TOKEN, FakeBackend
-from tests.wp_bridge.plugin.wordpress import ADMIN_PASSWORD, CHROMIUM, ProductSeed, WordPressSite, missing_requirements
+from tests.wp_bridge.plugin.wordpress import ADMIN_PASSWORD, ProductSeed, WordPressSite, chromium, missing_requirements
 from woo3d.cli.plugin import build_zip
 from wp_bridge import ModelMeta
 
@@ -130,14 +130,8 @@ def uploaded_model(wordpress: WordPressSite) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def browser(wordpress: WordPressSite) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            # No GPU here: SwiftShader gives model-viewer its WebGL.
-            args=["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"],
-        )
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 def refuse_the_question(page: Page, button: Locator, timeout_s: float = 20.0) -> str:

@@ -14,9 +14,12 @@ ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "wp-plugin"
 def wait_until_rendered(page: Page, timeout_ms: int = 60_000) -> None:
     """Waits until model-viewer has loaded the GLB and drawn it (not only its poster).
 
-    model-viewer loads lazily, once it is in the viewport: scroll it there first, as a shopper would.
+    woo3d loads model-viewer only when the viewer comes near the screen (or, in the gallery, when the
+    shopper opens the 3D item): scroll it there first, as a shopper would, and open it.
     """
-    page.locator("model-viewer").first.scroll_into_view_if_needed()
+    page.locator(".woo3d-model").first.scroll_into_view_if_needed()
+    page.wait_for_function("() => !!window.woo3d")
+    page.evaluate("() => window.woo3d.open(document.querySelector('.woo3d-model'))")
     page.wait_for_function(
         """() => {
             const viewer = document.querySelector('model-viewer');

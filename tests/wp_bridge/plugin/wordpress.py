@@ -17,19 +17,35 @@ import subprocess
 import tempfile
 import time
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import requests
+from playwright.sync_api import Browser, sync_playwright
 
 from tests.redis_server import free_port
 
 HARNESS = Path(__file__).resolve().parent / "harness"
 WORDPRESS_CORE = Path("/usr/share/wordpress")  # Debian's `wordpress` package
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's `chromium` package
+# No GPU here: SwiftShader gives model-viewer its WebGL.
+CHROMIUM_ARGS = ("--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist")
 REQUIRED_COMMANDS = ("php", "mariadbd", "mariadb-install-db", "mariadb")
 ADMIN_PASSWORD = "admin-pass-123"
+
+
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    """Debian's Chromium driven by Playwright, with WebGL from SwiftShader."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS))
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 def missing_requirements() -> list[str]:

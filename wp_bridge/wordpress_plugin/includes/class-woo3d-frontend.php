@@ -12,12 +12,10 @@ defined( 'ABSPATH' ) || exit;
  */
 final class Woo3D_Frontend {
 
-	const SCRIPT = 'woo3d-model-viewer';
-
 	/**
-	 * An inline script, printed before model-viewer, that points it at the bundled decoders.
+	 * The small loader every page with a viewer gets; model-viewer itself loads when the shopper asks.
 	 */
-	const DECODERS = 'woo3d-model-viewer-decoders';
+	const SCRIPT = 'woo3d-viewer';
 
 	/**
 	 * Products whose viewer this request already printed on their own page.
@@ -27,15 +25,25 @@ final class Woo3D_Frontend {
 	private static $shown = array();
 
 	/**
+	 * Main images this request has seen per product (the 3D item goes beside the first only).
+	 *
+	 * @var array<int, bool>
+	 */
+	private static $seen_main = array();
+
+	/**
 	 * Hooks the storefront output.
 	 */
 	public static function register(): void {
 		add_action( 'init', array( __CLASS__, 'register_assets' ) );
 		add_action( 'init', array( __CLASS__, 'register_block' ) );
-		add_filter( 'script_loader_tag', array( __CLASS__, 'module_script_tag' ), 10, 2 );
 		add_shortcode( 'woo3d_model', array( __CLASS__, 'shortcode' ) );
+		// The gallery item: WooCommerce's gallery markup, printed by classic themes and by the Product
+		// Image Gallery block of block themes (which prints the same template).
+		add_filter( 'woocommerce_single_product_image_thumbnail_html', array( __CLASS__, 'gallery_item' ), 20, 2 );
+		add_action( 'woocommerce_product_thumbnails', array( __CLASS__, 'gallery_item_last' ), 100 );
 		/**
-		 * Filters where the viewer goes on WooCommerce's single product page.
+		 * Filters where the "under the gallery" viewer goes on WooCommerce's single product page.
 		 *
 		 * @param array $placement Hook name and priority; by default right after the product images (priority 20).
 		 */
@@ -47,25 +55,28 @@ final class Woo3D_Frontend {
 			)
 		);
 		add_action( (string) $placement['hook'], array( __CLASS__, 'render_single_product' ), (int) $placement['priority'] );
-		// Themes without WooCommerce's classic template hooks: put the viewer before the description.
+		// Themes without WooCommerce's gallery or hooks: put the viewer before the description.
 		add_filter( 'the_content', array( __CLASS__, 'prepend_to_content' ), 5 );
 	}
 
 	/**
-	 * Registers the bundled model-viewer (served from the plugin, no CDN) and the storefront CSS.
+	 * Registers the loader (with where the bundled model-viewer and decoders are; no CDN) and the CSS.
 	 *
-	 * Compressed GLBs need a decoder (meshopt or Draco) that model-viewer fetches from
-	 * `ModelViewerElement.meshoptDecoderLocation` / `dracoDecoderLocation`, CDNs by default: the
-	 * inline script before it points both at the copies bundled in assets/vendor.
+	 * model-viewer would fetch its decoders, KTX2 transcoder and Lottie loader from CDNs by default:
+	 * the loader points the decoders at the copies in assets/vendor, and KTX2 and Lottie (which woo3d's
+	 * models never use) at no server at all (`data:` URLs), so no request leaves the store.
 	 */
 	public static function register_assets(): void {
-		wp_register_script( self::DECODERS, false, array(), WOO3D_VERSION, true );
-		$locations = array(
-			'meshoptDecoderLocation' => plugins_url( 'assets/vendor/meshopt_decoder.js', WOO3D_PLUGIN_FILE ),
-			'dracoDecoderLocation'   => plugins_url( 'assets/vendor/draco/', WOO3D_PLUGIN_FILE ),
+		wp_register_script( self::SCRIPT, plugins_url( 'assets/js/viewer.js', WOO3D_PLUGIN_FILE ), array(), WOO3D_VERSION, true );
+		$config = array(
+			'script'  => plugins_url( 'assets/vendor/model-viewer.min.js', WOO3D_PLUGIN_FILE ),
+			'meshopt' => plugins_url( 'assets/vendor/meshopt_decoder.js', WOO3D_PLUGIN_FILE ),
+			'draco'   => plugins_url( 'assets/vendor/draco/', WOO3D_PLUGIN_FILE ),
+			'ktx2'    => 'data:,',
+			'lottie'  => 'data:text/javascript,',
+			'back'    => __( 'Back to the photo', 'woo3d' ),
 		);
-		wp_add_inline_script( self::DECODERS, 'self.ModelViewerElement = Object.assign( self.ModelViewerElement || {}, ' . wp_json_encode( $locations, JSON_UNESCAPED_SLASHES ) . ' );' );
-		wp_register_script( self::SCRIPT, plugins_url( 'assets/vendor/model-viewer.min.js', WOO3D_PLUGIN_FILE ), array( self::DECODERS ), WOO3D_VERSION, true );
+		wp_add_inline_script( self::SCRIPT, 'var woo3dViewer = ' . wp_json_encode( $config, JSON_UNESCAPED_SLASHES ) . ';', 'before' );
 		wp_register_style( 'woo3d-frontend', plugins_url( 'assets/css/frontend.css', WOO3D_PLUGIN_FILE ), array(), WOO3D_VERSION );
 	}
 
@@ -100,37 +111,29 @@ final class Woo3D_Frontend {
 	}
 
 	/**
-	 * model-viewer is an ES module: it must load with type="module".
+	 * The viewer markup for a product, or '' when it has no model. Enqueues the loader when used.
 	 *
-	 * @param string $tag    The script tag.
-	 * @param string $handle The script handle.
-	 */
-	public static function module_script_tag( string $tag, string $handle ): string {
-		if ( self::SCRIPT !== $handle ) {
-			return $tag;
-		}
-		$tag = preg_replace( '/\stype=([\'"])[^\'"]*\1/', '', $tag );
-		return str_replace( '<script ', '<script type="module" ', (string) $tag );
-	}
-
-	/**
-	 * The viewer markup for a product, or '' when it has no model. Enqueues model-viewer when used.
+	 * The box holds the poster (a button that opens the viewer) and a `<model-viewer>` element that
+	 * stays inert until the loader imports model-viewer (assets/js/viewer.js).
 	 *
 	 * @param int    $product_id The product.
-	 * @param string $context    A class suffix: "product", "shortcode" or "block".
+	 * @param string $context    A class suffix: "gallery", "product", "shortcode" or "block".
+	 * @param string $aspect     The box's aspect ratio ("800 / 600"); '' for the stylesheet's height.
 	 */
-	public static function render( int $product_id, string $context ): string {
+	public static function render( int $product_id, string $context, string $aspect = '' ): string {
 		$model = Woo3D_Model::for_product( $product_id );
 		if ( null === $model ) {
 			return '';
 		}
 		wp_enqueue_script( self::SCRIPT );
 		wp_enqueue_style( 'woo3d-frontend' );
+		$model['poster_id'] = Woo3D_Model::attachment_of( $model['poster_id'], $model['poster'] );
+		$poster             = self::poster( $model, self::image_size( 'woocommerce_single', 'large' ) );
 
 		$attributes = array(
 			'src'              => esc_url( $model['glb'] ),
 			'ios-src'          => esc_url( $model['usdz'] ),
-			'poster'           => esc_url( $model['poster'] ),
+			'poster'           => esc_url( $poster['src'] ),
 			'alt'              => esc_attr( $model['alt'] ),
 			'ar-modes'         => esc_attr( $model['ar_modes'] ),
 			'ar-scale'         => esc_attr( $model['ar_scale'] ),
@@ -145,19 +148,181 @@ final class Woo3D_Frontend {
 				$html .= sprintf( ' %s="%s"', $name, $value );
 			}
 		}
+		$image = '';
+		if ( '' !== $poster['src'] ) {
+			$full = self::poster( $model, 'full' );
+			// In the gallery the image starts as the thumbnail FlexSlider already shows (no extra bytes);
+			// the loader swaps in the larger one when the item is shown (assets/js/viewer.js).
+			$first = 'gallery' === $context ? self::poster( $model, self::image_size( 'woocommerce_gallery_thumbnail', 'thumbnail' ) ) : $poster;
+			$image = sprintf(
+				'<img class="woo3d-model__poster" src="%1$s"%2$s alt="" decoding="async" data-large_image="%3$s" data-large_image_width="%4$d" data-large_image_height="%5$d" />',
+				esc_url( $first['src'] ),
+				$first['src'] !== $poster['src'] ? sprintf( ' data-woo3d-src="%s"', esc_url( $poster['src'] ) ) : '',
+				esc_url( $full['src'] ),
+				$full['width'] ? $full['width'] : 1024,
+				$full['height'] ? $full['height'] : 1024
+			);
+		}
 		return sprintf(
-			'<div class="woo3d-model woo3d-model--%1$s"><model-viewer class="woo3d-model__viewer"%2$s ar camera-controls></model-viewer></div>',
+			'<div class="woo3d-model woo3d-model--%1$s" data-woo3d-codec="%2$s" data-woo3d-label="%3$s"%4$s>'
+			. '<button type="button" class="woo3d-model__open" aria-label="%3$s">%5$s<span class="woo3d-model__badge" aria-hidden="true">3D</span></button>'
+			. '<model-viewer class="woo3d-model__viewer"%6$s ar camera-controls hidden>'
+			. '<button type="button" slot="ar-button" class="woo3d-model__ar">%7$s</button>'
+			. '</model-viewer></div>',
 			esc_attr( sanitize_html_class( $context ) ),
-			$html
+			esc_attr( Woo3D_Glb::codec( Woo3D_Model::attachment_of( $model['glb_id'], $model['glb'] ) ) ),
+			esc_attr( self::label( $product_id ) ),
+			'' !== $aspect ? ' style="aspect-ratio: ' . esc_attr( $aspect ) . '"' : '',
+			$image,
+			$html,
+			esc_html__( 'View in your space', 'woo3d' )
 		);
 	}
 
 	/**
-	 * Prints the viewer on WooCommerce's single product page, next to the gallery.
+	 * The 3D item's accessible name.
+	 *
+	 * @param int $product_id The product.
+	 */
+	private static function label( int $product_id ): string {
+		/* translators: %s: the product name. */
+		return sprintf( __( 'View %s in 3D', 'woo3d' ), wp_strip_all_tags( get_the_title( $product_id ) ) );
+	}
+
+	/**
+	 * The poster at an image size: a smaller copy WordPress made when the poster is in the media
+	 * library (a generated poster is a large PNG; the gallery needs a thumbnail and the column's
+	 * width), else the file itself. `width` and `height` are 0 when unknown.
+	 *
+	 * @param array        $model The model (Woo3D_Model::for_product).
+	 * @param string|int[] $size  An image size name or [width, height].
+	 * @return array{src: string, width: int, height: int}
+	 */
+	private static function poster( array $model, $size ): array {
+		$found = $model['poster_id'] ? wp_get_attachment_image_src( $model['poster_id'], $size ) : false;
+		if ( ! is_array( $found ) || '' === (string) $found[0] ) {
+			return array(
+				'src'    => $model['poster'],
+				'width'  => 0,
+				'height' => 0,
+			);
+		}
+		return array(
+			'src'    => (string) $found[0],
+			'width'  => (int) $found[1],
+			'height' => (int) $found[2],
+		);
+	}
+
+	/**
+	 * An image size WooCommerce defines, or WordPress's `$fallback` without WooCommerce.
+	 *
+	 * @param string $name     WooCommerce's size name.
+	 * @param string $fallback WordPress's.
+	 */
+	private static function image_size( string $name, string $fallback ) {
+		if ( ! function_exists( 'wc_get_image_size' ) ) {
+			return $fallback;
+		}
+		if ( 'woocommerce_gallery_thumbnail' === $name ) {
+			$size = wc_get_image_size( 'gallery_thumbnail' );
+			// The size WooCommerce's own gallery thumbnails use.
+			return apply_filters( 'woocommerce_gallery_thumbnail_size', array( $size['width'], $size['height'] ) );
+		}
+		return $name;
+	}
+
+	/**
+	 * `woocommerce_single_product_image_thumbnail_html`: adds the 3D item beside the main photo (before
+	 * it for "first", after it for "second"). The first call for a product is its main image (or the
+	 * placeholder): WooCommerce's product-image.php prints that one before the gallery's photos.
+	 *
+	 * @param string $html          WooCommerce's markup for the image.
+	 * @param mixed  $attachment_id The image.
+	 */
+	public static function gallery_item( $html, $attachment_id = 0 ) {
+		unset( $attachment_id );
+		$id = self::gallery_product();
+		if ( ! $id || isset( self::$shown[ $id ] ) || isset( self::$seen_main[ $id ] ) ) {
+			return $html;
+		}
+		self::$seen_main[ $id ] = true;
+		$position               = Woo3D_Settings::get()['gallery_position'];
+		if ( 'first' !== $position && 'second' !== $position ) {
+			return $html;
+		}
+		$item = self::gallery_item_html( $id );
+		if ( '' === $item ) {
+			return $html;
+		}
+		return 'first' === $position ? $item . $html : $html . $item;
+	}
+
+	/**
+	 * `woocommerce_product_thumbnails` (after the gallery's photos): the 3D item for "last".
+	 */
+	public static function gallery_item_last(): void {
+		$id = self::gallery_product();
+		if ( ! $id || isset( self::$shown[ $id ] ) || 'last' !== Woo3D_Settings::get()['gallery_position'] ) {
+			return;
+		}
+		// gallery_item_html() escapes every attribute it prints.
+		echo self::gallery_item_html( $id ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped
+	}
+
+	/**
+	 * The product whose gallery WooCommerce is printing, when it is the page's own product; else 0.
+	 */
+	private static function gallery_product(): int {
+		global $product;
+		$id = is_object( $product ) && is_callable( array( $product, 'get_id' ) ) ? (int) $product->get_id() : 0;
+		if ( ! $id || ! is_singular( 'product' ) || get_queried_object_id() !== $id ) {
+			return 0;
+		}
+		return $id;
+	}
+
+	/**
+	 * The gallery item: WooCommerce's slide markup (its `data-thumb` the poster, for FlexSlider's
+	 * thumbnails) around the box, whose aspect is the main image's, so the slider keeps its height.
+	 *
+	 * @param int $id The product.
+	 */
+	private static function gallery_item_html( int $id ): string {
+		if ( ! self::viewable( $id ) ) {
+			return '';
+		}
+		$model = Woo3D_Model::for_product( $id );
+		if ( null === $model ) {
+			return '';
+		}
+		$aspect = '1 / 1';
+		$image  = (int) get_post_thumbnail_id( $id );
+		$single = $image ? wp_get_attachment_image_src( $image, 'woocommerce_single' ) : false;
+		if ( is_array( $single ) && (int) $single[1] > 0 && (int) $single[2] > 0 ) {
+			$aspect = (int) $single[1] . ' / ' . (int) $single[2];
+		}
+		$box = self::render( $id, 'gallery', $aspect );
+		if ( '' === $box ) {
+			return '';
+		}
+		self::$shown[ $id ]  = true;
+		$model['poster_id'] = Woo3D_Model::attachment_of( $model['poster_id'], $model['poster'] );
+		$thumb              = self::poster( $model, self::image_size( 'woocommerce_gallery_thumbnail', 'thumbnail' ) );
+		return sprintf(
+			'<div class="woocommerce-product-gallery__image woo3d-gallery-item" data-thumb="%1$s" data-thumb-alt="%2$s" data-thumb-srcset="" data-thumb-sizes="">%3$s</div>',
+			esc_url( $thumb['src'] ),
+			esc_attr( self::label( $id ) ),
+			$box
+		);
+	}
+
+	/**
+	 * Prints the viewer under WooCommerce's product gallery when the merchant chose that (`after`).
 	 */
 	public static function render_single_product(): void {
 		$id = (int) get_the_ID();
-		if ( ! $id || isset( self::$shown[ $id ] ) || ! self::viewable( $id ) ) {
+		if ( ! $id || isset( self::$shown[ $id ] ) || 'after' !== Woo3D_Settings::get()['gallery_position'] || ! self::viewable( $id ) ) {
 			return;
 		}
 		self::$shown[ $id ] = true;

@@ -23,8 +23,12 @@ final class Woo3D_Model {
 	 * A model held for review (the meta's `pending` object) is never returned: the storefront,
 	 * the shortcode and the block show only what the merchant let through.
 	 *
+	 * `glb_id` and `poster_id` are the attachments the meta names for its files, unchecked (0 when
+	 * none): check them with `attachment_of()` before reading them (reading costs queries, which a
+	 * caller that only asks whether there is a model does not pay).
+	 *
 	 * @param int $product_id The product (post) id.
-	 * @return array{glb: string, usdz: string, poster: string, alt: string, ar_modes: string, ar_scale: string, ar_placement: string, camera_orbit: string, shadow_intensity: string}|null
+	 * @return array{glb: string, usdz: string, poster: string, alt: string, ar_modes: string, ar_scale: string, ar_placement: string, camera_orbit: string, shadow_intensity: string, glb_id: int, poster_id: int}|null
 	 */
 	public static function for_product( int $product_id ): ?array {
 		$meta = self::meta( $product_id );
@@ -50,7 +54,35 @@ final class Woo3D_Model {
 			'ar_placement'     => self::one_of( self::AR_PLACEMENTS, isset( $meta['ar_placement'] ) ? $meta['ar_placement'] : null ),
 			'camera_orbit'     => self::camera_orbit( isset( $meta['camera_orbit'] ) ? $meta['camera_orbit'] : null ),
 			'shadow_intensity' => self::shadow_intensity( isset( $meta['shadow_intensity'] ) ? $meta['shadow_intensity'] : null ),
+			'glb_id'           => self::claimed_attachment( $meta, 'glb' ),
+			'poster_id'        => self::claimed_attachment( $meta, 'poster' ),
 		);
+	}
+
+	/**
+	 * The attachment id the meta names for a file role, unchecked; 0 when none.
+	 *
+	 * @param array  $meta The meta object.
+	 * @param string $role "glb", "poster"...
+	 */
+	private static function claimed_attachment( array $meta, string $role ): int {
+		$value = isset( $meta['attachment_ids'][ $role ] ) ? $meta['attachment_ids'][ $role ] : 0;
+		return is_int( $value ) || ( is_string( $value ) && ctype_digit( $value ) ) ? max( 0, (int) $value ) : 0;
+	}
+
+	/**
+	 * `$id` when it is an attachment whose URL is `$url`, else 0: the meta is input, and an id alone
+	 * could name any file of the media library.
+	 *
+	 * @param int    $id  An attachment id the meta names (`glb_id`, `poster_id`).
+	 * @param string $url The meta's URL for that file.
+	 */
+	public static function attachment_of( int $id, string $url ): int {
+		if ( $id <= 0 || '' === $url || 'attachment' !== get_post_type( $id ) ) {
+			return 0;
+		}
+		$own = (string) wp_get_attachment_url( $id );
+		return '' !== $own && set_url_scheme( $own, 'https' ) === set_url_scheme( $url, 'https' ) ? $id : 0;
 	}
 
 	/**

@@ -22,6 +22,12 @@ final class Woo3D_Settings {
 	const URL_CAPABILITY = 'manage_options';
 
 	/**
+	 * Where the product page shows the model: an item of the product gallery (first, second after the
+	 * main photo, or last), or the viewer after the gallery (the placement before 0.2).
+	 */
+	const GALLERY_POSITIONS = array( 'second', 'first', 'last', 'after' );
+
+	/**
 	 * Hooks the settings page into WordPress.
 	 */
 	public static function register(): void {
@@ -55,7 +61,17 @@ final class Woo3D_Settings {
 			'backend_url'              => isset( $saved['backend_url'] ) ? (string) $saved['backend_url'] : '',
 			'admin_token'              => isset( $saved['admin_token'] ) ? (string) $saved['admin_token'] : '',
 			'delete_data_on_uninstall' => ! empty( $saved['delete_data_on_uninstall'] ),
+			'gallery_position'         => self::gallery_position( isset( $saved['gallery_position'] ) ? $saved['gallery_position'] : null ),
 		);
+	}
+
+	/**
+	 * One of GALLERY_POSITIONS; the first ("second") for anything else.
+	 *
+	 * @param mixed $value A saved or submitted value.
+	 */
+	public static function gallery_position( $value ): string {
+		return is_string( $value ) && in_array( $value, self::GALLERY_POSITIONS, true ) ? $value : self::GALLERY_POSITIONS[0];
 	}
 
 	/**
@@ -115,6 +131,7 @@ final class Woo3D_Settings {
 			'backend_url'              => $url,
 			'admin_token'              => $token,
 			'delete_data_on_uninstall' => ! empty( $input['delete_data_on_uninstall'] ),
+			'gallery_position'         => isset( $input['gallery_position'] ) ? self::gallery_position( $input['gallery_position'] ) : $current['gallery_position'],
 		);
 	}
 
@@ -206,6 +223,25 @@ final class Woo3D_Settings {
 							<?php if ( '' !== $settings['admin_token'] ) : ?>
 								<label><input type="checkbox" name="<?php echo esc_attr( $name ); ?>[forget_token]" value="1" /> <?php esc_html_e( 'Forget the saved token', 'woo3d' ); ?></label>
 							<?php endif; ?>
+						</td>
+					</tr>
+					<tr>
+						<th scope="row"><label for="woo3d-gallery-position"><?php esc_html_e( '3D model on the product page', 'woo3d' ); ?></label></th>
+						<td>
+							<select id="woo3d-gallery-position" name="<?php echo esc_attr( $name ); ?>[gallery_position]">
+								<?php
+								$positions = array(
+									'second' => __( 'In the gallery, after the main photo', 'woo3d' ),
+									'first'  => __( 'In the gallery, first', 'woo3d' ),
+									'last'   => __( 'In the gallery, last', 'woo3d' ),
+									'after'  => __( 'Under the gallery, always shown', 'woo3d' ),
+								);
+								foreach ( $positions as $value => $label ) :
+									?>
+									<option value="<?php echo esc_attr( $value ); ?>" <?php selected( $settings['gallery_position'], $value ); ?>><?php echo esc_html( $label ); ?></option>
+								<?php endforeach; ?>
+							</select>
+							<p class="description"><?php esc_html_e( 'In the gallery, the model is one more item with a 3D badge: its viewer loads only when a shopper opens it. The [woo3d_model] shortcode and the "Product 3D model" block show it anywhere else.', 'woo3d' ); ?></p>
 						</td>
 					</tr>
 					<tr>

@@ -64,7 +64,7 @@ final class Woo3D_Variations {
 	 *
 	 * @param int $variation_id The variation.
 	 * @param int $product_id   Its variable product.
-	 * @return array{src: string, ios_src: string, poster: string, alt: string, own: bool}|null
+	 * @return array{src: string, ios_src: string, poster: string, alt: string, codec: string, own: bool}|null
 	 */
 	public static function viewer_model( int $variation_id, int $product_id ): ?array {
 		$model = Woo3D_Model::for_product( $variation_id );
@@ -80,6 +80,7 @@ final class Woo3D_Variations {
 			'ios_src' => esc_url_raw( $model['usdz'] ),
 			'poster'  => esc_url_raw( $model['poster'] ),
 			'alt'     => $model['alt'],
+			'codec'   => Woo3D_Glb::codec( Woo3D_Model::attachment_of( $model['glb_id'], $model['glb'] ) ),
 			'own'     => $own,
 		);
 	}
@@ -108,8 +109,8 @@ final class Woo3D_Variations {
 	}
 
 	/**
-	 * On a variable product's page, loads the script that follows the variation form (and model-viewer,
-	 * when only variations have a model, so the script can show one).
+	 * On a variable product's page, loads the script that follows the variation form (and woo3d's
+	 * loader, when only variations have a model, so the script can show one).
 	 */
 	public static function enqueue_storefront(): void {
 		if ( ! is_singular( 'product' ) || ! self::any_variation_shows_a_model( (int) get_queried_object_id() ) ) {
@@ -117,7 +118,7 @@ final class Woo3D_Variations {
 		}
 		wp_enqueue_script( Woo3D_Frontend::SCRIPT );
 		wp_enqueue_style( 'woo3d-frontend' );
-		wp_enqueue_script( 'woo3d-variations', plugins_url( 'assets/js/variations.js', WOO3D_PLUGIN_FILE ), array( 'jquery' ), WOO3D_VERSION, true );
+		wp_enqueue_script( 'woo3d-variations', plugins_url( 'assets/js/variations.js', WOO3D_PLUGIN_FILE ), array( 'jquery', Woo3D_Frontend::SCRIPT ), WOO3D_VERSION, true );
 	}
 
 	/**
