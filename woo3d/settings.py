@@ -126,9 +126,7 @@ VARIABLES: dict[str, Variable] = {v.name: v for v in (
     Variable("WOO3D_STAGE_TIME_LIMIT_S", _PIPELINE, int(PipelineConfig.stage_time_limit_s),
              "the job's watchdog ends a job stuck this long in one stage; the status names the stage", minimum=10),
     Variable("WOO3D_FORMATS", _PIPELINE, PipelineConfig.formats, "formats jobs publish"),
-    # meshopt, not the pipeline's own default (Draco): a shopper's first view of a model costs the GLB plus
-    # its decoder, 288 KB with meshopt against 414 KB with Draco (docs/how-it-works/compression.md).
-    Variable("WOO3D_GLB_COMPRESSION", _PIPELINE, "meshopt",
+    Variable("WOO3D_GLB_COMPRESSION", _PIPELINE, PipelineConfig.glb_compression,
              "how the GLB the storefront serves is compressed: `meshopt` (quantized, `EXT_meshopt_compression` + "
              "`KHR_mesh_quantization`), `draco` (`KHR_draco_mesh_compression`), both with WebP textures "
              "(`EXT_texture_webp`), or `none`; the uncompressed GLB is kept as `model-uncompressed.glb` (see "
