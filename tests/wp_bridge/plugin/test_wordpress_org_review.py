@@ -72,10 +72,12 @@ def test_plugin_check_plugin_review_ruleset_is_clean(tools: Path, shipped: Path)
 
 
 def test_plugin_check_offloading_and_query_sniffs_are_clean(tools: Path, shipped: Path) -> None:
-    """Plugin Check's own sniffs (files from CDNs) and its performant-query check (VIP's WP_Query params)."""
+    """Plugin Check's own sniffs (files from CDNs; images not made by wp_get_attachment_image(), a sniff of
+    its later releases shipped with the tools) and its performant-query check (VIP's WP_Query params)."""
     found = review.phpcs(tools, shipped, "plugin_check_sniffs", [
         "--standard=PluginCheck,WordPressVIPMinimum",
         "--sniffs=PluginCheck.CodeAnalysis.EnqueuedResourceOffloading,PluginCheck.CodeAnalysis.Offloading,"
+        "PluginCheck.CodeAnalysis.ImageFunctions,"
         "WordPressVIPMinimum.Performance.WPQueryParams",
     ])
     assert_nothing_new("plugin_check_sniffs", found)
@@ -94,7 +96,7 @@ def test_full_wordpress_standard_has_nothing_new(tools: Path, shipped: Path) -> 
 
 
 def test_readme_header_trademark_file_and_image_checks(tools: Path, shipped: Path) -> None:
-    """Plugin Check's non-PHPCS rules, the directory's readme parser and the later image rule."""
+    """Plugin Check's non-PHPCS rules (readme through the directory's parser, header, trademarks, files)."""
     assert_nothing_new("plugin_check_rules", review.other_checks(tools, shipped))
 
 

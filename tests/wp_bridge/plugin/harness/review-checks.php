@@ -2,8 +2,7 @@
 /**
  * The WordPress.org Plugin Check rules that are not PHPCS sniffs, run outside WordPress on an unpacked plugin:
  * its readme (through the directory's own readme parser) and header, its trademarks (Plugin Check's own class),
- * its file names and types, and the later image rule (an <img src> written into PHP instead of
- * wp_get_attachment_image()). Prints one JSON list of findings: check, level, code, file, message.
+ * and its file names and types. Prints one JSON list of findings: check, level, code, file, message.
  *
  * Usage: php review-checks.php PLUGIN_DIR TOOLS_DIR LATEST_WORDPRESS
  *
@@ -168,12 +167,6 @@ namespace {
 			$found = '#' === $pattern[0] ? preg_match( $pattern, $code ) : str_contains( $code, $pattern );
 			if ( $found ) {
 				$add( $rule, 'ERROR', $rule . '_detected', $path );
-			}
-		}
-		// Plugin Check's image rule (after 1.2.0): <img src> in a PHP string or inline HTML.
-		foreach ( token_get_all( $code ) as $token ) {
-			if ( is_array( $token ) && in_array( $token[0], array( T_CONSTANT_ENCAPSED_STRING, T_ENCAPSED_AND_WHITESPACE, T_INLINE_HTML ), true ) && preg_match( '#<img[^>]*(?<=src=)#i', $token[1] ) ) {
-				$add( 'image_functions', 'ERROR', 'NonEnqueuedImage', "$path:{$token[2]}" );
 			}
 		}
 	}
