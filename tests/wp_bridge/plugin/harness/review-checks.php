@@ -29,6 +29,16 @@ namespace WordPress\Plugin_Check\Traits {
 	trait Stable_Check {}
 }
 
+namespace WordPressdotorg\Plugin_Directory {
+	// The directory renders sections with PHP Markdown; of it the parser needs only numbered lists
+	// (the screenshots' captions), so this stand-in turns "1. caption" lines into list items.
+	class Markdown {
+		public function transform( $text ) {
+			return preg_replace( '/^\d+\.\s+(.*)$/m', '<li>$1</li>', $text );
+		}
+	}
+}
+
 namespace {
 	// Just enough of WordPress for the readme parser and the trademark rules.
 	function __( $text ) { return $text; }
