@@ -177,6 +177,10 @@ def test_the_meta_box_shows_the_held_model_and_approve_publishes_it(
     expect(review.locator(".woo3d-review__poster")).to_have_attribute("src", held["poster"])
     expect(review.locator(".woo3d-review__view figcaption")).to_have_text(["Front", "45°", "Side"])
     expect(review.locator(".woo3d-review__view img")).to_have_count(3)
+    # The Shape choice says what each class is, in words translators can reach, not the slugs.
+    expect(review.locator(".woo3d-review__shape option")).to_have_text([
+        "Auto (decide from the photo and text)", "Round (mug, bottle, vase)", "Box (box, book, device)",
+        "Flat (print, card, rug)", "Garment (shirt, hoodie, tote)", "Free-form"])
     for index, angle in enumerate(("front", "45", "side")):
         image = review.locator(".woo3d-review__view img").nth(index)
         expect(image).to_have_attribute("src", held["views"][angle])
