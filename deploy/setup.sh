@@ -16,6 +16,7 @@ APT_PACKAGES=(
   mariadb-server                             # ... on a private MariaDB the tests start
   chromium                                   # ... driven by Playwright (no browser download)
   apache2                                    # ... and serving uploads by the plugin's .htaccess rules
+  gettext                                    # `woo3d wp-plugin`: the translation template (xgettext)
 )
 
 missing=()

@@ -110,3 +110,16 @@ def test_a_variation_route_needs_the_right_to_edit_its_product(
             assert answer(others[variation], method, route, body) == 403, (route, body, variation)
         # Their own product's variation is theirs to work on (no backend is set up: 503, not 403).
         assert answer(own["red"], method, route, body) != 403, (route, body)
+
+
+def test_woocommerce_counts_woo3d_compatible_with_its_order_tables(real_store: WooCommerceStore) -> None:
+    """Released WooCommerce (HPOS on, as for every new store) lists woo3d among the plugins compatible
+    with its order tables, so it warns the merchant about nothing; and sees WooCommerce as required."""
+    found = real_store.php(
+        "$features = wc_get_container()->get( Automattic\\WooCommerce\\Internal\\Features\\FeaturesController::class );"
+        "$plugins = $features->get_compatible_plugins_for_feature( 'custom_order_tables', true );"
+        "$data = get_plugin_data( WP_PLUGIN_DIR . '/woo3d/woo3d.php', false, false );"
+        "return array( $plugins['compatible'], $plugins['incompatible'], $data['RequiresPlugins'] );"
+    )
+    assert "woo3d/woo3d.php" in found[0] and "woo3d/woo3d.php" not in found[1]
+    assert found[2] == "woocommerce"

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import shutil
+import subprocess
+import tempfile
 import zipfile
 from collections.abc import Iterator
 from importlib.resources import files
@@ -26,6 +30,13 @@ REQUIRED = (
 )
 # A fixed timestamp makes the same source produce a byte-identical zip.
 ZIP_DATE = (2024, 1, 1, 0, 0, 0)
+# The translation template, made from the sources at every build so it cannot go stale.
+POT_NAME = f"languages/{PLUGIN_SLUG}.pot"
+# WordPress's gettext functions as xgettext keywords (argument numbers; "c": the context).
+WP_KEYWORDS = (
+    "__", "_e", "_x:1,2c", "_ex:1,2c", "_n:1,2", "_nx:1,2,4c", "_n_noop:1,2", "_nx_noop:1,2,3c",
+    "esc_html__", "esc_html_e", "esc_html_x:1,2c", "esc_attr__", "esc_attr_e", "esc_attr_x:1,2c",
+)
 
 
 def plugin_source() -> Traversable:
@@ -53,14 +64,52 @@ def build_zip(out: Path, root: Traversable | None = None) -> int:
     Raises click.ClickException when the source is incomplete.
     """
     shipped = plugin_files(root)
+    contents = [(name, item.read_bytes()) for name, item in shipped]
+    contents = sorted([*contents, (POT_NAME, translation_template(contents))])
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        for name, item in shipped:
+        for name, data in contents:
             info = zipfile.ZipInfo(f"{PLUGIN_SLUG}/{name}", date_time=ZIP_DATE)
             info.external_attr = 0o644 << 16
             info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, item.read_bytes())
-    return len(shipped)
+            archive.writestr(info, data)
+    return len(contents)
+
+
+def translation_template(contents: list[tuple[str, bytes]]) -> bytes:
+    """languages/woo3d.pot: every translatable string of the plugin's PHP and of its own scripts
+    (wp.i18n), with file references and translator comments, made by gettext's xgettext.
+
+    Raises click.ClickException when xgettext is not installed or fails.
+    """
+    xgettext = shutil.which("xgettext")
+    if xgettext is None:
+        raise click.ClickException("the plugin's translation template needs xgettext: apt-get install gettext (deploy/setup.sh does)")
+    php = [name for name, _ in contents if name.endswith(".php")]
+    scripts = [name for name, _ in contents if name.endswith(".js") and not name.startswith("assets/vendor/")]
+    with tempfile.TemporaryDirectory() as folder:
+        for name, data in contents:
+            if name in php or name in scripts:
+                (Path(folder) / name).parent.mkdir(parents=True, exist_ok=True)
+                (Path(folder) / name).write_bytes(data)
+        common = [xgettext, "--from-code=UTF-8", "--sort-by-file", "--no-wrap", "--add-comments=translators:", "-k",
+                  *(f"--keyword={keyword}" for keyword in WP_KEYWORDS), f"--package-name={PLUGIN_SLUG}",
+                  "--msgid-bugs-address=https://github.com/woo3d/woo3d/issues", "--output=woo3d.pot"]
+        for language, names, join in (("PHP", php, []), ("JavaScript", scripts, ["--join-existing"])):
+            done = subprocess.run([*common, f"--language={language}", *join, *names], cwd=folder,
+                                  capture_output=True, text=True, check=False)
+            if done.returncode != 0:
+                raise click.ClickException(f"xgettext failed on the plugin's {language}: {done.stderr.strip()}")
+        pot = (Path(folder) / "woo3d.pot").read_text(encoding="utf-8")
+    return _pot_header(pot).encode()
+
+
+def _pot_header(pot: str) -> str:
+    """xgettext's placeholder title and build date replaced, so the same sources give the same template."""
+    pot = re.sub(r"\A(#.*\n)+", "# Translation template of the woo3d WordPress plugin.\n"
+                 "# This file is distributed under the same license as the plugin (MIT).\n", pot)
+    pot = re.sub(r'"POT-Creation-Date: [^"]*"', lambda _: '"POT-Creation-Date: 2024-01-01 00:00+0000\\n"', pot)
+    return pot.replace('"Content-Transfer-Encoding: 8bit\\n"\n', '"Content-Transfer-Encoding: 8bit\\n"\n"X-Domain: woo3d\\n"\n', 1)
 
 
 def _walk(folder: Traversable, prefix: str) -> Iterator[tuple[str, Traversable]]:

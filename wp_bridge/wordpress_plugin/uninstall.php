@@ -14,3 +14,4 @@ if ( is_array( $woo3d_settings ) && ! empty( $woo3d_settings['delete_data_on_uni
 	delete_post_meta_by_key( '_woo3d_shape' );
 }
 delete_option( 'woo3d_settings' );
+delete_transient( 'woo3d_review_count' );

@@ -6,9 +6,14 @@
  * Version:           0.1.0
  * Requires at least: 6.1
  * Requires PHP:      8.0
+ * Requires Plugins:  woocommerce
  * Author:            woo3d
  * License:           MIT
+ * License URI:       https://opensource.org/licenses/MIT
  * Text Domain:       woo3d
+ * Domain Path:       /languages
+ * WC requires at least: 7.1
+ * WC tested up to:   10.0
  *
  * @package Woo3D
  */
@@ -35,6 +40,7 @@ require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-model-privacy.php';
 require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-uploads.php';
 require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-variations.php';
 require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-duplicates.php';
+require_once WOO3D_PLUGIN_DIR . 'includes/class-woo3d-i18n.php';
 
 Woo3D_Settings::register();
 Woo3D_Rest::register();
@@ -45,6 +51,18 @@ Woo3D_Model_Privacy::register();
 Woo3D_Uploads::register();
 Woo3D_Variations::register();
 Woo3D_Duplicates::register();
+Woo3D_I18n::register();
+
+// WooCommerce asks each plugin whether it works with its order tables (HPOS): woo3d never reads or
+// writes orders, only products.
+add_action(
+	'before_woocommerce_init',
+	static function () {
+		if ( class_exists( \Automattic\WooCommerce\Utilities\FeaturesUtil::class ) ) {
+			\Automattic\WooCommerce\Utilities\FeaturesUtil::declare_compatibility( 'custom_order_tables', WOO3D_PLUGIN_FILE, true );
+		}
+	}
+);
 
 register_activation_hook( __FILE__, array( 'Woo3D_Uploads', 'write_htaccess' ) );
 register_deactivation_hook( __FILE__, array( 'Woo3D_Uploads', 'remove_htaccess' ) );

@@ -34,6 +34,17 @@ def test_text_in_the_address_never_reaches_a_notice(admin_page: Page, backend: F
         assert admin_page.locator(".woo3d-notice").count() == 0
 
 
+def test_an_array_in_the_address_is_no_result_key(wordpress: WordPressSite) -> None:
+    """?woo3d_bulk[]=x (and the review's ?woo3d_approved[]=x) is no key, and no "Array to string
+    conversion" warning either: every PHP notice is turned into an exception here."""
+    for arg in ("woo3d_bulk", "woo3d_approved"):
+        taken = wordpress.php(
+            "set_error_handler( static function ( $level, $text ) { throw new ErrorException( $text, 0, $level ); } );"
+            f"$_GET['{arg}'] = array( str_repeat( 'a', 32 ) ); return Woo3D_Bulk_Result::take( '{arg}' );"
+        )
+        assert taken is None
+
+
 def select_and_generate(page: Page, site: WordPressSite) -> str:
     """Runs the bulk action on two products; returns the address it redirected to."""
     page.goto(PRODUCTS_LIST)

@@ -78,3 +78,28 @@ def test_no_file_loads_anything_from_a_cdn() -> None:
         if path.suffix in {".php", ".css"} or (path.suffix == ".js" and "vendor" not in path.parts):
             text = path.read_text()
             assert not re.search(r"https?://(unpkg|cdn|ajax\.googleapis|cdnjs|jsdelivr)", text), path
+
+
+def test_the_zip_ships_a_translation_template_made_from_the_sources(tmp_path: Path) -> None:
+    """languages/woo3d.pot holds the PHP strings (with translator comments) and the block editor's
+    wp.i18n strings, each with its file, so `wp i18n make-json` can give the script its own file."""
+    build_zip(tmp_path / "woo3d.zip")
+    pot = zipfile.ZipFile(tmp_path / "woo3d.zip").read("woo3d/languages/woo3d.pot").decode()
+    assert '"X-Domain: woo3d\\n"' in pot
+    assert "#: assets/js/block-editor.js:" in pot
+    assert 'msgid "Product ID (blank: the current product)"' in pot
+    assert 'msgid "Free-form"' in pot
+    assert "#. translators: %d: number of products." in pot
+    assert "assets/vendor" not in pot
+    sources = [path.read_text() for path in Path(str(plugin_source())).rglob("*.php")]
+    assert all(f'msgid "{text}"' in pot for text in re.findall(r"esc_html_e\( '([^'\\]+)', 'woo3d' \)", "".join(sources)))
+
+
+def test_the_header_declares_what_woocommerce_and_the_directory_ask() -> None:
+    """WooCommerce as a required plugin, the versions tested, HPOS compatibility, the licence's URI and
+    where the translations are."""
+    main_file = (Path(str(plugin_source())) / "woo3d.php").read_text()
+    for header in ("Requires Plugins:  woocommerce", "WC requires at least: ", "WC tested up to:   10.0",
+                   "License URI:       https://opensource.org/licenses/MIT", "Domain Path:       /languages"):
+        assert f" * {header}" in main_file
+    assert "declare_compatibility( 'custom_order_tables', WOO3D_PLUGIN_FILE, true )" in main_file

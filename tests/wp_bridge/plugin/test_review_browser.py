@@ -177,6 +177,10 @@ def test_the_meta_box_shows_the_held_model_and_approve_publishes_it(
     expect(review.locator(".woo3d-review__poster")).to_have_attribute("src", held["poster"])
     expect(review.locator(".woo3d-review__view figcaption")).to_have_text(["Front", "45°", "Side"])
     expect(review.locator(".woo3d-review__view img")).to_have_count(3)
+    # The Shape choice says what each class is, in words translators can reach, not the slugs.
+    expect(review.locator(".woo3d-review__shape option")).to_have_text([
+        "Auto (decide from the photo and text)", "Round (mug, bottle, vase)", "Box (box, book, device)",
+        "Flat (print, card, rug)", "Garment (shirt, hoodie, tote)", "Free-form"])
     for index, angle in enumerate(("front", "45", "side")):
         image = review.locator(".woo3d-review__view img").nth(index)
         expect(image).to_have_attribute("src", held["views"][angle])
@@ -308,3 +312,19 @@ def test_the_meta_box_regenerate_asks_the_real_backend_before_paying_again(
     admin_page.get_by_role("button", name="Regenerate").click()
     expect(box_status).to_have_text("Queued…")
     assert questions == [] and "-force-" in backend_status(review_backend, tote)["job_id"]
+
+
+def test_the_needs_review_count_is_kept_until_a_model_meta_changes(wordpress: WordPressSite) -> None:
+    """The products list's "3D: needs review (N)" counts with a LIKE over serialized meta once, then
+    reads the kept count until any product's `_woo3d_model` is added, changed or deleted."""
+    kept = wordpress.php(
+        "$id = wp_insert_post( array( 'post_type' => 'product', 'post_title' => 'count probe', 'post_status' => 'draft' ) );"
+        "delete_transient( 'woo3d_review_count' ); Woo3D_Review::add_view( array() );"
+        "$counted = get_transient( 'woo3d_review_count' );"
+        "update_post_meta( $id, '_woo3d_model', array( 'schema' => 1 ) );"
+        "$after_change = get_transient( 'woo3d_review_count' );"
+        "Woo3D_Review::add_view( array() ); delete_post_meta( $id, '_woo3d_model' );"
+        "$after_delete = get_transient( 'woo3d_review_count' ); wp_delete_post( $id, true );"
+        "return array( $counted, $after_change, $after_delete );"
+    )
+    assert isinstance(kept[0], int) and kept[1:] == [False, False]

@@ -197,3 +197,12 @@ def test_the_connection_test_tells_a_refused_token_from_a_missing_backend(
     refused = wordpress.rest("POST", "/woo3d/v1/connection").json()
     assert refused == {"ok": False,
                        "message": "The woo3d backend refused the admin token: check it in the woo3d settings."}
+
+
+def test_the_settings_page_loads_its_styles_in_the_head_and_its_script_in_the_footer(admin_page: Page) -> None:
+    """admin_enqueue_scripts for the settings page only: admin.css in <head>, not printed late in the footer."""
+    admin_page.goto(SETTINGS_PAGE)
+    assert admin_page.locator("head link#woo3d-admin-css").count() == 1
+    assert admin_page.locator("body script#woo3d-settings-js").count() == 1
+    admin_page.goto("/wp-admin/index.php")
+    assert admin_page.locator("#woo3d-admin-css, #woo3d-settings-js").count() == 0

@@ -62,7 +62,19 @@ final class Woo3D_Admin {
 		<div class="woo3d-box" data-product-id="<?php echo esc_attr( (string) $post->ID ); ?>">
 			<div class="woo3d-box__model"<?php echo null === $model ? ' hidden' : ''; ?>>
 				<a class="woo3d-box__link" href="<?php echo esc_url( null === $model ? '' : $model['glb'] ); ?>" target="_blank" rel="noopener">
-					<img class="woo3d-box__poster" src="<?php echo esc_url( null === $model ? '' : $model['poster'] ); ?>" alt="<?php esc_attr_e( '3D model poster', 'woo3d' ); ?>" />
+					<?php
+					$poster = null === $model ? 0 : Woo3D_Model::image_id( $model['poster'] );
+					if ( $poster ) {
+						$attr = array(
+							'class' => 'woo3d-box__poster',
+							'alt'   => __( '3D model poster', 'woo3d' ),
+						);
+						echo wp_get_attachment_image( $poster, 'full', false, $attr );
+					} else {
+						// No poster yet: admin-product.js gives this one its source when a model arrives.
+						echo '<img class="woo3d-box__poster" hidden alt="' . esc_attr__( '3D model poster', 'woo3d' ) . '" />';
+					}
+					?>
 					<span><?php esc_html_e( 'Open the 3D model (GLB)', 'woo3d' ); ?></span>
 				</a>
 			</div>
@@ -91,7 +103,7 @@ final class Woo3D_Admin {
 	 *
 	 * @return array<string, string>
 	 */
-	private static function shape_labels(): array {
+	public static function shape_labels(): array {
 		return array(
 			'auto'      => __( 'Auto (decide from the photo and text)', 'woo3d' ),
 			'round'     => __( 'Round (mug, bottle, vase)', 'woo3d' ),

@@ -90,7 +90,7 @@ final class Woo3D_Backend {
 			__( 'No woo3d backend answers at this URL: check the backend URL, and that woo3d serve runs there.', 'woo3d' ),
 			array( 'status' => 502 )
 		);
-		$health = $this->health();
+		$health     = $this->health();
 		if ( is_wp_error( $health ) || ! isset( $health['status'] ) || 'ok' !== $health['status'] ) {
 			return $no_backend;
 		}
@@ -227,7 +227,14 @@ final class Woo3D_Backend {
 			$detail = is_array( $data ) && isset( $data['error'] ) && is_string( $data['error'] ) ? $data['error'] : (string) $code;
 			if ( 409 === $code && is_array( $data ) && ! empty( $data['needs_confirmation'] ) ) {
 				// Not a failure: the backend asks the merchant to agree to a paid call first.
-				return new WP_Error( 'woo3d_needs_confirmation', $detail, array( 'status' => 409, 'needs_confirmation' => true ) );
+				return new WP_Error(
+					'woo3d_needs_confirmation',
+					$detail,
+					array(
+						'status'             => 409,
+						'needs_confirmation' => true,
+					)
+				);
 			}
 			return new WP_Error(
 				'woo3d_backend_error',

@@ -39,14 +39,15 @@ final class Woo3D_Bulk_Result {
 	 * @return array|null
 	 */
 	public static function take( string $arg ): ?array {
-		// A display-only key set by a bulk action's redirect; it changes nothing.
-		// phpcs:ignore WordPress.Security.NonceVerification.Recommended, WordPress.Security.ValidatedSanitizedInput.InputNotSanitized
-		$key = isset( $_GET[ $arg ] ) ? (string) wp_unslash( $_GET[ $arg ] ) : '';
+		// A display-only key set by a bulk action's redirect; it changes nothing. Anything but one
+		// string (?arg[]=x included) is no key.
+		// phpcs:ignore WordPress.Security.NonceVerification.Recommended
+		$key = isset( $_GET[ $arg ] ) && is_string( $_GET[ $arg ] ) ? sanitize_key( wp_unslash( $_GET[ $arg ] ) ) : '';
 		if ( ! preg_match( '/^[0-9a-f]{32}$/', $key ) ) {
 			return null;
 		}
 		$result = get_transient( $arg . '_' . $key );
-		if ( ! is_array( $result ) || (int) $result['user'] !== get_current_user_id() ) {
+		if ( ! is_array( $result ) || get_current_user_id() !== (int) $result['user'] ) {
 			return null;
 		}
 		delete_transient( $arg . '_' . $key );

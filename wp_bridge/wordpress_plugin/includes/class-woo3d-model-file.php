@@ -161,7 +161,7 @@ final class Woo3D_Model_File {
 			return $not_zip;
 		}
 		$end = unpack( 'vdisk/vcd_disk/vdisk_entries/ventries/Vcd_size/Vcd_offset/vcomment', substr( $tail, $end_at + 4, 18 ) );
-		if ( $end_at + self::ZIP_END_SIZE + $end['comment'] !== strlen( $tail ) || 0 !== $end['disk'] || 0 !== $end['cd_disk']
+		if ( strlen( $tail ) !== $end_at + self::ZIP_END_SIZE + $end['comment'] || 0 !== $end['disk'] || 0 !== $end['cd_disk']
 			|| $end['disk_entries'] !== $end['entries'] || 0xFFFF === $end['entries'] || 0xFFFFFFFF === $end['cd_offset']
 			|| $end['cd_offset'] + $end['cd_size'] > $size - strlen( $tail ) + $end_at ) {
 			return $not_zip;
@@ -216,7 +216,7 @@ final class Woo3D_Model_File {
 			);
 			$position += 46 + $row['name'] + $row['extra'] + $row['comment'];
 		}
-		return $position === strlen( $directory ) ? $entries : null;
+		return strlen( $directory ) === $position ? $entries : null;
 	}
 
 	/**

@@ -139,6 +139,17 @@ final class Woo3D_Model {
 	}
 
 	/**
+	 * The media library image an URL of the meta points at, for wp_get_attachment_image(): 0 when the
+	 * URL is not an image attachment of this site (the meta is input, so nothing else is shown).
+	 *
+	 * @param string $url A poster's or view's URL from the meta.
+	 */
+	public static function image_id( string $url ): int {
+		$id = '' === $url ? 0 : attachment_url_to_postid( $url );
+		return $id > 0 && wp_attachment_is_image( $id ) ? $id : 0;
+	}
+
+	/**
 	 * Whether a `_woo3d_model` value as the database holds it (serialized, JSON text) is a live model
 	 * with a GLB URL, as for_product() would find: for callers that read many products' values in one query.
 	 *

@@ -34,11 +34,20 @@ final class Woo3D_Review {
 	const SHAPES = array( 'auto', 'round', 'box', 'flat', 'garment', 'free-form' );
 
 	/**
+	 * Where the count of products held for review is kept between changes of any product's model meta:
+	 * counting needs a LIKE over serialized meta, too slow to run on every products list load.
+	 */
+	const COUNT_CACHE = 'woo3d_review_count';
+
+	/**
 	 * Hooks the meta box script, the list view, the bulk action and the routes.
 	 */
 	public static function register(): void {
 		add_action( 'rest_api_init', array( __CLASS__, 'register_routes' ) );
 		add_filter( 'views_edit-product', array( __CLASS__, 'add_view' ) );
+		foreach ( array( 'added_post_meta', 'updated_post_meta', 'deleted_post_meta' ) as $meta_hook ) {
+			add_action( $meta_hook, array( __CLASS__, 'forget_count' ), 10, 3 );
+		}
 		add_action( 'pre_get_posts', array( __CLASS__, 'filter_list' ) );
 		add_filter( 'bulk_actions-edit-product', array( __CLASS__, 'add_bulk_action' ), 20 );
 		add_filter( 'handle_bulk_actions-edit-product', array( __CLASS__, 'handle_bulk_action' ), 10, 3 );
@@ -63,17 +72,21 @@ final class Woo3D_Review {
 			'side'  => __( 'Side', 'woo3d' ),
 		);
 		$shape  = (string) get_post_meta( $post->ID, self::SHAPE_META, true );
+		$poster = array(
+			'class' => 'woo3d-review__poster',
+			'alt'   => __( 'Poster of the model waiting for review', 'woo3d' ),
+		);
 		?>
 		<div class="woo3d-review" data-fingerprint="<?php echo esc_attr( $held['fingerprint'] ); ?>">
 			<h4 class="woo3d-review__title"><?php esc_html_e( 'New model waiting for your review', 'woo3d' ); ?></h4>
 			<p class="woo3d-review__note"><?php esc_html_e( 'Shoppers still see the current model (or none) until you approve this one.', 'woo3d' ); ?></p>
 			<?php if ( '' !== $held['poster'] ) : ?>
-				<a href="<?php echo esc_url( $held['glb'] ); ?>" target="_blank" rel="noopener"><img class="woo3d-review__poster" src="<?php echo esc_url( $held['poster'] ); ?>" alt="<?php esc_attr_e( 'Poster of the model waiting for review', 'woo3d' ); ?>" /></a>
+				<a href="<?php echo esc_url( $held['glb'] ); ?>" target="_blank" rel="noopener"><?php echo wp_get_attachment_image( Woo3D_Model::image_id( $held['poster'] ), 'full', false, $poster ); ?></a>
 			<?php endif; ?>
 			<div class="woo3d-review__views">
 				<?php foreach ( $held['views'] as $angle => $url ) : ?>
 					<figure class="woo3d-review__view">
-						<img src="<?php echo esc_url( $url ); ?>" alt="<?php echo esc_attr( $labels[ $angle ] ); ?>" />
+						<?php echo wp_get_attachment_image( Woo3D_Model::image_id( $url ), 'full', false, array( 'alt' => $labels[ $angle ] ) ); ?>
 						<figcaption><?php echo esc_html( $labels[ $angle ] ); ?></figcaption>
 					</figure>
 				<?php endforeach; ?>
@@ -106,8 +119,8 @@ final class Woo3D_Review {
 			<p class="woo3d-review__regenerate">
 				<label for="woo3d-review-shape"><?php esc_html_e( 'Shape', 'woo3d' ); ?></label>
 				<select id="woo3d-review-shape" class="woo3d-review__shape">
-					<?php foreach ( self::SHAPES as $option ) : ?>
-						<option value="<?php echo esc_attr( $option ); ?>"<?php selected( '' === $shape ? 'auto' : $shape, $option ); ?>><?php echo esc_html( $option ); ?></option>
+					<?php foreach ( Woo3D_Admin::shape_labels() as $option => $label ) : ?>
+						<option value="<?php echo esc_attr( $option ); ?>"<?php selected( '' === $shape ? 'auto' : $shape, $option ); ?>><?php echo esc_html( $label ); ?></option>
 					<?php endforeach; ?>
 				</select>
 				<button type="button" class="button woo3d-review__regenerate-button"><?php esc_html_e( 'Regenerate', 'woo3d' ); ?></button>
@@ -223,15 +236,19 @@ final class Woo3D_Review {
 	 * @param array $views View slugs to links.
 	 */
 	public static function add_view( array $views ): array {
-		$count = ( new WP_Query(
-			array(
-				'post_type'      => 'product',
-				'post_status'    => 'any',
-				'posts_per_page' => 1,
-				'fields'         => 'ids',
-				'meta_query'     => self::held_meta_query(), // phpcs:ignore WordPress.DB.SlowDBQuery.slow_db_query_meta_query
-			)
-		) )->found_posts;
+		$count = get_transient( self::COUNT_CACHE );
+		if ( false === $count ) {
+			$count = ( new WP_Query(
+				array(
+					'post_type'      => 'product',
+					'post_status'    => 'any',
+					'posts_per_page' => 1,
+					'fields'         => 'ids',
+					'meta_query'     => self::held_meta_query(), // phpcs:ignore WordPress.DB.SlowDBQuery.slow_db_query_meta_query -- counted once per change of a model, then cached.
+				)
+			) )->found_posts;
+			set_transient( self::COUNT_CACHE, (int) $count, DAY_IN_SECONDS );
+		}
 		// phpcs:ignore WordPress.Security.NonceVerification.Recommended -- a read-only view switch.
 		$current               = isset( $_GET[ self::FILTER_ARG ] );
 		$views['woo3d_review'] = sprintf(
@@ -245,6 +262,20 @@ final class Woo3D_Review {
 	}
 
 	/**
+	 * Drops the cached count when any product's model meta changes (the backend writes it through the
+	 * WooCommerce REST API; approving, discarding and deleting change it here).
+	 *
+	 * @param int|int[] $meta_ids  The meta rows changed.
+	 * @param int       $object_id The post.
+	 * @param string    $meta_key  The meta key.
+	 */
+	public static function forget_count( $meta_ids, $object_id, $meta_key ): void {
+		if ( WOO3D_META_KEY === $meta_key ) {
+			delete_transient( self::COUNT_CACHE );
+		}
+	}
+
+	/**
 	 * Narrows the products list to products holding a model for review.
 	 *
 	 * @param WP_Query $query The list's query.
@@ -254,7 +285,7 @@ final class Woo3D_Review {
 		if ( ! is_admin() || ! $query->is_main_query() || 'product' !== $query->get( 'post_type' ) || ! isset( $_GET[ self::FILTER_ARG ] ) ) {
 			return;
 		}
-		$query->set( 'meta_query', self::held_meta_query() ); // phpcs:ignore WordPress.DB.SlowDBQuery.slow_db_query_meta_query
+		$query->set( 'meta_query', self::held_meta_query() ); // phpcs:ignore WordPress.DB.SlowDBQuery.slow_db_query_meta_query -- only on the review view the merchant opened.
 	}
 
 	/**

@@ -28,6 +28,13 @@ final class Woo3D_Settings {
 	const GALLERY_POSITIONS = array( 'second', 'first', 'last', 'after' );
 
 	/**
+	 * The settings page's hook suffix, once add_page() has added it.
+	 *
+	 * @var string
+	 */
+	private static $page_hook = '';
+
+	/**
 	 * Hooks the settings page into WordPress.
 	 */
 	public static function register(): void {
@@ -148,14 +155,21 @@ final class Woo3D_Settings {
 			array( __CLASS__, 'render_page' )
 		);
 		if ( $hook ) {
-			add_action( 'admin_print_scripts-' . $hook, array( __CLASS__, 'enqueue_assets' ) );
+			// admin_enqueue_scripts, not admin_print_scripts-…: styles enqueued that late print in the footer.
+			self::$page_hook = $hook;
+			add_action( 'admin_enqueue_scripts', array( __CLASS__, 'enqueue_assets' ) );
 		}
 	}
 
 	/**
-	 * Loads the "Test connection" script on the settings page only.
+	 * Loads the "Test connection" script and the admin styles on the settings page only.
+	 *
+	 * @param string $hook_suffix The admin page being loaded.
 	 */
-	public static function enqueue_assets(): void {
+	public static function enqueue_assets( string $hook_suffix ): void {
+		if ( '' === self::$page_hook || self::$page_hook !== $hook_suffix ) {
+			return;
+		}
 		wp_enqueue_style( 'woo3d-admin', plugins_url( 'assets/css/admin.css', WOO3D_PLUGIN_FILE ), array(), WOO3D_VERSION );
 		wp_enqueue_script( 'woo3d-settings', plugins_url( 'assets/js/settings.js', WOO3D_PLUGIN_FILE ), array(), WOO3D_VERSION, true );
 		wp_localize_script(

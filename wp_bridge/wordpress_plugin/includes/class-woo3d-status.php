@@ -21,9 +21,9 @@ final class Woo3D_Status {
 	 * @return array{state: string, stage: ?string, progress: ?float, reason: ?string, job_id: ?string, updated_at: ?string, message: string}
 	 */
 	public static function from_backend( array $raw ): array {
-		$state    = isset( $raw['state'] ) && in_array( $raw['state'], self::STATES, true ) ? $raw['state'] : 'none';
-		$progress = isset( $raw['progress'] ) && is_numeric( $raw['progress'] ) ? max( 0.0, min( 1.0, (float) $raw['progress'] ) ) : null;
-		$status   = array(
+		$state             = isset( $raw['state'] ) && in_array( $raw['state'], self::STATES, true ) ? $raw['state'] : 'none';
+		$progress          = isset( $raw['progress'] ) && is_numeric( $raw['progress'] ) ? max( 0.0, min( 1.0, (float) $raw['progress'] ) ) : null;
+		$status            = array(
 			'state'      => $state,
 			'stage'      => self::text( $raw, 'stage' ),
 			'progress'   => $progress,

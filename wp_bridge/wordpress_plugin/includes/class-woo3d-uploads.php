@@ -30,7 +30,7 @@ final class Woo3D_Uploads {
 	const HTACCESS_MARKER = 'woo3d';
 
 	/**
-	 * woo3d's block in that .htaccess: the types (older mime.types lack them) and nosniff.
+	 * The block woo3d writes in that .htaccess: the types (older mime.types lack them) and nosniff.
 	 */
 	const HTACCESS_LINES = array(
 		'<IfModule mod_mime.c>',
