@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import zipfile
 from pathlib import Path
@@ -92,7 +93,22 @@ def test_the_zip_ships_a_translation_template_made_from_the_sources(tmp_path: Pa
     assert "#. translators: %d: number of products." in pot
     assert "assets/vendor" not in pot
     sources = [path.read_text() for path in Path(str(plugin_source())).rglob("*.php")]
-    assert all(f'msgid "{text}"' in pot for text in re.findall(r"esc_html_e\( '([^'\\]+)', 'woo3d' \)", "".join(sources)))
+    printed = set(re.findall(r"esc_html_e\( '([^'\\]+)', 'woo3d' \)", "".join(sources)))
+    assert printed and printed <= pot_msgids(pot)
+
+
+def pot_msgids(pot: str) -> set[str]:
+    """The msgids of a .pot, their continuation lines joined and their escapes undone."""
+    found, current = set(), None
+    for line in pot.splitlines() + [""]:
+        if line.startswith("msgid "):
+            current = [line[len("msgid "):]]
+        elif current is not None and line.startswith('"'):
+            current.append(line)
+        elif current is not None:
+            found.add("".join(json.loads(part) for part in current))
+            current = None
+    return found
 
 
 def test_the_header_declares_what_woocommerce_and_the_directory_ask() -> None:

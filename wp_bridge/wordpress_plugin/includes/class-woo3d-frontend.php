@@ -62,7 +62,7 @@ final class Woo3D_Frontend {
 	/**
 	 * Registers the loader (with where the bundled model-viewer and decoders are; no CDN) and the CSS.
 	 *
-	 * model-viewer would fetch its decoders, KTX2 transcoder and Lottie loader from CDNs by default:
+	 * By default model-viewer would fetch its decoders, KTX2 transcoder and Lottie loader from CDNs:
 	 * the loader points the decoders at the copies in assets/vendor, and KTX2 and Lottie (which woo3d's
 	 * models never use) at no server at all (`data:` URLs), so no request leaves the store.
 	 */
@@ -155,6 +155,7 @@ final class Woo3D_Frontend {
 			// the loader swaps in the larger one when the item is shown (assets/js/viewer.js).
 			$first = 'gallery' === $context ? self::poster( $model, self::image_size( 'woocommerce_gallery_thumbnail', 'thumbnail' ) ) : $poster;
 			$image = sprintf(
+				// phpcs:ignore PluginCheck.CodeAnalysis.ImageFunctions.NonEnqueuedImage -- the gallery's thumbnail swaps to the large poster on opening (data-woo3d-src, data-large_image for WooCommerce's lightbox), which wp_get_attachment_image() cannot express, and the poster may be a URL outside the media library; its sized copies come from wp_get_attachment_image_src().
 				'<img class="woo3d-model__poster" src="%1$s"%2$s alt="" decoding="async" data-large_image="%3$s" data-large_image_width="%4$d" data-large_image_height="%5$d" />',
 				esc_url( $first['src'] ),
 				$first['src'] !== $poster['src'] ? sprintf( ' data-woo3d-src="%s"', esc_url( $poster['src'] ) ) : '',
@@ -306,7 +307,7 @@ final class Woo3D_Frontend {
 		if ( '' === $box ) {
 			return '';
 		}
-		self::$shown[ $id ]  = true;
+		self::$shown[ $id ] = true;
 		$model['poster_id'] = Woo3D_Model::attachment_of( $model['poster_id'], $model['poster'] );
 		$thumb              = self::poster( $model, self::image_size( 'woocommerce_gallery_thumbnail', 'thumbnail' ) );
 		return sprintf(
