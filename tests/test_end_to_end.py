@@ -70,7 +70,7 @@ def test_a_published_product_gets_a_model_and_our_write_back_does_not_loop(
     glb.write_bytes(store.file_bytes(models["model/gltf-binary"]["source_url"]))
     assert validate_glb(glb) == []
     # The storefront's model is the compressed GLB; the uncompressed one is not uploaded.
-    assert "KHR_draco_mesh_compression" in glb_json(glb.read_bytes())["extensionsRequired"]  # type: ignore[operator]
+    assert "EXT_meshopt_compression" in glb_json(glb.read_bytes())["extensionsRequired"]  # type: ignore[operator]
     usdz = tmp_path / "model.usdz"
     usdz.write_bytes(store.file_bytes(models["model/vnd.usdz+zip"]["source_url"]))
     assert validate_usdz(usdz) == []

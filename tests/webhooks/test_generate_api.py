@@ -47,7 +47,7 @@ def test_an_image_request_is_queued_generated_and_its_files_served(redis_conn: R
     assert redis_conn.keys("woo3d:adhoc:*") == []  # the photo is not kept in Redis once the model is made
     with client.get(f"/api/jobs/{job_id}/files/model.glb", headers=admin_headers()) as glb:
         assert glb.status_code == 200 and glb.data[:4] == b"glTF"
-        assert "KHR_draco_mesh_compression" in glb_json(glb.data)["extensionsRequired"]  # type: ignore[operator]
+        assert "EXT_meshopt_compression" in glb_json(glb.data)["extensionsRequired"]  # type: ignore[operator]
     assert status["model"]["glb_uncompressed"].endswith("model-uncompressed.glb")
     with client.get(f"/api/jobs/{job_id}/files/model-uncompressed.glb", headers=admin_headers()) as full:
         assert full.status_code == 200 and "extensionsRequired" not in glb_json(full.data)

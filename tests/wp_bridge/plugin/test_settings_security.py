@@ -132,7 +132,8 @@ def test_a_shop_manager_cannot_redirect_the_saved_token_to_their_own_listener(
     context.close()
 
     assert tokens_received(impostor) == [] and impostor.requests == []
-    assert saved_settings(wordpress) == {"backend_url": backend.url, "admin_token": TOKEN, "delete_data_on_uninstall": False}
+    assert saved_settings(wordpress) == {"backend_url": backend.url, "admin_token": TOKEN, "delete_data_on_uninstall": False,
+                                         "gallery_position": "second"}
     assert any("Only administrators can change the backend URL" in text for text in errors), errors
     assert backend.received("GET", "/api/products/0/status")[0].authorization == f"Bearer {TOKEN}"
 
