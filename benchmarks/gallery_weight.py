@@ -24,17 +24,13 @@ from __future__ import annotations
 
 import argparse
 import html
-import json
 import re
 import statistics
 import tempfile
-import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks.page_weight import NETWORKS, build_models, launch, serve, throttle
-from benchmarks.run_all import machine
+from benchmarks.page_weight import NETWORKS, build_models, launch, recorded, serve, throttle
 
 OUT = Path(__file__).resolve().parent / "out"
 CODECS = ("meshopt", "draco")
@@ -160,12 +156,7 @@ def main() -> None:
     parser.add_argument("--network", choices=sorted(NETWORKS), default="slow4g", help="throttled network (none: loopback)")
     parser.add_argument("--repeats", type=int, default=1, help="loads per page (median)")
     args = parser.parse_args()
-    started = time.perf_counter()
-    results = {"machine": machine(), "date": datetime.now(UTC).isoformat(timespec="seconds"),
-               **measure(args.network, args.repeats, args.photo)}
-    results["total_s"] = round(time.perf_counter() - started, 1)
-    OUT.mkdir(exist_ok=True)
-    (OUT / "gallery_weight.json").write_text(json.dumps(results, indent=2) + "\n")
+    results = recorded("gallery_weight", lambda: measure(args.network, args.repeats, args.photo))
     print(write_readme(results))
 
 

@@ -32,6 +32,7 @@ import statistics
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -241,14 +242,19 @@ def main() -> None:
                         help="throttled network for the second timing (none: loopback only)")
     parser.add_argument("--repeats", type=int, default=1, help="loads per model and variant (median)")
     args = parser.parse_args()
-    started = time.perf_counter()
-    results = {"machine": machine(), "date": datetime.now(UTC).isoformat(timespec="seconds"),
-               **run(args.network, args.repeats)}
-    results["total_s"] = round(time.perf_counter() - started, 1)
-    OUT.mkdir(exist_ok=True)
-    (OUT / "page_weight.json").write_text(json.dumps(results, indent=2) + "\n")
+    results = recorded("page_weight", lambda: run(args.network, args.repeats))
     print(write_readme(results))
     print(f"wrote {OUT / 'page_weight.json'} and the page weight table in benchmarks/README.md")
+
+
+def recorded(name: str, measure: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """`measure()`'s results stamped with the machine, the date and the run's seconds, kept in out/<name>.json."""
+    started = time.perf_counter()
+    results = {"machine": machine(), "date": datetime.now(UTC).isoformat(timespec="seconds"), **measure()}
+    results["total_s"] = round(time.perf_counter() - started, 1)
+    OUT.mkdir(exist_ok=True)
+    (OUT / f"{name}.json").write_text(json.dumps(results, indent=2) + "\n")
+    return results
 
 
 def write_readme(results: dict[str, Any]) -> str:
