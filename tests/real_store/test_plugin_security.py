@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from tests.real_store.store import WooCommerceStore
+from woo3d.cli.plugin import PLUGIN_BASENAME
 
 FILES = "http://cdn.example.org/woo3d"
 
@@ -118,8 +119,8 @@ def test_woocommerce_counts_woo3d_compatible_with_its_order_tables(real_store: W
     found = real_store.php(
         "$features = wc_get_container()->get( Automattic\\WooCommerce\\Internal\\Features\\FeaturesController::class );"
         "$plugins = $features->get_compatible_plugins_for_feature( 'custom_order_tables', true );"
-        "$data = get_plugin_data( WP_PLUGIN_DIR . '/woo3d/woo3d.php', false, false );"
+        "$data = get_plugin_data( WP_PLUGIN_DIR . '/3d-and-ar-models-for-woocommerce/3d-and-ar-models-for-woocommerce.php', false, false );"
         "return array( $plugins['compatible'], $plugins['incompatible'], $data['RequiresPlugins'] );"
     )
-    assert "woo3d/woo3d.php" in found[0] and "woo3d/woo3d.php" not in found[1]
+    assert PLUGIN_BASENAME in found[0] and PLUGIN_BASENAME not in found[1]
     assert found[2] == "woocommerce"

@@ -19,6 +19,7 @@ from playwright.sync_api import Browser, Page, Request
 from tests.real_store.backend import Woo3dBackend
 from tests.real_store.store import WooCommerceStore
 from tests.wp_bridge.plugin.wordpress import chromium
+from woo3d.cli.plugin import PLUGIN_SLUG
 from wp_bridge import ModelMeta
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "real-store"
@@ -32,7 +33,7 @@ PHONE = {
 }
 # What the page may load of woo3d before the shopper touches anything (its scripts, decoders, models).
 BEFORE_TOUCH_AIM = 60_000
-PLUGIN = "/wp-content/plugins/woo3d/"
+PLUGIN = f"/wp-content/plugins/{PLUGIN_SLUG}/"
 # The poster's thumbnail, the one image of the model a shopper who never opens it downloads.
 POSTER_THUMBNAIL_AIM = 40_000
 # The summary's boxes per theme: title, price and Add to cart.
@@ -278,13 +279,13 @@ def test_the_merchant_chooses_where_the_model_goes(
 ) -> None:
     """First or last in the gallery, or the viewer under it as before the gallery item (the shortcode and
     block stay for anywhere else); the default, second, is the browser test's."""
-    real_store.php(f"$s = get_option( 'woo3d_settings', array() ); $s['gallery_position'] = '{position}';"
-                   " update_option( 'woo3d_settings', $s ); return true;")
+    real_store.php(f"$s = get_option( 'woo3d_plugin_settings', array() ); $s['gallery_position'] = '{position}';"
+                   " update_option( 'woo3d_plugin_settings', $s ); return true;")
     try:
         page = requests.get(f"{real_store.url}/?p={products['with']}", timeout=30).text
     finally:
-        real_store.php("$s = get_option( 'woo3d_settings', array() ); unset( $s['gallery_position'] );"
-                       " update_option( 'woo3d_settings', $s ); return true;")
+        real_store.php("$s = get_option( 'woo3d_plugin_settings', array() ); unset( $s['gallery_position'] );"
+                       " update_option( 'woo3d_plugin_settings', $s ); return true;")
     slides = re.findall(r'<div[^>]*class="woocommerce-product-gallery__image( woo3d-gallery-item)?"', page)
     assert len(re.findall(r"<model-viewer\b", page)) == 1
     if position == "after":

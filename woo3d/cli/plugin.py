@@ -16,12 +16,17 @@ import click
 
 from woo3d.cli.group import main
 
-PLUGIN_SLUG = "woo3d"
+# The directory's name for the plugin. A slug that starts with "woo" is WooCommerce's trademark; the
+# Python package, the CLI, the meta and the REST namespace keep the name woo3d.
+PLUGIN_SLUG = "3d-and-ar-models-for-woocommerce"
+PLUGIN_NAME = "3D and AR Models for WooCommerce"
+# The plugin as WordPress names it (folder/main file), e.g. for activate_plugin().
+PLUGIN_BASENAME = f"{PLUGIN_SLUG}/{PLUGIN_SLUG}.php"
 # What ships: the plugin's code, assets (the Draco decoder's .wasm too), readme and licences; not bin/ (the vendoring script).
 SHIPPED_SUFFIXES = (".php", ".js", ".css", ".txt", ".md", ".wasm")
 SKIPPED_DIRS = frozenset({"bin", "__pycache__"})
 REQUIRED = (
-    "woo3d.php",
+    f"{PLUGIN_SLUG}.php",
     "uninstall.php",
     "assets/vendor/model-viewer.min.js",
     "assets/vendor/meshopt_decoder.js",
@@ -59,7 +64,7 @@ def plugin_files(root: Traversable | None = None) -> list[tuple[str, Traversable
 
 
 def build_zip(out: Path, root: Traversable | None = None) -> int:
-    """Writes the installable zip (everything under `woo3d/`) and returns how many files it holds.
+    """Writes the installable zip (everything under the slug's folder) and returns how many files it holds.
 
     Raises click.ClickException when the source is incomplete.
     """
@@ -77,7 +82,7 @@ def build_zip(out: Path, root: Traversable | None = None) -> int:
 
 
 def translation_template(contents: list[tuple[str, bytes]]) -> bytes:
-    """languages/woo3d.pot: every translatable string of the plugin's PHP and of its own scripts
+    """languages/<slug>.pot: every translatable string of the plugin's PHP and of its own scripts
     (wp.i18n), with file references and translator comments, made by gettext's xgettext.
 
     Raises click.ClickException when xgettext is not installed or fails.
@@ -94,22 +99,23 @@ def translation_template(contents: list[tuple[str, bytes]]) -> bytes:
                 (Path(folder) / name).write_bytes(data)
         common = [xgettext, "--from-code=UTF-8", "--sort-by-file", "--no-wrap", "--add-comments=translators:", "-k",
                   *(f"--keyword={keyword}" for keyword in WP_KEYWORDS), f"--package-name={PLUGIN_SLUG}",
-                  "--msgid-bugs-address=https://github.com/woo3d/woo3d/issues", "--output=woo3d.pot"]
+                  "--msgid-bugs-address=https://github.com/woo3d/woo3d/issues", "--output=template.pot"]
         for language, names, join in (("PHP", php, []), ("JavaScript", scripts, ["--join-existing"])):
             done = subprocess.run([*common, f"--language={language}", *join, *names], cwd=folder,
                                   capture_output=True, text=True, check=False)
             if done.returncode != 0:
                 raise click.ClickException(f"xgettext failed on the plugin's {language}: {done.stderr.strip()}")
-        pot = (Path(folder) / "woo3d.pot").read_text(encoding="utf-8")
+        pot = (Path(folder) / "template.pot").read_text(encoding="utf-8")
     return _pot_header(pot).encode()
 
 
 def _pot_header(pot: str) -> str:
     """xgettext's placeholder title and build date replaced, so the same sources give the same template."""
-    pot = re.sub(r"\A(#.*\n)+", "# Translation template of the woo3d WordPress plugin.\n"
+    pot = re.sub(r"\A(#.*\n)+", f"# Translation template of {PLUGIN_NAME}.\n"
                  "# This file is distributed under the same license as the plugin (MIT).\n", pot)
     pot = re.sub(r'"POT-Creation-Date: [^"]*"', lambda _: '"POT-Creation-Date: 2024-01-01 00:00+0000\\n"', pot)
-    return pot.replace('"Content-Transfer-Encoding: 8bit\\n"\n', '"Content-Transfer-Encoding: 8bit\\n"\n"X-Domain: woo3d\\n"\n', 1)
+    encoding = '"Content-Transfer-Encoding: 8bit\\n"\n'
+    return pot.replace(encoding, f'{encoding}"X-Domain: {PLUGIN_SLUG}\\n"\n', 1)
 
 
 def _walk(folder: Traversable, prefix: str) -> Iterator[tuple[str, Traversable]]:
@@ -128,7 +134,7 @@ def _walk(folder: Traversable, prefix: str) -> Iterator[tuple[str, Traversable]]
     "out",
     required=True,
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    help="Where to write the plugin zip, e.g. woo3d.zip.",
+    help=f"Where to write the plugin zip, e.g. {PLUGIN_SLUG}.zip.",
 )
 def wp_plugin(out: Path) -> None:
     """Build the companion WordPress plugin as a zip to upload in Plugins → Add New → Upload Plugin."""

@@ -19,7 +19,7 @@ $woo3d_config = json_decode( (string) file_get_contents( 'php://stdin' ), true )
 wp_install( 'woo3d real store', 'admin', 'admin@example.org', false, '', wp_slash( $woo3d_config['admin_password'] ) );
 update_option( 'permalink_structure', '/%postname%/' );
 
-foreach ( array( 'woocommerce/woocommerce.php', 'woo3d/woo3d.php' ) as $woo3d_plugin ) {
+foreach ( array( 'woocommerce/woocommerce.php', '3d-and-ar-models-for-woocommerce/3d-and-ar-models-for-woocommerce.php' ) as $woo3d_plugin ) {
 	$woo3d_activated = activate_plugin( $woo3d_plugin );
 	if ( is_wp_error( $woo3d_activated ) ) {
 		fwrite( STDERR, $woo3d_plugin . ': ' . $woo3d_activated->get_error_message() );

@@ -72,7 +72,7 @@ def backend(wordpress: WordPressSite, backend_server: FakeBackend) -> FakeBacken
 
 def configure_plugin(site: WordPressSite, backend_url: str, token: str) -> None:
     settings = {"backend_url": backend_url, "admin_token": token, "delete_data_on_uninstall": False}
-    site.php(f"update_option( 'woo3d_settings', json_decode( {json.dumps(json.dumps(settings))}, true ) ); return true;")
+    site.php(f"update_option( 'woo3d_plugin_settings', json_decode( {json.dumps(json.dumps(settings))}, true ) ); return true;")
 
 
 def set_model(site: WordPressSite, product_id: int, model: dict[str, Any] | None) -> None:

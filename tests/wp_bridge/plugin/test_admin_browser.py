@@ -45,7 +45,7 @@ def test_settings_are_saved_server_side_and_the_connection_tested(
     expect(admin_page.locator("#woo3d-backend-url")).to_have_value(backend.url)
     expect(admin_page.locator("#woo3d-admin-token")).to_have_value("")
     assert TOKEN not in admin_page.content()
-    saved = wordpress.php("return get_option( 'woo3d_settings' );")
+    saved = wordpress.php("return get_option( 'woo3d_plugin_settings' );")
     assert saved["admin_token"] == TOKEN and saved["backend_url"] == backend.url
 
     admin_page.click("#woo3d-test-connection")
@@ -56,7 +56,7 @@ def test_settings_are_saved_server_side_and_the_connection_tested(
     # A blank token field keeps the saved token.
     admin_page.fill("#woo3d-backend-url", backend.url)
     admin_page.click("#submit")
-    assert wordpress.php("return get_option( 'woo3d_settings' )['admin_token'];") == TOKEN
+    assert wordpress.php("return get_option( 'woo3d_plugin_settings' )['admin_token'];") == TOKEN
 
 
 def test_a_wrong_token_is_refused_by_the_backend(admin_page: Page, backend: FakeBackend) -> None:

@@ -22,6 +22,7 @@ from tests.conftest import PHOTOS
 from tests.wp_bridge.plugin.conftest import VASE, set_model, upload
 from tests.wp_bridge.plugin.rendering import ARTIFACTS, wait_until_rendered
 from tests.wp_bridge.plugin.wordpress import WordPressSite
+from woo3d.cli.plugin import PLUGIN_SLUG
 
 pytestmark = pytest.mark.slow
 
@@ -114,7 +115,7 @@ def test_a_compressed_model_loads_with_the_bundled_decoder_and_looks_the_same(
     requested.clear()
     compressed = render(page, wordpress, models[method], method)
 
-    decoder = f"{wordpress.url}/wp-content/plugins/woo3d/assets/vendor/"
+    decoder = f"{wordpress.url}/wp-content/plugins/{PLUGIN_SLUG}/assets/vendor/"
     assert any(url.startswith(decoder) and url.endswith(DECODER_FILES[method]) for url in requested), requested
     # Textures decode into blob: URLs of the page itself; anything fetched over the network is the site's.
     assert [url for url in requested if url.startswith(("http:", "https:")) and not url.startswith(wordpress.url)] == []

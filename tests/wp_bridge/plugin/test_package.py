@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from woo3d import __version__
 from woo3d.cli import main
-from woo3d.cli.plugin import build_zip, plugin_source
+from woo3d.cli.plugin import PLUGIN_BASENAME, PLUGIN_SLUG, build_zip, plugin_source
 
 REPO = Path(__file__).resolve().parents[3]
 NPM_BUNDLE = REPO / "node_modules" / "@google" / "model-viewer" / "dist" / "model-viewer.min.js"
@@ -20,18 +20,18 @@ VENDORED = Path(str(plugin_source())) / "assets" / "vendor"
 
 
 def test_cli_writes_a_zip_with_the_plugin_under_one_folder(tmp_path: Path) -> None:
-    out = tmp_path / "woo3d.zip"
+    out = tmp_path / f"{PLUGIN_SLUG}.zip"
     result = CliRunner().invoke(main, ["wp-plugin", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "Upload Plugin" in result.output
     names = zipfile.ZipFile(out).namelist()
-    assert all(name.startswith("woo3d/") for name in names)
-    for required in ("woo3d/woo3d.php", "woo3d/uninstall.php", "woo3d/readme.txt",
-                     "woo3d/assets/vendor/model-viewer.min.js", "woo3d/assets/vendor/model-viewer-LICENSE.txt",
-                     "woo3d/assets/js/admin-product.js", "woo3d/includes/class-woo3d-rest.php",
-                     "woo3d/assets/vendor/meshopt_decoder.js", "woo3d/assets/vendor/draco/draco_wasm_wrapper.js",
-                     "woo3d/assets/vendor/draco/draco_decoder.wasm"):
-        assert required in names
+    assert all(name.startswith(f"{PLUGIN_SLUG}/") for name in names)
+    for required in (PLUGIN_BASENAME, "uninstall.php", "readme.txt",
+                     "assets/vendor/model-viewer.min.js", "assets/vendor/model-viewer-LICENSE.txt",
+                     "assets/js/admin-product.js", "includes/class-woo3d-rest.php",
+                     "assets/vendor/meshopt_decoder.js", "assets/vendor/draco/draco_wasm_wrapper.js",
+                     "assets/vendor/draco/draco_decoder.wasm"):
+        assert (required if required == PLUGIN_BASENAME else f"{PLUGIN_SLUG}/{required}") in names
     assert not [n for n in names if "/bin/" in n or n.endswith((".py", ".sh", ".pyc"))]
 
 
@@ -42,9 +42,10 @@ def test_the_same_source_gives_a_byte_identical_zip(tmp_path: Path) -> None:
 
 
 def test_plugin_header_version_matches_the_package() -> None:
-    main_file = (Path(str(plugin_source())) / "woo3d.php").read_text()
+    main_file = (Path(str(plugin_source())) / f"{PLUGIN_SLUG}.php").read_text()
     assert re.search(r"^\s*\* Version:\s+(\S+)$", main_file, re.M).group(1) == __version__  # type: ignore[union-attr]
-    assert f"define( 'WOO3D_VERSION', '{__version__}' );" in main_file
+    parts = (Path(str(plugin_source())) / "includes" / "class-woo3d-plugin.php").read_text()
+    assert f"const VERSION = '{__version__}';" in parts
     readme = (Path(str(plugin_source())) / "readme.txt").read_text()
     assert f"Stable tag: {__version__}" in readme
 
@@ -82,18 +83,18 @@ def test_no_file_loads_anything_from_a_cdn() -> None:
 
 
 def test_the_zip_ships_a_translation_template_made_from_the_sources(tmp_path: Path) -> None:
-    """languages/woo3d.pot holds the PHP strings (with translator comments) and the block editor's
+    """languages/<slug>.pot holds the PHP strings (with translator comments) and the block editor's
     wp.i18n strings, each with its file, so `wp i18n make-json` can give the script its own file."""
-    build_zip(tmp_path / "woo3d.zip")
-    pot = zipfile.ZipFile(tmp_path / "woo3d.zip").read("woo3d/languages/woo3d.pot").decode()
-    assert '"X-Domain: woo3d\\n"' in pot
+    build_zip(tmp_path / "plugin.zip")
+    pot = zipfile.ZipFile(tmp_path / "plugin.zip").read(f"{PLUGIN_SLUG}/languages/{PLUGIN_SLUG}.pot").decode()
+    assert f'"X-Domain: {PLUGIN_SLUG}\\n"' in pot
     assert "#: assets/js/block-editor.js:" in pot
     assert 'msgid "Product ID (blank: the current product)"' in pot
     assert 'msgid "Free-form"' in pot
     assert "#. translators: %d: number of products." in pot
     assert "assets/vendor" not in pot
     sources = [path.read_text() for path in Path(str(plugin_source())).rglob("*.php")]
-    printed = set(re.findall(r"esc_html_e\( '([^'\\]+)', 'woo3d' \)", "".join(sources)))
+    printed = set(re.findall(rf"esc_html_e\( '([^'\\]+)', '{PLUGIN_SLUG}' \)", "".join(sources)))
     assert printed and printed <= pot_msgids(pot)
 
 
@@ -114,8 +115,9 @@ def pot_msgids(pot: str) -> set[str]:
 def test_the_header_declares_what_woocommerce_and_the_directory_ask() -> None:
     """WooCommerce as a required plugin, the versions tested, HPOS compatibility, the licence's URI and
     where the translations are."""
-    main_file = (Path(str(plugin_source())) / "woo3d.php").read_text()
+    main_file = (Path(str(plugin_source())) / f"{PLUGIN_SLUG}.php").read_text()
     for header in ("Requires Plugins:  woocommerce", "WC requires at least: ", "WC tested up to:   10.0",
                    "License URI:       https://opensource.org/licenses/MIT", "Domain Path:       /languages"):
         assert f" * {header}" in main_file
-    assert "declare_compatibility( 'custom_order_tables', WOO3D_PLUGIN_FILE, true )" in main_file
+    parts = (Path(str(plugin_source())) / "includes" / "class-woo3d-plugin.php").read_text()
+    assert "declare_compatibility( 'custom_order_tables', WOO3D_PLUGIN_FILE, true )" in parts

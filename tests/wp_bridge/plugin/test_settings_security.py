@@ -104,7 +104,7 @@ def impostor() -> Iterator[FakeBackend]:
 
 
 def saved_settings(site: WordPressSite) -> dict[str, object]:
-    return dict(site.php("return get_option( 'woo3d_settings' );"))
+    return dict(site.php("return get_option( 'woo3d_plugin_settings' );"))
 
 
 def tokens_received(listener: FakeBackend) -> list[str]:

@@ -9,6 +9,7 @@ from playwright.sync_api import Page, expect
 
 from tests.wp_bridge.plugin.conftest import ARTIFACTS, MUG, TOTE
 from tests.wp_bridge.plugin.wordpress import WordPressSite
+from woo3d.cli.plugin import PLUGIN_BASENAME, PLUGIN_SLUG
 
 pytestmark = pytest.mark.slow
 
@@ -106,11 +107,11 @@ def test_a_user_who_may_not_edit_the_product_cannot_save_a_shape(wordpress: Word
 def test_uninstall_keeps_shape_choices_unless_asked(wordpress: WordPressSite) -> None:
     product = wordpress.product_ids[TOTE]
     uninstall = (
-        "define( 'WP_UNINSTALL_PLUGIN', 'woo3d/woo3d.php' ); include WP_PLUGIN_DIR . '/woo3d/uninstall.php';"
+        f"define( 'WP_UNINSTALL_PLUGIN', '{PLUGIN_BASENAME}' ); include WP_PLUGIN_DIR . '/{PLUGIN_SLUG}/uninstall.php';"
         f" return get_post_meta( {product}, '_woo3d_shape', true );"
     )
     wordpress.php(f"update_post_meta( {product}, '_woo3d_shape', 'garment' ); return true;")
-    wordpress.php("update_option( 'woo3d_settings', array( 'backend_url' => 'http://b', 'admin_token' => 't' ) ); return true;")
+    wordpress.php("update_option( 'woo3d_plugin_settings', array( 'backend_url' => 'http://b', 'admin_token' => 't' ) ); return true;")
     assert wordpress.php(uninstall) == "garment"
-    wordpress.php("update_option( 'woo3d_settings', array( 'delete_data_on_uninstall' => true ) ); return true;")
+    wordpress.php("update_option( 'woo3d_plugin_settings', array( 'delete_data_on_uninstall' => true ) ); return true;")
     assert wordpress.php(uninstall) == ""

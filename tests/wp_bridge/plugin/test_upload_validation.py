@@ -22,6 +22,7 @@ import requests
 from tests.wp_bridge.plugin.apache import StaticApache, missing_apache
 from tests.wp_bridge.plugin.conftest import glb_bytes, png_bytes, upload
 from tests.wp_bridge.plugin.wordpress import ADMIN_PASSWORD, WordPressSite
+from woo3d.cli.plugin import PLUGIN_BASENAME
 
 pytestmark = pytest.mark.slow
 
@@ -202,8 +203,8 @@ def test_deactivation_removes_only_woo3ds_htaccess_lines(wordpress: WordPressSit
     toggle = ("require_once ABSPATH . 'wp-admin/includes/plugin.php'; {action};"
               f" return file_get_contents( {json.dumps(str(htaccess))} );")
     try:
-        after_deactivation = wordpress.php(toggle.format(action="deactivate_plugins( 'woo3d/woo3d.php' )"))
+        after_deactivation = wordpress.php(toggle.format(action=f"deactivate_plugins( '{PLUGIN_BASENAME}' )"))
     finally:
-        after_activation = wordpress.php(toggle.format(action="activate_plugin( 'woo3d/woo3d.php' )"))
+        after_activation = wordpress.php(toggle.format(action=f"activate_plugin( '{PLUGIN_BASENAME}' )"))
     assert "Options -Indexes" in after_deactivation and "nosniff" not in after_deactivation
     assert "Options -Indexes" in after_activation and after_activation.count("nosniff") == 1

@@ -15,6 +15,7 @@ import requests
 from tests.wp_bridge.plugin.conftest import MUG, TOTE, VASE, configure_plugin, glb_bytes, set_model, upload, usdz_bytes
 from tests.wp_bridge.plugin.fake_backend import TOKEN, FakeBackend
 from tests.wp_bridge.plugin.wordpress import WordPressSite
+from woo3d.cli.plugin import PLUGIN_BASENAME, PLUGIN_SLUG
 
 pytestmark = pytest.mark.slow
 
@@ -100,7 +101,7 @@ def test_a_post_that_is_not_a_product_is_refused(wordpress: WordPressSite, backe
 
 
 def test_wrong_token_is_reported_not_leaked(wordpress: WordPressSite, backend: FakeBackend) -> None:
-    wordpress.php("$s = get_option( 'woo3d_settings' ); $s['admin_token'] = 'wrong-token'; update_option( 'woo3d_settings', $s ); return true;")
+    wordpress.php("$s = get_option( 'woo3d_plugin_settings' ); $s['admin_token'] = 'wrong-token'; update_option( 'woo3d_plugin_settings', $s ); return true;")
     response = wordpress.rest("POST", f"/woo3d/v1/products/{wordpress.product_ids[TOTE]}/generate")
     assert response.status_code == 502
     assert response.json()["code"] == "woo3d_unauthorized"
@@ -110,7 +111,7 @@ def test_wrong_token_is_reported_not_leaked(wordpress: WordPressSite, backend: F
 
 
 def test_unreachable_backend_is_reported(wordpress: WordPressSite, backend: FakeBackend) -> None:
-    wordpress.php("$s = get_option( 'woo3d_settings' ); $s['backend_url'] = 'http://127.0.0.1:9'; update_option( 'woo3d_settings', $s ); return true;")
+    wordpress.php("$s = get_option( 'woo3d_plugin_settings' ); $s['backend_url'] = 'http://127.0.0.1:9'; update_option( 'woo3d_plugin_settings', $s ); return true;")
     test = wordpress.rest("POST", "/woo3d/v1/connection").json()
     assert test["ok"] is False and test["message"].startswith("No woo3d backend answers at this URL")
     generate = wordpress.rest("POST", f"/woo3d/v1/products/{wordpress.product_ids[TOTE]}/generate")
@@ -232,7 +233,7 @@ def test_product_page_renders_model_viewer_from_the_meta(wordpress: WordPressSit
     assert attributes["shadow-intensity"] == "1"
     assert re.search(r"\sar[\s>]", tag) and " camera-controls" in tag
     # Only woo3d's small loader is a script of the page; it imports model-viewer when the viewer is wanted.
-    assert re.search(r'<script[^>]* src=["\'][^"\']*woo3d/assets/js/viewer\.js', page)
+    assert re.search(rf'<script[^>]* src=["\'][^"\']*{PLUGIN_SLUG}/assets/js/viewer\.js', page)
     assert not re.search(r'<script[^>]* src=["\'][^"\']*model-viewer\.min\.js', page)
     assert re.search(r'"script":"[^"]*assets/vendor/model-viewer\.min\.js"', page)
 
@@ -296,17 +297,17 @@ def test_draft_products_models_are_not_shown_by_shortcode(wordpress: WordPressSi
 def test_uninstall_keeps_models_unless_asked(wordpress: WordPressSite) -> None:
     product = wordpress.product_ids[TOTE]
     uninstall = (
-        "define( 'WP_UNINSTALL_PLUGIN', 'woo3d/woo3d.php' ); include WP_PLUGIN_DIR . '/woo3d/uninstall.php';"
-        f" return array( get_option( 'woo3d_settings', 'gone' ), (bool) get_post_meta( {product}, '_woo3d_model', true ) );"
+        f"define( 'WP_UNINSTALL_PLUGIN', '{PLUGIN_BASENAME}' ); include WP_PLUGIN_DIR . '/{PLUGIN_SLUG}/uninstall.php';"
+        f" return array( get_option( 'woo3d_plugin_settings', 'gone' ), (bool) get_post_meta( {product}, '_woo3d_model', true ) );"
     )
     set_model(wordpress, product, model_for(wordpress, product))
-    wordpress.php("update_option( 'woo3d_settings', array( 'backend_url' => 'http://b', 'admin_token' => 't' ) ); return true;")
+    wordpress.php("update_option( 'woo3d_plugin_settings', array( 'backend_url' => 'http://b', 'admin_token' => 't' ) ); return true;")
     assert wordpress.php(uninstall) == ["gone", True]
-    wordpress.php("update_option( 'woo3d_settings', array( 'delete_data_on_uninstall' => true ) ); return true;")
+    wordpress.php("update_option( 'woo3d_plugin_settings', array( 'delete_data_on_uninstall' => true ) ); return true;")
     assert wordpress.php(uninstall) == ["gone", False]
 
 
 def test_plugin_left_no_php_notices(wordpress: WordPressSite) -> None:
     requests.get(f"{wordpress.url}/?p={wordpress.product_ids[MUG]}", timeout=30)
     log = wordpress.debug_log.read_text() if wordpress.debug_log.exists() else ""
-    assert [line for line in log.splitlines() if "/plugins/woo3d/" in line] == []
+    assert [line for line in log.splitlines() if f"/plugins/{PLUGIN_SLUG}/" in line] == []

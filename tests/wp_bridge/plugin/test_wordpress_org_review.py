@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.wp_bridge.plugin import review
-from woo3d.cli.plugin import build_zip, plugin_source
+from woo3d.cli.plugin import PLUGIN_SLUG, build_zip, plugin_source
 
 REPO = Path(__file__).resolve().parents[3]
 TOOLS_CACHE = REPO / "var" / "wp-review-tools"
@@ -46,10 +46,10 @@ def tools() -> Path:
 def shipped(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The plugin as `woo3d wp-plugin` ships it, unpacked: what WordPress.org would receive."""
     folder = tmp_path_factory.mktemp("review")
-    build_zip(folder / "woo3d.zip")
-    with zipfile.ZipFile(folder / "woo3d.zip") as archive:
+    build_zip(folder / "plugin.zip")
+    with zipfile.ZipFile(folder / "plugin.zip") as archive:
         archive.extractall(folder)
-    return folder / "woo3d"
+    return folder / PLUGIN_SLUG
 
 
 def assert_nothing_new(check: str, found: Sequence[review.Finding]) -> None:
@@ -62,7 +62,7 @@ def assert_nothing_new(check: str, found: Sequence[review.Finding]) -> None:
 
 def test_wpcs_security_database_and_i18n_sniffs_are_clean(tools: Path, shipped: Path) -> None:
     args = ["--standard=WordPress", f"--sniffs={','.join(SECURITY_DB_I18N)}",
-            "--runtime-set", "text_domain", "woo3d"]
+            "--runtime-set", "text_domain", PLUGIN_SLUG]
     assert_nothing_new("wpcs_security_db_i18n", review.phpcs(tools, shipped, "wpcs_security_db_i18n", args))
 
 
@@ -91,7 +91,7 @@ def test_php_compatibility_from_php_7_4(tools: Path, shipped: Path) -> None:
 def test_full_wordpress_standard_has_nothing_new(tools: Path, shipped: Path) -> None:
     """The whole WordPress standard (style included), as the report reviewers read; its accepted
     findings sit in the baseline with their reasons."""
-    args = ["--standard=WordPress", "--runtime-set", "text_domain", "woo3d"]
+    args = ["--standard=WordPress", "--runtime-set", "text_domain", PLUGIN_SLUG]
     assert_nothing_new("wordpress", review.phpcs(tools, shipped, "wordpress", args))
 
 

@@ -47,7 +47,7 @@ final class Woo3D_Admin {
 	 * Adds the meta box to the product edit screen.
 	 */
 	public static function add_meta_box(): void {
-		add_meta_box( 'woo3d-model', __( '3D model', 'woo3d' ), array( __CLASS__, 'render_meta_box' ), 'product', 'side' );
+		add_meta_box( 'woo3d-model', __( '3D model', '3d-and-ar-models-for-woocommerce' ), array( __CLASS__, 'render_meta_box' ), 'product', 'side' );
 	}
 
 	/**
@@ -67,32 +67,32 @@ final class Woo3D_Admin {
 					if ( $poster ) {
 						$attr = array(
 							'class' => 'woo3d-box__poster',
-							'alt'   => __( '3D model poster', 'woo3d' ),
+							'alt'   => __( '3D model poster', '3d-and-ar-models-for-woocommerce' ),
 						);
 						echo wp_get_attachment_image( $poster, 'full', false, $attr );
 					} else {
 						// No poster yet: admin-product.js gives this one its source when a model arrives.
-						echo '<img class="woo3d-box__poster" hidden alt="' . esc_attr__( '3D model poster', 'woo3d' ) . '" />';
+						echo '<img class="woo3d-box__poster" hidden alt="' . esc_attr__( '3D model poster', '3d-and-ar-models-for-woocommerce' ) . '" />';
 					}
 					?>
-					<span><?php esc_html_e( 'Open the 3D model (GLB)', 'woo3d' ); ?></span>
+					<span><?php esc_html_e( 'Open the 3D model (GLB)', '3d-and-ar-models-for-woocommerce' ); ?></span>
 				</a>
 			</div>
 			<p class="woo3d-box__status" role="status" aria-live="polite" data-state="<?php echo esc_attr( $status['state'] ); ?>"><?php echo esc_html( $status['message'] ); ?></p>
 			<p class="woo3d-box__shape">
-				<label for="woo3d-shape"><?php esc_html_e( 'Shape', 'woo3d' ); ?></label>
+				<label for="woo3d-shape"><?php esc_html_e( 'Shape', '3d-and-ar-models-for-woocommerce' ); ?></label>
 				<select id="woo3d-shape" name="<?php echo esc_attr( self::SHAPE_FIELD ); ?>">
 					<?php foreach ( self::shape_labels() as $shape => $label ) : ?>
 						<option value="<?php echo esc_attr( $shape ); ?>"<?php selected( self::shape_of( $post->ID ), $shape ); ?>><?php echo esc_html( $label ); ?></option>
 					<?php endforeach; ?>
 				</select>
 				<?php wp_nonce_field( 'woo3d_shape_' . $post->ID, self::SHAPE_NONCE ); ?>
-				<span class="description"><?php esc_html_e( 'How the keyless generator builds the model; saved with the product, the model is rebuilt when it changes.', 'woo3d' ); ?></span>
+				<span class="description"><?php esc_html_e( 'How the keyless generator builds the model; saved with the product, the model is rebuilt when it changes.', '3d-and-ar-models-for-woocommerce' ); ?></span>
 			</p>
 			<?php Woo3D_Review::render_section( $post ); ?>
 			<p class="woo3d-box__actions">
-				<button type="button" class="button button-primary woo3d-generate" data-force="0"><?php esc_html_e( 'Generate 3D model', 'woo3d' ); ?></button>
-				<button type="button" class="button woo3d-generate" data-force="1" title="<?php esc_attr_e( 'Build the model again, even if nothing changed', 'woo3d' ); ?>"><?php esc_html_e( 'Regenerate', 'woo3d' ); ?></button>
+				<button type="button" class="button button-primary woo3d-generate" data-force="0"><?php esc_html_e( 'Generate 3D model', '3d-and-ar-models-for-woocommerce' ); ?></button>
+				<button type="button" class="button woo3d-generate" data-force="1" title="<?php esc_attr_e( 'Build the model again, even if nothing changed', '3d-and-ar-models-for-woocommerce' ); ?>"><?php esc_html_e( 'Regenerate', '3d-and-ar-models-for-woocommerce' ); ?></button>
 			</p>
 		</div>
 		<?php
@@ -105,12 +105,12 @@ final class Woo3D_Admin {
 	 */
 	public static function shape_labels(): array {
 		return array(
-			'auto'      => __( 'Auto (decide from the photo and text)', 'woo3d' ),
-			'round'     => __( 'Round (mug, bottle, vase)', 'woo3d' ),
-			'box'       => __( 'Box (box, book, device)', 'woo3d' ),
-			'flat'      => __( 'Flat (print, card, rug)', 'woo3d' ),
-			'garment'   => __( 'Garment (shirt, hoodie, tote)', 'woo3d' ),
-			'free-form' => __( 'Free-form', 'woo3d' ),
+			'auto'      => __( 'Auto (decide from the photo and text)', '3d-and-ar-models-for-woocommerce' ),
+			'round'     => __( 'Round (mug, bottle, vase)', '3d-and-ar-models-for-woocommerce' ),
+			'box'       => __( 'Box (box, book, device)', '3d-and-ar-models-for-woocommerce' ),
+			'flat'      => __( 'Flat (print, card, rug)', '3d-and-ar-models-for-woocommerce' ),
+			'garment'   => __( 'Garment (shirt, hoodie, tote)', '3d-and-ar-models-for-woocommerce' ),
+			'free-form' => __( 'Free-form', '3d-and-ar-models-for-woocommerce' ),
 		);
 	}
 
@@ -165,11 +165,11 @@ final class Woo3D_Admin {
 		foreach ( $columns as $key => $title ) {
 			$added[ $key ] = $title;
 			if ( 'name' === $key || 'title' === $key ) {
-				$added['woo3d'] = __( '3D', 'woo3d' );
+				$added['woo3d'] = __( '3D', '3d-and-ar-models-for-woocommerce' );
 			}
 		}
 		if ( ! isset( $added['woo3d'] ) ) {
-			$added['woo3d'] = __( '3D', 'woo3d' );
+			$added['woo3d'] = __( '3D', '3d-and-ar-models-for-woocommerce' );
 		}
 		return $added;
 	}
@@ -185,7 +185,7 @@ final class Woo3D_Admin {
 			return;
 		}
 		$status = Woo3D_Status::from_meta( null !== Woo3D_Model::for_product( $post_id ) );
-		$label  = 'done' === $status['state'] ? __( 'Ready', 'woo3d' ) : __( 'None', 'woo3d' );
+		$label  = 'done' === $status['state'] ? __( 'Ready', '3d-and-ar-models-for-woocommerce' ) : __( 'None', '3d-and-ar-models-for-woocommerce' );
 		printf(
 			'<span class="woo3d-column" data-product-id="%1$s" data-state="%2$s" title="%3$s">%4$s</span>',
 			esc_attr( (string) $post_id ),
@@ -203,7 +203,7 @@ final class Woo3D_Admin {
 	public static function add_bulk_action( array $actions ): array {
 		$type = get_post_type_object( 'product' );
 		if ( null !== $type && current_user_can( $type->cap->edit_posts ) ) {
-			$actions[ self::BULK_ACTION ] = __( 'Generate 3D models', 'woo3d' );
+			$actions[ self::BULK_ACTION ] = __( 'Generate 3D models', '3d-and-ar-models-for-woocommerce' );
 		}
 		return $actions;
 	}
@@ -265,15 +265,15 @@ final class Woo3D_Admin {
 			printf(
 				'<div class="notice notice-success is-dismissible woo3d-notice"><p>%s %s</p></div>',
 				/* translators: %d: number of products. */
-				esc_html( sprintf( _n( '3D model generation started for %d product.', '3D model generation started for %d products.', $queued, 'woo3d' ), $queued ) ),
-				esc_html__( 'A product whose 3D model already matches its photos and text keeps it: nothing is regenerated or charged again.', 'woo3d' )
+				esc_html( sprintf( _n( '3D model generation started for %d product.', '3D model generation started for %d products.', $queued, '3d-and-ar-models-for-woocommerce' ), $queued ) ),
+				esc_html__( 'A product whose 3D model already matches its photos and text keeps it: nothing is regenerated or charged again.', '3d-and-ar-models-for-woocommerce' )
 			);
 		}
 		if ( $failed > 0 ) {
 			printf(
 				'<div class="notice notice-error is-dismissible woo3d-notice"><p>%s %s</p></div>',
 				/* translators: %d: number of products. */
-				esc_html( sprintf( _n( '3D model generation could not start for %d product.', '3D model generation could not start for %d products.', $failed, 'woo3d' ), $failed ) ),
+				esc_html( sprintf( _n( '3D model generation could not start for %d product.', '3D model generation could not start for %d products.', $failed, '3d-and-ar-models-for-woocommerce' ), $failed ) ),
 				esc_html( (string) $result['error'] )
 			);
 		}
@@ -322,13 +322,13 @@ final class Woo3D_Admin {
 				 */
 				'pollMs' => (int) apply_filters( 'woo3d_poll_interval_ms', 3000 ),
 				'i18n'   => array(
-					'starting' => __( 'Starting…', 'woo3d' ),
-					'error'    => __( 'Could not reach WordPress.', 'woo3d' ),
-					'ready'    => __( 'Ready', 'woo3d' ),
-					'none'     => __( 'None', 'woo3d' ),
-					'queued'   => __( 'Queued', 'woo3d' ),
-					'running'  => __( 'Running', 'woo3d' ),
-					'failed'   => __( 'Failed', 'woo3d' ),
+					'starting' => __( 'Starting…', '3d-and-ar-models-for-woocommerce' ),
+					'error'    => __( 'Could not reach WordPress.', '3d-and-ar-models-for-woocommerce' ),
+					'ready'    => __( 'Ready', '3d-and-ar-models-for-woocommerce' ),
+					'none'     => __( 'None', '3d-and-ar-models-for-woocommerce' ),
+					'queued'   => __( 'Queued', '3d-and-ar-models-for-woocommerce' ),
+					'running'  => __( 'Running', '3d-and-ar-models-for-woocommerce' ),
+					'failed'   => __( 'Failed', '3d-and-ar-models-for-woocommerce' ),
 				),
 			)
 		);

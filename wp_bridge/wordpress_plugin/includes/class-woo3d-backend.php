@@ -87,7 +87,7 @@ final class Woo3D_Backend {
 		}
 		$no_backend = new WP_Error(
 			'woo3d_no_backend',
-			__( 'No woo3d backend answers at this URL: check the backend URL, and that woo3d serve runs there.', 'woo3d' ),
+			__( 'No woo3d backend answers at this URL: check the backend URL, and that woo3d serve runs there.', '3d-and-ar-models-for-woocommerce' ),
 			array( 'status' => 502 )
 		);
 		$health     = $this->health();
@@ -138,7 +138,7 @@ final class Woo3D_Backend {
 			return $answer;
 		}
 		if ( ! isset( $answer['statuses'] ) || ! is_array( $answer['statuses'] ) ) {
-			return new WP_Error( 'woo3d_bad_response', __( 'The woo3d backend did not answer with JSON: is the backend URL right?', 'woo3d' ), array( 'status' => 502 ) );
+			return new WP_Error( 'woo3d_bad_response', __( 'The woo3d backend did not answer with JSON: is the backend URL right?', '3d-and-ar-models-for-woocommerce' ), array( 'status' => 502 ) );
 		}
 		return array_filter( $answer['statuses'], 'is_array' );
 	}
@@ -174,7 +174,7 @@ final class Woo3D_Backend {
 	private static function not_configured(): WP_Error {
 		return new WP_Error(
 			'woo3d_not_configured',
-			__( 'woo3d is not configured: set the backend URL and admin token in the woo3d settings.', 'woo3d' ),
+			__( 'woo3d is not configured: set the backend URL and admin token in the woo3d settings.', '3d-and-ar-models-for-woocommerce' ),
 			array( 'status' => 503 )
 		);
 	}
@@ -212,14 +212,14 @@ final class Woo3D_Backend {
 		if ( is_wp_error( $response ) ) {
 			// The transport's own message (refused, timed out, HTTP/0.9, TLS…) says what listens on
 			// the port: it is not passed on, or the plugin's answers would map the network.
-			return new WP_Error( 'woo3d_unreachable', __( 'Could not reach the woo3d backend.', 'woo3d' ), array( 'status' => 502 ) );
+			return new WP_Error( 'woo3d_unreachable', __( 'Could not reach the woo3d backend.', '3d-and-ar-models-for-woocommerce' ), array( 'status' => 502 ) );
 		}
 		$code = (int) wp_remote_retrieve_response_code( $response );
 		$data = json_decode( (string) wp_remote_retrieve_body( $response ), true );
 		if ( 401 === $code || 403 === $code ) {
 			return new WP_Error(
 				'woo3d_unauthorized',
-				__( 'The woo3d backend refused the admin token: check it in the woo3d settings.', 'woo3d' ),
+				__( 'The woo3d backend refused the admin token: check it in the woo3d settings.', '3d-and-ar-models-for-woocommerce' ),
 				array( 'status' => 502 )
 			);
 		}
@@ -239,14 +239,14 @@ final class Woo3D_Backend {
 			return new WP_Error(
 				'woo3d_backend_error',
 				/* translators: %s: the backend's error message or HTTP status. */
-				sprintf( __( 'The woo3d backend answered with an error: %s', 'woo3d' ), $detail ),
+				sprintf( __( 'The woo3d backend answered with an error: %s', '3d-and-ar-models-for-woocommerce' ), $detail ),
 				array( 'status' => 502 )
 			);
 		}
 		if ( ! is_array( $data ) ) {
 			return new WP_Error(
 				'woo3d_bad_response',
-				__( 'The woo3d backend did not answer with JSON: is the backend URL right?', 'woo3d' ),
+				__( 'The woo3d backend did not answer with JSON: is the backend URL right?', '3d-and-ar-models-for-woocommerce' ),
 				array( 'status' => 502 )
 			);
 		}

@@ -74,7 +74,7 @@ final class Woo3D_Frontend {
 			'draco'   => plugins_url( 'assets/vendor/draco/', WOO3D_PLUGIN_FILE ),
 			'ktx2'    => 'data:,',
 			'lottie'  => 'data:text/javascript,',
-			'back'    => __( 'Back to the photo', 'woo3d' ),
+			'back'    => __( 'Back to the photo', '3d-and-ar-models-for-woocommerce' ),
 		);
 		wp_add_inline_script( self::SCRIPT, 'var woo3dViewer = ' . wp_json_encode( $config, JSON_UNESCAPED_SLASHES ) . ';', 'before' );
 		wp_register_style( 'woo3d-frontend', plugins_url( 'assets/css/frontend.css', WOO3D_PLUGIN_FILE ), array(), WOO3D_VERSION );
@@ -95,7 +95,7 @@ final class Woo3D_Frontend {
 			'woo3d/model',
 			array(
 				'api_version'     => 2,
-				'title'           => __( 'Product 3D model', 'woo3d' ),
+				'title'           => __( 'Product 3D model', '3d-and-ar-models-for-woocommerce' ),
 				'category'        => 'media',
 				'icon'            => 'visibility',
 				'editor_script'   => 'woo3d-block-editor',
@@ -176,7 +176,7 @@ final class Woo3D_Frontend {
 			'' !== $aspect ? ' style="aspect-ratio: ' . esc_attr( $aspect ) . '"' : '',
 			$image,
 			$html,
-			esc_html__( 'View in your space', 'woo3d' )
+			esc_html__( 'View in your space', '3d-and-ar-models-for-woocommerce' )
 		);
 	}
 
@@ -187,7 +187,7 @@ final class Woo3D_Frontend {
 	 */
 	private static function label( int $product_id ): string {
 		/* translators: %s: the product name. */
-		return sprintf( __( 'View %s in 3D', 'woo3d' ), wp_strip_all_tags( get_the_title( $product_id ) ) );
+		return sprintf( __( 'View %s in 3D', '3d-and-ar-models-for-woocommerce' ), wp_strip_all_tags( get_the_title( $product_id ) ) );
 	}
 
 	/**

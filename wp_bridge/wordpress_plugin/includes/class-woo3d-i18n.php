@@ -31,7 +31,7 @@ final class Woo3D_I18n {
 	public static function set_script_translations(): void {
 		foreach ( self::SCRIPTS as $handle ) {
 			if ( wp_script_is( $handle, 'registered' ) ) {
-				wp_set_script_translations( $handle, 'woo3d', WOO3D_PLUGIN_DIR . 'languages' );
+				wp_set_script_translations( $handle, '3d-and-ar-models-for-woocommerce', WOO3D_PLUGIN_DIR . 'languages' );
 			}
 		}
 	}

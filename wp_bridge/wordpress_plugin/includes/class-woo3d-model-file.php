@@ -62,7 +62,7 @@ final class Woo3D_Model_File {
 		// phpcs:ignore WordPress.WP.AlternativeFunctions.file_system_operations_fopen -- a local upload, read in place.
 		$stream = '' !== $path && is_readable( $path ) ? fopen( $path, 'rb' ) : false;
 		if ( false === $stream ) {
-			return __( 'The uploaded file could not be read.', 'woo3d' );
+			return __( 'The uploaded file could not be read.', '3d-and-ar-models-for-woocommerce' );
 		}
 		try {
 			return self::problem( $stream, $ext );
@@ -110,37 +110,37 @@ final class Woo3D_Model_File {
 	private static function glb_problem( $stream, int $size ): string {
 		$header = self::read_at( $stream, 0, 12 );
 		if ( strlen( $header ) < 12 || self::GLB_MAGIC !== substr( $header, 0, 4 ) ) {
-			return __( 'Not a GLB file: it does not start with a binary glTF header.', 'woo3d' );
+			return __( 'Not a GLB file: it does not start with a binary glTF header.', '3d-and-ar-models-for-woocommerce' );
 		}
 		$fields = unpack( 'Vversion/Vlength', substr( $header, 4 ) );
 		if ( 2 !== $fields['version'] ) {
-			return __( 'Not a glTF 2.0 GLB: the header gives another version.', 'woo3d' );
+			return __( 'Not a glTF 2.0 GLB: the header gives another version.', '3d-and-ar-models-for-woocommerce' );
 		}
 		if ( $fields['length'] !== $size ) {
-			return __( 'Broken GLB: the length in its header is not the file\'s size.', 'woo3d' );
+			return __( 'Broken GLB: the length in its header is not the file\'s size.', '3d-and-ar-models-for-woocommerce' );
 		}
 		$offset = 12;
 		$chunks = array();
 		while ( $offset < $size ) {
 			$chunk_header = self::read_at( $stream, $offset, 8 );
 			if ( strlen( $chunk_header ) < 8 ) {
-				return __( 'Broken GLB: a chunk header is cut off.', 'woo3d' );
+				return __( 'Broken GLB: a chunk header is cut off.', '3d-and-ar-models-for-woocommerce' );
 			}
 			$chunk = unpack( 'Vlength/Vtype', $chunk_header );
 			if ( 0 !== $chunk['length'] % 4 || $offset + 8 + $chunk['length'] > $size ) {
-				return __( 'Broken GLB: a chunk runs past the end of the file or is not 4-byte aligned.', 'woo3d' );
+				return __( 'Broken GLB: a chunk runs past the end of the file or is not 4-byte aligned.', '3d-and-ar-models-for-woocommerce' );
 			}
 			$chunks[] = array( $chunk['type'], $offset + 8, $chunk['length'] );
 			$offset  += 8 + $chunk['length'];
 		}
 		$types = array_column( $chunks, 0 );
 		if ( array( self::JSON_CHUNK ) !== $types && array( self::JSON_CHUNK, self::BIN_CHUNK ) !== $types ) {
-			return __( 'Broken GLB: it must hold a JSON chunk, then at most one BIN chunk, and nothing else.', 'woo3d' );
+			return __( 'Broken GLB: it must hold a JSON chunk, then at most one BIN chunk, and nothing else.', '3d-and-ar-models-for-woocommerce' );
 		}
 		$json = json_decode( self::read_at( $stream, $chunks[0][1], $chunks[0][2] ), true );
 		if ( ! is_array( $json ) || ! isset( $json['asset']['version'] ) || ! is_string( $json['asset']['version'] )
 			|| ! preg_match( '/^2\.\d+$/', $json['asset']['version'] ) ) {
-			return __( 'Broken GLB: its JSON chunk is not a glTF 2.0 asset.', 'woo3d' );
+			return __( 'Broken GLB: its JSON chunk is not a glTF 2.0 asset.', '3d-and-ar-models-for-woocommerce' );
 		}
 		return '';
 	}
@@ -154,7 +154,7 @@ final class Woo3D_Model_File {
 	 * @param int      $size   Its size in bytes.
 	 */
 	private static function usdz_problem( $stream, int $size ): string {
-		$not_zip = __( 'Not a USDZ file: it is not a zip archive.', 'woo3d' );
+		$not_zip = __( 'Not a USDZ file: it is not a zip archive.', '3d-and-ar-models-for-woocommerce' );
 		$tail    = self::read_at( $stream, max( 0, $size - self::ZIP_END_SIZE - self::ZIP_MAX_COMMENT ), self::ZIP_END_SIZE + self::ZIP_MAX_COMMENT );
 		$end_at  = strrpos( $tail, self::ZIP_END );
 		if ( self::ZIP_LOCAL_HEADER !== self::read_at( $stream, 0, 4 ) || false === $end_at || strlen( $tail ) - $end_at < self::ZIP_END_SIZE ) {
@@ -167,7 +167,7 @@ final class Woo3D_Model_File {
 			return $not_zip;
 		}
 		if ( 0 === $end['entries'] ) {
-			return __( 'Broken USDZ: the archive is empty.', 'woo3d' );
+			return __( 'Broken USDZ: the archive is empty.', '3d-and-ar-models-for-woocommerce' );
 		}
 		$entries = self::zip_entries( self::read_at( $stream, $end['cd_offset'], $end['cd_size'] ), $end['entries'] );
 		if ( null === $entries ) {
@@ -180,7 +180,7 @@ final class Woo3D_Model_File {
 			}
 		);
 		if ( 0 !== $entries[0]['offset'] || ! in_array( self::extension( $entries[0]['name'] ), self::USD_LAYERS, true ) ) {
-			return __( 'Broken USDZ: its first file must be a USD layer (.usd, .usda or .usdc).', 'woo3d' );
+			return __( 'Broken USDZ: its first file must be a USD layer (.usd, .usda or .usdc).', '3d-and-ar-models-for-woocommerce' );
 		}
 		foreach ( $entries as $entry ) {
 			$problem = self::usdz_entry_problem( $stream, $entry, $end['cd_offset'] );
@@ -231,12 +231,12 @@ final class Woo3D_Model_File {
 		$name = $entry['name'];
 		if ( 0 !== $entry['method'] || $entry['size'] !== $entry['compressed'] || 0 !== ( $entry['flags'] & 1 ) ) {
 			/* translators: %s: a file name inside the package. */
-			return sprintf( __( 'Broken USDZ: %s is compressed or encrypted; USDZ files must be stored as they are.', 'woo3d' ), $name );
+			return sprintf( __( 'Broken USDZ: %s is compressed or encrypted; USDZ files must be stored as they are.', '3d-and-ar-models-for-woocommerce' ), $name );
 		}
 		$ext = self::extension( $name );
 		if ( ! isset( self::USDZ_ENTRY_MAGIC[ $ext ] ) ) {
 			/* translators: %s: a file name inside the package. */
-			return sprintf( __( 'Broken USDZ: %s is not a USD layer, image or sound, the only files a USDZ may hold.', 'woo3d' ), $name );
+			return sprintf( __( 'Broken USDZ: %s is not a USD layer, image or sound, the only files a USDZ may hold.', '3d-and-ar-models-for-woocommerce' ), $name );
 		}
 		$local  = self::read_at( $stream, $entry['offset'], 30 );
 		$fields = strlen( $local ) === 30 ? unpack( 'vversion/vflags/vmethod/Vtime/Vcrc/Vcompressed/Vsize/vname/vextra', substr( $local, 4 ) ) : null;
@@ -244,7 +244,7 @@ final class Woo3D_Model_File {
 		if ( null === $fields || self::ZIP_LOCAL_HEADER !== substr( $local, 0, 4 ) || 0 !== $fields['method']
 			|| self::read_at( $stream, $entry['offset'] + 30, $fields['name'] ) !== $name || $data + $entry['size'] > $cd_offset ) {
 			/* translators: %s: a file name inside the package. */
-			return sprintf( __( 'Broken USDZ: the entry for %s does not match the archive\'s directory.', 'woo3d' ), $name );
+			return sprintf( __( 'Broken USDZ: the entry for %s does not match the archive\'s directory.', '3d-and-ar-models-for-woocommerce' ), $name );
 		}
 		foreach ( self::USDZ_ENTRY_MAGIC[ $ext ] as list( $at, $magic ) ) {
 			if ( $at + strlen( $magic ) <= $entry['size'] && self::read_at( $stream, $data + $at, strlen( $magic ) ) === $magic ) {
@@ -252,7 +252,7 @@ final class Woo3D_Model_File {
 			}
 		}
 		/* translators: %s: a file name inside the package. */
-		return sprintf( __( 'Broken USDZ: %s is not the kind of file its name says.', 'woo3d' ), $name );
+		return sprintf( __( 'Broken USDZ: %s is not the kind of file its name says.', '3d-and-ar-models-for-woocommerce' ), $name );
 	}
 
 	/**

@@ -88,7 +88,7 @@ final class Woo3D_Model_Privacy {
 			return $response;
 		}
 		if ( self::hidden( get_post( (int) $found[1] ) ) ) {
-			return new WP_Error( 'rest_post_invalid_id', __( 'Invalid post ID.', 'woo3d' ), array( 'status' => 404 ) );
+			return new WP_Error( 'rest_post_invalid_id', __( 'Invalid post ID.', '3d-and-ar-models-for-woocommerce' ), array( 'status' => 404 ) );
 		}
 		return $response;
 	}

@@ -42,7 +42,7 @@ final class Woo3D_Model {
 		$alt = isset( $meta['alt'] ) && is_string( $meta['alt'] ) ? trim( wp_strip_all_tags( $meta['alt'] ) ) : '';
 		if ( '' === $alt ) {
 			/* translators: %s: the product name. */
-			$alt = sprintf( __( '3D model of %s', 'woo3d' ), wp_strip_all_tags( get_the_title( $product_id ) ) );
+			$alt = sprintf( __( '3D model of %s', '3d-and-ar-models-for-woocommerce' ), wp_strip_all_tags( get_the_title( $product_id ) ) );
 		}
 		return array(
 			'glb'              => $glb,

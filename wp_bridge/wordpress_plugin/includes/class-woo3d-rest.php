@@ -120,9 +120,9 @@ final class Woo3D_Rest {
 				'root'  => esc_url_raw( rest_url( self::NAMESPACE ) ),
 				'nonce' => wp_create_nonce( 'wp_rest' ),
 				'i18n'  => array(
-					'error'       => __( 'Could not reach WordPress.', 'woo3d' ),
+					'error'       => __( 'Could not reach WordPress.', '3d-and-ar-models-for-woocommerce' ),
 					/* translators: %s: what the paid call costs, as the backend says it. */
-					'confirmPaid' => __( '%s. Regenerate anyway?', 'woo3d' ),
+					'confirmPaid' => __( '%s. Regenerate anyway?', '3d-and-ar-models-for-woocommerce' ),
 				),
 			)
 		);
@@ -194,7 +194,7 @@ final class Woo3D_Rest {
 					'product_id' => $id,
 					'queued'     => false,
 					/* translators: %s: why the backend did not start a job. */
-					'message'    => sprintf( __( 'Nothing to do: %s', 'woo3d' ), $reason ),
+					'message'    => sprintf( __( 'Nothing to do: %s', '3d-and-ar-models-for-woocommerce' ), $reason ),
 				)
 			);
 		}
@@ -304,7 +304,7 @@ final class Woo3D_Rest {
 		if ( is_wp_error( $result ) ) {
 			return self::connection_result( false, $result->get_error_message() );
 		}
-		return self::connection_result( true, __( 'Connected: the backend is up and accepted the admin token.', 'woo3d' ) );
+		return self::connection_result( true, __( 'Connected: the backend is up and accepted the admin token.', '3d-and-ar-models-for-woocommerce' ) );
 	}
 
 	/**

@@ -67,19 +67,19 @@ final class Woo3D_Review {
 			return;
 		}
 		$labels = array(
-			'front' => __( 'Front', 'woo3d' ),
-			'45'    => __( '45°', 'woo3d' ),
-			'side'  => __( 'Side', 'woo3d' ),
+			'front' => __( 'Front', '3d-and-ar-models-for-woocommerce' ),
+			'45'    => __( '45°', '3d-and-ar-models-for-woocommerce' ),
+			'side'  => __( 'Side', '3d-and-ar-models-for-woocommerce' ),
 		);
 		$shape  = (string) get_post_meta( $post->ID, self::SHAPE_META, true );
 		$poster = array(
 			'class' => 'woo3d-review__poster',
-			'alt'   => __( 'Poster of the model waiting for review', 'woo3d' ),
+			'alt'   => __( 'Poster of the model waiting for review', '3d-and-ar-models-for-woocommerce' ),
 		);
 		?>
 		<div class="woo3d-review" data-fingerprint="<?php echo esc_attr( $held['fingerprint'] ); ?>">
-			<h4 class="woo3d-review__title"><?php esc_html_e( 'New model waiting for your review', 'woo3d' ); ?></h4>
-			<p class="woo3d-review__note"><?php esc_html_e( 'Shoppers still see the current model (or none) until you approve this one.', 'woo3d' ); ?></p>
+			<h4 class="woo3d-review__title"><?php esc_html_e( 'New model waiting for your review', '3d-and-ar-models-for-woocommerce' ); ?></h4>
+			<p class="woo3d-review__note"><?php esc_html_e( 'Shoppers still see the current model (or none) until you approve this one.', '3d-and-ar-models-for-woocommerce' ); ?></p>
 			<?php if ( '' !== $held['poster'] ) : ?>
 				<a href="<?php echo esc_url( $held['glb'] ); ?>" target="_blank" rel="noopener"><?php echo wp_get_attachment_image( Woo3D_Model::image_id( $held['poster'] ), 'full', false, $poster ); ?></a>
 			<?php endif; ?>
@@ -94,16 +94,16 @@ final class Woo3D_Review {
 			<p class="woo3d-review__score">
 				<?php
 				if ( null === $held['score'] ) {
-					esc_html_e( 'Quality score: unknown', 'woo3d' );
+					esc_html_e( 'Quality score: unknown', '3d-and-ar-models-for-woocommerce' );
 				} else {
 					/* translators: %d: the model's quality score. */
-					echo esc_html( sprintf( __( 'Quality score: %d / 100', 'woo3d' ), $held['score'] ) );
+					echo esc_html( sprintf( __( 'Quality score: %d / 100', '3d-and-ar-models-for-woocommerce' ), $held['score'] ) );
 				}
 				?>
 			</p>
 			<?php if ( '' !== $held['held_because'] ) : ?>
 				<?php /* translators: %s: why the model was held, e.g. "its quality score 41 is below 70". */ ?>
-				<p class="woo3d-review__why"><?php echo esc_html( sprintf( __( 'Held because %s.', 'woo3d' ), $held['held_because'] ) ); ?></p>
+				<p class="woo3d-review__why"><?php echo esc_html( sprintf( __( 'Held because %s.', '3d-and-ar-models-for-woocommerce' ), $held['held_because'] ) ); ?></p>
 			<?php endif; ?>
 			<?php if ( $held['reasons'] ) : ?>
 				<ul class="woo3d-review__reasons">
@@ -113,17 +113,17 @@ final class Woo3D_Review {
 				</ul>
 			<?php endif; ?>
 			<p class="woo3d-review__actions">
-				<button type="button" class="button button-primary woo3d-review__approve"><?php esc_html_e( 'Approve', 'woo3d' ); ?></button>
-				<button type="button" class="button woo3d-review__discard"><?php esc_html_e( 'Discard', 'woo3d' ); ?></button>
+				<button type="button" class="button button-primary woo3d-review__approve"><?php esc_html_e( 'Approve', '3d-and-ar-models-for-woocommerce' ); ?></button>
+				<button type="button" class="button woo3d-review__discard"><?php esc_html_e( 'Discard', '3d-and-ar-models-for-woocommerce' ); ?></button>
 			</p>
 			<p class="woo3d-review__regenerate">
-				<label for="woo3d-review-shape"><?php esc_html_e( 'Shape', 'woo3d' ); ?></label>
+				<label for="woo3d-review-shape"><?php esc_html_e( 'Shape', '3d-and-ar-models-for-woocommerce' ); ?></label>
 				<select id="woo3d-review-shape" class="woo3d-review__shape">
 					<?php foreach ( Woo3D_Admin::shape_labels() as $option => $label ) : ?>
 						<option value="<?php echo esc_attr( $option ); ?>"<?php selected( '' === $shape ? 'auto' : $shape, $option ); ?>><?php echo esc_html( $label ); ?></option>
 					<?php endforeach; ?>
 				</select>
-				<button type="button" class="button woo3d-review__regenerate-button"><?php esc_html_e( 'Regenerate', 'woo3d' ); ?></button>
+				<button type="button" class="button woo3d-review__regenerate-button"><?php esc_html_e( 'Regenerate', '3d-and-ar-models-for-woocommerce' ); ?></button>
 			</p>
 			<p class="woo3d-review__status" role="status" aria-live="polite"></p>
 		</div>
@@ -195,8 +195,8 @@ final class Woo3D_Review {
 				'product_id' => $id,
 				'verdict'    => $verdict,
 				'message'    => 'approve' === $verdict
-					? __( 'Approved: the new model is on the product page now.', 'woo3d' )
-					: __( 'Discarded: the model and its files were deleted.', 'woo3d' ),
+					? __( 'Approved: the new model is on the product page now.', '3d-and-ar-models-for-woocommerce' )
+					: __( 'Discarded: the model and its files were deleted.', '3d-and-ar-models-for-woocommerce' ),
 			)
 		);
 	}
@@ -255,7 +255,7 @@ final class Woo3D_Review {
 			'<a href="%1$s"%2$s>%3$s <span class="count">(%4$d)</span></a>',
 			esc_url( add_query_arg( self::FILTER_ARG, '1', admin_url( 'edit.php?post_type=product' ) ) ),
 			$current ? ' class="current" aria-current="page"' : '',
-			esc_html__( '3D: needs review', 'woo3d' ),
+			esc_html__( '3D: needs review', '3d-and-ar-models-for-woocommerce' ),
 			(int) $count
 		);
 		return $views;
@@ -315,7 +315,7 @@ final class Woo3D_Review {
 	 */
 	public static function add_bulk_action( array $actions ): array {
 		if ( Woo3D_Rest::can_edit_products() ) {
-			$actions[ self::BULK_ACTION ] = __( 'Approve 3D models', 'woo3d' );
+			$actions[ self::BULK_ACTION ] = __( 'Approve 3D models', '3d-and-ar-models-for-woocommerce' );
 		}
 		return $actions;
 	}
@@ -382,21 +382,21 @@ final class Woo3D_Review {
 			printf(
 				'<div class="notice notice-success is-dismissible woo3d-notice"><p>%s</p></div>',
 				/* translators: %d: number of products. */
-				esc_html( sprintf( _n( 'Approved the 3D model of %d product: it is on the product page now.', 'Approved the 3D models of %d products: they are on the product pages now.', $approved, 'woo3d' ), $approved ) )
+				esc_html( sprintf( _n( 'Approved the 3D model of %d product: it is on the product page now.', 'Approved the 3D models of %d products: they are on the product pages now.', $approved, '3d-and-ar-models-for-woocommerce' ), $approved ) )
 			);
 		}
 		if ( $skipped > 0 ) {
 			printf(
 				'<div class="notice notice-info is-dismissible woo3d-notice"><p>%s</p></div>',
 				/* translators: %d: number of products. */
-				esc_html( sprintf( _n( '%d product had no 3D model waiting for review.', '%d products had no 3D model waiting for review.', $skipped, 'woo3d' ), $skipped ) )
+				esc_html( sprintf( _n( '%d product had no 3D model waiting for review.', '%d products had no 3D model waiting for review.', $skipped, '3d-and-ar-models-for-woocommerce' ), $skipped ) )
 			);
 		}
 		if ( $failed > 0 ) {
 			printf(
 				'<div class="notice notice-error is-dismissible woo3d-notice"><p>%s %s</p></div>',
 				/* translators: %d: number of products. */
-				esc_html( sprintf( _n( 'Could not approve the 3D model of %d product.', 'Could not approve the 3D models of %d products.', $failed, 'woo3d' ), $failed ) ),
+				esc_html( sprintf( _n( 'Could not approve the 3D model of %d product.', 'Could not approve the 3D models of %d products.', $failed, '3d-and-ar-models-for-woocommerce' ), $failed ) ),
 				esc_html( (string) $result['error'] )
 			);
 		}
@@ -428,8 +428,8 @@ final class Woo3D_Review {
 			'woo3dReview',
 			array(
 				'i18n' => array(
-					'working'        => __( 'Working…', 'woo3d' ),
-					'confirmDiscard' => __( 'Discard this model and delete its files?', 'woo3d' ),
+					'working'        => __( 'Working…', '3d-and-ar-models-for-woocommerce' ),
+					'confirmDiscard' => __( 'Discard this model and delete its files?', '3d-and-ar-models-for-woocommerce' ),
 				),
 			)
 		);

@@ -8,11 +8,11 @@
 defined( 'ABSPATH' ) || exit;
 
 /**
- * Stores and edits the plugin's one option, `woo3d_settings`.
+ * Stores and edits the plugin's one option, `woo3d_plugin_settings` (the predecessor's was `woo3d_settings`, see Woo3D_Handover).
  */
 final class Woo3D_Settings {
 
-	const OPTION = 'woo3d_settings';
+	const OPTION = 'woo3d_plugin_settings';
 	const PAGE   = 'woo3d';
 
 	/**
@@ -113,14 +113,14 @@ final class Woo3D_Settings {
 		if ( '' !== $url ) {
 			$clean = esc_url_raw( $url, array( 'http', 'https' ) );
 			if ( '' === $clean || '' === (string) wp_parse_url( $clean, PHP_URL_HOST ) ) {
-				add_settings_error( self::OPTION, 'woo3d_backend_url', __( 'The backend URL must be an http or https URL.', 'woo3d' ) );
+				add_settings_error( self::OPTION, 'woo3d_backend_url', __( 'The backend URL must be an http or https URL.', '3d-and-ar-models-for-woocommerce' ) );
 				$clean = $current['backend_url'];
 			}
 			$url = untrailingslashit( $clean );
 		}
 		$url_changed = $url !== $current['backend_url'];
 		if ( $url_changed && ! current_user_can( self::URL_CAPABILITY ) ) {
-			add_settings_error( self::OPTION, 'woo3d_backend_url_forbidden', __( 'Only administrators can change the backend URL. Nothing was saved.', 'woo3d' ) );
+			add_settings_error( self::OPTION, 'woo3d_backend_url_forbidden', __( 'Only administrators can change the backend URL. Nothing was saved.', '3d-and-ar-models-for-woocommerce' ) );
 			return $current;
 		}
 
@@ -128,7 +128,7 @@ final class Woo3D_Settings {
 		if ( '' === $token && ! $url_changed ) {
 			$token = $current['admin_token'];
 		} elseif ( '' === $token && '' !== $current['admin_token'] ) {
-			add_settings_error( self::OPTION, 'woo3d_token_dropped', __( 'The backend URL changed, so the saved admin token was removed: enter the token for the new backend.', 'woo3d' ), 'warning' );
+			add_settings_error( self::OPTION, 'woo3d_token_dropped', __( 'The backend URL changed, so the saved admin token was removed: enter the token for the new backend.', '3d-and-ar-models-for-woocommerce' ), 'warning' );
 		}
 		if ( ! empty( $input['forget_token'] ) ) {
 			$token = '';
@@ -148,8 +148,8 @@ final class Woo3D_Settings {
 	public static function add_page(): void {
 		$hook = add_submenu_page(
 			class_exists( 'WooCommerce' ) ? 'woocommerce' : 'options-general.php',
-			__( 'woo3d 3D models', 'woo3d' ),
-			__( '3D models (woo3d)', 'woo3d' ),
+			__( 'woo3d 3D models', '3d-and-ar-models-for-woocommerce' ),
+			__( '3D models (woo3d)', '3d-and-ar-models-for-woocommerce' ),
 			self::capability(),
 			self::PAGE,
 			array( __CLASS__, 'render_page' )
@@ -178,8 +178,8 @@ final class Woo3D_Settings {
 			array(
 				'url'     => esc_url_raw( rest_url( Woo3D_Rest::NAMESPACE . '/connection' ) ),
 				'nonce'   => wp_create_nonce( 'wp_rest' ),
-				'testing' => __( 'Testing…', 'woo3d' ),
-				'failed'  => __( 'The test could not run.', 'woo3d' ),
+				'testing' => __( 'Testing…', '3d-and-ar-models-for-woocommerce' ),
+				'failed'  => __( 'The test could not run.', '3d-and-ar-models-for-woocommerce' ),
 			)
 		);
 	}
@@ -189,14 +189,14 @@ final class Woo3D_Settings {
 	 */
 	public static function render_page(): void {
 		if ( ! current_user_can( self::capability() ) ) {
-			wp_die( esc_html__( 'Sorry, you are not allowed to manage woo3d.', 'woo3d' ), 403 );
+			wp_die( esc_html__( 'Sorry, you are not allowed to manage woo3d.', '3d-and-ar-models-for-woocommerce' ), 403 );
 		}
 		$settings   = self::get();
 		$name       = self::OPTION;
 		$url_locked = ! current_user_can( self::URL_CAPABILITY );
 		?>
 		<div class="wrap woo3d-settings">
-			<h1><?php esc_html_e( 'woo3d 3D models', 'woo3d' ); ?></h1>
+			<h1><?php esc_html_e( 'woo3d 3D models', '3d-and-ar-models-for-woocommerce' ); ?></h1>
 			<?php
 			// Under Settings, WordPress prints the "saved" notice and errors itself (options-head.php).
 			if ( 'options-general.php' !== get_admin_page_parent() ) {
@@ -207,70 +207,70 @@ final class Woo3D_Settings {
 				<?php settings_fields( self::PAGE ); ?>
 				<table class="form-table" role="presentation">
 					<tr>
-						<th scope="row"><label for="woo3d-backend-url"><?php esc_html_e( 'Backend URL', 'woo3d' ); ?></label></th>
+						<th scope="row"><label for="woo3d-backend-url"><?php esc_html_e( 'Backend URL', '3d-and-ar-models-for-woocommerce' ); ?></label></th>
 						<td>
 							<input type="url" class="regular-text code" id="woo3d-backend-url" name="<?php echo esc_attr( $name ); ?>[backend_url]" value="<?php echo esc_attr( $settings['backend_url'] ); ?>" placeholder="https://woo3d.example.com"<?php echo $url_locked ? ' readonly' : ''; ?> />
 							<p class="description">
 								<?php
-								esc_html_e( 'Where the woo3d backend (woo3d serve) answers. Changing it removes the saved token: enter the token again with it.', 'woo3d' );
+								esc_html_e( 'Where the woo3d backend (woo3d serve) answers. Changing it removes the saved token: enter the token again with it.', '3d-and-ar-models-for-woocommerce' );
 								if ( $url_locked ) {
 									echo ' ';
-									esc_html_e( 'Only administrators can change the backend URL.', 'woo3d' );
+									esc_html_e( 'Only administrators can change the backend URL.', '3d-and-ar-models-for-woocommerce' );
 								}
 								?>
 							</p>
 						</td>
 					</tr>
 					<tr>
-						<th scope="row"><label for="woo3d-admin-token"><?php esc_html_e( 'Admin token', 'woo3d' ); ?></label></th>
+						<th scope="row"><label for="woo3d-admin-token"><?php esc_html_e( 'Admin token', '3d-and-ar-models-for-woocommerce' ); ?></label></th>
 						<td>
 							<input type="password" class="regular-text code" id="woo3d-admin-token" name="<?php echo esc_attr( $name ); ?>[admin_token]" value="" autocomplete="new-password" />
 							<p class="description">
 								<?php
 								if ( '' !== $settings['admin_token'] ) {
-									esc_html_e( 'A token is saved. Leave this blank to keep it.', 'woo3d' );
+									esc_html_e( 'A token is saved. Leave this blank to keep it.', '3d-and-ar-models-for-woocommerce' );
 								} else {
-									esc_html_e( 'The backend\'s WOO3D_ADMIN_TOKEN. It stays on this server and is never sent to browsers.', 'woo3d' );
+									esc_html_e( 'The backend\'s WOO3D_ADMIN_TOKEN. It stays on this server and is never sent to browsers.', '3d-and-ar-models-for-woocommerce' );
 								}
 								?>
 							</p>
 							<?php if ( '' !== $settings['admin_token'] ) : ?>
-								<label><input type="checkbox" name="<?php echo esc_attr( $name ); ?>[forget_token]" value="1" /> <?php esc_html_e( 'Forget the saved token', 'woo3d' ); ?></label>
+								<label><input type="checkbox" name="<?php echo esc_attr( $name ); ?>[forget_token]" value="1" /> <?php esc_html_e( 'Forget the saved token', '3d-and-ar-models-for-woocommerce' ); ?></label>
 							<?php endif; ?>
 						</td>
 					</tr>
 					<tr>
-						<th scope="row"><label for="woo3d-gallery-position"><?php esc_html_e( '3D model on the product page', 'woo3d' ); ?></label></th>
+						<th scope="row"><label for="woo3d-gallery-position"><?php esc_html_e( '3D model on the product page', '3d-and-ar-models-for-woocommerce' ); ?></label></th>
 						<td>
 							<select id="woo3d-gallery-position" name="<?php echo esc_attr( $name ); ?>[gallery_position]">
 								<?php
 								$positions = array(
-									'second' => __( 'In the gallery, after the main photo', 'woo3d' ),
-									'first'  => __( 'In the gallery, first', 'woo3d' ),
-									'last'   => __( 'In the gallery, last', 'woo3d' ),
-									'after'  => __( 'Under the gallery, always shown', 'woo3d' ),
+									'second' => __( 'In the gallery, after the main photo', '3d-and-ar-models-for-woocommerce' ),
+									'first'  => __( 'In the gallery, first', '3d-and-ar-models-for-woocommerce' ),
+									'last'   => __( 'In the gallery, last', '3d-and-ar-models-for-woocommerce' ),
+									'after'  => __( 'Under the gallery, always shown', '3d-and-ar-models-for-woocommerce' ),
 								);
 								foreach ( $positions as $value => $label ) :
 									?>
 									<option value="<?php echo esc_attr( $value ); ?>" <?php selected( $settings['gallery_position'], $value ); ?>><?php echo esc_html( $label ); ?></option>
 								<?php endforeach; ?>
 							</select>
-							<p class="description"><?php esc_html_e( 'In the gallery, the model is one more item with a 3D badge: its viewer loads only when a shopper opens it. The [woo3d_model] shortcode and the "Product 3D model" block show it anywhere else.', 'woo3d' ); ?></p>
+							<p class="description"><?php esc_html_e( 'In the gallery, the model is one more item with a 3D badge: its viewer loads only when a shopper opens it. The [woo3d_model] shortcode and the "Product 3D model" block show it anywhere else.', '3d-and-ar-models-for-woocommerce' ); ?></p>
 						</td>
 					</tr>
 					<tr>
-						<th scope="row"><?php esc_html_e( 'Uninstall', 'woo3d' ); ?></th>
+						<th scope="row"><?php esc_html_e( 'Uninstall', '3d-and-ar-models-for-woocommerce' ); ?></th>
 						<td>
-							<label><input type="checkbox" id="woo3d-delete-data" name="<?php echo esc_attr( $name ); ?>[delete_data_on_uninstall]" value="1" <?php checked( $settings['delete_data_on_uninstall'] ); ?> /> <?php esc_html_e( 'Also delete every product\'s 3D model metadata when the plugin is deleted', 'woo3d' ); ?></label>
+							<label><input type="checkbox" id="woo3d-delete-data" name="<?php echo esc_attr( $name ); ?>[delete_data_on_uninstall]" value="1" <?php checked( $settings['delete_data_on_uninstall'] ); ?> /> <?php esc_html_e( 'Also delete every product\'s 3D model metadata when the plugin is deleted', '3d-and-ar-models-for-woocommerce' ); ?></label>
 						</td>
 					</tr>
 				</table>
 				<?php submit_button(); ?>
 			</form>
-			<h2><?php esc_html_e( 'Connection', 'woo3d' ); ?></h2>
-			<p><?php esc_html_e( 'Checks the saved settings: the backend answers, and it accepts the token.', 'woo3d' ); ?></p>
+			<h2><?php esc_html_e( 'Connection', '3d-and-ar-models-for-woocommerce' ); ?></h2>
+			<p><?php esc_html_e( 'Checks the saved settings: the backend answers, and it accepts the token.', '3d-and-ar-models-for-woocommerce' ); ?></p>
 			<p>
-				<button type="button" class="button" id="woo3d-test-connection"><?php esc_html_e( 'Test connection', 'woo3d' ); ?></button>
+				<button type="button" class="button" id="woo3d-test-connection"><?php esc_html_e( 'Test connection', '3d-and-ar-models-for-woocommerce' ); ?></button>
 				<span id="woo3d-test-result" class="woo3d-test-result" role="status" aria-live="polite"></span>
 			</p>
 		</div>

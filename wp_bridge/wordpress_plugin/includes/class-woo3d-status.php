@@ -54,25 +54,25 @@ final class Woo3D_Status {
 	public static function message( array $status ): string {
 		switch ( $status['state'] ) {
 			case 'queued':
-				return __( 'Queued…', 'woo3d' );
+				return __( 'Queued…', '3d-and-ar-models-for-woocommerce' );
 			case 'running':
-				$stage = null !== $status['stage'] ? $status['stage'] : __( 'starting', 'woo3d' );
+				$stage = null !== $status['stage'] ? $status['stage'] : __( 'starting', '3d-and-ar-models-for-woocommerce' );
 				if ( null !== $status['progress'] ) {
 					/* translators: 1: the pipeline stage, 2: percent done. */
-					return sprintf( __( 'Running: %1$s (%2$d%%)', 'woo3d' ), $stage, (int) round( $status['progress'] * 100 ) );
+					return sprintf( __( 'Running: %1$s (%2$d%%)', '3d-and-ar-models-for-woocommerce' ), $stage, (int) round( $status['progress'] * 100 ) );
 				}
 				/* translators: %s: the pipeline stage. */
-				return sprintf( __( 'Running: %s', 'woo3d' ), $stage );
+				return sprintf( __( 'Running: %s', '3d-and-ar-models-for-woocommerce' ), $stage );
 			case 'done':
 				if ( ! empty( $status['held'] ) ) {
-					return __( 'Done: the new model waits for your review (reload the page to see it).', 'woo3d' );
+					return __( 'Done: the new model waits for your review (reload the page to see it).', '3d-and-ar-models-for-woocommerce' );
 				}
-				return __( 'Done: the 3D model is ready.', 'woo3d' );
+				return __( 'Done: the 3D model is ready.', '3d-and-ar-models-for-woocommerce' );
 			case 'failed':
 				/* translators: %s: why the job failed. */
-				return sprintf( __( 'Failed: %s', 'woo3d' ), null !== $status['reason'] ? $status['reason'] : __( 'unknown reason', 'woo3d' ) );
+				return sprintf( __( 'Failed: %s', '3d-and-ar-models-for-woocommerce' ), null !== $status['reason'] ? $status['reason'] : __( 'unknown reason', '3d-and-ar-models-for-woocommerce' ) );
 			default:
-				return __( 'No 3D model yet.', 'woo3d' );
+				return __( 'No 3D model yet.', '3d-and-ar-models-for-woocommerce' );
 		}
 	}
 

@@ -190,7 +190,7 @@ final class Woo3D_Uploads {
 		foreach ( array_slice( $parts, 1, -1 ) as $part ) {
 			if ( preg_match( '/^[a-z]{2,5}\d?_?$/i', $part ) ) {
 				/* translators: 1: the file name, 2: its extension. */
-				return sprintf( __( '%1$s has more than one extension: rename it (for example model.%2$s) and upload it again.', 'woo3d' ), wp_basename( $filename ), self::extension( $filename ) );
+				return sprintf( __( '%1$s has more than one extension: rename it (for example model.%2$s) and upload it again.', '3d-and-ar-models-for-woocommerce' ), wp_basename( $filename ), self::extension( $filename ) );
 			}
 		}
 		return '';

@@ -167,15 +167,15 @@ final class Woo3D_Variations {
 		$own    = self::has_own_photo( $variation->ID );
 		?>
 		<div class="woo3d-variation form-row form-row-full" data-product-id="<?php echo esc_attr( (string) $variation->ID ); ?>">
-			<strong><?php esc_html_e( '3D model', 'woo3d' ); ?></strong>
-			<a class="woo3d-variation__link" href="<?php echo esc_url( null === $model ? '' : $model['glb'] ); ?>" target="_blank" rel="noopener"<?php echo null === $model ? ' hidden' : ''; ?>><?php esc_html_e( 'Open the 3D model (GLB)', 'woo3d' ); ?></a>
+			<strong><?php esc_html_e( '3D model', '3d-and-ar-models-for-woocommerce' ); ?></strong>
+			<a class="woo3d-variation__link" href="<?php echo esc_url( null === $model ? '' : $model['glb'] ); ?>" target="_blank" rel="noopener"<?php echo null === $model ? ' hidden' : ''; ?>><?php esc_html_e( 'Open the 3D model (GLB)', '3d-and-ar-models-for-woocommerce' ); ?></a>
 			<span class="woo3d-variation__status" role="status" aria-live="polite" data-state="<?php echo esc_attr( $status['state'] ); ?>"><?php echo esc_html( $status['message'] ); ?></span>
 			<?php if ( null === $model && ! $own ) : ?>
-				<span class="woo3d-variation__inherits"><?php esc_html_e( 'No photo of its own: it shows the product’s model. Give it a photo for a model of its own.', 'woo3d' ); ?></span>
+				<span class="woo3d-variation__inherits"><?php esc_html_e( 'No photo of its own: it shows the product’s model. Give it a photo for a model of its own.', '3d-and-ar-models-for-woocommerce' ); ?></span>
 			<?php endif; ?>
 			<span class="woo3d-variation__actions">
-				<button type="button" class="button woo3d-variation-generate" data-force="0"><?php esc_html_e( 'Generate 3D model', 'woo3d' ); ?></button>
-				<button type="button" class="button woo3d-variation-generate" data-force="1"><?php esc_html_e( 'Regenerate', 'woo3d' ); ?></button>
+				<button type="button" class="button woo3d-variation-generate" data-force="0"><?php esc_html_e( 'Generate 3D model', '3d-and-ar-models-for-woocommerce' ); ?></button>
+				<button type="button" class="button woo3d-variation-generate" data-force="1"><?php esc_html_e( 'Regenerate', '3d-and-ar-models-for-woocommerce' ); ?></button>
 			</span>
 		</div>
 		<?php
@@ -200,7 +200,7 @@ final class Woo3D_Variations {
 				/** This filter is documented in includes/class-woo3d-admin.php */
 				'pollMs' => (int) apply_filters( 'woo3d_poll_interval_ms', 3000 ),
 				'i18n'   => array(
-					'starting' => __( 'Starting…', 'woo3d' ),
+					'starting' => __( 'Starting…', '3d-and-ar-models-for-woocommerce' ),
 				),
 			)
 		);

@@ -21,7 +21,7 @@ woo3d_test_store_install();
 do_action( 'init' );
 flush_rewrite_rules();
 
-$woo3d_activated = activate_plugin( 'woo3d/woo3d.php' );
+$woo3d_activated = activate_plugin( '3d-and-ar-models-for-woocommerce/3d-and-ar-models-for-woocommerce.php' );
 if ( is_wp_error( $woo3d_activated ) ) {
 	fwrite( STDERR, $woo3d_activated->get_error_message() );
 	exit( 1 );

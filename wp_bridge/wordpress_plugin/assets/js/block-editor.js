@@ -8,7 +8,7 @@
 
 	blocks.registerBlockType( 'woo3d/model', {
 		apiVersion: 2,
-		title: __( 'Product 3D model', 'woo3d' ),
+		title: __( 'Product 3D model', '3d-and-ar-models-for-woocommerce' ),
 		category: 'media',
 		icon: 'visibility',
 		attributes: { productId: { type: 'integer', default: 0 } },
@@ -21,9 +21,9 @@
 					null,
 					el(
 						components.PanelBody,
-						{ title: __( 'Product', 'woo3d' ) },
+						{ title: __( 'Product', '3d-and-ar-models-for-woocommerce' ) },
 						el( components.TextControl, {
-							label: __( 'Product ID (blank: the current product)', 'woo3d' ),
+							label: __( 'Product ID (blank: the current product)', '3d-and-ar-models-for-woocommerce' ),
 							type: 'number',
 							value: props.attributes.productId || '',
 							onChange: function ( value ) {
