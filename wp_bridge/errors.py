@@ -24,8 +24,9 @@ _PERMISSION_HINT = (
 )
 
 PLUGIN_HINT = (
-    "Stock WordPress refuses GLB and USDZ uploads. Activate the woo3d companion plugin in WordPress "
-    "(build it with `woo3d wp-plugin --out woo3d.zip`, then Plugins → Add New → Upload Plugin), "
+    "Stock WordPress refuses GLB and USDZ uploads. Activate the companion plugin, \"3D and AR Models for "
+    "WooCommerce\", in WordPress (build it with `woo3d wp-plugin --out plugin.zip`, then Plugins → Add New → "
+    "Upload Plugin), "
     "which allows the model/gltf-binary and model/vnd.usdz+zip types."
 )
 WOOCOMMERCE_AUTH_HINT = (
