@@ -8,7 +8,7 @@
 defined( 'ABSPATH' ) || exit;
 
 /**
- * Gives the scripts that call wp.i18n their translations (languages/woo3d-LOCALE-HASH.json, or
+ * Gives the scripts that call wp.i18n their translations (languages/3d-and-ar-models-for-woocommerce-LOCALE-HASH.json, or
  * WordPress's language packs); the other admin scripts get theirs through wp_localize_script().
  */
 final class Woo3D_I18n {
