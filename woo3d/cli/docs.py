@@ -47,8 +47,9 @@ def check() -> None:
 @docs.command()
 @click.option("--no-tests", is_flag=True, help="Copy what test-artifacts/ holds now; run no browser test.")
 def screenshots(no_tests: bool) -> None:
-    """Refresh docs/images/: run the plugin's real-browser tests (and the real-store tests where
-    WOO3D_WP_STACK is set), copy their chosen screenshots, and draw the overview picture."""
+    """Refresh docs/images/ and the WordPress.org directory's screenshots: run the plugin's real-browser
+    tests (and the real-store tests where WOO3D_WP_STACK is set), copy their chosen screenshots, and draw
+    the overview picture."""
     from woo3d.docs.screenshots import copy_screenshots, overview, run_browser_tests
 
     if not no_tests and run_browser_tests(ROOT) != 0:

@@ -22,9 +22,10 @@ PLUGIN_SLUG = "3d-and-ar-models-for-woocommerce"
 PLUGIN_NAME = "3D and AR Models for WooCommerce"
 # The plugin as WordPress names it (folder/main file), e.g. for activate_plugin().
 PLUGIN_BASENAME = f"{PLUGIN_SLUG}/{PLUGIN_SLUG}.php"
-# What ships: the plugin's code, assets (the Draco decoder's .wasm too), readme and licences; not bin/ (the vendoring script).
+# What ships: the plugin's code, assets (the Draco decoder's .wasm too), readme and licences; not bin/ (the
+# vendoring script) nor .wordpress-org/ (the directory's screenshots, which go to the plugin's SVN assets/).
 SHIPPED_SUFFIXES = (".php", ".js", ".css", ".txt", ".md", ".wasm")
-SKIPPED_DIRS = frozenset({"bin", "__pycache__"})
+SKIPPED_DIRS = frozenset({"bin", "__pycache__", ".wordpress-org"})
 REQUIRED = (
     f"{PLUGIN_SLUG}.php",
     "uninstall.php",

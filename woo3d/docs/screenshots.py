@@ -2,8 +2,10 @@
 
 `woo3d docs screenshots` runs the plugin's browser tests (and, where WOO3D_WP_STACK names a WordPress stack
 with WooCommerce, the real-store tests), then copies the chosen screenshots from test-artifacts/ into
-docs/images/, shrunk to a width a page shows, and draws docs/images/overview.png: the sample photo, its
-model from the front, at 45° and from the side, and the product page's viewer.
+docs/images/, shrunk to a width a page shows, and into the plugin's .wordpress-org/ folder as the WordPress.org
+directory's screenshot-N.png (what the plugin's SVN assets/ takes, numbered as readme.txt's captions), and
+draws docs/images/overview.png: the sample photo, its model from the front, at 45° and from the side, and the
+product page's viewer.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image
@@ -27,13 +30,39 @@ BROWSER_TESTS = (
     "tests/wp_bridge/plugin/test_storefront_browser.py",
 )
 REAL_STORE_TESTS = ("tests/real_store",)
-# test-artifacts/<source> → docs/images/<name>, and the widest the page shows it.
-CHOSEN: dict[str, tuple[str, int]] = {
-    "wp-plugin/meta-box-shape.png": ("admin-meta-box.png", 560),
-    "wp-plugin/review-meta-box.png": ("review-section.png", 720),
-    "wp-plugin/review-products-list.png": ("review-products-list.png", 900),
-    "wp-plugin/storefront-generated-mug.png": ("product-page-viewer.png", 560),
-}
+# The WordPress.org directory's screenshots (kept out of the plugin zip: woo3d.cli.plugin skips the folder).
+DIRECTORY = Path("wp_bridge/wordpress_plugin/.wordpress-org")
+# The directory shows a screenshot at most this wide; each stays under DIRECTORY_MAX_BYTES.
+DIRECTORY_WIDTH = 1200
+DIRECTORY_MAX_BYTES = 400_000
+
+
+@dataclass(frozen=True)
+class Shot:
+    """A screenshot kept from test-artifacts/<source>: where it goes, the widest it is kept, and whether in
+    full colour (the directory's, while it stays under DIRECTORY_MAX_BYTES) or 256 (the docs')."""
+
+    source: str
+    target: Path
+    width: int
+    full_colour: bool = False
+
+
+def _directory(number: int, source: str) -> Shot:
+    return Shot(source, DIRECTORY / f"screenshot-{number}.png", DIRECTORY_WIDTH, full_colour=True)
+
+
+CHOSEN: tuple[Shot, ...] = (
+    Shot("wp-plugin/meta-box-model.png", IMAGES / "admin-meta-box.png", 560),
+    Shot("wp-plugin/review-meta-box.png", IMAGES / "review-section.png", 720),
+    Shot("wp-plugin/review-products-list.png", IMAGES / "review-products-list.png", 900),
+    Shot("wp-plugin/storefront-generated-mug.png", IMAGES / "product-page-viewer.png", 560),
+    # Numbered as the captions of readme.txt's == Screenshots ==.
+    _directory(1, "real-store/product-page-storefront.png"),
+    _directory(2, "wp-plugin/editor-model-box.png"),
+    _directory(3, "wp-plugin/review-editor.png"),
+    _directory(4, "wp-plugin/review-products-list.png"),
+)
 # The real-store tier photographs the product page on each theme as real-store/product-page-<theme>.png.
 REAL_STORE_PATTERN = "real-store/product-page-*.png"
 MAX_WIDTH = 900
@@ -45,28 +74,60 @@ def run_browser_tests(root: Path) -> int:
     return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests], cwd=root).returncode
 
 
-def _small_png(image: Image.Image, width: int) -> bytes:
-    """The image at most `width` wide, in 256 colours (screenshots are flat: a few dozen KB each)."""
-    image = image.convert("RGBA")
+def _trimmed(image: Image.Image, width: int) -> Image.Image:
+    """The image cut to `width` where its side margins are plain that far (a page centred in a wider
+    window: columns alike to the outermost one, give or take a shade), so it needs no shrinking; else as
+    it is."""
+    from PIL import ImageChops
+
+    left = (image.width - width) // 2
+    right = image.width - width - left
+    if left + right <= 0:
+        return image
+    rgb = image.convert("RGB")
+
+    def plain(edge: int, step: int, count: int) -> bool:
+        outer = rgb.crop((edge, 0, edge + 1, rgb.height))
+        columns = (rgb.crop((x, 0, x + 1, rgb.height)) for x in range(edge, edge + step * count, step))
+        return all(max(high for _, high in ImageChops.difference(column, outer).getextrema()) <= 16
+                   for column in columns)
+
+    if plain(0, 1, left) and plain(rgb.width - 1, -1, right):
+        return image.crop((left, 0, image.width - right, image.height))
+    return image
+
+
+def _png(image: Image.Image, width: int, full_colour_under: int = 0) -> bytes:
+    """The image at most `width` wide (plain side margins cut first), as an optimised PNG: in full colour
+    while that stays under `full_colour_under` bytes, else in 256 colours (screenshots are flat: a few
+    dozen KB each)."""
+    image = _trimmed(image.convert("RGBA"), width)
     if image.width > width:
         image = image.resize((width, round(image.height * width / image.width)), Image.Resampling.LANCZOS)
+    if full_colour_under:
+        buffer = io.BytesIO()
+        opaque = image.getextrema()[3][0] == 255
+        (image.convert("RGB") if opaque else image).save(buffer, "PNG", optimize=True)
+        if buffer.tell() < full_colour_under:
+            return buffer.getvalue()
     buffer = io.BytesIO()
     image.quantize(256, method=Image.Quantize.FASTOCTREE).save(buffer, "PNG", optimize=True)
     return buffer.getvalue()
 
 
 def copy_screenshots(root: Path) -> list[Path]:
-    """Copy the chosen screenshots that exist into docs/images/; returns what was written."""
+    """Copy the chosen screenshots that exist into docs/images/ and the directory's folder; returns what
+    was written."""
     written = []
-    sources = {source: target for source, target in CHOSEN.items()}
-    for found in sorted((root / ARTIFACTS).glob(REAL_STORE_PATTERN)):
-        sources[str(found.relative_to(root / ARTIFACTS))] = (found.name, MAX_WIDTH)
-    for source, (name, width) in sources.items():
-        path = root / ARTIFACTS / source
+    found = sorted((root / ARTIFACTS).glob(REAL_STORE_PATTERN))
+    pages = [Shot(str(path.relative_to(root / ARTIFACTS)), IMAGES / path.name, MAX_WIDTH) for path in found]
+    for shot in [*CHOSEN, *pages]:
+        path = root / ARTIFACTS / shot.source
         if path.is_file():
-            (root / IMAGES).mkdir(parents=True, exist_ok=True)
-            (root / IMAGES / name).write_bytes(_small_png(Image.open(path), width))
-            written.append(IMAGES / name)
+            (root / shot.target).parent.mkdir(parents=True, exist_ok=True)
+            limit = DIRECTORY_MAX_BYTES if shot.full_colour else 0
+            (root / shot.target).write_bytes(_png(Image.open(path), shot.width, limit))
+            written.append(shot.target)
     return written
 
 
@@ -122,5 +183,5 @@ def overview(root: Path, height: int = 220) -> Path:
         x += panel.width + gap
     target = root / IMAGES / "overview.png"
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(_small_png(canvas, 1200))
+    target.write_bytes(_png(canvas, 1200))
     return IMAGES / "overview.png"

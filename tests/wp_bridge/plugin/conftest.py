@@ -7,6 +7,7 @@ import json
 import time
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,8 @@ PRODUCTS = (
 MUG, TOTE, VASE = range(3)
 # Under WooCommerce's menu, as on a real store (the test store stands in for WooCommerce).
 SETTINGS_PAGE = "/wp-admin/admin.php?page=woo3d"
+# The widest the WordPress.org directory shows a screenshot: admin screens kept for it are taken this wide.
+SCREEN_WIDTH = 1200
 
 
 @pytest.fixture(scope="session")
@@ -154,6 +157,39 @@ def refuse_the_question(page: Page, button: Locator, timeout_s: float = 20.0) ->
         assert time.monotonic() < deadline, "the click asked nothing"
         page.wait_for_timeout(50)  # lets Playwright deliver the dialog event
     return asked[0]
+
+
+# The line under a screenshot: `margin` below what it must hold, moved below every meta box it would cut.
+SCREEN_BOTTOM = """([holding, margin]) => {
+    const top = e => e.getBoundingClientRect().top + window.scrollY;
+    const bottom = e => e.getBoundingClientRect().bottom + window.scrollY;
+    let line = Math.max(...holding.map(s => bottom(document.querySelector(s)))) + margin;
+    const boxes = [...document.querySelectorAll('.postbox')].filter(box => box.offsetParent);
+    for (let moved = true; moved;) {
+        moved = false;
+        for (const box of boxes) {
+            if (top(box) < line && bottom(box) + margin > line) { line = bottom(box) + margin; moved = true; }
+        }
+    }
+    return Math.ceil(line);
+}"""
+
+
+@contextmanager
+def whole_screen(page: Page, *holding: str, width: int = SCREEN_WIDTH) -> Iterator[None]:
+    """The window `width` wide and just tall enough to show the admin menu and each `holding` selector
+    whole, cutting no meta box in two, scrolled to the top: a screenshot taken inside cuts nothing off,
+    and the fixed admin bar covers nothing of a tall meta box. The window is put back afterwards."""
+    before = page.viewport_size
+    assert before is not None
+    page.set_viewport_size({"width": width, "height": before["height"]})
+    height = page.evaluate(SCREEN_BOTTOM, [["#adminmenuwrap", *holding], 12])
+    page.set_viewport_size({"width": width, "height": height})
+    page.evaluate("() => window.scrollTo(0, 0)")
+    try:
+        yield
+    finally:
+        page.set_viewport_size(before)
 
 
 def log_in(browser: Browser, site: WordPressSite, user: str) -> BrowserContext:

@@ -19,8 +19,8 @@ import requests
 from playwright.sync_api import Browser, Page, expect
 
 from pipeline.stage2.compress import glb_json
-from tests.wp_bridge.plugin.conftest import MUG, SETTINGS_PAGE, set_model
-from tests.wp_bridge.plugin.rendering import assert_not_blank, screenshot_model, wait_until_rendered
+from tests.wp_bridge.plugin.conftest import MUG, SETTINGS_PAGE, set_model, whole_screen
+from tests.wp_bridge.plugin.rendering import ARTIFACTS, assert_not_blank, screenshot_model, wait_until_rendered
 from tests.redis_server import free_port
 from tests.wp_bridge.plugin.wordpress import WordPressSite
 
@@ -104,6 +104,13 @@ def test_generate_button_runs_the_real_job_and_the_product_page_draws_its_model(
     served = requests.get(model["glb"], timeout=30).content
     assert "EXT_meshopt_compression" in glb_json(served)["extensionsRequired"]  # type: ignore[operator]
     expect(admin_page.locator(".woo3d-box__poster")).to_have_attribute("src", model["poster"])
+    # The box as the merchant finds it: the generated mug's poster, its status, the Shape and the buttons.
+    admin_page.wait_for_function("() => { const i = document.querySelector('.woo3d-box__poster');"
+                                 " return !!(i && i.complete && i.naturalWidth); }")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with whole_screen(admin_page, "#woo3d-model"):
+        admin_page.locator("#woo3d-model").screenshot(path=str(ARTIFACTS / "meta-box-model.png"))
+        admin_page.screenshot(path=str(ARTIFACTS / "editor-model-box.png"))
 
     context = browser.new_context(base_url=wordpress.url, viewport={"width": 1280, "height": 900})
     page = context.new_page()

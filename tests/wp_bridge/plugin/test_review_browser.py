@@ -25,7 +25,7 @@ from pipeline.stage2.mesh_io import load_mesh
 from pipeline.stage2.poster import render_poster, render_turntable
 from tests.redis_server import free_port
 from tests.wp_bridge.plugin.conftest import (
-    MUG, TOTE, VASE, configure_plugin, glb_bytes, refuse_the_question, set_model, upload,
+    MUG, TOTE, VASE, configure_plugin, glb_bytes, refuse_the_question, set_model, upload, whole_screen,
 )
 from tests.wp_bridge.plugin.rendering import ARTIFACTS
 from tests.wp_bridge.plugin.wordpress import WordPressSite
@@ -187,7 +187,9 @@ def test_the_meta_box_shows_the_held_model_and_approve_publishes_it(
         image.scroll_into_view_if_needed()
         assert image.evaluate("img => img.complete && img.naturalWidth") == 256
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    admin_page.locator("#woo3d-model").screenshot(path=str(ARTIFACTS / "review-meta-box.png"))
+    with whole_screen(admin_page, "#woo3d-model"):
+        admin_page.locator("#woo3d-model").screenshot(path=str(ARTIFACTS / "review-meta-box.png"))
+        admin_page.screenshot(path=str(ARTIFACTS / "review-editor.png"))
 
     admin_page.get_by_role("button", name="Approve").click()
     expect(admin_page.locator(".woo3d-review")).to_have_count(0)
@@ -265,11 +267,13 @@ def test_the_products_list_filters_held_models_and_approves_them_in_bulk(
     rows = admin_page.locator("#the-list tr")
     expect(rows).to_have_count(2)
     assert {int(i.removeprefix("post-")) for i in rows.evaluate_all("rows => rows.map(r => r.id)")} == {tote, vase}
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    admin_page.screenshot(path=str(ARTIFACTS / "review-products-list.png"))
 
     admin_page.check("#cb-select-all-1")
     admin_page.select_option("#bulk-action-selector-top", "woo3d_approve")
+    expect(admin_page.locator("#bulk-action-selector-top option:checked")).to_have_text("Approve 3D models")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with whole_screen(admin_page, ".tablenav.bottom"):
+        admin_page.screenshot(path=str(ARTIFACTS / "review-products-list.png"))
     admin_page.click("#doaction")
     expect(admin_page.locator(".woo3d-notice.notice-success p")).to_have_text(
         "Approved the 3D models of 2 products: they are on the product pages now.")

@@ -57,9 +57,21 @@ add_action(
 		register_post_type(
 			'product',
 			array(
+				// WooCommerce's own labels, so the admin screens read as on a real store.
 				'labels'          => array(
-					'name'          => 'Products',
-					'singular_name' => 'Product',
+					'name'                  => 'Products',
+					'singular_name'         => 'Product',
+					'all_items'             => 'All Products',
+					'add_new_item'          => 'Add new product',
+					'edit_item'             => 'Edit product',
+					'new_item'              => 'New product',
+					'view_item'             => 'View product',
+					'view_items'            => 'View products',
+					'search_items'          => 'Search products',
+					'not_found'             => 'No products found',
+					'featured_image'        => 'Product image',
+					'set_featured_image'    => 'Set product image',
+					'remove_featured_image' => 'Remove product image',
 				),
 				'public'          => true,
 				'show_ui'         => true,
