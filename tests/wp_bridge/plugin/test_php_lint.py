@@ -11,7 +11,7 @@ import pytest
 from woo3d.cli.plugin import plugin_source
 
 HARNESS = Path(__file__).resolve().parent / "harness"
-PHP_FILES = sorted(Path(str(plugin_source())).rglob("*.php")) + sorted(HARNESS.glob("*.php"))
+PHP_FILES = sorted(Path(str(plugin_source())).rglob("*.php")) + sorted(HARNESS.rglob("*.php"))
 
 
 def test_there_are_php_files_to_lint() -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import html
 import json
 import re
+import shutil
 import socket
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,11 +16,13 @@ import requests
 
 from tests.wp_bridge.plugin.conftest import MUG, TOTE, VASE, configure_plugin, glb_bytes, set_model, upload, usdz_bytes
 from tests.wp_bridge.plugin.fake_backend import TOKEN, FakeBackend
-from tests.wp_bridge.plugin.wordpress import WordPressSite
+from tests.wp_bridge.plugin.wordpress import HARNESS, WordPressSite
 from woo3d.cli.plugin import PLUGIN_BASENAME, PLUGIN_SLUG
 
 pytestmark = pytest.mark.slow
 
+# A classic theme (harness/woo3d-test-theme) that filters the viewer's placement.
+THEME = "woo3d-test-theme"
 HOSTILE_ALT = '"><script>alert("alt")</script><img src=x onerror=alert(1)>'
 
 
@@ -289,6 +293,54 @@ def test_draft_products_models_are_not_shown_by_shortcode(wordpress: WordPressSi
     draft = wordpress.php("return wp_insert_post( array( 'post_type' => 'product', 'post_title' => 'Secret', 'post_status' => 'draft' ) );")
     set_model(wordpress, draft, model_for(wordpress, draft))
     assert wordpress.php(f"return do_shortcode( '[woo3d_model id=\"{draft}\"]' );") == ""
+
+
+@pytest.fixture
+def placement_theme(wordpress: WordPressSite) -> Iterator[None]:
+    """The harness's classic theme active (it filters the placement from `init`, with the option
+    `woo3d_test_placement`) and the viewer set to go under the gallery; both undone afterwards."""
+    folder = wordpress.docroot / "wp-content" / "themes" / THEME
+    shutil.copytree(HARNESS / THEME, folder)
+    previous = wordpress.php(
+        f"$before = get_stylesheet(); switch_theme( '{THEME}' );"
+        " $s = get_option( 'woo3d_plugin_settings', array() ); $s['gallery_position'] = 'after';"
+        " update_option( 'woo3d_plugin_settings', $s ); return $before;")
+    try:
+        yield
+    finally:
+        wordpress.php(
+            f"switch_theme( {json.dumps(previous)} ); delete_option( 'woo3d_test_placement' );"
+            " $s = get_option( 'woo3d_plugin_settings', array() ); unset( $s['gallery_position'] );"
+            " update_option( 'woo3d_plugin_settings', $s ); return true;")
+        shutil.rmtree(folder)
+
+
+def placed(site: WordPressSite, product_id: int, placement: Any) -> list[str]:
+    """The test theme's marks and the viewer, in page order, with the theme filtering the placement to `placement`."""
+    site.php(f"update_option( 'woo3d_test_placement', json_decode( {json.dumps(json.dumps(placement))}, true ) ); return true;")
+    page = requests.get(f"{site.url}/?p={product_id}", timeout=30).text
+    assert len(viewer_tags(page)) == 1
+    marks = {"<!--default-->": "default", "<!--theme-->": "theme", "<!--spot-5-->": "5", "<!--spot-15-->": "15",
+             "<!--content-->": "content", 'class="woo3d-model woo3d-model--product"': "VIEWER"}
+    return [name for _, name in sorted((page.index(mark), name) for mark, name in marks.items())]
+
+
+def test_a_theme_moves_the_viewer_under_the_gallery_with_the_placement_filter(
+    wordpress: WordPressSite, placement_theme: None
+) -> None:
+    """`woo3d_single_product_placement` is for themes, whose functions.php loads after the plugins:
+    a filter it adds (here from `init`) moves the viewer, at its priority; a value that is no placement
+    leaves it where WooCommerce's template fires the default hook."""
+    product = wordpress.product_ids[MUG]
+    set_model(wordpress, product, model_for(wordpress, product))
+    spot = "woo3d_test_theme_spot"
+    assert placed(wordpress, product, {"hook": spot, "priority": 10}) == ["default", "theme", "5", "VIEWER", "15", "content"]
+    assert placed(wordpress, product, {"hook": spot, "priority": 20}) == ["default", "theme", "5", "15", "VIEWER", "content"]
+    default = ["default", "VIEWER", "theme", "5", "15", "content"]
+    for wrong in (spot, [spot, 10], {"priority": 10}, {"hook": "", "priority": 10}, {"hook": " ", "priority": 10},
+                  {"hook": spot}, {"hook": spot, "priority": "late"}, {"hook": spot, "priority": 10.5},
+                  {"hook": ["x"], "priority": 10}):
+        assert placed(wordpress, product, wrong) == default, wrong
 
 
 # uninstall

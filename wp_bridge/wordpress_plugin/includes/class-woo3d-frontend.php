@@ -8,7 +8,7 @@
 defined( 'ABSPATH' ) || exit;
 
 /**
- * Renders a product's model from its `_woo3d_model` meta, escaping every attribute.
+ * Renders a product's model from its `_woo3d_model` meta, escaping each value where it is printed.
  */
 final class Woo3D_Frontend {
 
@@ -16,6 +16,14 @@ final class Woo3D_Frontend {
 	 * The small loader every page with a viewer gets; model-viewer itself loads when the shopper asks.
 	 */
 	const SCRIPT = 'woo3d-viewer';
+
+	/**
+	 * Where the "under the gallery" viewer goes by default: right after WooCommerce's product images.
+	 */
+	const PLACEMENT = array(
+		'hook'     => 'woocommerce_before_single_product_summary',
+		'priority' => 25,
+	);
 
 	/**
 	 * Products whose viewer this request already printed on their own page.
@@ -42,21 +50,45 @@ final class Woo3D_Frontend {
 		// Image Gallery block of block themes (which prints the same template).
 		add_filter( 'woocommerce_single_product_image_thumbnail_html', array( __CLASS__, 'gallery_item' ), 20, 2 );
 		add_action( 'woocommerce_product_thumbnails', array( __CLASS__, 'gallery_item_last' ), 100 );
+		add_action( 'wp', array( __CLASS__, 'place_single_product' ) );
+		// Themes without WooCommerce's gallery or hooks: put the viewer before the description.
+		add_filter( 'the_content', array( __CLASS__, 'prepend_to_content' ), 5 );
+	}
+
+	/**
+	 * `wp`: hooks the "under the gallery" viewer where `woo3d_single_product_placement` says. Not in
+	 * register(), which runs while plugins load: a theme's functions.php loads after them, and the
+	 * filter is there for themes. The product page's hooks fire later, while its template renders.
+	 */
+	public static function place_single_product(): void {
 		/**
 		 * Filters where the "under the gallery" viewer goes on WooCommerce's single product page.
 		 *
+		 * Applied on `wp`, so a theme's functions.php, or its `after_setup_theme` or `init` callbacks,
+		 * can filter it. Anything but a non-empty hook name and an integer priority gives the default.
+		 *
 		 * @param array $placement Hook name and priority; by default right after the product images (priority 20).
 		 */
-		$placement = (array) apply_filters(
-			'woo3d_single_product_placement',
-			array(
-				'hook'     => 'woocommerce_before_single_product_summary',
-				'priority' => 25,
-			)
+		$placement = self::placement( apply_filters( 'woo3d_single_product_placement', self::PLACEMENT ) );
+		add_action( $placement['hook'], array( __CLASS__, 'render_single_product' ), $placement['priority'] );
+	}
+
+	/**
+	 * The filtered placement when it is a non-empty hook name and an integer priority, else the
+	 * default: the value comes from a theme or another plugin, and is checked like any input.
+	 *
+	 * @param mixed $placement What `woo3d_single_product_placement` returned.
+	 * @return array{hook: string, priority: int}
+	 */
+	private static function placement( $placement ): array {
+		if ( ! is_array( $placement ) || ! isset( $placement['hook'], $placement['priority'] )
+			|| ! is_string( $placement['hook'] ) || '' === trim( $placement['hook'] ) || ! is_int( $placement['priority'] ) ) {
+			return self::PLACEMENT;
+		}
+		return array(
+			'hook'     => $placement['hook'],
+			'priority' => $placement['priority'],
 		);
-		add_action( (string) $placement['hook'], array( __CLASS__, 'render_single_product' ), (int) $placement['priority'] );
-		// Themes without WooCommerce's gallery or hooks: put the viewer before the description.
-		add_filter( 'the_content', array( __CLASS__, 'prepend_to_content' ), 5 );
 	}
 
 	/**
@@ -111,7 +143,21 @@ final class Woo3D_Frontend {
 	}
 
 	/**
-	 * The viewer markup for a product, or '' when it has no model. Enqueues the loader when used.
+	 * The viewer markup for a product, or '' when it has no model (see print_viewer()).
+	 *
+	 * @param int    $product_id The product.
+	 * @param string $context    A class suffix: "gallery", "product", "shortcode" or "block".
+	 * @param string $aspect     The box's aspect ratio ("800 / 600"); '' for the stylesheet's height.
+	 */
+	public static function render( int $product_id, string $context, string $aspect = '' ): string {
+		ob_start();
+		self::print_viewer( $product_id, $context, $aspect );
+		return (string) ob_get_clean();
+	}
+
+	/**
+	 * Prints the viewer for a product, nothing when it has no model, escaping each value where it is
+	 * printed. Enqueues the loader when used.
 	 *
 	 * The box holds the poster (a button that opens the viewer) and a `<model-viewer>` element that
 	 * stays inert until the loader imports model-viewer (assets/js/viewer.js).
@@ -120,63 +166,81 @@ final class Woo3D_Frontend {
 	 * @param string $context    A class suffix: "gallery", "product", "shortcode" or "block".
 	 * @param string $aspect     The box's aspect ratio ("800 / 600"); '' for the stylesheet's height.
 	 */
-	public static function render( int $product_id, string $context, string $aspect = '' ): string {
+	private static function print_viewer( int $product_id, string $context, string $aspect ): void {
 		$model = Woo3D_Model::for_product( $product_id );
 		if ( null === $model ) {
-			return '';
+			return;
 		}
 		wp_enqueue_script( self::SCRIPT );
 		wp_enqueue_style( 'woo3d-frontend' );
 		$model['poster_id'] = Woo3D_Model::attachment_of( $model['poster_id'], $model['poster'] );
 		$poster             = self::poster( $model, self::image_size( 'woocommerce_single', 'large' ) );
-
-		$attributes = array(
-			'src'              => esc_url( $model['glb'] ),
-			'ios-src'          => esc_url( $model['usdz'] ),
-			'poster'           => esc_url( $poster['src'] ),
-			'alt'              => esc_attr( $model['alt'] ),
-			'ar-modes'         => esc_attr( $model['ar_modes'] ),
-			'ar-scale'         => esc_attr( $model['ar_scale'] ),
-			'ar-placement'     => esc_attr( $model['ar_placement'] ),
-			'camera-orbit'     => esc_attr( $model['camera_orbit'] ),
-			'shadow-intensity' => esc_attr( $model['shadow_intensity'] ),
-			'touch-action'     => 'pan-y',
-		);
-		$html = '';
-		foreach ( $attributes as $name => $value ) {
-			if ( '' !== $value ) {
-				$html .= sprintf( ' %s="%s"', $name, $value );
-			}
-		}
-		$image = '';
-		if ( '' !== $poster['src'] ) {
-			$full = self::poster( $model, 'full' );
-			// In the gallery the image starts as the thumbnail FlexSlider already shows (no extra bytes);
-			// the loader swaps in the larger one when the item is shown (assets/js/viewer.js).
-			$first = 'gallery' === $context ? self::poster( $model, self::image_size( 'woocommerce_gallery_thumbnail', 'thumbnail' ) ) : $poster;
-			$image = sprintf(
-				// phpcs:ignore PluginCheck.CodeAnalysis.ImageFunctions.NonEnqueuedImage -- the gallery's thumbnail swaps to the large poster on opening (data-woo3d-src, data-large_image for WooCommerce's lightbox), which wp_get_attachment_image() cannot express, and the poster may be a URL outside the media library; its sized copies come from wp_get_attachment_image_src().
-				'<img class="woo3d-model__poster" src="%1$s"%2$s alt="" decoding="async" data-large_image="%3$s" data-large_image_width="%4$d" data-large_image_height="%5$d" />',
-				esc_url( $first['src'] ),
-				$first['src'] !== $poster['src'] ? sprintf( ' data-woo3d-src="%s"', esc_url( $poster['src'] ) ) : '',
-				esc_url( $full['src'] ),
-				$full['width'] ? $full['width'] : 1024,
-				$full['height'] ? $full['height'] : 1024
-			);
-		}
-		return sprintf(
-			'<div class="woo3d-model woo3d-model--%1$s" data-woo3d-codec="%2$s" data-woo3d-label="%3$s"%4$s>'
-			. '<button type="button" class="woo3d-model__open" aria-label="%3$s">%5$s<span class="woo3d-model__badge" aria-hidden="true">3D</span></button>'
-			. '<model-viewer class="woo3d-model__viewer"%6$s ar camera-controls hidden>'
-			. '<button type="button" slot="ar-button" class="woo3d-model__ar">%7$s</button>'
-			. '</model-viewer></div>',
+		$label              = self::label( $product_id );
+		printf(
+			'<div class="woo3d-model woo3d-model--%1$s" data-woo3d-codec="%2$s" data-woo3d-label="%3$s"',
 			esc_attr( sanitize_html_class( $context ) ),
 			esc_attr( Woo3D_Glb::codec( Woo3D_Model::attachment_of( $model['glb_id'], $model['glb'] ) ) ),
-			esc_attr( self::label( $product_id ) ),
-			'' !== $aspect ? ' style="aspect-ratio: ' . esc_attr( $aspect ) . '"' : '',
-			$image,
-			$html,
+			esc_attr( $label )
+		);
+		if ( '' !== $aspect ) {
+			printf( ' style="aspect-ratio: %s"', esc_attr( $aspect ) );
+		}
+		printf( '><button type="button" class="woo3d-model__open" aria-label="%s">', esc_attr( $label ) );
+		if ( '' !== $poster['src'] ) {
+			self::print_poster( $model, $context, $poster );
+		}
+		echo '<span class="woo3d-model__badge" aria-hidden="true">3D</span></button><model-viewer class="woo3d-model__viewer"';
+		// The model's URLs, then its settings; an empty one is left to model-viewer's default.
+		$urls = array(
+			'src'     => $model['glb'],
+			'ios-src' => $model['usdz'],
+			'poster'  => $poster['src'],
+		);
+		foreach ( $urls as $name => $url ) {
+			if ( '' !== $url ) {
+				printf( ' %s="%s"', esc_attr( $name ), esc_url( $url ) );
+			}
+		}
+		$settings = array(
+			'alt'              => $model['alt'],
+			'ar-modes'         => $model['ar_modes'],
+			'ar-scale'         => $model['ar_scale'],
+			'ar-placement'     => $model['ar_placement'],
+			'camera-orbit'     => $model['camera_orbit'],
+			'shadow-intensity' => $model['shadow_intensity'],
+			'touch-action'     => 'pan-y',
+		);
+		foreach ( $settings as $name => $value ) {
+			if ( '' !== $value ) {
+				printf( ' %s="%s"', esc_attr( $name ), esc_attr( $value ) );
+			}
+		}
+		printf(
+			' ar camera-controls hidden><button type="button" slot="ar-button" class="woo3d-model__ar">%s</button></model-viewer></div>',
 			esc_html__( 'View in your space', '3d-and-ar-models-for-woocommerce' )
+		);
+	}
+
+	/**
+	 * Prints the poster the box's button shows, with the full size for WooCommerce's lightbox.
+	 *
+	 * @param array  $model   The model (Woo3D_Model::for_product, its poster_id checked).
+	 * @param string $context The box's context (print_viewer()).
+	 * @param array  $poster  The poster at the column's size (poster()).
+	 */
+	private static function print_poster( array $model, string $context, array $poster ): void {
+		$full = self::poster( $model, 'full' );
+		// In the gallery the image starts as the thumbnail FlexSlider already shows (no extra bytes);
+		// the loader swaps in the larger one when the item is shown (assets/js/viewer.js).
+		$first = 'gallery' === $context ? self::poster( $model, self::image_size( 'woocommerce_gallery_thumbnail', 'thumbnail' ) ) : $poster;
+		printf(
+			// phpcs:ignore PluginCheck.CodeAnalysis.ImageFunctions.NonEnqueuedImage -- the gallery's thumbnail swaps to the large poster on opening (data-woo3d-src, data-large_image for WooCommerce's lightbox), which wp_get_attachment_image() cannot express, and the poster may be a URL outside the media library; its sized copies come from wp_get_attachment_image_src().
+			'<img class="woo3d-model__poster" src="%1$s"%2$s alt="" decoding="async" data-large_image="%3$s" data-large_image_width="%4$d" data-large_image_height="%5$d" />',
+			esc_url( $first['src'] ),
+			$first['src'] !== $poster['src'] ? sprintf( ' data-woo3d-src="%s"', esc_url( $poster['src'] ) ) : '',
+			esc_url( $full['src'] ),
+			absint( $full['width'] ? $full['width'] : 1024 ),
+			absint( $full['height'] ? $full['height'] : 1024 )
 		);
 	}
 
@@ -267,8 +331,7 @@ final class Woo3D_Frontend {
 		if ( ! $id || isset( self::$shown[ $id ] ) || 'last' !== Woo3D_Settings::get()['gallery_position'] ) {
 			return;
 		}
-		// gallery_item_html() escapes every attribute it prints.
-		echo self::gallery_item_html( $id ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped
+		self::print_gallery_item( $id );
 	}
 
 	/**
@@ -284,18 +347,29 @@ final class Woo3D_Frontend {
 	}
 
 	/**
-	 * The gallery item: WooCommerce's slide markup (its `data-thumb` the poster, for FlexSlider's
-	 * thumbnails) around the box, whose aspect is the main image's, so the slider keeps its height.
+	 * The gallery item's markup (see print_gallery_item()), for WooCommerce's image filter.
 	 *
 	 * @param int $id The product.
 	 */
 	private static function gallery_item_html( int $id ): string {
+		ob_start();
+		self::print_gallery_item( $id );
+		return (string) ob_get_clean();
+	}
+
+	/**
+	 * Prints the gallery item: WooCommerce's slide markup (its `data-thumb` the poster, for FlexSlider's
+	 * thumbnails) around the box, whose aspect is the main image's, so the slider keeps its height.
+	 *
+	 * @param int $id The product.
+	 */
+	private static function print_gallery_item( int $id ): void {
 		if ( ! self::viewable( $id ) ) {
-			return '';
+			return;
 		}
 		$model = Woo3D_Model::for_product( $id );
 		if ( null === $model ) {
-			return '';
+			return;
 		}
 		$aspect = '1 / 1';
 		$image  = (int) get_post_thumbnail_id( $id );
@@ -303,19 +377,16 @@ final class Woo3D_Frontend {
 		if ( is_array( $single ) && (int) $single[1] > 0 && (int) $single[2] > 0 ) {
 			$aspect = (int) $single[1] . ' / ' . (int) $single[2];
 		}
-		$box = self::render( $id, 'gallery', $aspect );
-		if ( '' === $box ) {
-			return '';
-		}
 		self::$shown[ $id ] = true;
 		$model['poster_id'] = Woo3D_Model::attachment_of( $model['poster_id'], $model['poster'] );
 		$thumb              = self::poster( $model, self::image_size( 'woocommerce_gallery_thumbnail', 'thumbnail' ) );
-		return sprintf(
-			'<div class="woocommerce-product-gallery__image woo3d-gallery-item" data-thumb="%1$s" data-thumb-alt="%2$s" data-thumb-srcset="" data-thumb-sizes="">%3$s</div>',
+		printf(
+			'<div class="woocommerce-product-gallery__image woo3d-gallery-item" data-thumb="%1$s" data-thumb-alt="%2$s" data-thumb-srcset="" data-thumb-sizes="">',
 			esc_url( $thumb['src'] ),
-			esc_attr( self::label( $id ) ),
-			$box
+			esc_attr( self::label( $id ) )
 		);
+		self::print_viewer( $id, 'gallery', $aspect );
+		echo '</div>';
 	}
 
 	/**
@@ -327,8 +398,7 @@ final class Woo3D_Frontend {
 			return;
 		}
 		self::$shown[ $id ] = true;
-		// render() escapes every attribute it prints.
-		echo self::render( $id, 'product' ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped
+		self::print_viewer( $id, 'product', '' );
 	}
 
 	/**
