@@ -67,7 +67,7 @@ final class Woo3D_Frontend {
 		 * Applied on `wp`, so a theme's functions.php, or its `after_setup_theme` or `init` callbacks,
 		 * can filter it. Anything but a non-empty hook name and an integer priority gives the default.
 		 *
-		 * @param array $placement Hook name and priority; by default right after the product images (priority 20).
+		 * @param array $placement Hook name and priority; by default right after the product images (priority 25).
 		 */
 		$placement = self::placement( apply_filters( 'woo3d_single_product_placement', self::PLACEMENT ) );
 		add_action( $placement['hook'], array( __CLASS__, 'render_single_product' ), $placement['priority'] );
