@@ -185,11 +185,18 @@ final class Woo3D_Admin {
 			return;
 		}
 		$status = Woo3D_Status::from_meta( null !== Woo3D_Model::for_product( $post_id ) );
-		$label  = 'done' === $status['state'] ? __( 'Ready', '3d-and-ar-models-for-woocommerce' ) : __( 'None', '3d-and-ar-models-for-woocommerce' );
+		// A model held for review is the merchant's next step, whatever the live one's state.
+		$held = null !== Woo3D_Model::held_for_product( $post_id );
+		if ( $held ) {
+			$label = __( 'Needs review', '3d-and-ar-models-for-woocommerce' );
+		} else {
+			$label = 'done' === $status['state'] ? __( 'Ready', '3d-and-ar-models-for-woocommerce' ) : __( 'None', '3d-and-ar-models-for-woocommerce' );
+		}
 		printf(
-			'<span class="woo3d-column" data-product-id="%1$s" data-state="%2$s" title="%3$s">%4$s</span>',
+			'<span class="woo3d-column" data-product-id="%1$s" data-state="%2$s" data-held="%3$s" data-review="%3$s" title="%4$s">%5$s</span>',
 			esc_attr( (string) $post_id ),
 			esc_attr( $status['state'] ),
+			$held ? '1' : '0',
 			esc_attr( $status['message'] ),
 			esc_html( $label )
 		);
@@ -329,6 +336,7 @@ final class Woo3D_Admin {
 					'queued'   => __( 'Queued', '3d-and-ar-models-for-woocommerce' ),
 					'running'  => __( 'Running', '3d-and-ar-models-for-woocommerce' ),
 					'failed'   => __( 'Failed', '3d-and-ar-models-for-woocommerce' ),
+					'review'   => __( 'Needs review', '3d-and-ar-models-for-woocommerce' ),
 				),
 			)
 		);

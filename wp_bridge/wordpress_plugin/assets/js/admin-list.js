@@ -37,9 +37,14 @@
 				if ( ! status ) {
 					return;
 				}
+				// A held model (the page's meta, or the job that just ended) waits for the merchant's
+				// review unless a new job is on its way.
+				const held = status.held || cell.dataset.held === '1';
+				const settled = status.state === 'done' || status.state === 'none';
 				cell.dataset.state = status.state;
+				cell.dataset.review = held && settled ? '1' : '0';
 				cell.title = status.message;
-				cell.textContent = labels[ status.state ] || status.state;
+				cell.textContent = held && settled ? config.i18n.review : ( labels[ status.state ] || status.state );
 				busy = busy || status.state === 'queued' || status.state === 'running';
 			} );
 			if ( busy ) {
