@@ -1,4 +1,5 @@
-"""Shared fixtures: a real Redis server for the whole session, a flushed database per test."""
+"""Shared fixtures: a real Redis server for the whole session, a flushed database per test, and one
+Chromium for every browser test."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from pathlib import Path
 
 import pytest
 import structlog
+from playwright.sync_api import Browser
 from redis import Redis
 
 from tests.redis_server import RedisServer
+from tests.wp_bridge.plugin.wordpress import chromium
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 WOOCOMMERCE_FIXTURES = FIXTURES / "woocommerce"
@@ -28,6 +31,14 @@ def redis_server() -> Iterator[RedisServer]:
     server = RedisServer().start()
     yield server
     server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def session_chromium() -> Iterator[Browser]:
+    """Launched at the first browser test and kept for the session: Playwright's sync API runs one
+    instance at a time, so the plugin tier and the real-store tier share this one."""
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from tests.real_store.store import WooCommerceStore
+from tests.wp_bridge.plugin.wordpress import php_value
 from woo3d.cli.plugin import PLUGIN_BASENAME
 
 FILES = "http://cdn.example.org/woo3d"
@@ -25,20 +26,16 @@ def _variable_product(store: WooCommerceStore, name: str, *, status: str = "publ
     """A variable product (Colour: Red with a model of its own, Blue showing the product's) by `author`."""
     ids = store.variable_product(name, status=status, password=password)
     store.php(f"""
-        $ids = {_php_array({k: str(v) for k, v in ids.items()})};
+        $ids = {php_value({k: str(v) for k, v in ids.items()})};
         foreach ( $ids as $id ) {{
             wp_update_post( array( 'ID' => $id, 'post_author' => {int(author)} ) );
         }}
-        update_post_meta( $ids['product'], '_woo3d_model', {_php_array(_model(name + '-product'))} );
-        update_post_meta( $ids['red'], '_woo3d_model', {_php_array(_model(name + '-red'))} );
+        update_post_meta( $ids['product'], '_woo3d_model', {php_value(_model(name + '-product'))} );
+        update_post_meta( $ids['red'], '_woo3d_model', {php_value(_model(name + '-red'))} );
         wc_delete_product_transients( $ids['product'] );
         return true;
     """)
     return ids
-
-
-def _php_array(value: dict[str, str]) -> str:
-    return f"json_decode( {json.dumps(json.dumps(value))}, true )"
 
 
 def _get_variation(store: WooCommerceStore, product_id: int, colour: str) -> str:

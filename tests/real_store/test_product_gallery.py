@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, Page, Request
 
 from tests.real_store.backend import Woo3dBackend
 from tests.real_store.store import WooCommerceStore
-from tests.wp_bridge.plugin.wordpress import chromium
+from tests.wp_bridge.plugin.wordpress import php_value
 from woo3d.cli.plugin import PLUGIN_SLUG
 from wp_bridge import ModelMeta
 
@@ -103,9 +103,8 @@ def products(real_store: WooCommerceStore, woo3d: Woo3dBackend) -> dict[str, Any
 
 
 @pytest.fixture(scope="module")
-def browser(real_store: WooCommerceStore) -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
+def browser(real_store: WooCommerceStore, session_chromium: Browser) -> Browser:
+    return session_chromium
 
 
 @pytest.fixture(scope="module", params=THEMES)
@@ -301,7 +300,7 @@ def variable_jug(real_store: WooCommerceStore, products: dict[str, Any]) -> dict
     ids = real_store.variable_product("Variable jug", image_ids=tuple(image["id"] for image in products["images"]))
     for key, model in (("product", products["model"]), ("red", products["other"])):
         value = {**model.to_json(), "product_id": ids[key]}
-        real_store.php(f"update_post_meta( {ids[key]}, '_woo3d_model', json_decode( {json.dumps(json.dumps(value))}, true ) );"
+        real_store.php(f"update_post_meta( {ids[key]}, '_woo3d_model', {php_value(value)} );"
                        f" wc_delete_product_transients( {ids['product']} ); return true;")
     return ids
 

@@ -9,7 +9,6 @@ here loads).
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import zipfile
@@ -23,8 +22,9 @@ import requests
 from tests.real_store.backend import Woo3dBackend
 from tests.real_store.shop import MODEL_META, page_model, product_with_model
 from tests.real_store.store import WooCommerceStore
-from tests.wp_bridge.plugin.wordpress import ADMIN_PASSWORD
+from tests.wp_bridge.plugin.wordpress import ADMIN_PASSWORD, php_value
 from woo3d.cli.plugin import PLUGIN_BASENAME, PLUGIN_SLUG
+from wp_bridge import ModelMeta
 
 OLD_ZIP = Path(__file__).resolve().parent / "fixtures" / "woo3d-0.1.0.zip"
 OLD_BASENAME = "woo3d/woo3d.php"
@@ -81,34 +81,35 @@ def _install_old_plugin(store: WooCommerceStore) -> None:
         archive.extractall(store.docroot / "wp-content" / "plugins")
 
 
+@pytest.fixture(scope="module")
+def planter(real_store: WooCommerceStore, woo3d: Woo3dBackend) -> tuple[int, ModelMeta]:
+    """A product whose model woo3d made: one for the module, as no test here changes its model."""
+    return product_with_model(real_store, woo3d, "Moss green planter")
+
+
 @pytest.fixture
-def old_store(real_store: WooCommerceStore, woo3d: Woo3dBackend) -> Iterator[dict[str, Any]]:
+def old_store(real_store: WooCommerceStore, planter: tuple[int, ModelMeta]) -> Iterator[dict[str, Any]]:
     """The store as it was before the rename: only woo3d 0.1.0 active, its settings (with "delete every
     model on uninstall" ticked), a product whose model woo3d made. Restored afterwards."""
     saved = _option(real_store, SETTINGS) or {}
-    product_id, model = product_with_model(real_store, woo3d, "Moss green planter")
+    product_id, model = planter
     real_store.php(f"require_once ABSPATH . 'wp-admin/includes/plugin.php'; deactivate_plugins( '{PLUGIN_BASENAME}' );"
                    f" delete_option( '{SETTINGS}' ); delete_option( 'woo3d_plugin_version' ); return true;")
     _install_old_plugin(real_store)
     old_settings = {**saved, "gallery_position": "first", "delete_data_on_uninstall": True}
-    real_store.php(f"update_option( '{OLD_SETTINGS}', json_decode( '{_json(old_settings)}', true ) );"
+    real_store.php(f"update_option( '{OLD_SETTINGS}', {php_value(old_settings)} );"
                    f" require_once ABSPATH . 'wp-admin/includes/plugin.php'; return activate_plugin( '{OLD_BASENAME}' );")
     assert _active(real_store) == {"woocommerce/woocommerce.php", OLD_BASENAME}
     assert page_model(real_store, product_id) == model.glb, "the old plugin shows the model"
     try:
         yield {"product": product_id, "model": model, "settings": old_settings}
     finally:
-        real_store.php("require_once ABSPATH . 'wp-admin/includes/plugin.php'; require_once ABSPATH . 'wp-admin/includes/file.php';"
+        real_store.php("require_once ABSPATH . 'wp-admin/includes/plugin.php';"
                        f" deactivate_plugins( '{OLD_BASENAME}', true ); activate_plugin( '{PLUGIN_BASENAME}' );"
-                       f" update_option( '{SETTINGS}', json_decode( '{_json(saved)}', true ) ); delete_option( '{OLD_SETTINGS}' );"
+                       f" update_option( '{SETTINGS}', {php_value(saved)} ); delete_option( '{OLD_SETTINGS}' );"
                        " return true;")
         shutil.rmtree(real_store.docroot / "wp-content" / "plugins" / "woo3d", ignore_errors=True)
         assert _active(real_store) == {"woocommerce/woocommerce.php", PLUGIN_BASENAME}
-
-
-def _json(value: Any) -> str:
-    """A value as a PHP single-quoted string of JSON."""
-    return json.dumps(value).replace("\\", "\\\\").replace("'", "\\'")
 
 
 def test_activating_the_renamed_plugin_takes_over_the_old_ones_settings_and_models(

@@ -18,7 +18,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image
+from PIL import Image, ImageChops
 
 ARTIFACTS = Path("test-artifacts")
 IMAGES = Path("docs/images")
@@ -39,17 +39,17 @@ DIRECTORY_MAX_BYTES = 400_000
 
 @dataclass(frozen=True)
 class Shot:
-    """A screenshot kept from test-artifacts/<source>: where it goes, the widest it is kept, and whether in
-    full colour (the directory's, while it stays under DIRECTORY_MAX_BYTES) or 256 (the docs')."""
+    """A screenshot kept from test-artifacts/<source>: where it goes, the widest it is kept, and the size under
+    which it stays in full colour (the directory's; 0, the docs': always 256 colours)."""
 
     source: str
     target: Path
     width: int
-    full_colour: bool = False
+    full_colour_under: int = 0
 
 
 def _directory(number: int, source: str) -> Shot:
-    return Shot(source, DIRECTORY / f"screenshot-{number}.png", DIRECTORY_WIDTH, full_colour=True)
+    return Shot(source, DIRECTORY / f"screenshot-{number}.png", DIRECTORY_WIDTH, DIRECTORY_MAX_BYTES)
 
 
 CHOSEN: tuple[Shot, ...] = (
@@ -78,8 +78,6 @@ def _trimmed(image: Image.Image, width: int) -> Image.Image:
     """The image cut to `width` where its side margins are plain that far (a page centred in a wider
     window: columns alike to the outermost one, give or take a shade), so it needs no shrinking; else as
     it is."""
-    from PIL import ImageChops
-
     left = (image.width - width) // 2
     right = image.width - width - left
     if left + right <= 0:
@@ -125,8 +123,7 @@ def copy_screenshots(root: Path) -> list[Path]:
         path = root / ARTIFACTS / shot.source
         if path.is_file():
             (root / shot.target).parent.mkdir(parents=True, exist_ok=True)
-            limit = DIRECTORY_MAX_BYTES if shot.full_colour else 0
-            (root / shot.target).write_bytes(_png(Image.open(path), shot.width, limit))
+            (root / shot.target).write_bytes(_png(Image.open(path), shot.width, shot.full_colour_under))
             written.append(shot.target)
     return written
 
@@ -150,8 +147,6 @@ def model_views(root: Path, size: int = 320) -> list[Image.Image]:
 
 def _content(image: Image.Image) -> Image.Image:
     """The image cropped to what differs from its white or transparent background."""
-    from PIL import ImageChops
-
     rgba = image.convert("RGBA")
     flat = Image.alpha_composite(Image.new("RGBA", rgba.size, "white"), rgba).convert("RGB")
     box = ImageChops.difference(flat, Image.new("RGB", flat.size, "white")).point(lambda v: 255 if v > 12 else 0).getbbox()

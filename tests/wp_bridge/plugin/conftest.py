@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 import time
 import zipfile
 from collections.abc import Iterator
@@ -19,7 +18,9 @@ from playwright.sync_api import Browser, BrowserContext, Dialog, Locator, Page
 
 from tests.conftest import PHOTOS
 from tests.wp_bridge.plugin.fake_backend import TOKEN, FakeBackend
-from tests.wp_bridge.plugin.wordpress import ADMIN_PASSWORD, ProductSeed, WordPressSite, chromium, missing_requirements
+from tests.wp_bridge.plugin.wordpress import (
+    ADMIN_PASSWORD, ProductSeed, WordPressSite, missing_requirements, php_value,
+)
 from woo3d.cli.plugin import build_zip
 from wp_bridge import ModelMeta
 
@@ -75,7 +76,7 @@ def backend(wordpress: WordPressSite, backend_server: FakeBackend) -> FakeBacken
 
 def configure_plugin(site: WordPressSite, backend_url: str, token: str) -> None:
     settings = {"backend_url": backend_url, "admin_token": token, "delete_data_on_uninstall": False}
-    site.php(f"update_option( 'woo3d_plugin_settings', json_decode( {json.dumps(json.dumps(settings))}, true ) ); return true;")
+    site.php(f"update_option( 'woo3d_plugin_settings', {php_value(settings)} ); return true;")
 
 
 def set_model(site: WordPressSite, product_id: int, model: dict[str, Any] | None) -> None:
@@ -132,9 +133,8 @@ def uploaded_model(wordpress: WordPressSite) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def browser(wordpress: WordPressSite) -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
+def browser(wordpress: WordPressSite, session_chromium: Browser) -> Browser:
+    return session_chromium
 
 
 def refuse_the_question(page: Page, button: Locator, timeout_s: float = 20.0) -> str:

@@ -6,14 +6,13 @@ the model (the `<model-viewer>` and its GLB URL) of a password-protected, privat
 
 from __future__ import annotations
 
-import json
 
 import pytest
 import requests
 
 from tests.wp_bridge.plugin.test_wordpress import model_for, viewer_tags
 from tests.wp_bridge.plugin.conftest import set_model
-from tests.wp_bridge.plugin.wordpress import WordPressSite
+from tests.wp_bridge.plugin.wordpress import WordPressSite, php_value
 
 pytestmark = pytest.mark.slow
 
@@ -22,13 +21,13 @@ PASSWORD = "sesame-42"
 
 def new_product(site: WordPressSite, title: str, **fields: str) -> int:
     post = {"post_type": "product", "post_title": title, "post_status": "publish", **fields}
-    return int(site.php(f"return wp_insert_post( json_decode( {json.dumps(json.dumps(post))}, true ) );"))
+    return int(site.php(f"return wp_insert_post( {php_value(post)} );"))
 
 
 def page_with(site: WordPressSite, content: str) -> int:
     """A published page (not password-protected itself) with the given content."""
     post = {"post_type": "page", "post_status": "publish", "post_title": "Showcase", "post_content": content}
-    return int(site.php(f"return wp_insert_post( wp_slash( json_decode( {json.dumps(json.dumps(post))}, true ) ) );"))
+    return int(site.php(f"return wp_insert_post( wp_slash( {php_value(post)} ) );"))
 
 
 def embeds(site: WordPressSite, product: int) -> dict[str, str]:

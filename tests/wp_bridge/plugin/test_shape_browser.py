@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.wp_bridge.plugin.conftest import ARTIFACTS, MUG, TOTE
+from tests.wp_bridge.plugin.conftest import MUG, TOTE
 from tests.wp_bridge.plugin.wordpress import WordPressSite
 from woo3d.cli.plugin import PLUGIN_BASENAME, PLUGIN_SLUG
 
@@ -42,8 +42,6 @@ def test_the_merchant_chooses_a_shape_and_it_is_saved_with_the_product(admin_pag
 
     shape.select_option("round")
     _update(admin_page)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    admin_page.locator("#woo3d-model").screenshot(path=str(ARTIFACTS / "meta-box-shape.png"))
     expect(admin_page.get_by_label("Shape")).to_have_value("round")
     assert _saved_shape(wordpress, product) == "round"
     assert _rest_shape(wordpress, product) == "round"

@@ -16,7 +16,7 @@ import requests
 
 from tests.wp_bridge.plugin.conftest import MUG, TOTE, VASE, configure_plugin, glb_bytes, set_model, upload, usdz_bytes
 from tests.wp_bridge.plugin.fake_backend import TOKEN, FakeBackend
-from tests.wp_bridge.plugin.wordpress import HARNESS, WordPressSite
+from tests.wp_bridge.plugin.wordpress import HARNESS, WordPressSite, php_value
 from woo3d.cli.plugin import PLUGIN_BASENAME, PLUGIN_SLUG
 
 pytestmark = pytest.mark.slow
@@ -317,7 +317,7 @@ def placement_theme(wordpress: WordPressSite) -> Iterator[None]:
 
 def placed(site: WordPressSite, product_id: int, placement: Any) -> list[str]:
     """The test theme's marks and the viewer, in page order, with the theme filtering the placement to `placement`."""
-    site.php(f"update_option( 'woo3d_test_placement', json_decode( {json.dumps(json.dumps(placement))}, true ) ); return true;")
+    site.php(f"update_option( 'woo3d_test_placement', {php_value(placement)} ); return true;")
     page = requests.get(f"{site.url}/?p={product_id}", timeout=30).text
     assert len(viewer_tags(page)) == 1
     marks = {"<!--default-->": "default", "<!--theme-->": "theme", "<!--spot-5-->": "5", "<!--spot-15-->": "15",

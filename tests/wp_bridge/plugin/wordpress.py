@@ -37,6 +37,12 @@ REQUIRED_COMMANDS = ("php", "mariadbd", "mariadb-install-db", "mariadb")
 ADMIN_PASSWORD = "admin-pass-123"
 
 
+def php_value(value: Any) -> str:
+    """A PHP expression for a JSON-able Python value (arrays associative), for the code given to
+    WordPressSite.php(): JSON in a double-quoted PHP string, its `$` escaped so PHP reads no variable."""
+    return "json_decode( " + json.dumps(json.dumps(value)).replace("$", "\\$") + ", true )"
+
+
 @contextmanager
 def chromium() -> Iterator[Browser]:
     """Debian's Chromium driven by Playwright, with WebGL from SwiftShader."""
